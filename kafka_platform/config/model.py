@@ -1,0 +1,112 @@
+"""The typed shape of an environment file (environments/<name>.yaml).
+
+Pydantic checks shape, types, ranges and unknown keys here; rules across fields live in ``rules.py``. Models are
+frozen and strict: YAML ``4`` is a number, ``"4"`` is text, and neither silently becomes the other.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ExistingVpc(Strict):
+    """A VPC created elsewhere, imported from its ids (no lookup): one private subnet per availability zone, in the
+    order of ``availability_zones``."""
+
+    vpc_id: str
+    vpc_cidr: str
+    private_subnet_ids: list[str]
+    private_subnet_route_table_ids: list[str]
+
+
+class Network(Strict):
+    """Either a new VPC (``vpc_cidr``, ``nat_gateways``) or ``existing_vpc``."""
+
+    vpc_cidr: str | None = None
+    nat_gateways: int = Field(default=1, ge=0)
+    flow_logs_retention_days: int = 365
+    existing_vpc: ExistingVpc | None = None
+
+
+class StorageAutoExpansion(Strict):
+    """Broker storage grows (never shrinks) when use crosses the target, at most every 6 hours, up to the maximum."""
+
+    max_volume_size_gib: int = Field(ge=1)
+    target_utilization_percent: int = 70
+
+
+class Topic(Strict):
+    name: str
+    partitions: int = Field(ge=1)
+    replication_factor: int = 3
+    retention_hours: int | None = None
+    local_retention_hours: int | None = Field(default=None, ge=1)
+    tiered_storage: bool = False
+    cleanup_policy: CleanupPolicy = "delete"
+    compression_type: str | None = None
+    min_insync_replicas: int | None = None
+    description: str = ""
+
+    def spec(self) -> TopicSpec:
+        return TopicSpec(
+            name=self.name, partitions=self.partitions, replication_factor=self.replication_factor,
+            retention_hours=self.retention_hours, local_retention_hours=self.local_retention_hours,
+            tiered_storage=self.tiered_storage, cleanup_policy=self.cleanup_policy,
+            compression_type=self.compression_type, min_insync_replicas=self.min_insync_replicas,
+        )
+
+
+class Kafka(Strict):
+    cluster_name: str
+    kafka_version: str
+    broker_instance_type: str
+    broker_count: int = Field(ge=1)
+    broker_volume_size_gib: int = Field(ge=1, le=16384)
+    storage_auto_expansion: StorageAutoExpansion | None = None
+    provisioned_throughput_mibps: int | None = None
+    tiered_storage: bool = False
+    enhanced_monitoring: Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] = \
+        "PER_TOPIC_PER_BROKER"
+    prometheus_jmx_exporter: bool = False
+    prometheus_node_exporter: bool = False
+    scram_authentication: bool = False
+    broker_log_retention_days: int = 365
+    # Overrides of the bank's defaults (kafka_platform.domain.msk.BANK_SERVER_PROPERTIES), as text.
+    server_properties: dict[str, str] = Field(default_factory=dict)
+    # "retain" keeps the cluster, its key and its topics when a stack is deleted; staging and prod must retain.
+    removal_policy: Literal["retain", "destroy"] = "retain"
+    topics: list[Topic] = Field(default_factory=list)
+
+
+class Alarms(Strict):
+    """Where alarms go: one encrypted SNS topic per environment, with these e-mail subscriptions."""
+
+    email_subscriptions: list[str] = Field(default_factory=list)
+
+
+class Environment(Strict):
+    name: str
+    account: str
+    region: str
+    availability_zones: list[str]
+    disaster_recovery_region: str | None = None
+    network: Network = Field(default_factory=Network)
+    kafka: Kafka
+    alarms: Alarms = Field(default_factory=Alarms)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def stage_name(self) -> str:
+        """The cdk.Stage id: ``prod`` -> ``Prod``; ``cdk deploy 'Prod/*'`` deploys this environment."""
+        return self.name[:1].upper() + self.name[1:]
+
+    def topic(self, name: str) -> Topic | None:
+        return next((t for t in self.kafka.topics if t.name == name), None)

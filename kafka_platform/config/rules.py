@@ -1,0 +1,156 @@
+"""Checks across fields of a parsed environment, each yielding ``(field path, message)``.
+
+The messages come from ``kafka_platform.domain``, the same functions the constructs use on their props, so a file
+and a construct call are held to one rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Callable, Iterator
+
+from kafka_platform.config.model import Environment
+from kafka_platform.domain import aws, msk
+from kafka_platform.domain.topics import topic_problems
+from kafka_platform.errors import show
+
+Found = Iterator[tuple[str, str]]
+PROTECTED_ENVIRONMENTS = ("staging", "prod")
+_ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+
+
+def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
+    checks: list[Callable[[Environment], Found]] = [_identity, _zones, _network, _kafka, _topics]
+    found = [problem for check in checks for problem in check(env)]
+    if env.name != file_stem:
+        found.insert(0, ("name", f"{show(env.name)} does not match the file name; rename the file to "
+                                 f"{env.name}.yaml or set name: {file_stem}"))
+    return found
+
+
+def _identity(env: Environment) -> Found:
+    if not _ENVIRONMENT_NAME.match(env.name):
+        yield "name", (f"{show(env.name)} is not an environment name; use 2-16 lower-case letters and digits, "
+                       "starting with a letter, such as prod")
+    if (p := aws.account_problem(env.account)) is not None:
+        yield "account", p
+    if (p := aws.region_problem(env.region)) is not None:
+        yield "region", p
+    if env.disaster_recovery_region is not None:
+        if (p := aws.region_problem(env.disaster_recovery_region)) is not None:
+            yield "disaster_recovery_region", p
+        elif env.disaster_recovery_region == env.region:
+            yield "disaster_recovery_region", (f"{show(env.disaster_recovery_region)} is the primary region; "
+                                               "disaster recovery needs another region, such as eu-west-1")
+    for key, value in env.tags.items():
+        if not key or len(key) > 128 or len(value) > 256:
+            yield f"tags.{key}", f"{show(value)} is not a valid tag; keys take 1-128 characters, values up to 256"
+
+
+def _zones(env: Environment) -> Found:
+    zones = env.availability_zones
+    if not 2 <= len(zones) <= 3:
+        yield "availability_zones", (f"{show(zones)} lists {len(zones)} zones; MSK needs 2 or 3 zones, and a bank "
+                                     "in production wants 3")
+    if len(set(zones)) != len(zones):
+        yield "availability_zones", f"{show(zones)} repeats a zone; list each zone once"
+    if aws.region_problem(env.region) is None:
+        for i, zone in enumerate(zones):
+            if (p := aws.zone_problem(zone, env.region)) is not None:
+                yield f"availability_zones[{i}]", p
+
+
+def _network(env: Environment) -> Found:
+    network = env.network
+    if (p := aws.log_retention_problem(network.flow_logs_retention_days)) is not None:
+        yield "network.flow_logs_retention_days", p
+    existing = network.existing_vpc
+    if existing is None:
+        if network.vpc_cidr is None:
+            yield "network.vpc_cidr", "is missing; give the new VPC a range such as 10.30.0.0/16, or set existing_vpc"
+        elif (p := _cidr_problem(network.vpc_cidr)) is not None:
+            yield "network.vpc_cidr", p
+        if network.nat_gateways > len(env.availability_zones):
+            yield "network.nat_gateways", (f"{network.nat_gateways} is more than the {len(env.availability_zones)} "
+                                           "availability zones; use at most one per zone")
+        return
+    if network.vpc_cidr is not None:
+        yield "network.vpc_cidr", (f"{show(network.vpc_cidr)} conflicts with existing_vpc; set one of vpc_cidr "
+                                   "(a new VPC) or existing_vpc (an imported one)")
+    if not re.match(r"^vpc-[0-9a-f]{8,17}$", existing.vpc_id):
+        yield "network.existing_vpc.vpc_id", f"{show(existing.vpc_id)} is not a VPC id; use the form vpc-0abc1234"
+    if (p := _cidr_problem(existing.vpc_cidr)) is not None:
+        yield "network.existing_vpc.vpc_cidr", p
+    zone_count = len(env.availability_zones)
+    for field in ("private_subnet_ids", "private_subnet_route_table_ids"):
+        ids = getattr(existing, field)
+        if len(ids) != zone_count:
+            yield f"network.existing_vpc.{field}", (f"{show(ids)} has {len(ids)} entries for {zone_count} availability "
+                                                    "zones; give one per zone, in the order of availability_zones")
+    for i, subnet in enumerate(existing.private_subnet_ids):
+        if not re.match(r"^subnet-[0-9a-f]{8,17}$", subnet):
+            yield f"network.existing_vpc.private_subnet_ids[{i}]", (f"{show(subnet)} is not a subnet id; use the "
+                                                                    "form subnet-0abc1234")
+
+
+def _cidr_problem(cidr: str) -> str | None:
+    try:
+        network = ipaddress.IPv4Network(cidr)
+    except ValueError:
+        return f"{show(cidr)} is not an IPv4 range; use a form such as 10.30.0.0/16"
+    if not network.is_private:
+        return f"{show(cidr)} is not a private range; use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+    if not 16 <= network.prefixlen <= 22:
+        return f"{show(cidr)} has a /{network.prefixlen} prefix; use /16 to /22 so every zone gets room for tasks"
+    return None
+
+
+def _kafka(env: Environment) -> Found:
+    kafka = env.kafka
+    if (p := msk.cluster_name_problem(kafka.cluster_name)) is not None:
+        yield "kafka.cluster_name", p
+    if (p := msk.kafka_version_problem(kafka.kafka_version)) is not None:
+        yield "kafka.kafka_version", p
+    if (p := msk.instance_type_problem(kafka.broker_instance_type)) is not None:
+        yield "kafka.broker_instance_type", p
+    if (p := msk.broker_count_problem(kafka.broker_count, len(env.availability_zones))) is not None:
+        yield "kafka.broker_count", p
+    if kafka.tiered_storage and msk.kafka_version_problem(kafka.kafka_version) is None:
+        if (p := msk.tiered_storage_problem(kafka.kafka_version, kafka.broker_instance_type)) is not None:
+            yield "kafka.tiered_storage", p
+    if kafka.provisioned_throughput_mibps is not None:
+        if (p := msk.provisioned_throughput_problem(kafka.broker_instance_type,
+                                                    kafka.provisioned_throughput_mibps)) is not None:
+            yield "kafka.provisioned_throughput_mibps", p
+    if kafka.storage_auto_expansion is not None:
+        expansion = kafka.storage_auto_expansion
+        for field, p in msk.storage_expansion_problems(kafka.broker_volume_size_gib, expansion.max_volume_size_gib,
+                                                       expansion.target_utilization_percent):
+            yield f"kafka.storage_auto_expansion.{field}", p
+    if (p := aws.log_retention_problem(kafka.broker_log_retention_days)) is not None:
+        yield "kafka.broker_log_retention_days", p
+    for key, p in msk.server_properties_problems(kafka.server_properties):
+        yield f"kafka.server_properties.{key}", p
+    if kafka.removal_policy == "destroy" and env.name in PROTECTED_ENVIRONMENTS:
+        yield "kafka.removal_policy", (f"\"destroy\" would delete the {env.name} cluster and its data with the stack; "
+                                       "staging and prod must use retain")
+
+
+def _topics(env: Environment) -> Found:
+    kafka = env.kafka
+    seen: set[str] = set()
+    for topic in kafka.topics:
+        where = f"kafka.topics[{topic.name}]"
+        if topic.name in seen:
+            yield f"{where}.name", f"{show(topic.name)} is declared twice; give each topic one entry"
+        seen.add(topic.name)
+        for field, p in topic_problems(topic.spec(), broker_count=kafka.broker_count,
+                                       cluster_tiered_storage=kafka.tiered_storage):
+            yield f"{where}.{field}", p
+    total = sum(t.partitions * t.replication_factor for t in kafka.topics)
+    limit = msk.partitions_per_broker_limit(kafka.broker_instance_type) * kafka.broker_count
+    if total > limit:
+        yield "kafka.topics", (f"{total} partition replicas exceed the {limit} that {kafka.broker_count} "
+                               f"{kafka.broker_instance_type} brokers carry; add brokers, use a larger type or fewer "
+                               "partitions")

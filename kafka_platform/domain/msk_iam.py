@@ -1,0 +1,61 @@
+"""MSK IAM access control: resource ARNs and the actions each kind of client needs (aws-facts.md section 7).
+
+ARNs are built from the cluster ARN ``arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID``. With a literal cluster ARN
+(an imported cluster) the result is a literal; with a CloudFormation token the caller splits it with Fn::Split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONNECT = "kafka-cluster:Connect"
+DESCRIBE_CLUSTER = "kafka-cluster:DescribeCluster"
+
+CONSUME_TOPIC_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData")
+CONSUME_GROUP_ACTIONS = ("kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup")
+PRODUCE_TOPIC_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData")
+IDEMPOTENT_PRODUCE_CLUSTER_ACTION = "kafka-cluster:WriteDataIdempotently"
+TRANSACTIONAL_ID_ACTIONS = ("kafka-cluster:DescribeTransactionalId", "kafka-cluster:AlterTransactionalId")
+# What Kafka Connect's admin client does to its own internal topics and to the topics its connectors create.
+ADMIN_TOPIC_ACTIONS = ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic",
+                       "kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:AlterTopicDynamicConfiguration")
+
+
+@dataclass(frozen=True)
+class ClusterArnParts:
+    """The pieces of a cluster ARN that every other MSK resource ARN repeats."""
+
+    partition: str
+    region: str
+    account: str
+    cluster_name: str
+    cluster_uuid: str
+
+    @classmethod
+    def parse(cls, cluster_arn: str) -> "ClusterArnParts":
+        """Split a literal cluster ARN; raises ValueError with the expected shape otherwise."""
+        try:
+            prefix, resource = cluster_arn.split(":cluster/", 1)
+            arn, partition, service, region, account = prefix.split(":")
+            cluster_name, cluster_uuid = resource.split("/")
+        except ValueError:
+            raise ValueError(f"{cluster_arn!r} is not an MSK cluster ARN; expected "
+                             "arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID") from None
+        if arn != "arn" or service != "kafka" or not cluster_name or not cluster_uuid:
+            raise ValueError(f"{cluster_arn!r} is not an MSK cluster ARN; expected "
+                             "arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID")
+        return cls(partition, region, account, cluster_name, cluster_uuid)
+
+    def resource_arn(self, resource_type: str, name: str) -> str:
+        """``resource_type`` is topic, group or transactional-id; ``name`` may end in ``*`` for a prefix."""
+        return (f"arn:{self.partition}:kafka:{self.region}:{self.account}:{resource_type}/"
+                f"{self.cluster_name}/{self.cluster_uuid}/{name}")
+
+    def topic_arn(self, topic: str) -> str:
+        return self.resource_arn("topic", topic)
+
+    def group_arn(self, group: str) -> str:
+        return self.resource_arn("group", group)
+
+    def transactional_id_arn(self, transactional_id: str) -> str:
+        return self.resource_arn("transactional-id", transactional_id)

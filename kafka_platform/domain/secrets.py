@@ -1,0 +1,46 @@
+"""Recognising a secret written in clear: by the name it is stored under, or by the shape of its value.
+
+Kafka config-provider references (``${env:DB_PASSWORD}``, ``${secretsManager:...}``) are not secrets: they name
+where the secret is, and are the way secrets must reach connectors.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PASSPHRASE"}
+_SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"), ("CLIENT", "SECRET")}
+_SECRET_VALUES = (
+    (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "a URL with a password in it"),
+    (re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"), "a JSON web token"),
+)
+_PROVIDER_REFERENCE = re.compile(r"^\$\{[A-Za-z][A-Za-z0-9]*:[^}]+\}$")
+
+
+def is_provider_reference(value: str) -> bool:
+    """``${env:NAME}`` and friends: a pointer Kafka Connect resolves at runtime, never the secret itself."""
+    return bool(_PROVIDER_REFERENCE.match(value.strip()))
+
+
+def secret_name(name: str) -> bool:
+    """Whether ``name`` (DB_PASSWORD, database.password, apiKey, ...) is where a secret would be stored."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced.upper()) if w]
+    return any(w in _SECRET_WORDS for w in words) or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))
+
+
+def secret_problem(name: str, value: object) -> str | None:
+    """Why ``name: value`` looks like a secret in clear, or None. Non-text values (tokens resolved by CloudFormation)
+    are judged by name only."""
+    text = value if isinstance(value, str) else None
+    if text is not None and is_provider_reference(text):
+        return None
+    if secret_name(name):
+        return f"{name} looks like a secret by its name"
+    if text is not None:
+        for pattern, what in _SECRET_VALUES:
+            if pattern.search(text):
+                return f"the value of {name} looks like {what}"
+    return None
