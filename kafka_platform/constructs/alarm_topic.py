@@ -1,0 +1,39 @@
+"""``AlarmTopic``: the one place an environment's alarms notify, encrypted and reachable over TLS only."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+
+class AlarmTopic(Construct):
+    """An SNS topic under a rotating customer-managed key that CloudWatch alarms may use, publishing over TLS only,
+    with optional e-mail subscriptions. ``alarm_action`` is what alarms pass to ``add_alarm_action``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, display_name: str,
+                 email_subscriptions: Sequence[str] = (), removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(self, "Key", description=f"Alarm notifications: {display_name}", enable_key_rotation=True,
+                           removal_policy=removal_policy)
+        # CloudWatch publishes alarm state changes into the encrypted topic with this key.
+        self.key.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"]))
+        self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=self.key, enforce_ssl=True)
+        for address in email_subscriptions:
+            self.topic.add_subscription(subscriptions.EmailSubscription(address))
+        self.alarm_action: cloudwatch.IAlarmAction = cloudwatch_actions.SnsAction(self.topic)
+
+    def notify(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
+        """Send ``alarm``'s ALARM and OK transitions to the topic; returns the alarm."""
+        alarm.add_alarm_action(self.alarm_action)
+        alarm.add_ok_action(self.alarm_action)
+        return alarm

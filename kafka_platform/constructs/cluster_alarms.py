@@ -1,0 +1,83 @@
+"""``KafkaClusterAlarms``: MSK's best-practice alarms for a cluster, declared as data (aws-facts.md section 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from kafka_platform.constructs.alarm_topic import AlarmTopic
+from kafka_platform.constructs.kafka_cluster import KafkaCluster
+from kafka_platform.domain import msk_metrics
+
+GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+
+
+@dataclass(frozen=True)
+class ClusterAlarmSpec:
+    """One alarm: ``expression`` over ``metrics`` (name -> (metric name, statistic)), compared with ``threshold``."""
+
+    name: str
+    description: str
+    metrics: dict[str, tuple[str, str]]
+    expression: str
+    threshold: float
+    period: Duration
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.MISSING
+
+
+# Per broker: sustained pressure, judged over 15 minutes so that a compaction or a burst does not page anybody.
+BROKER_ALARMS = (
+    ClusterAlarmSpec("cpu", "CPU (user + system) above 60%: brokers need headroom to take over a failed peer's load",
+                     {"user": ("CpuUser", "Average"), "system": ("CpuSystem", "Average")}, "user + system", 60,
+                     Duration.minutes(5), 3, 3),
+    ClusterAlarmSpec("disk", "Data log disk above 85% used: expand storage before the broker stops accepting writes",
+                     {"used": ("KafkaDataLogsDiskUsed", "Maximum")}, "used", 85, Duration.minutes(5), 2, 2),
+    ClusterAlarmSpec("heap", "JVM heap after GC above 60%: the broker is close to long pauses",
+                     {"heap": ("HeapMemoryAfterGC", "Maximum")}, "heap", 60, Duration.minutes(5), 3, 3),
+    ClusterAlarmSpec("under-min-isr", "Partitions below min.insync.replicas: writes with acks=all are failing",
+                     {"partitions": ("UnderMinIsrPartitionCount", "Maximum")}, "partitions", 0,
+                     Duration.minutes(1), 3, 3),
+)
+# Per cluster: conditions that stop the business at once.
+CLUSTER_ALARMS = (
+    ClusterAlarmSpec("offline-partitions", "Offline partitions: some data can be neither read nor written",
+                     {"offline": ("OfflinePartitionsCount", "Sum")}, "offline", 0, Duration.minutes(1), 1, 1),
+    # Exactly one active controller: none means no leader elections, several means a split brain.
+    ClusterAlarmSpec("active-controller", "Active controller count is not exactly 1",
+                     {"controllers": ("ActiveControllerCount", "Sum")}, "ABS(controllers - 1)", 0,
+                     Duration.minutes(1), 3, 3, cloudwatch.TreatMissingData.BREACHING),
+)
+
+
+class KafkaClusterAlarms(Construct):
+    """Every alarm in BROKER_ALARMS for each broker (MSK numbers them from 1) and every alarm in CLUSTER_ALARMS,
+    notifying ``alarm_topic`` on ALARM and OK. Alarm names: ``<cluster>-<alarm>[-broker-<id>]``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaCluster, alarm_topic: AlarmTopic) -> None:
+        super().__init__(scope, construct_id)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for broker_id in range(1, cluster.broker_count + 1):
+            for spec in BROKER_ALARMS:
+                self._alarm(cluster, alarm_topic, spec, f"{spec.name}-broker-{broker_id}",
+                            {msk_metrics.BROKER_ID: str(broker_id)})
+        for spec in CLUSTER_ALARMS:
+            self._alarm(cluster, alarm_topic, spec, spec.name, {})
+
+    def _alarm(self, cluster: KafkaCluster, alarm_topic: AlarmTopic, spec: ClusterAlarmSpec, key: str,
+               dimensions: dict[str, str]) -> None:
+        using = {name: cluster.metric(metric_name, dimensions, statistic=statistic, period=spec.period)
+                 for name, (metric_name, statistic) in spec.metrics.items()}
+        metric: cloudwatch.IMetric = (next(iter(using.values())) if spec.expression in using else
+                                      cloudwatch.MathExpression(expression=spec.expression, using_metrics=using,
+                                                                period=spec.period, label=spec.name))
+        alarm = cloudwatch.Alarm(
+            self, key, metric=metric, threshold=spec.threshold, comparison_operator=GT,
+            evaluation_periods=spec.evaluation_periods, datapoints_to_alarm=spec.datapoints_to_alarm,
+            treat_missing_data=spec.treat_missing_data, alarm_name=f"{cluster.cluster_name}-{key}",
+            alarm_description=spec.description)
+        self.alarms[key] = alarm_topic.notify(alarm)

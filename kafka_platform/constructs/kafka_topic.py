@@ -1,0 +1,72 @@
+"""``KafkaTopic``: a topic as code on ``AWS::MSK::Topic``.
+
+The topic name and replication factor cannot change in place (a change replaces the topic and its records);
+partitions can only grow; configs update in place. ``partitions`` is public so that consumers can size themselves:
+a consumer service never runs more tasks than the partitions it reads.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal, Mapping
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_msk as msk
+from constructs import Construct
+
+from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.domain.topics import TopicSpec, topic_problems
+from kafka_platform.errors import raise_problems
+
+
+class KafkaTopic(Construct):
+    """A topic on ``cluster``. Unset settings inherit the cluster's defaults (zstd, min ISR 2, 7 days).
+
+    ``retention_hours=-1`` keeps records forever (only with compaction or tiered storage); tiered topics need
+    ``retention_hours`` of 72 or more and a ``local_retention_hours`` below it. The topic is retained when removed
+    from the stack unless ``removal_policy`` says DESTROY.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase, topic_name: str,
+                 partitions: int, replication_factor: int = 3, retention_hours: int | None = None,
+                 local_retention_hours: int | None = None, tiered_storage: bool = False,
+                 cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete",
+                 compression_type: str | None = None, min_insync_replicas: int | None = None,
+                 extra_configs: Mapping[str, str] | None = None,
+                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = TopicSpec(name=topic_name, partitions=partitions, replication_factor=replication_factor,
+                              retention_hours=retention_hours, local_retention_hours=local_retention_hours,
+                              tiered_storage=tiered_storage, cleanup_policy=cleanup_policy,
+                              compression_type=compression_type, min_insync_replicas=min_insync_replicas,
+                              extra_configs=dict(extra_configs or {}))
+        field_names = {"name": "topic_name"}
+        raise_problems(self.node.path, [(field_names.get(field, field), message) for field, message in topic_problems(
+            self.spec, broker_count=cluster.broker_count, cluster_tiered_storage=cluster.tiered_storage)])
+        self.cluster = cluster
+        self.topic_name = topic_name
+        self.partitions = partitions
+        self.resource = msk.CfnTopic(self, "Resource", cluster_arn=cluster.cluster_arn, topic_name=topic_name,
+                                     partition_count=partitions, replication_factor=replication_factor,
+                                     configs=encode_configs(self.spec.configs()))
+        self.resource.apply_removal_policy(removal_policy)
+        self.topic_arn = cluster.topic_arn(topic_name)
+
+    def grant_consume(self, grantee: iam.IGrantable, consumer_group: str) -> iam.Grant:
+        return self.cluster.grant_consume(grantee, self.topic_name, consumer_group)
+
+    def grant_produce(self, grantee: iam.IGrantable, *, idempotent: bool = True) -> iam.Grant:
+        return self.cluster.grant_produce(grantee, self.topic_name, idempotent=idempotent)
+
+
+def encode_configs(configs: Mapping[str, str]) -> str:
+    """``AWS::MSK::Topic`` Configs: the properties text (``key=value`` lines), Base64-encoded."""
+    text = "".join(f"{key}={value}\n" for key, value in configs.items())
+    return base64.b64encode(text.encode()).decode()
+
+
+def decode_configs(configs: str) -> dict[str, str]:
+    """The inverse of ``encode_configs``, for tests and the synth summary."""
+    text = base64.b64decode(configs).decode()
+    return dict(line.split("=", 1) for line in text.splitlines() if line)

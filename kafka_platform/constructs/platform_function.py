@@ -1,0 +1,82 @@
+"""Python Lambda functions whose code ships in ``kafka_platform/lambda/`` (standard library and boto3 only, so the
+code asset is the folder itself: no bundling, no Docker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Mapping, Sequence
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from kafka_platform.constructs.encryption import encrypted_log_group
+from kafka_platform.constructs.managed_role import ManagedPolicyRole, write_logs_statement
+from kafka_platform.gates.acknowledge import acknowledge
+from kafka_platform.gates.template_metadata import ignore_cfn_lint, skip_checkov
+
+ENI_REASON = ("Lambda in a VPC creates, describes and deletes its own network interfaces; EC2 does not scope these "
+              "actions to resources. Every other statement of this policy names exact ARNs.")
+CLOUDFORMATION_DLQ_REASON = (
+    "CloudFormation custom-resource handler: every outcome, failure included, is reported to CloudFormation through "
+    "the response URL and fails or completes the deployment; a dead-letter queue would only hold events "
+    "CloudFormation has already reported.")
+ROLE_DEPENDENCY_REASON = ("The Lambda L2 adds DependsOn on the role it is given although Role: GetAtt already orders "
+                          "them; the redundant edge changes nothing at deploy time.")
+
+LAMBDA_CODE_DIRECTORY = Path(__file__).resolve().parent.parent / "lambda"
+# cdk-nag AwsSolutions-L1 wants the newest runtime the installed aws-cdk-lib knows; pinned so a bump is deliberate.
+PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+# Lambda in a VPC manages its own network interfaces; EC2 does not scope these actions to resources.
+_VPC_NETWORK_INTERFACE_ACTIONS = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                                  "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
+                                  "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+
+
+class PlatformFunction(Construct):
+    """A function that passes the bank's gates by construction: in the VPC's private subnets behind its own security
+    group (egress only where given), its own encrypted log group with retention, every permission in one
+    customer-managed policy, and reserved concurrency so that it can neither starve nor flood its account.
+    ``invoked_by`` says who calls it; a CloudFormation custom-resource handler reports failures to CloudFormation
+    and so needs no dead-letter queue."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, handler: str, description: str, vpc: ec2.IVpc,
+                 vpc_subnets: ec2.SubnetSelection, logs_key: kms.IKey, log_retention_days: int,
+                 removal_policy: RemovalPolicy, statements: Sequence[iam.PolicyStatement], timeout: Duration,
+                 invoked_by: Literal["cloudformation", "schedule"], memory_size: int = 256, reserved_concurrent_executions: int = 1,
+                 environment: Mapping[str, str] | None = None) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+                                                description=f"{description} (Lambda)")
+        # HTTPS out: AWS APIs and CloudFormation's pre-signed response URL, through the NAT gateways.
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS")
+        self.connections = self.security_group.connections
+        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+                                             removal_policy=removal_policy)
+        self.role = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                                      description=description, statements=[
+                                          write_logs_statement(self.log_group),
+                                          iam.PolicyStatement(actions=_VPC_NETWORK_INTERFACE_ACTIONS, resources=["*"]),
+                                          *statements])
+        self.function = lambda_.Function(
+            self, "Function", runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
+            handler=handler, description=description,
+            code=lambda_.Code.from_asset(str(LAMBDA_CODE_DIRECTORY), exclude=["__pycache__", "*.pyc"]),
+            role=self.role.sealed, vpc=vpc, vpc_subnets=vpc_subnets, security_groups=[self.security_group],
+            log_group=self.log_group, timeout=timeout, memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            environment=dict(environment or {}))
+        # The function must not run before its permissions exist.
+        self.function.node.add_dependency(self.role.policy)
+        policy = self.role.policy.node.default_child
+        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]", ENI_REASON)
+        skip_checkov(policy, "CKV_AWS_111", ENI_REASON)
+        function = self.function.node.default_child
+        ignore_cfn_lint(function, "W3005", ROLE_DEPENDENCY_REASON)
+        if invoked_by == "cloudformation":
+            acknowledge(function, "NIST.800.53.R5-LambdaDLQ", CLOUDFORMATION_DLQ_REASON)
+            skip_checkov(function, "CKV_AWS_116", CLOUDFORMATION_DLQ_REASON)

@@ -1,0 +1,64 @@
+"""Answering CloudFormation custom-resource events from a Lambda handler (standard library only).
+
+CloudFormation waits for a PUT to the event's pre-signed ResponseURL. A handler that dies without answering leaves
+the stack waiting for an hour, so ``respond`` always answers: SUCCESS with data, or FAILED with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from typing import Any, Callable, Mapping
+
+LOGGER = logging.getLogger()
+LOGGER.setLevel(logging.INFO)
+
+# CloudFormation rejects responses over 4096 bytes; the reason is what a person reads in the stack events.
+MAX_REASON_CHARS = 3000
+
+
+class Outcome:
+    """What a custom-resource operation produced: the physical id CloudFormation keeps, and attributes for GetAtt."""
+
+    def __init__(self, physical_resource_id: str, data: Mapping[str, str] | None = None):
+        self.physical_resource_id = physical_resource_id
+        self.data = dict(data or {})
+
+
+def respond(event: Mapping[str, Any], operation: Callable[[Mapping[str, Any]], Outcome],
+            send: Callable[[str, bytes], None] | None = None) -> dict[str, Any]:
+    """Run ``operation`` for the event and report its outcome to CloudFormation; returns the response body."""
+    send = send or _put
+    try:
+        outcome = operation(event)
+        body = _body(event, "SUCCESS", outcome.physical_resource_id, data=outcome.data)
+    except Exception as error:  # every failure must reach CloudFormation, whatever it is
+        LOGGER.error("%s %s failed: %s", event.get("RequestType"), event.get("LogicalResourceId"), error)
+        physical = event.get("PhysicalResourceId") or f"failed-{event.get('RequestId', 'unknown')}"
+        body = _body(event, "FAILED", physical, reason=str(error))
+    send(event["ResponseURL"], json.dumps(body).encode())
+    return body
+
+
+def _body(event: Mapping[str, Any], status: str, physical_resource_id: str, *, data: Mapping[str, str] | None = None,
+          reason: str = "") -> dict[str, Any]:
+    if len(reason) > MAX_REASON_CHARS:
+        reason = reason[: MAX_REASON_CHARS - 20] + " ... (see the logs)"
+    return {
+        "Status": status,
+        "Reason": reason or "See the function's log group",
+        "PhysicalResourceId": physical_resource_id,
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
+        "LogicalResourceId": event["LogicalResourceId"],
+        "NoEcho": False,
+        "Data": dict(data or {}),
+    }
+
+
+def _put(url: str, body: bytes) -> None:
+    request = urllib.request.Request(url, data=body, method="PUT",
+                                     headers={"Content-Type": "", "Content-Length": str(len(body))})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - CloudFormation's pre-signed URL
+        response.read()

@@ -1,0 +1,26 @@
+"""The platform as one CDK app: a stage per environment, and the compliance gates on every template."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from aws_cdk import App
+
+from kafka_platform.config.model import Environment
+from kafka_platform.gates import register_gates
+from kafka_platform.gates.rules import DeclaredTopology
+from kafka_platform.stacks.stage import PlatformStage
+
+
+def declared_topology(environment: Environment) -> DeclaredTopology:
+    """The topics (with partitions) and consumer groups (with their topics) an environment file declares."""
+    return DeclaredTopology(topic_partitions={topic.name: topic.partitions for topic in environment.kafka.topics})
+
+
+def compose(app: App, environments: Sequence[Environment], *, gates: bool = True) -> dict[str, PlatformStage]:
+    """Add one stage per environment to ``app`` and, unless ``gates`` is false, the compliance packs that fail
+    synthesis on an unacknowledged finding. Returns the stages by environment name."""
+    stages = {environment.name: PlatformStage(app, config=environment) for environment in environments}
+    if gates:
+        register_gates(app, {e.stage_name: declared_topology(e) for e in environments})
+    return stages

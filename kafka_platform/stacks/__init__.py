@@ -1,0 +1,1 @@
+"""Stacks compose constructs from configuration; they hold no logic of their own."""

@@ -1,0 +1,47 @@
+"""The environment's MSK cluster, its topics and its alarms."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from kafka_platform.config.model import Environment
+from kafka_platform.constructs.alarm_topic import AlarmTopic
+from kafka_platform.constructs.cluster_alarms import KafkaClusterAlarms
+from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.kafka_cluster import KafkaCluster
+from kafka_platform.constructs.kafka_topic import KafkaTopic
+from kafka_platform.constructs.network import PlatformNetwork
+from kafka_platform.stacks.common import PlatformStack, removal_policy
+
+
+class KafkaStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, network: PlatformNetwork,
+                 alarm_topic: AlarmTopic) -> None:
+        super().__init__(scope, construct_id, config=config, what="MSK cluster, topics and cluster alarms")
+        kafka = config.kafka
+        retain = removal_policy(config)
+        logs_key = LogsKey(self, "LogsKey", description=f"{config.name} Kafka logs", removal_policy=retain).key
+        expansion = kafka.storage_auto_expansion
+        self.cluster = KafkaCluster(
+            self, "Cluster", vpc=network.vpc, vpc_subnets=network.private_subnets, cluster_name=kafka.cluster_name,
+            kafka_version=kafka.kafka_version, broker_instance_type=kafka.broker_instance_type,
+            broker_count=kafka.broker_count, broker_volume_size_gib=kafka.broker_volume_size_gib,
+            storage_auto_expansion_max_gib=expansion.max_volume_size_gib if expansion else None,
+            storage_auto_expansion_target_percent=expansion.target_utilization_percent if expansion else 70,
+            provisioned_throughput_mibps=kafka.provisioned_throughput_mibps, tiered_storage=kafka.tiered_storage,
+            server_properties=kafka.server_properties, enhanced_monitoring=kafka.enhanced_monitoring,
+            prometheus_jmx_exporter=kafka.prometheus_jmx_exporter,
+            prometheus_node_exporter=kafka.prometheus_node_exporter,
+            scram_authentication=kafka.scram_authentication, logs_key=logs_key,
+            broker_log_retention_days=kafka.broker_log_retention_days, removal_policy=retain)
+        self.topics = {
+            topic.name: KafkaTopic(
+                self, f"Topic-{topic.name}", cluster=self.cluster, topic_name=topic.name,
+                partitions=topic.partitions, replication_factor=topic.replication_factor,
+                retention_hours=topic.retention_hours, local_retention_hours=topic.local_retention_hours,
+                tiered_storage=topic.tiered_storage, cleanup_policy=topic.cleanup_policy,
+                compression_type=topic.compression_type, min_insync_replicas=topic.min_insync_replicas,
+                removal_policy=retain)
+            for topic in kafka.topics
+        }
+        self.alarms = KafkaClusterAlarms(self, "ClusterAlarms", cluster=self.cluster, alarm_topic=alarm_topic)

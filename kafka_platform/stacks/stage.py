@@ -1,0 +1,28 @@
+"""One ``cdk.Stage`` per environment: ``cdk deploy 'Prod/*'`` deploys production and nothing else."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment as CdkEnvironment
+from aws_cdk import Stage, Tags
+from constructs import Construct
+
+from kafka_platform.config.model import Environment
+from kafka_platform.stacks.alerting_stack import AlertingStack
+from kafka_platform.stacks.kafka_stack import KafkaStack
+from kafka_platform.stacks.network_stack import NetworkStack
+
+
+class PlatformStage(Stage):
+    """The environment's stacks, each one concern, composed from its configuration."""
+
+    def __init__(self, scope: Construct, *, config: Environment) -> None:
+        super().__init__(scope, config.stage_name, env=CdkEnvironment(account=config.account, region=config.region))
+        self.config = config
+        Tags.of(self).add("environment", config.name)
+        Tags.of(self).add("managed-by", "kafka-platform")
+        for key, value in config.tags.items():
+            Tags.of(self).add(key, value)
+        self.network = NetworkStack(self, "Network", config=config)
+        self.alerting = AlertingStack(self, "Alerting", config=config)
+        self.kafka = KafkaStack(self, "Kafka", config=config, network=self.network.network,
+                                alarm_topic=self.alerting.alarm_topic)
