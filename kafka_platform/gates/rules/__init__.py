@@ -1,0 +1,61 @@
+"""Rules of the KafkaPlatform pack: one per module, each a pure function of one CloudFormation resource.
+
+A check returns ``COMPLIANT``, ``NOT_APPLICABLE``, or the list of its findings (each acknowledged separately as
+``KafkaPlatform-<Rule>[<finding>]``); an empty list is compliant.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+
+class Compliance(enum.Enum):
+    COMPLIANT = "COMPLIANT"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One CloudFormation resource as a rule sees it: type, resolved properties and CloudFormation metadata."""
+
+    type: str
+    properties: Mapping[str, Any]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class DeclaredTopology:
+    """What an environment declares: topics with their partitions, and consumer groups with the topics they read."""
+
+    topic_partitions: Mapping[str, int]
+    consumer_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+Result = Compliance | list[str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    resource_types: tuple[str, ...]
+    info: str
+    explanation: str
+    check: Callable[[Resource, DeclaredTopology | None], Result]
+
+
+def is_intrinsic(value: Any) -> bool:
+    """A value CloudFormation computes at deploy time (Ref, Fn::GetAtt, ...): known to exist, unknown in content."""
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::"))
+
+
+def dig(properties: Mapping[str, Any], *path: str) -> Any:
+    """``dig(p, "A", "B")`` is ``p["A"]["B"]``, or None where any level is missing."""
+    node: Any = properties
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
