@@ -1,0 +1,71 @@
+"""Reading a synthesized cloud assembly (cdk.out) as plain JSON: stages, stacks and their templates.
+
+The synth summary, the tests and the scaling simulator all read what was really synthesized, never a second
+description of it. No jsii here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+
+@dataclass(frozen=True)
+class SynthesizedStack:
+    stage: str
+    name: str  # the construct path, e.g. "Prod/Kafka"
+    stack_name: str  # the CloudFormation stack name, e.g. "Prod-Kafka"
+    template_path: Path
+    account: str
+    region: str
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return json.loads(self.template_path.read_text())
+
+    def resources(self, resource_type: str | None = None) -> dict[str, dict[str, Any]]:
+        return {logical_id: resource for logical_id, resource in self.template.get("Resources", {}).items()
+                if resource_type is None or resource["Type"] == resource_type}
+
+
+@dataclass(frozen=True)
+class CloudAssembly:
+    directory: Path
+
+    def stages(self) -> list[str]:
+        return [artifact["properties"]["displayName"]
+                for artifact in self._manifest(self.directory)["artifacts"].values()
+                if artifact["type"] == "cdk:cloud-assembly"]
+
+    def stacks(self, stage: str | None = None) -> list[SynthesizedStack]:
+        return list(self._stacks(stage))
+
+    def stack(self, name: str) -> SynthesizedStack:
+        """``name`` is the stack's path, ``Prod/Kafka``."""
+        for stack in self._stacks(name.split("/")[0]):
+            if stack.name == name:
+                return stack
+        raise KeyError(f"no stack {name!r} in {self.directory}; it has {[s.name for s in self._stacks(None)]}")
+
+    def _stacks(self, stage: str | None) -> Iterator[SynthesizedStack]:
+        for artifact in self._manifest(self.directory)["artifacts"].values():
+            if artifact["type"] != "cdk:cloud-assembly":
+                continue
+            stage_name = artifact["properties"]["displayName"]
+            if stage is not None and stage_name != stage:
+                continue
+            nested = self.directory / artifact["properties"]["directoryName"]
+            for stack in self._manifest(nested)["artifacts"].values():
+                if stack["type"] != "aws:cloudformation:stack":
+                    continue
+                account, region = stack["environment"].removeprefix("aws://").split("/")
+                yield SynthesizedStack(stage=stage_name, name=stack["displayName"],
+                                       stack_name=stack["properties"].get("stackName", stack["displayName"]),
+                                       template_path=nested / stack["properties"]["templateFile"],
+                                       account=account, region=region)
+
+    @staticmethod
+    def _manifest(directory: Path) -> dict[str, Any]:
+        return json.loads((directory / "manifest.json").read_text())

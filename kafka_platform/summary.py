@@ -1,0 +1,65 @@
+"""The short per-environment summary ``make synth`` prints, read from the synthesized templates."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from kafka_platform.assembly import CloudAssembly, SynthesizedStack
+
+
+def summarize(assembly: CloudAssembly) -> str:
+    blocks = [_stage(assembly, stage) for stage in assembly.stages()]
+    return "\n\n".join(blocks)
+
+
+def _stage(assembly: CloudAssembly, stage: str) -> str:
+    stacks = assembly.stacks(stage)
+    total = sum(len(s.resources()) for s in stacks)
+    first = stacks[0]
+    lines = [f"{stage}: account {first.account}, {first.region}: {len(stacks)} stacks, {total} resources"]
+    lines += [f"  {s.stack_name:<28} {len(s.resources()):>4} resources" for s in stacks]
+    for stack in stacks:
+        lines += _cluster_lines(stack)
+        lines += _topic_lines(stack)
+    return "\n".join(lines)
+
+
+def _cluster_lines(stack: SynthesizedStack) -> list[str]:
+    lines = []
+    for cluster in stack.resources("AWS::MSK::Cluster").values():
+        p = cluster["Properties"]
+        nodes = p["BrokerNodeGroupInfo"]
+        auth = p.get("ClientAuthentication", {})
+        methods = [name for name, on in (("IAM", auth.get("Sasl", {}).get("Iam", {}).get("Enabled")),
+                                         ("SCRAM", auth.get("Sasl", {}).get("Scram", {}).get("Enabled")),
+                                         ("unauthenticated", auth.get("Unauthenticated", {}).get("Enabled")))
+                   if on]
+        lines.append(f"  cluster {p['ClusterName']}: Kafka {p['KafkaVersion']}, {p['NumberOfBrokerNodes']} x "
+                     f"{nodes['InstanceType']} over {len(nodes['ClientSubnets'])} zones, "
+                     f"{nodes['StorageInfo']['EBSStorageInfo']['VolumeSize']} GiB per broker, "
+                     f"storage {p.get('StorageMode', 'LOCAL')}, auth {'+'.join(methods)}, "
+                     f"in transit {p['EncryptionInfo']['EncryptionInTransit']['ClientBroker']}")
+    return lines
+
+
+def _topic_lines(stack: SynthesizedStack) -> list[str]:
+    topics = sorted(stack.resources("AWS::MSK::Topic").values(), key=lambda t: t["Properties"]["TopicName"])
+    if not topics:
+        return []
+    return [f"  topics ({len(topics)}): " + ", ".join(_topic(t["Properties"]) for t in topics)]
+
+
+def _topic(properties: dict[str, Any]) -> str:
+    configs = _decode(properties.get("Configs"))
+    extras = [word for word, on in (("tiered", configs.get("remote.storage.enable") == "true"),
+                                    ("compacted", "compact" in configs.get("cleanup.policy", ""))) if on]
+    suffix = f" {'/'.join(extras)}" if extras else ""
+    return f"{properties['TopicName']} {properties['PartitionCount']}p x{properties['ReplicationFactor']}{suffix}"
+
+
+def _decode(configs: str | None) -> dict[str, str]:
+    if not configs:
+        return {}
+    text = base64.b64decode(configs).decode()
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
