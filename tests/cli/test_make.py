@@ -1,0 +1,43 @@
+"""The README's commands themselves: ``make synth`` stops on bad configuration with the message and no traceback,
+and app.py limits synthesis to the environments named in context."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kafka_platform.assembly import CloudAssembly
+from tests.config.bad_files import CASES, write
+from tests.conftest import ROOT
+
+MAKE_CASES = [c for c in CASES if c.id in ("brokers-not-multiple-of-zones", "unknown-key-typo", "key-written-twice")]
+
+
+@pytest.mark.parametrize("case", MAKE_CASES, ids=[c.id for c in MAKE_CASES])
+def test_make_synth_on_a_bad_file_prints_the_problem_and_fails(case, tmp_path):
+    write(case, tmp_path)
+    result = subprocess.run(["make", "-s", "synth", f"ENVIRONMENTS_DIR={tmp_path}"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600, env={**os.environ, "MAKEFLAGS": ""})
+    assert result.returncode != 0
+    assert case.expected.split(": ", 1)[1] in result.stderr
+    assert str(tmp_path / "prod.yaml") in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_app_synthesizes_only_the_environments_named_in_context(tmp_path):
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({"environments": "prod"})}
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert CloudAssembly(tmp_path).stages() == ["Prod"]
+
+
+def test_app_refuses_an_unknown_environment_in_context(tmp_path):
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({"environments": "qa"})}
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, env=env,
+                            timeout=600)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("\"qa\" has no file environments/qa.yaml; choose from dev, prod, staging")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,238 @@
+"""Bad environment files as mutations of the shipped prod.yaml, each with the one exact line it must produce.
+
+Shared by the loader battery and the CLI / make tests. Paths: ``a.b[topic-name].c`` (a list item by its name) or
+``a.b[0]`` (by index); ``DELETE`` removes the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from tests.conftest import ENVIRONMENTS_DIR
+
+DELETE = object()
+F = "environments/prod.yaml"
+
+
+@dataclass(frozen=True)
+class BadFile:
+    id: str
+    change: Callable[[dict[str, Any]], None] | str  # a mutation of the data, or the raw text of the file
+    expected: str
+
+
+def setting(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = _parts(path)
+        node = data
+        for part in parents:
+            node = _child(node, part)
+        if value is DELETE:
+            del node[last]
+        elif isinstance(node, list):
+            node[_index(node, last)] = value
+        else:
+            node[last] = value
+    return mutate
+
+
+def adding_topic(topic: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data["kafka"]["topics"].append(topic)
+
+
+def _parts(path: str) -> list[str]:
+    return [p for p in re.split(r"\.|\[|\]", path) if p]
+
+
+def _index(items: list[Any], key: str) -> int:
+    if key.isdigit():
+        return int(key)
+    return next(i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == key)
+
+
+def _child(node: Any, part: str) -> Any:
+    return node[_index(node, part)] if isinstance(node, list) else node[part]
+
+
+def prod_data() -> dict[str, Any]:
+    return yaml.safe_load((ENVIRONMENTS_DIR / "prod.yaml").read_text())
+
+
+def write(case: BadFile, folder: Path) -> Path:
+    path = folder / "prod.yaml"
+    if isinstance(case.change, str):
+        path.write_text(case.change)
+    else:
+        data = copy.deepcopy(prod_data())
+        case.change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+CASES = [
+    BadFile("brokers-not-multiple-of-zones", setting("kafka.broker_count", 4),
+            f"{F}: kafka.broker_count: 4 is not a multiple of the 3 availability zones; use 3, 6 or 9"),
+    BadFile("unknown-key-typo", lambda d: d["kafka"].update(brokr_count=d["kafka"].pop("broker_count")),
+            f"{F}: kafka.brokr_count: is not a known key; did you mean broker_count? allowed here: broker_count, "
+            "broker_instance_type, broker_log_retention_days, broker_volume_size_gib, cluster_name, "
+            "enhanced_monitoring, kafka_version, prometheus_jmx_exporter, prometheus_node_exporter, "
+            "provisioned_throughput_mibps, removal_policy, scram_authentication, server_properties, "
+            "storage_auto_expansion, tiered_storage, topics"),
+    BadFile("account-unquoted", setting("account", 333333333333),
+            f"{F}: account: 333333333333 is not text; quote it: \"333333333333\""),
+    BadFile("account-short", setting("account", "33333333333"),
+            f"{F}: account: \"33333333333\" is not a 12-digit AWS account id; write it quoted, for example "
+            "\"123456789012\""),
+    BadFile("region-invalid", setting("region", "london"),
+            f"{F}: region: \"london\" is not an AWS region name; use a name such as eu-west-2"),
+    BadFile("zone-in-other-region", setting("availability_zones[2]", "eu-west-1c"),
+            f"{F}: availability_zones[2]: \"eu-west-1c\" is not in region eu-west-2; use zones of eu-west-2, such "
+            "as eu-west-2a"),
+    BadFile("zone-repeated", setting("availability_zones[2]", "eu-west-2a"),
+            f"{F}: availability_zones: [\"eu-west-2a\", \"eu-west-2b\", \"eu-west-2a\"] repeats a zone; list each "
+            "zone once"),
+    BadFile("disaster-recovery-in-same-region", setting("disaster_recovery_region", "eu-west-2"),
+            f"{F}: disaster_recovery_region: \"eu-west-2\" is the primary region; disaster recovery needs another "
+            "region, such as eu-west-1"),
+    BadFile("kafka-version-unknown", setting("kafka.kafka_version", "2.8.1"),
+            f"{F}: kafka.kafka_version: \"2.8.1\" is not an MSK Kafka version; use one of 3.5.1, 3.6.0, 3.7.x, "
+            "3.7.x.kraft, 3.8.x, 3.8.x.kraft, 3.9.x, 3.9.x.kraft, 4.0.x.kraft, 4.1.x.kraft"),
+    BadFile("kafka-version-unquoted-number", setting("kafka.kafka_version", 3.6),
+            f"{F}: kafka.kafka_version: 3.6 is not text; quote it: \"3.6\""),
+    BadFile("instance-type-unknown", setting("kafka.broker_instance_type", "kafka.m6.large"),
+            f"{F}: kafka.broker_instance_type: \"kafka.m6.large\" is not an MSK standard broker type; use "
+            "kafka.t3.small, kafka.m5.<size> or kafka.m7g.<size>, for example kafka.m7g.large"),
+    BadFile("tiered-storage-on-t3-small", setting("kafka.broker_instance_type", "kafka.t3.small"),
+            f"{F}: kafka.tiered_storage: true is not supported on kafka.t3.small brokers; use kafka.m5.large or "
+            "larger, or set tiered_storage: false"),
+    BadFile("tiered-storage-on-old-kafka", setting("kafka.kafka_version", "3.5.1"),
+            f"{F}: kafka.tiered_storage: true is not supported with kafka_version \"3.5.1\"; tiered storage needs "
+            "Kafka 3.6.0 or later: raise kafka_version or set tiered_storage: false"),
+    BadFile("throughput-on-small-brokers", setting("kafka.provisioned_throughput_mibps", 500),
+            f"{F}: kafka.provisioned_throughput_mibps: 500 cannot be provisioned on kafka.m7g.xlarge; provisioned "
+            "storage throughput needs kafka.m5.4xlarge, kafka.m7g.2xlarge or larger: remove it or choose a larger "
+            "instance type"),
+    BadFile("storage-maximum-below-start", setting("kafka.storage_auto_expansion.max_volume_size_gib", 1000),
+            f"{F}: kafka.storage_auto_expansion.max_volume_size_gib: 1000 is not above broker_volume_size_gib 2000; "
+            "storage never shrinks, so set a maximum larger than the starting size"),
+    BadFile("storage-target-too-high", setting("kafka.storage_auto_expansion.target_utilization_percent", 90),
+            f"{F}: kafka.storage_auto_expansion.target_utilization_percent: 90 is outside 10-80; MSK storage auto "
+            "scaling accepts a target between 10 and 80 percent, 70 is a good start"),
+    BadFile("log-retention-not-offered", setting("kafka.broker_log_retention_days", 100),
+            f"{F}: kafka.broker_log_retention_days: 100 is not a retention CloudWatch Logs offers; use 90 (allowed: "
+            "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, "
+            "3653)"),
+    BadFile("server-property-typo", setting("kafka.server_properties", {"log.retention.hour": "72"}),
+            f"{F}: kafka.server_properties.log.retention.hour: \"log.retention.hour\" is not a property MSK lets you "
+            "set (did you mean log.retention.hours?); see the MSK developer guide, Custom MSK configurations"),
+    BadFile("server-property-weakens-min-isr", setting("kafka.server_properties", {"min.insync.replicas": "1"}),
+            f"{F}: kafka.server_properties.min.insync.replicas: \"1\" would acknowledge writes held by a single "
+            "broker; the bank requires 2 or more"),
+    BadFile("server-property-unclean-election", setting("kafka.server_properties",
+                                                        {"unclean.leader.election.enable": "true"}),
+            f"{F}: kafka.server_properties.unclean.leader.election.enable: \"true\" lets an out-of-sync replica "
+            "become leader and lose acknowledged writes; keep false"),
+    BadFile("server-property-auto-create", setting("kafka.server_properties", {"auto.create.topics.enable": "true"}),
+            f"{F}: kafka.server_properties.auto.create.topics.enable: \"true\" lets any client create topics by "
+            "typo; keep false and declare topics under kafka.topics"),
+    BadFile("server-property-as-number", setting("kafka.server_properties", {"log.retention.hours": 72}),
+            f"{F}: kafka.server_properties.log.retention.hours: 72 is not text; quote it: \"72\""),
+    BadFile("prod-destroys-its-data", setting("kafka.removal_policy", "destroy"),
+            f"{F}: kafka.removal_policy: \"destroy\" would delete the prod cluster and its data with the stack; "
+            "staging and prod must use retain"),
+    BadFile("removal-policy-unknown", setting("kafka.removal_policy", "keep"),
+            f"{F}: kafka.removal_policy: \"keep\" is not allowed; use one of 'retain' or 'destroy'"),
+    BadFile("monitoring-level-unknown", setting("kafka.enhanced_monitoring", "PER_TOPIC"),
+            f"{F}: kafka.enhanced_monitoring: \"PER_TOPIC\" is not allowed; use one of 'DEFAULT', 'PER_BROKER', "
+            "'PER_TOPIC_PER_BROKER' or 'PER_TOPIC_PER_PARTITION'"),
+    BadFile("broker-count-as-word", setting("kafka.broker_count", "six"),
+            f"{F}: kafka.broker_count: \"six\" is not a whole number; write a number without quotes, such as 3"),
+    BadFile("boolean-as-text", setting("kafka.tiered_storage", "yes"),
+            f"{F}: kafka.tiered_storage: \"yes\" is not true or false; write true or false without quotes"),
+    BadFile("cluster-name-invalid", setting("kafka.cluster_name", "bank_streaming_prod"),
+            f"{F}: kafka.cluster_name: \"bank_streaming_prod\" is not a valid MSK cluster name; use 1-64 letters, "
+            "digits and hyphens, starting with a letter"),
+    BadFile("cluster-name-missing", setting("kafka.cluster_name", DELETE),
+            f"{F}: kafka.cluster_name: is missing; add it (it has no default)"),
+    BadFile("topic-replication-below-three", setting("kafka.topics[repayments].replication_factor", 2),
+            f"{F}: kafka.topics[repayments].replication_factor: 2 keeps fewer than 3 copies; the bank requires 3"),
+    BadFile("topic-replication-above-brokers", setting("kafka.topics[repayments].replication_factor", 7),
+            f"{F}: kafka.topics[repayments].replication_factor: 7 is above the 6 brokers; use 3 or add brokers"),
+    BadFile("topic-without-partitions", setting("kafka.topics[repayments].partitions", 0),
+            f"{F}: kafka.topics[repayments].partitions: 0 is below the minimum 1; use 1 or more"),
+    BadFile("topic-name-with-space", setting("kafka.topics[repayments].name", "loan repayments"),
+            f"{F}: kafka.topics[loan repayments].name: \"loan repayments\" is not a valid Kafka topic name; use "
+            "1-249 letters, digits, '.', '_' or '-', for example loan-applications"),
+    BadFile("topic-declared-twice", adding_topic({"name": "repayments", "partitions": 48}),
+            f"{F}: kafka.topics[repayments].name: \"repayments\" is declared twice; give each topic one entry"),
+    BadFile("tiered-topic-retention-too-short", lambda d: (
+        setting("kafka.topics[ledger-events].retention_hours", 48)(d),
+        setting("kafka.topics[ledger-events].local_retention_hours", 24)(d)),
+            f"{F}: kafka.topics[ledger-events].retention_hours: 48 is too short for a tiered topic; MSK needs 72 "
+            "hours (3 days) or more"),
+    BadFile("tiered-topic-local-retention-not-below-total",
+            setting("kafka.topics[ledger-events].local_retention_hours", 17520),
+            f"{F}: kafka.topics[ledger-events].local_retention_hours: 17520 is not below retention_hours 17520; "
+            "local retention must be shorter than total retention"),
+    BadFile("tiered-topic-without-retention", setting("kafka.topics[ledger-events].retention_hours", DELETE),
+            f"{F}: kafka.topics[ledger-events].retention_hours: is not set; a tiered topic needs its own retention of "
+            "72 hours (3 days) or more"),
+    BadFile("compacted-topic-tiered", lambda d: (
+        setting("kafka.topics[customer-profiles].tiered_storage", True)(d),
+        setting("kafka.topics[customer-profiles].retention_hours", 168)(d)),
+            f"{F}: kafka.topics[customer-profiles].cleanup_policy: \"compact\" cannot be tiered: MSK tiers only "
+            "delete topics; use cleanup_policy: delete or tiered_storage: false"),
+    BadFile("tiered-topic-on-local-cluster", setting("kafka.tiered_storage", False),
+            f"{F}: kafka.topics[ledger-events].tiered_storage: true needs a cluster with tiered storage; set "
+            "kafka.tiered_storage: true or remove it from the topic"),
+    BadFile("topic-min-isr-equals-replication", setting("kafka.topics[repayments].min_insync_replicas", 3),
+            f"{F}: kafka.topics[repayments].min_insync_replicas: 3 is not below replication_factor 3; one broker "
+            "down would stop all writes: use 2"),
+    BadFile("topic-kept-forever-on-broker-disks", setting("kafka.topics[repayments].retention_hours", -1),
+            f"{F}: kafka.topics[repayments].retention_hours: -1 keeps every record on broker disks forever; use "
+            "tiered_storage: true or cleanup_policy: compact, or a number of hours"),
+    BadFile("topic-cleanup-policy-unknown", setting("kafka.topics[repayments].cleanup_policy", "remove"),
+            f"{F}: kafka.topics[repayments].cleanup_policy: \"remove\" is not allowed; use one of 'delete', "
+            "'compact' or 'compact,delete'"),
+    BadFile("topic-compression-unknown", setting("kafka.topics[repayments].compression_type", "brotli"),
+            f"{F}: kafka.topics[repayments].compression_type: \"brotli\" is not a Kafka compression type; use one of "
+            "zstd, lz4, snappy, gzip, uncompressed, producer"),
+    BadFile("partitions-beyond-broker-capacity", setting("kafka.topics[repayments].partitions", 2000),
+            f"{F}: kafka.topics: 6468 partition replicas exceed the 6000 that 6 kafka.m7g.xlarge brokers carry; add "
+            "brokers, use a larger type or fewer partitions"),
+    BadFile("vpc-cidr-public", setting("network.vpc_cidr", "8.8.0.0/16"),
+            f"{F}: network.vpc_cidr: \"8.8.0.0/16\" is not a private range; use a range inside 10.0.0.0/8, "
+            "172.16.0.0/12 or 192.168.0.0/16"),
+    BadFile("vpc-cidr-too-small", setting("network.vpc_cidr", "10.30.0.0/26"),
+            f"{F}: network.vpc_cidr: \"10.30.0.0/26\" has a /26 prefix; use /16 to /22 so every zone gets room for "
+            "tasks"),
+    BadFile("nat-gateways-beyond-zones", setting("network.nat_gateways", 4),
+            f"{F}: network.nat_gateways: 4 is more than the 3 availability zones; use at most one per zone"),
+    BadFile("flow-log-retention-not-offered", setting("network.flow_logs_retention_days", 700),
+            f"{F}: network.flow_logs_retention_days: 700 is not a retention CloudWatch Logs offers; use 731 "
+            "(allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, "
+            "2922, 3288, 3653)"),
+    BadFile("new-and-existing-vpc", setting("network.existing_vpc", {
+        "vpc_id": "vpc-0abc12345", "vpc_cidr": "10.30.0.0/16",
+        "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"],
+        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"]}),
+            f"{F}: network.vpc_cidr: \"10.30.0.0/16\" conflicts with existing_vpc; set one of vpc_cidr (a new VPC) "
+            "or existing_vpc (an imported one)"),
+    BadFile("existing-vpc-subnets-per-zone", lambda d: d.update(network={"existing_vpc": {
+        "vpc_id": "vpc-0abc12345", "vpc_cidr": "10.30.0.0/16",
+        "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222"],
+        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"]}}),
+            f"{F}: network.existing_vpc.private_subnet_ids: [\"subnet-0aaa1111\", \"subnet-0bbb2222\"] has 2 entries "
+            "for 3 availability zones; give one per zone, in the order of availability_zones"),
+    BadFile("environment-name-differs-from-file", setting("name", "production"),
+            f"{F}: name: \"production\" does not match the file name; rename the file to production.yaml or set "
+            "name: prod"),
+    BadFile("key-written-twice", "name: prod\nname: prod\n",
+            f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
+]

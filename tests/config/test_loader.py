@@ -1,0 +1,105 @@
+"""How the loader reads files and reports what is wrong with them."""
+
+import pytest
+
+from kafka_platform.config import load_environment, load_environments
+from kafka_platform.errors import ConfigurationError
+
+MINIMAL = """\
+name: dev
+account: "111111111111"
+region: eu-west-2
+availability_zones: [eu-west-2a, eu-west-2b, eu-west-2c]
+network:
+  vpc_cidr: 10.10.0.0/16
+kafka:
+  cluster_name: bank-dev
+  kafka_version: 3.9.x
+  broker_instance_type: kafka.m7g.large
+  broker_count: 3
+  broker_volume_size_gib: 100
+"""
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "environments").mkdir()
+    return tmp_path / "environments"
+
+
+def problems(path):
+    with pytest.raises(ConfigurationError) as raised:
+        load_environment(path)
+    return [str(p) for p in raised.value.problems]
+
+
+def test_a_minimal_file_gets_the_documented_defaults(folder):
+    (folder / "dev.yaml").write_text(MINIMAL)
+    environment = load_environment(folder / "dev.yaml")
+    assert environment.kafka.enhanced_monitoring == "PER_TOPIC_PER_BROKER"
+    assert environment.kafka.removal_policy == "retain"
+    assert environment.kafka.scram_authentication is False
+    assert environment.network.nat_gateways == 1
+
+
+def test_every_problem_in_a_file_is_reported_at_once(folder):
+    (folder / "dev.yaml").write_text(MINIMAL.replace("broker_count: 3", "broker_count: 4")
+                                     .replace("eu-west-2c]", "eu-west-1c]"))
+    assert problems(folder / "dev.yaml") == [
+        "environments/dev.yaml: availability_zones[2]: \"eu-west-1c\" is not in region eu-west-2; use zones of "
+        "eu-west-2, such as eu-west-2a",
+        "environments/dev.yaml: kafka.broker_count: 4 is not a multiple of the 3 availability zones; use 3, 6 or 9",
+    ]
+
+
+def test_a_key_written_twice_is_refused_not_silently_overwritten(folder):
+    (folder / "dev.yaml").write_text(MINIMAL + "kafka:\n  broker_count: 6\n")
+    assert problems(folder / "dev.yaml") == [
+        "environments/dev.yaml: line 13, column 1: key \"kafka\" appears twice in one mapping (first on line 7); "
+        "keep one"]
+
+
+def test_broken_yaml_names_the_line(folder):
+    (folder / "dev.yaml").write_text(MINIMAL.replace("  broker_count: 3", " broker_count: 3"))
+    [message] = problems(folder / "dev.yaml")
+    assert message.startswith("environments/dev.yaml: line 11, column ")
+    assert message.endswith("; check the indentation and quoting there")
+
+
+def test_a_file_that_is_not_a_mapping_is_refused(folder):
+    (folder / "dev.yaml").write_text("- just\n- a list\n")
+    assert problems(folder / "dev.yaml") == [
+        "environments/dev.yaml: holds [\"just\", \"a list\"], not a mapping; start with name: dev and the keys of the "
+        "README's example"]
+
+
+def test_a_missing_file_is_named(folder):
+    assert problems(folder / "nope.yaml") == [
+        "environments/nope.yaml: cannot be read (No such file or directory); check the path"]
+
+
+def test_problems_of_several_files_are_reported_together(folder):
+    (folder / "dev.yaml").write_text(MINIMAL.replace("broker_count: 3", "broker_count: 4"))
+    (folder / "prod.yaml").write_text(MINIMAL.replace("name: dev", "name: prod").replace("bank-dev", "bank prod"))
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [p.source for p in raised.value.problems] == ["environments/dev.yaml", "environments/prod.yaml"]
+
+
+def test_asking_for_an_environment_without_a_file_names_the_choices(folder):
+    (folder / "dev.yaml").write_text(MINIMAL)
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder, only=["prod"])
+    assert str(raised.value) == ("environments: \"prod\" has no file environments/prod.yaml; choose from dev")
+
+
+def test_only_limits_the_environments_loaded(folder):
+    (folder / "dev.yaml").write_text(MINIMAL)
+    (folder / "prod.yaml").write_text(MINIMAL.replace("name: dev", "name: prod"))
+    assert [e.name for e in load_environments(folder, only=["prod"])] == ["prod"]
+
+
+def test_an_empty_folder_is_refused(folder):
+    with pytest.raises(ConfigurationError, match="holds no environment files"):
+        load_environments(folder)

@@ -1,0 +1,70 @@
+"""Fixtures shared by the whole suite. Every environment is synthesized once per session, gates included."""
+
+from kafka_platform.node_runtime import use_wheel_node
+
+use_wheel_node()
+
+import json  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from aws_cdk import App  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from kafka_platform.assembly import CloudAssembly  # noqa: E402
+from kafka_platform.config import load_environments  # noqa: E402
+from kafka_platform.config.model import Environment  # noqa: E402
+from kafka_platform.platform_app import compose  # noqa: E402
+from kafka_platform.stacks.stage import PlatformStage  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ENVIRONMENTS_DIR = ROOT / "environments"
+ENVIRONMENT_NAMES = ("dev", "staging", "prod")
+
+
+def cdk_context(**extra: Any) -> dict[str, Any]:
+    """The context the CDK CLI gives app.py (cdk.json's feature flags and settings, path and asset metadata), so
+    that tests see the templates ``make synth`` writes; asset bundling is skipped."""
+    cdk = json.loads((ROOT / "cdk.json").read_text())
+    return {**cdk["context"], "aws:cdk:version-reporting": cdk.get("versionReporting", True),
+            "aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True,
+            "aws:cdk:bundling-stacks": [], **extra}
+
+
+@dataclass
+class Synthesized:
+    """The shipped environments, synthesized once: stages for construct-level checks, the assembly for templates."""
+
+    stages: dict[str, PlatformStage]
+    assembly: CloudAssembly
+    _templates: dict[str, Template] = field(default_factory=dict)
+
+    def raw(self, environment: str, stack: str) -> dict[str, Any]:
+        return self.assembly.stack(f"{self.stages[environment].stage_name}/{stack}").template
+
+    def template(self, environment: str, stack: str) -> Template:
+        key = f"{environment}/{stack}"
+        if key not in self._templates:
+            self._templates[key] = Template.from_json(self.raw(environment, stack))
+        return self._templates[key]
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads((self.assembly.directory / "validation-report.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def environments() -> dict[str, Environment]:
+    return {e.name: e for e in load_environments(ENVIRONMENTS_DIR)}
+
+
+@pytest.fixture(scope="session")
+def synthesized(environments: dict[str, Environment], tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    # Findings are asserted by tests/gates (with the list of rules), so synthesis itself must not stop on them.
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = App(outdir=str(outdir), context=cdk_context(**{"@aws-cdk/core:failSynthOnValidationErrors": False}))
+    stages = compose(app, list(environments.values()))
+    assembly = app.synth()
+    return Synthesized(stages=stages, assembly=CloudAssembly(Path(assembly.directory)))

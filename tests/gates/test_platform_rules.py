@@ -1,0 +1,147 @@
+"""Each rule of the KafkaPlatform pack: one compliant and one non-compliant resource, at least."""
+
+import pytest
+
+from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource
+from kafka_platform.gates.rules import (consumer_tasks_within_partitions, iam_policies_managed, lag_alarm_declared,
+                                        msk_configuration_durable, msk_customer_managed_key,
+                                        msk_iam_authentication_only, msk_public_access_disabled,
+                                        no_secret_in_environment)
+
+SECURE_CLUSTER = {
+    "EncryptionInfo": {"EncryptionAtRest": {"DataVolumeKMSKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+    "ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}, "Unauthenticated": {"Enabled": False}},
+    "BrokerNodeGroupInfo": {"ConnectivityInfo": {"PublicAccess": {"Type": "DISABLED"}}},
+}
+TOPOLOGY = DeclaredTopology(topic_partitions={"repayments": 48, "loan-applications": 24},
+                            consumer_groups={"repayment-processors": ("repayments",)})
+
+
+def cluster(**changes):
+    properties = {**SECURE_CLUSTER, **changes}
+    return Resource("AWS::MSK::Cluster", properties)
+
+
+def test_customer_managed_key():
+    assert msk_customer_managed_key.check(cluster()) is Compliance.COMPLIANT
+    assert msk_customer_managed_key.check(cluster(EncryptionInfo={})) == ["DataVolumeKMSKeyId"]
+    aws_managed = {"EncryptionAtRest": {"DataVolumeKMSKeyId": "arn:aws:kms:eu-west-2:1:alias/aws/kafka"}}
+    assert msk_customer_managed_key.check(cluster(EncryptionInfo=aws_managed)) == ["DataVolumeKMSKeyId"]
+
+
+def test_iam_authentication_only():
+    assert msk_iam_authentication_only.check(cluster()) == []
+    assert msk_iam_authentication_only.check(cluster(ClientAuthentication={
+        "Sasl": {"Scram": {"Enabled": True}}, "Unauthenticated": {"Enabled": True}})) == [
+        "IamAuthentication", "UnauthenticatedAccess"]
+    assert msk_iam_authentication_only.check(Resource("AWS::MSK::Cluster", {})) == [
+        "IamAuthentication", "UnauthenticatedAccess"]
+
+
+def test_public_access_disabled():
+    assert msk_public_access_disabled.check(cluster()) is Compliance.COMPLIANT
+    assert msk_public_access_disabled.check(cluster(BrokerNodeGroupInfo={"ConnectivityInfo": {
+        "PublicAccess": {"Type": "SERVICE_PROVIDED_EIPS"}}})) == ["PublicAccess"]
+
+
+def configuration(text):
+    return Resource("AWS::MSK::Configuration", {"ServerProperties": text})
+
+
+def test_configuration_durable():
+    good = "min.insync.replicas=2\ndefault.replication.factor=3\nunclean.leader.election.enable=false\n"
+    assert msk_configuration_durable.check(configuration(good)) is Compliance.COMPLIANT
+    assert msk_configuration_durable.check(configuration("min.insync.replicas=1\n")) == [
+        "min.insync.replicas", "default.replication.factor", "unclean.leader.election.enable"]
+    # MSK defaults unclean leader election to true: leaving it out is not enough.
+    assert msk_configuration_durable.check(configuration(good.replace("unclean.leader.election.enable=false\n", ""))) \
+        == ["unclean.leader.election.enable"]
+
+
+def test_no_secret_in_task_environment():
+    task = {"ContainerDefinitions": [{"Environment": [{"Name": "KAFKA_TOPICS", "Value": "repayments"},
+                                                      {"Name": "BOOTSTRAP", "Value": {"Fn::GetAtt": ["B", "S"]}}]}]}
+    assert no_secret_in_environment.check(Resource("AWS::ECS::TaskDefinition", task)) == []
+    task["ContainerDefinitions"][0]["Environment"] += [{"Name": "DB_PASSWORD", "Value": "hunter2"},
+                                                        {"Name": "DSN", "Value": "postgres://app:pw@db:5432/x"}]
+    assert no_secret_in_environment.check(Resource("AWS::ECS::TaskDefinition", task)) == [
+        "Variable::DB_PASSWORD", "Variable::DSN"]
+
+
+def test_no_secret_in_connector_configuration():
+    good = {"Config": {"database.user": "debezium", "database.password": "${env:ACCOUNTS_DB_PASSWORD}"}}
+    assert no_secret_in_environment.check(Resource("Custom::KafkaConnector", good)) == []
+    bad = {"Config": {"database.password": "hunter2"}}
+    assert no_secret_in_environment.check(Resource("Custom::KafkaConnector", bad)) == ["Variable::database.password"]
+
+
+def test_no_secret_in_function_environment():
+    good = {"Environment": {"Variables": {"CONNECT_URL": "http://connect:8083"}}}
+    assert no_secret_in_environment.check(Resource("AWS::Lambda::Function", good)) == []
+    bad = {"Environment": {"Variables": {"ApiToken": "abc"}}}
+    assert no_secret_in_environment.check(Resource("AWS::Lambda::Function", bad)) == ["Variable::ApiToken"]
+
+
+def lag_alarm(group, topic, metric="SumOffsetLag"):
+    return Resource("AWS::CloudWatch::Alarm", {"Namespace": "AWS/Kafka", "MetricName": metric, "Dimensions": [
+        {"Name": "Cluster Name", "Value": "c"}, {"Name": "Consumer Group", "Value": group},
+        {"Name": "Topic", "Value": topic}]})
+
+
+def test_lag_alarm_names_a_declared_group_and_topic():
+    assert lag_alarm_declared.check(lag_alarm("repayment-processors", "repayments"), TOPOLOGY) == []
+    assert lag_alarm_declared.check(lag_alarm("repayment-processor", "repayments"), TOPOLOGY) == [
+        "ConsumerGroup::repayment-processor"]
+    assert lag_alarm_declared.check(lag_alarm("repayment-processors", "loan-applications"), TOPOLOGY) == [
+        "Topic::loan-applications"]
+
+
+def test_lag_alarm_through_metric_math_is_checked_too():
+    alarm = Resource("AWS::CloudWatch::Alarm", {"Metrics": [
+        {"Id": "lag0", "MetricStat": {"Metric": {"Namespace": "AWS/Kafka", "MetricName": "SumOffsetLag", "Dimensions": [
+            {"Name": "Consumer Group", "Value": "ghost"}, {"Name": "Topic", "Value": "repayments"}]}}},
+        {"Id": "total", "Expression": "SUM([lag0])"}]})
+    assert lag_alarm_declared.check(alarm, TOPOLOGY) == ["ConsumerGroup::ghost"]
+
+
+def test_other_alarms_are_not_lag_alarms():
+    cpu = Resource("AWS::CloudWatch::Alarm", {"Namespace": "AWS/Kafka", "MetricName": "CpuUser"})
+    assert lag_alarm_declared.check(cpu, TOPOLOGY) is Compliance.NOT_APPLICABLE
+
+
+def scalable_target(maximum, topics):
+    return Resource("AWS::ApplicationAutoScaling::ScalableTarget", {"MaxCapacity": maximum},
+                    {"KafkaPlatform": {"ConsumerGroup": "g", "Topics": topics}})
+
+
+def test_consumer_tasks_within_partitions():
+    assert consumer_tasks_within_partitions.check(scalable_target(48, ["repayments"]), TOPOLOGY) is \
+        Compliance.COMPLIANT
+    assert consumer_tasks_within_partitions.check(scalable_target(72, ["repayments", "loan-applications"]),
+                                                  TOPOLOGY) is Compliance.COMPLIANT
+    assert consumer_tasks_within_partitions.check(scalable_target(49, ["repayments"]), TOPOLOGY) == ["MaxCapacity"]
+    assert consumer_tasks_within_partitions.check(scalable_target(1, ["ghost"]), TOPOLOGY) == ["Topic::ghost"]
+    storage = Resource("AWS::ApplicationAutoScaling::ScalableTarget", {"MaxCapacity": 8000})
+    assert consumer_tasks_within_partitions.check(storage, TOPOLOGY) is Compliance.NOT_APPLICABLE
+
+
+def test_iam_policies_managed():
+    role = {"AssumeRolePolicyDocument": {}, "ManagedPolicyArns": [{"Ref": "MyManagedPolicy"}]}
+    assert iam_policies_managed.check(Resource("AWS::IAM::Role", role)) is Compliance.COMPLIANT
+    bad = {"Policies": [{"PolicyName": "Inline"}], "ManagedPolicyArns": [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}]}
+    assert iam_policies_managed.check(Resource("AWS::IAM::Role", bad)) == [
+        "InlinePolicy", "AwsManagedPolicy::AdministratorAccess"]
+    assert iam_policies_managed.check(Resource("AWS::IAM::Policy", {})) == ["InlinePolicy"]
+
+
+@pytest.mark.parametrize("name,value,secret", [
+    ("DB_PASSWORD", "x", True), ("database.password", "${env:DB_PASSWORD}", False), ("apiKey", "x", True),
+    ("KAFKA_TOPICS", "repayments", False), ("AWS_KEY", "AKIAABCDEFGHIJKLMNOP", True),
+    ("CERT", "-----BEGIN RSA PRIVATE KEY-----", True), ("TOKEN_BUCKET_SIZE", "10", True),
+    ("CONSUMER_GROUP", "loan-approvals", False),
+])
+def test_what_counts_as_a_secret(name, value, secret):
+    from kafka_platform.domain.secrets import secret_problem
+
+    assert (secret_problem(name, value) is not None) is secret

@@ -1,0 +1,39 @@
+"""A snapshot per stack per environment, asset hashes normalised. Snapshots back the assertions elsewhere up; they
+change only when a template changes on purpose (``pytest --snapshot-update``, then read the diff)."""
+
+import re
+
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.conftest import ENVIRONMENT_NAMES
+
+STACKS = ("Network", "Alerting", "Kafka")
+HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def normalise(value):
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    if isinstance(value, str):
+        return HASH.sub("<asset-hash>", value)
+    return value
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_template_matches_snapshot(synthesized, snapshot_json, environment, stack):
+    assert normalise(synthesized.raw(environment, stack)) == snapshot_json
+
+
+def test_normalising_replaces_only_asset_hashes():
+    digest = "a" * 64
+    assert normalise({"S3Key": f"{digest}.zip", "Name": "bank-streaming-prod"}) == {
+        "S3Key": "<asset-hash>.zip", "Name": "bank-streaming-prod"}

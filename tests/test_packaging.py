@@ -1,0 +1,79 @@
+"""The wheel is a product: a separate project installs it and runs the README's example against the shared cluster."""
+
+import json
+import re
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w",
+                    str(out), str(ROOT)], check=True, capture_output=True, timeout=600)
+    [built] = out.glob("cdk_kafka_platform-*.whl")
+    return built
+
+
+def test_the_wheel_ships_the_lambda_code_and_type_information(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "kafka_platform/py.typed" in names
+    assert "kafka_platform/lambda/bootstrap_brokers.py" in names
+    assert "kafka_platform/lambda/custom_resource.py" in names
+    assert not any(name.startswith(("tests/", "environments/")) for name in names)
+
+
+def test_the_wheel_declares_ranges_for_cdk_not_pins(wheel):
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in zipfile.ZipFile(wheel).namelist()
+                                                 if n.endswith("METADATA"))).decode()
+    assert "Requires-Dist: aws-cdk-lib<3,>=2.275.0" in metadata
+    assert "Requires-Dist: constructs<11,>=10.8" in metadata
+
+
+def readme_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- example:shared-cluster -->\n```python\n(.*?)```\n<!-- /example:shared-cluster -->",
+                      text, re.S)
+    assert block, "README lost its shared-cluster example"
+    return block.group(1)
+
+
+def test_a_separate_project_installs_the_wheel_and_runs_the_readme_example(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    # The dependencies come from this venv's site-packages (already pinned and downloaded); the package itself only
+    # from the wheel: a path in a .pth file does not run that folder's own .pth files, so the editable install of
+    # the source tree stays invisible.
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "platform_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True,
+                   timeout=300)
+    project = tmp_path / "collections-team"
+    project.mkdir()
+    (project / "app.py").write_text("from kafka_platform.node_runtime import use_wheel_node\nuse_wheel_node()\n"
+                                    + readme_example())
+    out = tmp_path / "cdk.out"
+    result = subprocess.run([str(python), "app.py"], cwd=project, capture_output=True, text=True, timeout=600,
+                            env={"CDK_OUTDIR": str(out), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    origin = subprocess.run([str(python), "-c", "import kafka_platform; print(kafka_platform.__file__)"],
+                            cwd=project, capture_output=True, text=True).stdout
+    assert str(venv) in origin
+    template = json.loads((out / "CollectionsStreaming.template.json").read_text())
+    types = sorted(r["Type"] for r in template["Resources"].values())
+    assert types == ["AWS::IAM::Policy", "AWS::IAM::Role", "AWS::MSK::Topic"]
+    statements = next(r for r in template["Resources"].values()
+                      if r["Type"] == "AWS::IAM::Policy")["Properties"]["PolicyDocument"]["Statement"]
+    prefix = "arn:aws:kafka:eu-west-2:333333333333:"
+    uuid = "bank-streaming-prod/5a1b2c3d-aaaa-bbbb-cccc-1234567890ab-3"
+    assert [s["Resource"] for s in statements] == [
+        f"{prefix}cluster/{uuid}", f"{prefix}topic/{uuid}/collections-cases", f"{prefix}group/{uuid}/collections-workers"]
