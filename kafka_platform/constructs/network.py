@@ -79,15 +79,13 @@ class PlatformNetwork(Construct):
         self.flow_log_group = encrypted_log_group(self, "FlowLogs", key=logs_key,
                                                   retention_days=flow_logs_retention_days,
                                                   removal_policy=removal_policy)
-        flow_log_role = ManagedPolicyRole(
-            self, "FlowLogRole", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
-            description="VPC flow logs delivery to the platform's flow log group",
-            statements=[iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[self.flow_log_group.log_group_arn])])
+        # The flow log grants its role write access to the group; the grant lands in the role's managed policy.
+        flow_log_role = ManagedPolicyRole(self, "FlowLogRole",
+                                          assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+                                          description="VPC flow logs delivery to the platform's flow log group")
         ec2.FlowLog(self, "FlowLog", resource_type=ec2.FlowLogResourceType.from_vpc(vpc),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
-                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, flow_log_role.sealed))
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, flow_log_role))
 
 
 # CDK's restrictDefaultSecurityGroup runs a provider function at deploy time that strips the default security

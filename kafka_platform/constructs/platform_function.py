@@ -66,7 +66,7 @@ class PlatformFunction(Construct):
             self, "Function", runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
             handler=handler, description=description,
             code=lambda_.Code.from_asset(str(LAMBDA_CODE_DIRECTORY), exclude=["__pycache__", "*.pyc"]),
-            role=self.role.sealed, vpc=vpc, vpc_subnets=vpc_subnets, security_groups=[self.security_group],
+            role=self.role, vpc=vpc, vpc_subnets=vpc_subnets, security_groups=[self.security_group],
             log_group=self.log_group, timeout=timeout, memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,
             environment=dict(environment or {}))
