@@ -15,7 +15,7 @@ from aws_cdk import App  # noqa: E402
 
 from kafka_platform.config import load_environments  # noqa: E402
 from kafka_platform.errors import ConfigurationError  # noqa: E402
-from kafka_platform.gates import report_failures  # noqa: E402
+from kafka_platform.gates.report import report_failures  # noqa: E402
 from kafka_platform.platform_app import compose  # noqa: E402
 
 ENVIRONMENTS = Path(__file__).resolve().parent / "environments"

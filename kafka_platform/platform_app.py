@@ -7,14 +7,16 @@ from typing import Sequence
 from aws_cdk import App
 
 from kafka_platform.config.model import Environment
-from kafka_platform.gates import register_gates
+from kafka_platform.gates.packs import register_gates
 from kafka_platform.gates.rules import DeclaredTopology
 from kafka_platform.stacks.stage import PlatformStage
 
 
 def declared_topology(environment: Environment) -> DeclaredTopology:
     """The topics (with partitions) and consumer groups (with their topics) an environment file declares."""
-    return DeclaredTopology(topic_partitions={topic.name: topic.partitions for topic in environment.kafka.topics})
+    return DeclaredTopology(
+        topic_partitions={topic.name: topic.partitions for topic in environment.kafka.topics},
+        consumer_groups={consumer.consumer_group: tuple(consumer.topics) for consumer in environment.consumers})
 
 
 def compose(app: App, environments: Sequence[Environment], *, gates: bool = True) -> dict[str, PlatformStage]:

@@ -6,9 +6,10 @@ Findings are read from the validation report that synthesis writes: the gates ru
 import re
 from collections import Counter
 
-from kafka_platform.gates import report_failures
+from kafka_platform.gates.report import report_failures
 from kafka_platform.gates.acknowledge import MIN_REASON_CHARS
 
+SERVICES = ("loan-approvals", "repayments-processor", "credit-assessment", "card-fraud-screening")
 # Every acknowledgment in the shipped environments, by rule and construct path (stage replaced by <Stage>).
 # A new one must be added here, where a reviewer sees it; the reasons live next to the code that acknowledges.
 EXPECTED_ACKNOWLEDGMENTS = Counter({
@@ -18,6 +19,9 @@ EXPECTED_ACKNOWLEDGMENTS = Counter({
        for pack in ("PCI.DSS.321", "NIST.800.53.R5") for i in (1, 2, 3)},
     **{("W3010", f"<Stage>/Network/Network/Vpc/{kind}Subnet{i}/Subnet"): 1
        for kind in ("Public", "Private") for i in (1, 2, 3)},
+    **{("AwsSolutions-ECS2", f"<Stage>/Consumers/{service}/TaskDefinition/Resource"): 1 for service in SERVICES},
+    **{("AwsSolutions-IAM5[Resource::*]", f"<Stage>/Consumers/{service}/ExecutionRole/Policy/Resource"): 1
+       for service in SERVICES},
     ("KafkaPlatform-IAMPoliciesManaged[InlinePolicy]",
      "<Stage>/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Role"): 1,
     ("KafkaPlatform-IAMPoliciesManaged[AwsManagedPolicy::AWSLambdaBasicExecutionRole]",

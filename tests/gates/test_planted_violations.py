@@ -14,7 +14,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_msk as msk
 
-from kafka_platform.gates import register_gates, report_failures
+from kafka_platform.gates.packs import register_gates
+from kafka_platform.gates.report import report_failures
 from kafka_platform.gates.rules import DeclaredTopology
 from tests.conftest import ROOT, cdk_context
 from tests.support import new_stack
@@ -72,6 +73,15 @@ def test_a_failed_plugin_without_violations_is_still_a_failure(tmp_path):
     assert report_failures(tmp_path) == ["KafkaPlatform: failure: boom"]
 
 
+def test_each_violation_is_reported_with_its_resources_and_description(tmp_path):
+    (tmp_path / "validation-report.json").write_text(json.dumps({"pluginReports": [
+        {"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [
+            {"ruleName": "AwsSolutions-EC23", "description": "The Security Group allows for 0.0.0.0/0.",
+             "violatingConstructs": [{"constructPath": "Prod/Network/Open/Resource"}]}]}]}))
+    assert report_failures(tmp_path) == ["AwsSolutions: AwsSolutions-EC23 at Prod/Network/Open/Resource: The "
+                                         "Security Group allows for 0.0.0.0/0."]
+
+
 def test_no_report_at_all_is_a_failure(tmp_path):
     assert report_failures(tmp_path) == [f"{tmp_path / 'validation-report.json'}: missing; the compliance gates did "
                                          "not run"]
@@ -84,7 +94,7 @@ PLANTED_APP = textwrap.dedent('''
     from aws_cdk import App, RemovalPolicy
     from aws_cdk import aws_logs as logs
     from kafka_platform.config import load_environments
-    from kafka_platform.gates import report_failures
+    from kafka_platform.gates.report import report_failures
     from kafka_platform.platform_app import compose
 
     app = App()
