@@ -60,6 +60,18 @@ class KafkaClusterBase(Construct):
     broker_count: int | None = None
     tiered_storage: bool | None = None
 
+    # ---- network -------------------------------------------------------------------------------------------------
+    def admit_client(self, scope: Construct, client: ec2.ISecurityGroup, description: str) -> None:
+        """Let ``client`` reach the brokers on the IAM port. Both rules are created in ``scope`` (the client's
+        stack), so that a client stack depends on the cluster's stack and never the other way round."""
+        for index, brokers in enumerate(self.connections.security_groups):
+            ec2.CfnSecurityGroupIngress(
+                scope, f"BrokerIngress{index or ''}", group_id=brokers.security_group_id, ip_protocol="tcp",
+                from_port=IAM_PORT, to_port=IAM_PORT, source_security_group_id=client.security_group_id,
+                description=description)
+            client.add_egress_rule(ec2.Peer.security_group_id(brokers.security_group_id), ec2.Port.tcp(IAM_PORT),
+                                   f"MSK brokers (IAM) of {self.cluster_name}")
+
     # ---- IAM -------------------------------------------------------------------------------------------------
     def topic_arn(self, topic: str) -> str:
         return self.arn_parts.topic_arn(topic)
@@ -138,7 +150,8 @@ class KafkaClusterBase(Construct):
         no topic reports, stays a gap instead of becoming a zero (which would look like an empty backlog)."""
         topics = list(topics)
         if len(topics) == 1:
-            return self.metric_sum_offset_lag(consumer_group, topics[0], period=period, label=label)
+            # Unlabelled, so that an alarm on it is written in CloudWatch's plain metric form.
+            return self.metric_sum_offset_lag(consumer_group, topics[0], period=period)
         parts = {f"lag{i}": self.metric_sum_offset_lag(consumer_group, t, period=period) for i, t in enumerate(topics)}
         return cloudwatch.MathExpression(expression=f"SUM([{', '.join(parts)}])", using_metrics=parts,
                                          period=period or Duration.minutes(1),
@@ -235,9 +248,6 @@ class KafkaCluster(KafkaClusterBase):
         self.resource.apply_removal_policy(removal_policy)
         self.cluster_arn = self.resource.attr_arn
         stack = Stack.of(self)
-        self.arn_parts = ClusterArnParts(partition=Aws.PARTITION, region=stack.region, account=stack.account,
-                                         cluster_name=cluster_name,
-                                         cluster_uuid=Fn.select(2, Fn.split("/", self.cluster_arn)))
 
         if storage_auto_expansion_max_gib is not None:
             self._expand_storage(stack, broker_volume_size_gib, storage_auto_expansion_max_gib,
@@ -255,6 +265,11 @@ class KafkaCluster(KafkaClusterBase):
             resource_type="Custom::MskBootstrapBrokers",
             properties={"ClusterArn": self.cluster_arn, "ClusterVersion": self.resource.attr_current_version})
         self.bootstrap_brokers = self.bootstrap_brokers_resource.get_att_string("BootstrapBrokerStringSaslIam")
+        # The UUID comes from the custom resource (parsed from the ARN), not Fn::Split: stacks that read the cluster
+        # ARN from this one cannot split it (CloudFormation does not allow Fn::GetStackOutput inside Fn::Split).
+        self.arn_parts = ClusterArnParts(partition=Aws.PARTITION, region=stack.region, account=stack.account,
+                                         cluster_name=cluster_name,
+                                         cluster_uuid=self.bootstrap_brokers_resource.get_att_string("ClusterUuid"))
 
     def _expand_storage(self, stack: Stack, volume_size_gib: int, max_gib: int, target_percent: int) -> None:
         """MSK grows broker volumes when use crosses the target (at most every 6 hours); volumes never shrink."""

@@ -1,6 +1,8 @@
 """Custom resource ``Custom::MskBootstrapBrokers``: the brokers' connection strings, which AWS::MSK::Cluster does not
 return. Properties: ``ClusterArn`` (and ``ClusterVersion``, so the strings are read again after every cluster
-update). Attributes: ``BootstrapBrokerStringSaslIam`` and, when SCRAM is on, ``BootstrapBrokerStringSaslScram``.
+update). Attributes: ``BootstrapBrokerStringSaslIam``, ``BootstrapBrokerStringSaslScram`` when SCRAM is on, and
+``ClusterUuid``, the last part of the cluster ARN that every topic and group ARN repeats: other stacks reference it
+as a plain attribute (CloudFormation does not split a value read from another stack).
 """
 
 from __future__ import annotations
@@ -28,4 +30,14 @@ def bootstrap_brokers(event: Mapping[str, Any], kafka_client: Any = None) -> Out
     data = {name: answer[name] for name in ATTRIBUTES if answer.get(name)}
     if "BootstrapBrokerStringSaslIam" not in data:
         raise RuntimeError(f"cluster {cluster_arn} has no IAM bootstrap brokers; is IAM authentication enabled?")
+    data["ClusterUuid"] = cluster_uuid(cluster_arn)
     return Outcome(cluster_arn, data)
+
+
+def cluster_uuid(cluster_arn: str) -> str:
+    """``arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID`` -> ``UUID``."""
+    prefix, _, resource = cluster_arn.partition(":cluster/")
+    parts = resource.split("/")
+    if not prefix.startswith("arn:") or len(parts) != 2 or not all(parts):
+        raise ValueError(f"{cluster_arn} is not an MSK cluster ARN (arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID)")
+    return parts[1]

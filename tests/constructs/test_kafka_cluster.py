@@ -217,12 +217,13 @@ def test_inconsistent_props_are_refused_with_the_prop_named(props, expected):
     assert str(raised.value) == expected
 
 
-def test_grant_consume_names_exact_topic_and_group_arns_derived_from_the_cluster_arn():
+def test_grant_consume_names_exact_topic_and_group_arns_with_the_cluster_uuid():
     stack, cluster = make_cluster()
     role = iam.Role(stack, "Consumer", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
     cluster.grant_consume(role, "repayments", "repayment-processors")
     statements = only(_synth(stack), "AWS::IAM::Policy")["Properties"]["PolicyDocument"]["Statement"]
-    uuid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": [_cluster_id(stack), "Arn"]}]}]}
+    bootstrap = next(iter(resources(_synth(stack), "Custom::MskBootstrapBrokers")))
+    uuid = {"Fn::GetAtt": [bootstrap, "ClusterUuid"]}
 
     def arn(kind, name):
         return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":kafka:eu-west-2:123456789012:{kind}/"

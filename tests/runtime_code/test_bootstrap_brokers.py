@@ -36,7 +36,7 @@ def test_create_returns_the_iam_brokers_as_attributes():
     kafka = FakeKafka({"BootstrapBrokerStringSaslIam": "b-1:9098,b-2:9098", "BootstrapBrokerStringTls": "b-1:9094"})
     body = run("Create", kafka)
     assert body["Status"] == "SUCCESS"
-    assert body["Data"] == {"BootstrapBrokerStringSaslIam": "b-1:9098,b-2:9098"}
+    assert body["Data"] == {"BootstrapBrokerStringSaslIam": "b-1:9098,b-2:9098", "ClusterUuid": "uuid-3"}
     assert body["PhysicalResourceId"] == ARN and kafka.calls == [ARN]
 
 
@@ -69,3 +69,9 @@ def test_long_reasons_are_cut_to_fit_cloudformation_response_limit():
     body = custom_resource.respond(event("Create"), fail, send=lambda url, data: None)
     assert len(body["Reason"]) <= custom_resource.MAX_REASON_CHARS
     assert body["Reason"].endswith("(see the logs)")
+
+
+def test_the_cluster_uuid_is_the_last_part_of_the_arn():
+    assert bootstrap_brokers.cluster_uuid(ARN) == "uuid-3"
+    with __import__("pytest").raises(ValueError, match="is not an MSK cluster ARN"):
+        bootstrap_brokers.cluster_uuid("arn:aws:kafka:eu-west-2:1:topic/x")
