@@ -86,6 +86,59 @@ class Kafka(Strict):
     topics: list[Topic] = Field(default_factory=list)
 
 
+class ConsumerSecret(Strict):
+    """An environment variable filled from Secrets Manager at task start: a complete secret ARN, optionally one JSON
+    field of it, and the secret's KMS key when it is not the AWS-managed one (the tasks then may decrypt with it)."""
+
+    secret_arn: str
+    field: str | None = None
+    kms_key_arn: str | None = None
+
+
+class ScalingStepSetting(Strict):
+    """Add ``change`` tasks while lag is in ``[lower_lag, upper_lag)``; the last step has no ``upper_lag``."""
+
+    lower_lag: int
+    upper_lag: int | None = None
+    change: int
+
+
+class Consumer(Strict):
+    """A lag-scaled consumer service (KafkaConsumerService). Thresholds and steps derive from the per-task throughput
+    and the acceptable delay unless given."""
+
+    name: str
+    consumer_group: str
+    topics: list[str]
+    output_topics: list[str] = Field(default_factory=list)
+    image: str
+    cpu: int = 512
+    memory_mib: int = 1024
+    cpu_architecture: Literal["x86_64", "arm64"] = "x86_64"
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, ConsumerSecret] = Field(default_factory=dict)
+    min_tasks: int = 1
+    max_tasks: int | None = None
+    max_delay_seconds: int
+    task_throughput_messages_per_second: float | None = None
+    scaling_mode: Literal["steps", "backlog_per_task"] = "steps"
+    scale_out_lag_messages: int | None = None
+    scale_in_lag_messages: int | None = None
+    scale_out_steps: list[ScalingStepSetting] | None = None
+    scale_in_tasks: int = 1
+    scale_out_cooldown_seconds: int | None = None  # 120 for steps, 60 for target tracking
+    scale_in_cooldown_seconds: int = 300
+    target_backlog_per_task_messages: int | None = None
+    wake_up_on_produce: bool = False
+    log_retention_days: int = 365
+
+    @property
+    def effective_scale_out_cooldown_seconds(self) -> int:
+        if self.scale_out_cooldown_seconds is not None:
+            return self.scale_out_cooldown_seconds
+        return 120 if self.scaling_mode == "steps" else 60
+
+
 class Alarms(Strict):
     """Where alarms go: one encrypted SNS topic per environment, with these e-mail subscriptions."""
 
@@ -100,6 +153,7 @@ class Environment(Strict):
     disaster_recovery_region: str | None = None
     network: Network = Field(default_factory=Network)
     kafka: Kafka
+    consumers: list[Consumer] = Field(default_factory=list)
     alarms: Alarms = Field(default_factory=Alarms)
     tags: dict[str, str] = Field(default_factory=dict)
 

@@ -11,17 +11,21 @@ import re
 from typing import Callable, Iterator
 
 from kafka_platform.config.model import Environment
-from kafka_platform.domain import aws, msk
+from kafka_platform.domain import aws, fargate, msk
+from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.domain.lag_scaling import ScalingStep
+from kafka_platform.domain.secrets_manager import secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
 from kafka_platform.errors import show
 
 Found = Iterator[tuple[str, str]]
 PROTECTED_ENVIRONMENTS = ("staging", "prod")
 _ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 
 def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
-    checks: list[Callable[[Environment], Found]] = [_identity, _zones, _network, _kafka, _topics]
+    checks: list[Callable[[Environment], Found]] = [_identity, _zones, _network, _kafka, _topics, _consumers]
     found = [problem for check in checks for problem in check(env)]
     if env.name != file_stem:
         found.insert(0, ("name", f"{show(env.name)} does not match the file name; rename the file to "
@@ -154,3 +158,56 @@ def _topics(env: Environment) -> Found:
         yield "kafka.topics", (f"{total} partition replicas exceed the {limit} that {kafka.broker_count} "
                                f"{kafka.broker_instance_type} brokers carry; add brokers, use a larger type or fewer "
                                "partitions")
+
+
+def _consumers(env: Environment) -> Found:
+    declared = {topic.name: topic.partitions for topic in env.kafka.topics}
+    names: set[str] = set()
+    groups: set[str] = set()
+    for consumer in env.consumers:
+        where = f"consumers[{consumer.name}]"
+        if not _SERVICE_NAME.match(consumer.name):
+            yield f"{where}.name", (f"{show(consumer.name)} is not a service name; use 2-40 lower-case letters, digits "
+                                    "and hyphens, starting with a letter")
+        if consumer.name in names:
+            yield f"{where}.name", f"{show(consumer.name)} is declared twice; give each consumer one entry"
+        if consumer.consumer_group in groups:
+            yield f"{where}.consumer_group", (f"{show(consumer.consumer_group)} is used by another consumer; two "
+                                              "services in one group split its partitions and their scaling fights")
+        names.add(consumer.name)
+        groups.add(consumer.consumer_group)
+        for field in ("topics", "output_topics"):
+            for topic in getattr(consumer, field):
+                if topic not in declared:
+                    yield f"{where}.{field}", (f"{show(topic)} is not declared under kafka.topics; declare it there "
+                                               f"or correct the name (declared: {', '.join(declared)})")
+        if (p := fargate.image_problem(consumer.image)) is not None:
+            yield f"{where}.image", p
+        if (size := fargate.task_size_problem(consumer.cpu, consumer.memory_mib)) is not None:
+            yield f"{where}.{size[0]}", size[1]
+        if (p := aws.log_retention_problem(consumer.log_retention_days)) is not None:
+            yield f"{where}.log_retention_days", p
+        for name, secret in consumer.secrets.items():
+            if (p := secret_arn_problem(secret.secret_arn)) is not None:
+                yield f"{where}.secrets.{name}.secret_arn", p
+        if any(topic not in declared for topic in consumer.topics):
+            continue  # partitions unknown: capacity checks would only repeat the missing topic
+        steps = None if consumer.scale_out_steps is None else [
+            ScalingStep(s.lower_lag, s.upper_lag, s.change) for s in consumer.scale_out_steps]
+        for field, p in consumer_problems(
+                consumer_group=consumer.consumer_group, topic_names=consumer.topics,
+                partitions=sum(declared[t] for t in consumer.topics), environment=consumer.environment,
+                min_tasks=consumer.min_tasks, max_tasks=consumer.max_tasks,
+                wake_up_on_produce=consumer.wake_up_on_produce, scaling_mode=consumer.scaling_mode,
+                task_throughput=consumer.task_throughput_messages_per_second,
+                max_delay_seconds=consumer.max_delay_seconds, scale_out_lag=consumer.scale_out_lag_messages,
+                scale_in_lag=consumer.scale_in_lag_messages, scale_out_steps=steps,
+                scale_in_tasks=consumer.scale_in_tasks,
+                scale_out_cooldown_seconds=consumer.effective_scale_out_cooldown_seconds,
+                scale_in_cooldown_seconds=consumer.scale_in_cooldown_seconds,
+                target_backlog_per_task=consumer.target_backlog_per_task_messages,
+                broker_count=env.kafka.broker_count):
+            yield f"{where}.{field}", p
+        if consumer.wake_up_on_produce and env.kafka.enhanced_monitoring in ("DEFAULT", "PER_BROKER"):
+            yield f"{where}.wake_up_on_produce", (f"needs per-topic broker metrics, but kafka.enhanced_monitoring is "
+                                                  f"{env.kafka.enhanced_monitoring}; use PER_TOPIC_PER_BROKER")

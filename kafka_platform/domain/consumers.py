@@ -1,0 +1,64 @@
+"""Every check on one consumer service's settings, keyed by configuration field name.
+
+The configuration loader reports these under ``consumers[<name>].<field>``; ``KafkaConsumerService`` reports them
+under its construct path, with its own prop names where they differ (``max_delay``, ``scale_out_cooldown``...).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from kafka_platform.domain import lag_scaling, msk_metrics
+from kafka_platform.domain.lag_scaling import ScalingStep
+from kafka_platform.domain.secrets import secret_problem
+
+CLOUDWATCH_METRICS_PER_ALARM = 10
+
+
+def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partitions: int,
+                      environment: Mapping[str, str], min_tasks: int, max_tasks: int | None,
+                      wake_up_on_produce: bool, scaling_mode: str, task_throughput: float | None,
+                      max_delay_seconds: int, scale_out_lag: int | None, scale_in_lag: int | None,
+                      scale_out_steps: Sequence[ScalingStep] | None, scale_in_tasks: int,
+                      scale_out_cooldown_seconds: int, scale_in_cooldown_seconds: int,
+                      target_backlog_per_task: int | None, broker_count: int | None) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if (p := msk_metrics.consumer_group_problem(consumer_group)) is not None:
+        problems.append(("consumer_group", p))
+    if not topic_names:
+        problems.append(("topics", "is empty; a consumer reads at least one topic"))
+    if max_delay_seconds < 60:
+        problems.append(("max_delay_seconds", f"{max_delay_seconds} is below the one-minute lag metric; use 60 or "
+                                              "more"))
+    for name, value in environment.items():
+        if (p := secret_problem(name, value)) is not None:
+            problems.append((f"environment.{name}", f"{p}; pass it under secrets, from Secrets Manager"))
+    problems += lag_scaling.capacity_problems(partitions=partitions, min_tasks=min_tasks, max_tasks=max_tasks,
+                                              wake_up_on_produce=wake_up_on_produce)
+    if scaling_mode == "steps":
+        if target_backlog_per_task is not None:
+            problems.append(("target_backlog_per_task_messages", "applies to scaling_mode backlog_per_task; remove "
+                                                                 "it, or choose that mode (one mode per service)"))
+        problems += lag_scaling.step_policy_problems(
+            task_throughput=task_throughput, max_delay_seconds=max_delay_seconds, scale_out_lag=scale_out_lag,
+            scale_in_lag=scale_in_lag, scale_out_steps=scale_out_steps, scale_in_tasks=scale_in_tasks,
+            scale_out_cooldown_seconds=scale_out_cooldown_seconds, scale_in_cooldown_seconds=scale_in_cooldown_seconds)
+    else:
+        for name, value in (("scale_out_lag_messages", scale_out_lag), ("scale_in_lag_messages", scale_in_lag),
+                            ("scale_out_steps", scale_out_steps)):
+            if value is not None:
+                problems.append((name, "applies to step scaling; remove it, or set scaling_mode: steps (one mode "
+                                       "per service)"))
+        problems += lag_scaling.backlog_policy_problems(target_backlog_per_task=target_backlog_per_task,
+                                                        task_throughput=task_throughput,
+                                                        max_delay_seconds=max_delay_seconds)
+    if wake_up_on_produce:
+        if broker_count is None:
+            problems.append(("wake_up_on_produce", "needs the cluster's broker count (give broker_count to "
+                                                   "from_cluster_attributes): the wake-up sums each broker's "
+                                                   "MessagesInPerSec"))
+        elif broker_count * len(topic_names) + 1 > CLOUDWATCH_METRICS_PER_ALARM:
+            problems.append(("wake_up_on_produce", f"would need {broker_count * len(topic_names) + 1} metrics in one "
+                                                   f"alarm, above CloudWatch's {CLOUDWATCH_METRICS_PER_ALARM}; "
+                                                   "consume fewer topics or keep min_tasks at 1"))
+    return problems
