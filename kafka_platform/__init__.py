@@ -13,6 +13,11 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AlarmTopic": "kafka_platform.constructs.alarm_topic",
     "ConfigurationError": "kafka_platform.errors",
+    "ConsumedTopic": "kafka_platform.constructs.consumer_service",
+    "ConsumerSecret": "kafka_platform.constructs.consumer_service",
+    "KafkaConsumerService": "kafka_platform.constructs.consumer_service",
+    "PlatformDashboard": "kafka_platform.constructs.platform_dashboard",
+    "ScalingStep": "kafka_platform.domain.lag_scaling",
     "ExistingVpcAttributes": "kafka_platform.constructs.network",
     "KafkaCluster": "kafka_platform.constructs.kafka_cluster",
     "KafkaClusterAlarms": "kafka_platform.constructs.cluster_alarms",
@@ -26,6 +31,9 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.constructs.alarm_topic import AlarmTopic
     from kafka_platform.constructs.cluster_alarms import KafkaClusterAlarms
+    from kafka_platform.constructs.consumer_service import ConsumedTopic, ConsumerSecret, KafkaConsumerService
+    from kafka_platform.constructs.platform_dashboard import PlatformDashboard
+    from kafka_platform.domain.lag_scaling import ScalingStep
     from kafka_platform.constructs.kafka_cluster import KafkaCluster, KafkaClusterBase
     from kafka_platform.constructs.kafka_topic import KafkaTopic
     from kafka_platform.constructs.network import ExistingVpcAttributes, PlatformNetwork

@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
+from kafka_platform.deployed_scaling import DeployedService, read_services
 
 
 def summarize(assembly: CloudAssembly) -> str:
@@ -22,7 +23,21 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
     for stack in stacks:
         lines += _cluster_lines(stack)
         lines += _topic_lines(stack)
+    lines += [_service_line(service) for service in read_services(assembly, stage)]
     return "\n".join(lines)
+
+
+def _service_line(service: DeployedService) -> str:
+    head = (f"  consumer {service.name} ({service.consumer_group} on {', '.join(service.topics)}): "
+            f"{service.min_capacity}-{service.max_capacity} tasks, ")
+    if service.target_tracking is not None:
+        return head + f"backlog per task {service.target_tracking.target_value:g}"
+    out, in_ = service.scale_out, service.scale_in
+    assert out is not None and in_ is not None, f"{service.name} has no step policies"
+    changes = [s.adjustment for s in out.steps]
+    wake = ", wakes on produce" if service.wake_up else ""
+    return head + (f"out at lag {out.alarms[0].threshold:g} (+{min(changes)}..+{max(changes)}), "
+                   f"in at {in_.alarms[0].threshold:g} ({in_.steps[0].adjustment}){wake}")
 
 
 def _cluster_lines(stack: SynthesizedStack) -> list[str]:

@@ -8,8 +8,10 @@ from constructs import Construct
 
 from kafka_platform.config.model import Environment
 from kafka_platform.stacks.alerting_stack import AlertingStack
+from kafka_platform.stacks.consumers_stack import ConsumersStack
 from kafka_platform.stacks.kafka_stack import KafkaStack
 from kafka_platform.stacks.network_stack import NetworkStack
+from kafka_platform.stacks.observability_stack import ObservabilityStack
 
 
 class PlatformStage(Stage):
@@ -26,3 +28,6 @@ class PlatformStage(Stage):
         self.alerting = AlertingStack(self, "Alerting", config=config)
         self.kafka = KafkaStack(self, "Kafka", config=config, network=self.network.network,
                                 alarm_topic=self.alerting.alarm_topic)
+        self.consumers = ConsumersStack(self, "Consumers", config=config, network=self.network.network,
+                                        kafka=self.kafka, alarm_topic=self.alerting.alarm_topic)
+        self.observability = ObservabilityStack(self, "Observability", config=config, consumers=self.consumers)

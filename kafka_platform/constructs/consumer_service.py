@@ -1,0 +1,279 @@
+"""``KafkaConsumerService``: a Kafka consumer on ECS Fargate that scales on its consumer group's lag.
+
+The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defaults, as behaviour:
+
+* **Tasks:** at least one (``min_tasks=1``), at most one per partition consumed (``max_tasks`` defaults to the
+  partitions; a larger value is an error, never a silent clamp). Zero is allowed only with ``wake_up_on_produce``:
+  a group with no task loses its offsets after 7 days and MSK stops publishing its lag.
+* **Step scaling** (default): CloudWatch alarms on ``SumOffsetLag`` (1-minute periods, statistic Maximum, the three
+  dimensions; several topics summed with ``SUM([...])``). Above ``scale_out_lag_messages`` tasks are added in steps
+  that grow with the lag; below ``scale_in_lag_messages`` one task is removed; in between nothing happens.
+  Thresholds and steps derive from ``task_throughput_messages_per_second`` and ``max_delay`` when those are given
+  (see ``kafka_platform.domain.lag_scaling``). Cooldowns: 2 minutes out, 5 minutes in.
+* **Missing data:** MSK publishes no lag while the group rebalances, and every scale event causes a rebalance. The
+  scale-out alarm treats a missing minute as missing: a gap pauses scale-out until the next datapoint, so the
+  service never scales on lag it cannot see. The scale-in alarm treats missing minutes as not breaching: a gap never
+  counts as "caught up", so scale-in needs 8 of 10 minutes with lag actually seen below the threshold.
+* **Target tracking** (``scaling_mode="backlog_per_task"``): lag / running tasks (Container Insights) kept at
+  ``target_backlog_per_task_messages`` through metric math on the L1 policy. Target tracking never scales in while
+  its alarm lacks data.
+* **Business alarms** to ``alarm_action``: ``EstimatedMaxTimeLag`` above ``max_delay`` for 3 minutes, and no lag
+  datapoint for 5 minutes while tasks run (a stuck consumer or a group that keeps rebalancing).
+* **Deployments** never reset the task count (no DesiredCount in the template), keep 100% of tasks running while
+  they roll (200% maximum), and roll back when the circuit breaker trips.
+* **Security:** private subnets without public IPs; a security group whose only way to the brokers is the IAM port;
+  a task role that can read exactly its topics as exactly its group (and write ``output_topics``), nothing else.
+  Secrets come from Secrets Manager as ECS secrets, never as plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Mapping, Sequence
+
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from kafka_platform.constructs.consumer_alarms import ConsumerAlarms
+from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
+from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.constructs.kafka_topic import KafkaTopic
+from kafka_platform.constructs.lag_scaling import BacklogPerTaskScaling, StepScaling, WakeUpOnProduce
+from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.domain import lag_scaling
+from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.domain.lag_scaling import BacklogPerTaskPolicy, ScalingStep, StepScalingPolicy
+from kafka_platform.errors import raise_problems
+from kafka_platform.gates.acknowledge import acknowledge
+from kafka_platform.gates.rules.consumer_tasks_within_partitions import METADATA_KEY
+
+ScalingMode = Literal["steps", "backlog_per_task"]
+# Application Auto Scaling acts on ECS services through this service-linked role, as ecs.BaseService does.
+_ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
+                     "AWSServiceRoleForApplicationAutoScaling_ECSService")
+
+
+@dataclass(frozen=True)
+class ConsumedTopic:
+    """A topic owned elsewhere, with the partition count the service sizes itself by."""
+
+    topic_name: str
+    partitions: int
+
+
+@dataclass(frozen=True)
+class ConsumerSecret:
+    """An environment variable filled from Secrets Manager when the task starts (a JSON ``field`` if given)."""
+
+    secret: secretsmanager.ISecret
+    field: str | None = None
+
+
+class KafkaConsumerService(Construct):
+    """A lag-scaled Kafka consumer on Fargate; see the module docstring for every default."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase,
+                 topics: Sequence[KafkaTopic | ConsumedTopic], consumer_group: str, image: ecs.ContainerImage,
+                 max_delay: Duration, alarm_action: cloudwatch.IAlarmAction,
+                 ecs_cluster: ecs.ICluster | None = None, vpc: ec2.IVpc | None = None,
+                 vpc_subnets: ec2.SubnetSelection | None = None, cpu: int = 512, memory_limit_mib: int = 1024,
+                 cpu_architecture: ecs.CpuArchitecture = ecs.CpuArchitecture.X86_64,
+                 environment: Mapping[str, str] | None = None, secrets: Mapping[str, ConsumerSecret] | None = None,
+                 output_topics: Sequence[str] = (), min_tasks: int = 1, max_tasks: int | None = None,
+                 scaling_mode: ScalingMode = "steps", task_throughput_messages_per_second: float | None = None,
+                 scale_out_lag_messages: int | None = None, scale_in_lag_messages: int | None = None,
+                 scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_tasks: int = 1,
+                 scale_out_cooldown: Duration | None = None, scale_in_cooldown: Duration | None = None,
+                 target_backlog_per_task_messages: int | None = None, wake_up_on_produce: bool = False,
+                 logs_key: kms.IKey | None = None, log_retention_days: int = 365,
+                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = cluster
+        self.consumer_group = consumer_group
+        self.topic_names = [t.topic_name for t in topics]
+        self.partitions = sum(t.partitions for t in topics)
+        self.max_delay = max_delay
+        out_cooldown = int((scale_out_cooldown or Duration.seconds(
+            lag_scaling.DEFAULT_SCALE_OUT_COOLDOWN_SECONDS if scaling_mode == "steps" else 60)).to_seconds())
+        in_cooldown = int((scale_in_cooldown or Duration.seconds(
+            lag_scaling.DEFAULT_SCALE_IN_COOLDOWN_SECONDS)).to_seconds())
+        raise_problems(self.node.path, service_problems(
+            consumer_group=consumer_group, topic_names=self.topic_names, partitions=self.partitions,
+            ecs_cluster=ecs_cluster, vpc=vpc, environment=environment or {}, min_tasks=min_tasks,
+            max_tasks=max_tasks, wake_up_on_produce=wake_up_on_produce, scaling_mode=scaling_mode,
+            task_throughput=task_throughput_messages_per_second,
+            max_delay_seconds=int(max_delay.to_seconds()), scale_out_lag=scale_out_lag_messages,
+            scale_in_lag=scale_in_lag_messages, scale_out_steps=scale_out_steps, scale_in_tasks=scale_in_tasks,
+            scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown,
+            target_backlog_per_task=target_backlog_per_task_messages, cluster=cluster))
+
+        #: The effective scaling, as read-only data: a StepScalingPolicy or a BacklogPerTaskPolicy.
+        self.scaling_policy: StepScalingPolicy | BacklogPerTaskPolicy
+        if scaling_mode == "steps":
+            self.scaling_policy = lag_scaling.design_step_policy(
+                partitions=self.partitions, min_tasks=min_tasks, max_tasks=max_tasks,
+                task_throughput=task_throughput_messages_per_second, max_delay_seconds=int(max_delay.to_seconds()),
+                scale_out_lag=scale_out_lag_messages, scale_in_lag=scale_in_lag_messages,
+                scale_out_steps=scale_out_steps, scale_in_tasks=scale_in_tasks,
+                scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown)
+        else:
+            self.scaling_policy = BacklogPerTaskPolicy(
+                min_tasks=min_tasks, max_tasks=self.partitions if max_tasks is None else max_tasks,
+                target_backlog_per_task=target_backlog_per_task_messages or lag_scaling.target_backlog_for(
+                    task_throughput_messages_per_second, int(max_delay.to_seconds())),  # type: ignore[arg-type]
+                scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown)
+        self.min_tasks = self.scaling_policy.min_tasks
+        self.max_tasks = self.scaling_policy.max_tasks
+        self.wake_up_on_produce = wake_up_on_produce
+
+        self.ecs_cluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
+                                                      container_insights_v2=ecs.ContainerInsights.ENHANCED)
+        logs_key = logs_key or LogsKey(self, "LogsKey", description=f"Logs of consumer {consumer_group}",
+                                       removal_policy=removal_policy).key
+        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+                                             removal_policy=removal_policy)
+        self.execution_role = ManagedPolicyRole(
+            self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"Starts tasks of consumer {consumer_group}: image pull, logs, secrets")
+        self.task_role = ManagedPolicyRole(
+            self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"Consumer {consumer_group}: reads {', '.join(self.topic_names)} as {consumer_group}",
+            statements=[*cluster.consume_statements(self.topic_names, consumer_group),
+                        *(cluster.produce_statements(list(output_topics)) if output_topics else [])])
+
+        self.task_definition = ecs.FargateTaskDefinition(
+            self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib, execution_role=self.execution_role,
+            task_role=self.task_role, runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=cpu_architecture, operating_system_family=ecs.OperatingSystemFamily.LINUX))
+        self.container = self.task_definition.add_container(
+            "Consumer", image=image, readonly_root_filesystem=True,
+            environment={**self._kafka_environment(output_topics), **(environment or {})},
+            secrets={name: ecs.Secret.from_secrets_manager(s.secret, s.field) for name, s in (secrets or {}).items()},
+            logging=ecs.LogDrivers.aws_logs(stream_prefix=consumer_group, log_group=self.log_group,
+                                            mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+                                            max_buffer_size=Size.mebibytes(25)))
+        acknowledge(self.execution_role.policy.node.default_child, "AwsSolutions-IAM5[Resource::*]",
+                    "ecr:GetAuthorizationToken has no resource-level permissions (it returns a registry login); "
+                    "image pulls themselves are limited to the service's one repository.")
+        acknowledge(self.task_definition.node.default_child, "AwsSolutions-ECS2",
+                    "The environment holds the Kafka settings the platform derives (bootstrap brokers, topics, "
+                    "group) and the team's non-secret settings; secrets arrive as ECS secrets from Secrets Manager, "
+                    "and KafkaPlatform-NoSecretInEnvironment rejects any secret-looking value.")
+
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=self.ecs_cluster.vpc, allow_all_outbound=False,
+            description=f"Consumer {consumer_group}: out to the MSK IAM port and to AWS APIs over HTTPS")
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
+                                            "Image pulls, logs and secrets over HTTPS")
+        self.service = ecs.FargateService(
+            self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
+            security_groups=[self.security_group], assign_public_ip=False,
+            vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            min_healthy_percent=100, max_healthy_percent=200, propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_ecs_managed_tags=True)
+        self.connections = self.service.connections
+        cluster.admit_client(self, self.security_group, f"Consumer {consumer_group}")
+
+        stack = Stack.of(self)
+        self.scalable_target = appscaling.ScalableTarget(
+            self, "TaskCount", service_namespace=appscaling.ServiceNamespace.ECS,
+            scalable_dimension="ecs:service:DesiredCount", min_capacity=self.min_tasks, max_capacity=self.max_tasks,
+            resource_id=f"service/{self.ecs_cluster.cluster_name}/{self.service.service_name}",
+            role=iam.Role.from_role_arn(self, "ScalingRole", _ECS_SCALING_ROLE.format(
+                partition=stack.partition, account=stack.account), mutable=False))
+        # What the KafkaPlatform-ConsumerTasksWithinPartitions rule checks MaxCapacity against.
+        self.scalable_target.node.default_child.add_metadata(
+            METADATA_KEY, {"ConsumerGroup": consumer_group, "Topics": self.topic_names})
+        self.configure_scaling()
+        self.alarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
+
+    # ---- scaling -----------------------------------------------------------------------------------------------
+    def configure_scaling(self) -> None:
+        """Wire ``scaling_policy`` to the scalable target; override to scale differently."""
+        if isinstance(self.scaling_policy, StepScalingPolicy):
+            self.step_scaling: StepScaling | None = StepScaling(
+                self, "LagScaling", target=self.scalable_target, policy=self.scaling_policy,
+                lag=self.metric_sum_offset_lag(), alarm_name_prefix=self.alarm_name_prefix)
+        else:
+            self.step_scaling = None
+            BacklogPerTaskScaling(self, "BacklogPerTaskScaling", target=self.scalable_target,
+                                  policy=self.scaling_policy, lag_metrics=self._lag_metrics_by_topic(),
+                                  running_tasks=self.metric_running_tasks())
+        if self.wake_up_on_produce:
+            WakeUpOnProduce(self, "WakeUp", target=self.scalable_target, cluster=self.cluster,
+                            topics=self.topic_names, running_tasks=self.metric_running_tasks(),
+                            alarm_name=f"{self.alarm_name_prefix}-wake-up")
+
+    # ---- metrics -----------------------------------------------------------------------------------------------
+    @property
+    def alarm_name_prefix(self) -> str:
+        """Alarm names: ``<cluster>-<consumer group>-<what>``, unique per account and region."""
+        return f"{self.cluster.cluster_name}-{self.consumer_group}"
+
+    def metric_sum_offset_lag(self) -> cloudwatch.IMetric:
+        """The group's lag over all its topics, one-minute Maximum."""
+        return self.cluster.metric_sum_offset_lag_across(self.consumer_group, self.topic_names,
+                                                         label=f"{self.consumer_group} lag (messages)")
+
+    def _lag_metrics_by_topic(self) -> dict[str, cloudwatch.Metric]:
+        return {topic: self.cluster.metric_sum_offset_lag(self.consumer_group, topic) for topic in self.topic_names}
+
+    def metric_estimated_max_time_lag(self) -> cloudwatch.IMetric:
+        """Seconds to drain the worst partition, worst topic first: the delay the business feels."""
+        metrics = {f"delay{i}": self.cluster.metric_estimated_max_time_lag(self.consumer_group, topic)
+                   for i, topic in enumerate(self.topic_names)}
+        if len(metrics) == 1:
+            return next(iter(metrics.values()))
+        return cloudwatch.MathExpression(expression=f"MAX([{', '.join(metrics)}])", using_metrics=metrics,
+                                         period=Duration.minutes(1), label=f"{self.consumer_group} delay (s)")
+
+    def metric_running_tasks(self) -> cloudwatch.Metric:
+        """Container Insights' running task count (the ECS cluster must have Container Insights on)."""
+        return self._insights_metric("RunningTaskCount")
+
+    def metric_desired_tasks(self) -> cloudwatch.Metric:
+        return self._insights_metric("DesiredTaskCount")
+
+    def _insights_metric(self, name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name=name, statistic="Average",
+                                 period=Duration.minutes(1), dimensions_map={
+                                     "ClusterName": self.ecs_cluster.cluster_name,
+                                     "ServiceName": self.service.service_name})
+
+    def _kafka_environment(self, output_topics: Sequence[str]) -> dict[str, str]:
+        """What every consumer needs to connect with MSK IAM, derived so that no team writes it by hand."""
+        environment = {"KAFKA_BOOTSTRAP_SERVERS": self.cluster.bootstrap_brokers,
+                       "KAFKA_TOPICS": ",".join(self.topic_names), "KAFKA_CONSUMER_GROUP": self.consumer_group,
+                       "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "AWS_MSK_IAM"}
+        if output_topics:
+            environment["KAFKA_OUTPUT_TOPICS"] = ",".join(output_topics)
+        return environment
+
+
+# Where a prop is named differently from the configuration field the domain check is keyed by.
+_PROP_NAMES = {"max_delay_seconds": "max_delay", "scale_out_cooldown_seconds": "scale_out_cooldown",
+               "scale_in_cooldown_seconds": "scale_in_cooldown"}
+
+
+def service_problems(*, ecs_cluster: ecs.ICluster | None, vpc: ec2.IVpc | None, cluster: KafkaClusterBase,
+                     **settings) -> list[tuple[str, str]]:
+    """Every prop check, keyed by prop name: the domain checks the configuration loader runs, plus the props that
+    only exist here."""
+    problems: list[tuple[str, str]] = []
+    if (ecs_cluster is None) == (vpc is None):
+        problems.append(("ecs_cluster", "and vpc are both set or both missing; pass ecs_cluster (an existing ECS "
+                                        "cluster) or vpc (a new cluster is created), not both"))
+    if settings["scaling_mode"] not in ("steps", "backlog_per_task"):
+        return problems + [("scaling_mode", f"{settings['scaling_mode']!r} is not a scaling mode; use steps or "
+                                            "backlog_per_task")]
+    for field, message in consumer_problems(broker_count=cluster.broker_count, **settings):
+        problems.append((_PROP_NAMES.get(field, field), message))
+    return problems

@@ -1,0 +1,135 @@
+"""Lag scaling wired to Application Auto Scaling: step policies on lag alarms, target tracking on backlog per task,
+and the wake-up from zero tasks. Each class turns one policy from ``kafka_platform.domain.lag_scaling`` into
+resources; ``KafkaConsumerService.configure_scaling`` chooses between them."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from constructs import Construct
+
+from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.domain import lag_scaling, msk_metrics
+from kafka_platform.domain.lag_scaling import BacklogPerTaskPolicy, StepScalingPolicy
+
+
+class StepScaling(Construct):
+    """A scale-out policy on an upper lag alarm and a scale-in policy on a lower one, around a no-change band.
+
+    Step bounds are written relative to each alarm's threshold, as Application Auto Scaling reads them: above the
+    threshold the lower bound is inclusive and the upper exclusive.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
+                 policy: StepScalingPolicy, lag: cloudwatch.IMetric, alarm_name_prefix: str) -> None:
+        super().__init__(scope, construct_id)
+        self.scale_out = appscaling.StepScalingAction(
+            self, "ScaleOut", scaling_target=target, adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=Duration.seconds(policy.scale_out_cooldown_seconds),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
+        for step in policy.scale_out_steps:
+            self.scale_out.add_adjustment(
+                adjustment=step.change, lower_bound=step.lower_lag - policy.scale_out_lag,
+                upper_bound=None if step.upper_lag is None else step.upper_lag - policy.scale_out_lag)
+        out_periods, out_datapoints = lag_scaling.SCALE_OUT_EVALUATION
+        self.scale_out_alarm = cloudwatch.Alarm(
+            self, "ScaleOutAlarm", metric=lag, threshold=policy.scale_out_lag,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=out_periods, datapoints_to_alarm=out_datapoints,
+            treat_missing_data=cloudwatch.TreatMissingData.MISSING, alarm_name=f"{alarm_name_prefix}-scale-out",
+            alarm_description=f"Lag at or above {policy.scale_out_lag} messages: add tasks (a missing minute, "
+                              "a rebalance, pauses scale-out)")
+        self.scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_out))
+
+        self.scale_in = appscaling.StepScalingAction(
+            self, "ScaleIn", scaling_target=target, adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=Duration.seconds(policy.scale_in_cooldown_seconds),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
+        self.scale_in.add_adjustment(adjustment=policy.scale_in_change, upper_bound=0)
+        in_periods, in_datapoints = lag_scaling.SCALE_IN_EVALUATION
+        self.scale_in_alarm = cloudwatch.Alarm(
+            self, "ScaleInAlarm", metric=lag, threshold=policy.scale_in_lag,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=in_periods, datapoints_to_alarm=in_datapoints,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_name=f"{alarm_name_prefix}-scale-in",
+            alarm_description=f"Lag at or below {policy.scale_in_lag} messages for {in_datapoints} of {in_periods} "
+                              "minutes: remove a task (missing minutes never count as caught up)")
+        self.scale_in_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_in))
+
+
+class BacklogPerTaskScaling(Construct):
+    """Target tracking on ``SUM(lag) / running tasks`` through metric math on the L1 policy (the L2 refuses math).
+
+    With no running task the backlog itself is the signal, so that a service at zero tasks still scales out.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
+                 policy: BacklogPerTaskPolicy, lag_metrics: Mapping[str, cloudwatch.Metric],
+                 running_tasks: cloudwatch.Metric) -> None:
+        super().__init__(scope, construct_id)
+        queries = [_query(f"lag{i}", metric) for i, metric in enumerate(lag_metrics.values())]
+        queries.append(_query("tasks", running_tasks))
+        lag_sum = f"SUM([{', '.join(q.id for q in queries[:-1])}])"
+        queries.append(appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
+            id="backlog_per_task", label="Backlog per running task (messages)", return_data=True,
+            expression=f"IF(FILL(tasks, 0) > 0, {lag_sum} / FILL(tasks, 1), {lag_sum})"))
+        self.policy = appscaling.CfnScalingPolicy(
+            self, "Resource", policy_name="backlog-per-task",
+            policy_type="TargetTrackingScaling", scaling_target_id=target.scalable_target_id,
+            target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy
+            .TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=policy.target_backlog_per_task,
+                scale_out_cooldown=policy.scale_out_cooldown_seconds,
+                scale_in_cooldown=policy.scale_in_cooldown_seconds,
+                customized_metric_specification=appscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
+                    metrics=queries)))
+
+
+class WakeUpOnProduce(Construct):
+    """Scale from zero tasks when messages arrive on the consumed topics.
+
+    Lag cannot wake a service at zero: an empty group's offsets expire (7 days) and its lag metrics vanish. The
+    brokers' per-topic ``MessagesInPerSec`` (PER_TOPIC_PER_BROKER monitoring) exists whatever the group's state.
+    The alarm only fires while no task runs, so it never adds tasks to a running service.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
+                 cluster: KafkaClusterBase, topics: Sequence[str], running_tasks: cloudwatch.Metric,
+                 alarm_name: str) -> None:
+        super().__init__(scope, construct_id)
+        assert cluster.broker_count is not None
+        produced = {f"in{i}": cluster.metric("MessagesInPerSec", {msk_metrics.BROKER_ID: str(broker),
+                                                                 msk_metrics.TOPIC: topic}, statistic="Sum")
+                    for i, (broker, topic) in enumerate((b, t) for b in range(1, cluster.broker_count + 1)
+                                                       for t in topics)}
+        # No datapoint from Container Insights is read as no task running (inferred: it publishes nothing at zero).
+        signal = cloudwatch.MathExpression(
+            expression=f"IF(FILL(tasks, 0) < 1 AND SUM([{', '.join(produced)}]) > 0, 1, 0)",
+            using_metrics={"tasks": running_tasks, **produced}, period=Duration.minutes(1),
+            label="Messages produced while no task runs")
+        self.action = appscaling.StepScalingAction(
+            self, "WakeUp", scaling_target=target, adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=Duration.seconds(lag_scaling.MIN_SCALE_OUT_COOLDOWN_SECONDS),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
+        self.action.add_adjustment(adjustment=1, lower_bound=0)
+        self.alarm = cloudwatch.Alarm(
+            self, "Alarm", metric=signal, threshold=1, evaluation_periods=1, datapoints_to_alarm=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=alarm_name,
+            alarm_description="Messages arrive on the consumed topics while no task runs: start one")
+        self.alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.action))
+
+
+def _query(query_id: str, metric: cloudwatch.Metric) -> appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty:
+    return appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
+        id=query_id, return_data=False, metric_stat=appscaling.CfnScalingPolicy.TargetTrackingMetricStatProperty(
+            stat=metric.statistic, metric=appscaling.CfnScalingPolicy.TargetTrackingMetricProperty(
+                namespace=metric.namespace, metric_name=metric.metric_name,
+                dimensions=[appscaling.CfnScalingPolicy.TargetTrackingMetricDimensionProperty(name=k, value=v)
+                            for k, v in (metric.dimensions or {}).items()])))
+

@@ -1,0 +1,71 @@
+"""``PlatformDashboard``: one CloudWatch dashboard per environment, a row per consumer service."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from kafka_platform.constructs.consumer_service import KafkaConsumerService
+from kafka_platform.domain.lag_scaling import StepScalingPolicy
+
+SCALE_OUT_COLOUR = "#d62728"
+SCALE_IN_COLOUR = "#2ca02c"
+
+
+class PlatformDashboard(Construct):
+    """Per consumer service: lag against its scale-out and scale-in thresholds (or backlog per task against its
+    target), running and desired tasks against min and max, the delay against the acceptable delay, and the state
+    of its scaling and business alarms (the scaling activity: an alarm in ALARM is acting)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: str,
+                 services: Sequence[KafkaConsumerService] = ()) -> None:
+        super().__init__(scope, construct_id)
+        self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
+                                              default_interval=Duration.hours(6))
+        self.dashboard.add_widgets(cloudwatch.TextWidget(
+            markdown=f"# {dashboard_name}\nConsumer lag drives scaling: red lines add tasks, green lines remove them.",
+            width=24, height=2))
+        for service in services:
+            self.add_consumer_service(service)
+
+    def add_consumer_service(self, service: KafkaConsumerService) -> None:
+        policy = service.scaling_policy
+        if isinstance(policy, StepScalingPolicy):
+            lag = cloudwatch.GraphWidget(
+                title=f"{service.consumer_group}: lag (messages)", left=[service.metric_sum_offset_lag()],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(value=policy.scale_out_lag, label="scale out",
+                                                    color=SCALE_OUT_COLOUR),
+                    cloudwatch.HorizontalAnnotation(value=policy.scale_in_lag, label="scale in",
+                                                    color=SCALE_IN_COLOUR)],
+                width=6, height=6)
+        else:
+            backlog = cloudwatch.MathExpression(
+                expression="IF(FILL(tasks, 0) > 0, lag / FILL(tasks, 1), lag)",
+                using_metrics={"lag": service.metric_sum_offset_lag(), "tasks": service.metric_running_tasks()},
+                period=Duration.minutes(1), label="backlog per task")
+            lag = cloudwatch.GraphWidget(
+                title=f"{service.consumer_group}: backlog per task (messages)", left=[backlog],
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=policy.target_backlog_per_task,
+                                                                  label="target", color=SCALE_OUT_COLOUR)],
+                width=6, height=6)
+        tasks = cloudwatch.GraphWidget(
+            title=f"{service.consumer_group}: tasks", left=[service.metric_running_tasks(),
+                                                            service.metric_desired_tasks()],
+            left_annotations=[cloudwatch.HorizontalAnnotation(value=service.max_tasks, label="max"),
+                              cloudwatch.HorizontalAnnotation(value=service.min_tasks, label="min")],
+            width=6, height=6)
+        delay = cloudwatch.GraphWidget(
+            title=f"{service.consumer_group}: delay (seconds)", left=[service.metric_estimated_max_time_lag()],
+            left_annotations=[cloudwatch.HorizontalAnnotation(value=service.max_delay.to_seconds(),
+                                                              label="acceptable delay", color=SCALE_OUT_COLOUR)],
+            width=6, height=6)
+        alarms = [service.alarms.delay_alarm, service.alarms.missing_lag_alarm]
+        if service.step_scaling is not None:
+            alarms = [service.step_scaling.scale_out_alarm, service.step_scaling.scale_in_alarm, *alarms]
+        activity = cloudwatch.AlarmStatusWidget(title=f"{service.consumer_group}: scaling and alarms",
+                                                alarms=alarms, width=6, height=6)
+        self.dashboard.add_widgets(lag, tasks, delay, activity)

@@ -1,0 +1,53 @@
+"""The environment's consumer services, scaled on their lag, in one ECS cluster with Container Insights."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecs as ecs
+from constructs import Construct
+
+from kafka_platform.config.model import Environment
+from kafka_platform.constructs.alarm_topic import AlarmTopic
+from kafka_platform.constructs.consumer_service import ConsumerSecret, KafkaConsumerService
+from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.network import PlatformNetwork
+from kafka_platform.constructs.references import container_image, secret
+from kafka_platform.domain.lag_scaling import ScalingStep
+from kafka_platform.stacks.common import PlatformStack, removal_policy
+from kafka_platform.stacks.kafka_stack import KafkaStack
+
+_ARCHITECTURES = {"x86_64": ecs.CpuArchitecture.X86_64, "arm64": ecs.CpuArchitecture.ARM64}
+
+
+class ConsumersStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, network: PlatformNetwork,
+                 kafka: KafkaStack, alarm_topic: AlarmTopic) -> None:
+        super().__init__(scope, construct_id, config=config, what="Kafka consumer services scaled on lag")
+        retain = removal_policy(config)
+        logs_key = LogsKey(self, "LogsKey", description=f"{config.name} consumer logs", removal_policy=retain).key
+        self.ecs_cluster = ecs.Cluster(self, "EcsCluster", vpc=network.vpc,
+                                       container_insights_v2=ecs.ContainerInsights.ENHANCED)
+        self.services: dict[str, KafkaConsumerService] = {}
+        for consumer in config.consumers:
+            secrets = {name: ConsumerSecret(secret(self, f"{consumer.name}-{name}", s.secret_arn, s.kms_key_arn),
+                                            s.field) for name, s in consumer.secrets.items()}
+            self.services[consumer.name] = KafkaConsumerService(
+                self, consumer.name, cluster=kafka.cluster, topics=[kafka.topics[t] for t in consumer.topics],
+                consumer_group=consumer.consumer_group,
+                image=container_image(self, f"{consumer.name}-image", consumer.image),
+                max_delay=Duration.seconds(consumer.max_delay_seconds), alarm_action=alarm_topic.alarm_action,
+                ecs_cluster=self.ecs_cluster, vpc_subnets=network.private_subnets, cpu=consumer.cpu,
+                memory_limit_mib=consumer.memory_mib, cpu_architecture=_ARCHITECTURES[consumer.cpu_architecture],
+                environment=consumer.environment, secrets=secrets, output_topics=consumer.output_topics,
+                min_tasks=consumer.min_tasks, max_tasks=consumer.max_tasks, scaling_mode=consumer.scaling_mode,
+                task_throughput_messages_per_second=consumer.task_throughput_messages_per_second,
+                scale_out_lag_messages=consumer.scale_out_lag_messages,
+                scale_in_lag_messages=consumer.scale_in_lag_messages,
+                scale_out_steps=None if consumer.scale_out_steps is None else [
+                    ScalingStep(s.lower_lag, s.upper_lag, s.change) for s in consumer.scale_out_steps],
+                scale_in_tasks=consumer.scale_in_tasks,
+                scale_out_cooldown=Duration.seconds(consumer.effective_scale_out_cooldown_seconds),
+                scale_in_cooldown=Duration.seconds(consumer.scale_in_cooldown_seconds),
+                target_backlog_per_task_messages=consumer.target_backlog_per_task_messages,
+                wake_up_on_produce=consumer.wake_up_on_produce, logs_key=logs_key,
+                log_retention_days=consumer.log_retention_days, removal_policy=retain)

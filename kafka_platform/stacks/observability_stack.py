@@ -1,0 +1,17 @@
+"""The environment's dashboard."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from kafka_platform.config.model import Environment
+from kafka_platform.constructs.platform_dashboard import PlatformDashboard
+from kafka_platform.stacks.common import PlatformStack
+from kafka_platform.stacks.consumers_stack import ConsumersStack
+
+
+class ObservabilityStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, consumers: ConsumersStack) -> None:
+        super().__init__(scope, construct_id, config=config, what="Dashboard")
+        self.dashboard = PlatformDashboard(self, "Dashboard", dashboard_name=f"kafka-platform-{config.name}",
+                                           services=list(consumers.services.values()))
