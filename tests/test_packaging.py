@@ -37,15 +37,17 @@ def test_the_wheel_declares_ranges_for_cdk_not_pins(wheel):
     assert "Requires-Dist: constructs<11,>=10.8" in metadata
 
 
-def readme_example() -> str:
+def readme_example(name: str = "shared-cluster") -> str:
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- example:shared-cluster -->\n```python\n(.*?)```\n<!-- /example:shared-cluster -->",
-                      text, re.S)
-    assert block, "README lost its shared-cluster example"
+    block = re.search(rf"<!-- example:{name} -->\n```python\n(.*?)```\n<!-- /example:{name} -->", text, re.S)
+    assert block, f"README lost its {name} example"
     return block.group(1)
 
 
-def test_a_separate_project_installs_the_wheel_and_runs_the_readme_example(wheel, tmp_path):
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """A fresh venv with the wheel installed; returns its python."""
+    tmp_path = tmp_path_factory.mktemp("team")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
@@ -57,17 +59,26 @@ def test_a_separate_project_installs_the_wheel_and_runs_the_readme_example(wheel
     Path(site, "platform_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True,
                    timeout=300)
-    project = tmp_path / "collections-team"
+    origin = subprocess.run([str(python), "-c", "import kafka_platform; print(kafka_platform.__file__)"],
+                            cwd=tmp_path, capture_output=True, text=True).stdout
+    assert str(venv) in origin, "the package must come from the wheel, not the source tree"
+    return python
+
+
+def run_example(python: Path, name: str, tmp_path: Path) -> Path:
+    project = tmp_path / name
     project.mkdir()
     (project / "app.py").write_text("from kafka_platform.node_runtime import use_wheel_node\nuse_wheel_node()\n"
-                                    + readme_example())
+                                    + readme_example(name))
     out = tmp_path / "cdk.out"
     result = subprocess.run([str(python), "app.py"], cwd=project, capture_output=True, text=True, timeout=600,
                             env={"CDK_OUTDIR": str(out), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-3000:]
-    origin = subprocess.run([str(python), "-c", "import kafka_platform; print(kafka_platform.__file__)"],
-                            cwd=project, capture_output=True, text=True).stdout
-    assert str(venv) in origin
+    return out
+
+
+def test_a_separate_project_references_the_shared_cluster_adds_a_topic_and_a_grant(installed, tmp_path):
+    out = run_example(installed, "shared-cluster", tmp_path)
     template = json.loads((out / "CollectionsStreaming.template.json").read_text())
     types = sorted(r["Type"] for r in template["Resources"].values())
     assert types == ["AWS::IAM::Policy", "AWS::IAM::Role", "AWS::MSK::Topic"]
@@ -77,3 +88,19 @@ def test_a_separate_project_installs_the_wheel_and_runs_the_readme_example(wheel
     uuid = "bank-streaming-prod/5a1b2c3d-aaaa-bbbb-cccc-1234567890ab-3"
     assert [s["Resource"] for s in statements] == [
         f"{prefix}cluster/{uuid}", f"{prefix}topic/{uuid}/collections-cases", f"{prefix}group/{uuid}/collections-workers"]
+
+
+def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installed, tmp_path):
+    out = run_example(installed, "consumer-service", tmp_path)
+    template = json.loads((out / "CollectionsConsumers.template.json").read_text())
+    types = [r["Type"] for r in template["Resources"].values()]
+    assert types.count("AWS::ECS::Service") == 1
+    assert types.count("AWS::ApplicationAutoScaling::ScalingPolicy") == 2
+    target = next(r for r in template["Resources"].values()
+                  if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget")["Properties"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 48)
+    alarms = {r["Properties"]["AlarmName"]: r["Properties"] for r in template["Resources"].values()
+              if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms["bank-streaming-prod-collections-workers-scale-out"]["Threshold"] == 4500
+    assert alarms["bank-streaming-prod-collections-workers-delay"]["AlarmActions"] == [
+        "arn:aws:sns:eu-west-2:333333333333:collections-oncall"]

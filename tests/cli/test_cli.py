@@ -31,7 +31,25 @@ def test_summary_of_a_folder_without_an_assembly_says_what_to_do(tmp_path, capsy
 def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
     assert main(["summary", str(synthesized.assembly.directory)]) == 0
     out = capsys.readouterr().out
-    assert "Prod: account 333333333333, eu-west-2: 3 stacks" in out
+    assert "Prod: account 333333333333, eu-west-2: 5 stacks" in out
     assert ("cluster bank-streaming-prod: Kafka 3.9.x, 6 x kafka.m7g.xlarge over 3 zones, 2000 GiB per broker, "
             "storage TIERED, auth IAM, in transit TLS") in out
     assert "ledger-events 24p x3 tiered" in out and "customer-profiles 12p x3 compacted" in out
+    assert ("consumer loan-approvals (loan-approvals on loan-applications): 2-24 tasks, out at lag 1200 (+1..+16), "
+            "in at 120 (-1)") in out
+    assert "consumer card-fraud-screening (card-fraud-screening on card-transactions): 3-48 tasks, backlog per task " \
+           "6000" in out
+    assert "consumer credit-assessment (credit-assessment on loan-applications): 0-6 tasks, out at lag 900 (+1..+6), " \
+           "in at 90 (-1), wakes on produce" in out
+
+
+def test_validate_and_summary_never_start_jsii(synthesized):
+    import subprocess
+    import sys
+
+    script = ("import sys; from kafka_platform.cli import main; "
+              f"main(['validate', '--directory', {str(ENVIRONMENTS_DIR)!r}]); "
+              f"main(['summary', {str(synthesized.assembly.directory)!r}]); "
+              "print(sorted(m for m in ('jsii', 'aws_cdk', 'cdk_nag') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -166,8 +166,8 @@ CASES = [
             f"{F}: kafka.topics[repayments].replication_factor: 7 is above the 6 brokers; use 3 or add brokers"),
     BadFile("topic-without-partitions", setting("kafka.topics[repayments].partitions", 0),
             f"{F}: kafka.topics[repayments].partitions: 0 is below the minimum 1; use 1 or more"),
-    BadFile("topic-name-with-space", setting("kafka.topics[repayments].name", "loan repayments"),
-            f"{F}: kafka.topics[loan repayments].name: \"loan repayments\" is not a valid Kafka topic name; use "
+    BadFile("topic-name-with-space", setting("kafka.topics[customer-profiles].name", "customer profiles"),
+            f"{F}: kafka.topics[customer profiles].name: \"customer profiles\" is not a valid Kafka topic name; use "
             "1-249 letters, digits, '.', '_' or '-', for example loan-applications"),
     BadFile("topic-declared-twice", adding_topic({"name": "repayments", "partitions": 48}),
             f"{F}: kafka.topics[repayments].name: \"repayments\" is declared twice; give each topic one entry"),
@@ -233,6 +233,63 @@ CASES = [
     BadFile("environment-name-differs-from-file", setting("name", "production"),
             f"{F}: name: \"production\" does not match the file name; rename the file to production.yaml or set "
             "name: prod"),
+    BadFile("consumer-unknown-topic", setting("consumers[loan-approvals].topics", ["loan-aplications"]),
+            f"{F}: consumers[loan-approvals].topics: \"loan-aplications\" is not declared under kafka.topics; declare it "
+            "there or correct the name (declared: loan-applications, loan-decisions, repayments, credit-assessments, "
+            "card-transactions, ledger-events, customer-profiles)"),
+    BadFile("consumer-max-above-partitions", setting("consumers[loan-approvals].max_tasks", 30),
+            f"{F}: consumers[loan-approvals].max_tasks: 30 is above the 24 partitions consumed; tasks beyond the "
+            "partitions get no partition and sit idle: use 24 or fewer"),
+    BadFile("consumer-min-above-max", lambda d: (setting("consumers[loan-approvals].min_tasks", 10)(d),
+                                                 setting("consumers[loan-approvals].max_tasks", 5)(d)),
+            f"{F}: consumers[loan-approvals].min_tasks: 10 is above max_tasks 5; lower min_tasks or raise max_tasks"),
+    BadFile("consumer-scale-in-above-scale-out", lambda d: (
+        setting("consumers[loan-approvals].scale_out_lag_messages", 1000)(d),
+        setting("consumers[loan-approvals].scale_in_lag_messages", 2000)(d)),
+            f"{F}: consumers[loan-approvals].scale_in_lag_messages: 2000 is not below scale_out_lag_messages 1000; the "
+            "service would scale in and out on the same lag: leave a no-change band, for example 100"),
+    BadFile("consumer-steps-overlap", setting("consumers[loan-approvals].scale_out_steps", [
+        {"lower_lag": 1200, "upper_lag": 5000, "change": 1}, {"lower_lag": 4000, "change": 4}]),
+            f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_lag: 5000 overlaps the next step, which starts "
+            "at 4000; make them meet"),
+    BadFile("consumer-steps-gap", setting("consumers[loan-approvals].scale_out_steps", [
+        {"lower_lag": 1200, "upper_lag": 5000, "change": 1}, {"lower_lag": 6000, "change": 4}]),
+            f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_lag: 5000 leaves a gap before the next step at "
+            "6000; lags in between would add nothing: make them meet"),
+    BadFile("consumer-scale-in-cooldown-unsafe", setting("consumers[loan-approvals].scale_in_cooldown_seconds", 60),
+            f"{F}: consumers[loan-approvals].scale_in_cooldown_seconds: 60 lets the service scale in faster than it "
+            "settles after a rebalance or scales out, so it would flap; use 300 or more"),
+    BadFile("consumer-scale-out-cooldown-unsafe", setting("consumers[loan-approvals].scale_out_cooldown_seconds", 20),
+            f"{F}: consumers[loan-approvals].scale_out_cooldown_seconds: 20 is shorter than the one-minute lag metric: "
+            "the next action would act on lag from before the last one; use 60 or more"),
+    BadFile("consumer-to-zero-without-wake-up", setting("consumers[loan-approvals].min_tasks", 0),
+            f"{F}: consumers[loan-approvals].min_tasks: 0 needs wake_up_on_produce: true; with no task the group's "
+            "offsets expire after 7 days and MSK stops publishing its lag, so lag alone never wakes it"),
+    BadFile("consumer-secret-in-environment", setting("consumers[loan-approvals].environment",
+                                                      {"LOANS_DB_PASSWORD": "hunter2"}),
+            f"{F}: consumers[loan-approvals].environment.LOANS_DB_PASSWORD: LOANS_DB_PASSWORD looks like a secret by "
+            "its name; pass it under secrets, from Secrets Manager"),
+    BadFile("consumer-secret-arn-incomplete", setting("consumers[loan-approvals].secrets.LOANS_DB_PASSWORD.secret_arn",
+                                                      "arn:aws:secretsmanager:eu-west-2:333333333333:secret:lending/loans-db"),
+            f"{F}: consumers[loan-approvals].secrets.LOANS_DB_PASSWORD.secret_arn: \"arn:aws:secretsmanager:eu-west-2:"
+            "333333333333:secret:lending/loans-db\" is not a complete Secrets Manager ARN; copy the secret's full ARN, "
+            "which ends in the name and six random characters (…:secret:loans-db-AbCdEf)"),
+    BadFile("consumer-image-latest", setting("consumers[loan-approvals].image",
+                                             "333333333333.dkr.ecr.eu-west-2.amazonaws.com/lending/loan-approvals:latest"),
+            f"{F}: consumers[loan-approvals].image: \"333333333333.dkr.ecr.eu-west-2.amazonaws.com/lending/"
+            "loan-approvals:latest\" is not pinned: latest changes under a running service; use a version tag or "
+            "digest"),
+    BadFile("consumer-task-size", setting("consumers[loan-approvals].memory_mib", 1000),
+            f"{F}: consumers[loan-approvals].memory_mib: 1000 does not fit cpu 1024; Fargate offers 2048 to 8192 MiB "
+            "in steps of 1024"),
+    BadFile("consumer-group-shared", setting("consumers[repayments-processor].consumer_group", "loan-approvals"),
+            f"{F}: consumers[repayments-processor].consumer_group: \"loan-approvals\" is used by another consumer; "
+            "two services in one group split its partitions and their scaling fights"),
+    BadFile("consumer-mode-conflict", setting("consumers[card-fraud-screening].scale_out_lag_messages", 5000),
+            f"{F}: consumers[card-fraud-screening].scale_out_lag_messages: applies to step scaling; remove it, or set "
+            "scaling_mode: steps (one mode per service)"),
+    BadFile("consumer-delay-missing", setting("consumers[loan-approvals].max_delay_seconds", DELETE),
+            f"{F}: consumers[loan-approvals].max_delay_seconds: is missing; add it (it has no default)"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

@@ -11,8 +11,8 @@ def test_one_stage_per_environment_named_for_cdk_deploy(synthesized):
 
 @pytest.mark.parametrize("stage", ["Dev", "Staging", "Prod"])
 def test_stacks_by_concern(synthesized, stage):
-    assert [s.name for s in synthesized.assembly.stacks(stage)] == [f"{stage}/Network", f"{stage}/Alerting",
-                                                                    f"{stage}/Kafka"]
+    assert [s.name for s in synthesized.assembly.stacks(stage)] == [
+        f"{stage}/{name}" for name in ("Network", "Alerting", "Kafka", "Consumers", "Observability")]
 
 
 def test_each_stage_deploys_to_its_own_account_and_region(synthesized, environments):

@@ -1,0 +1,341 @@
+"""Every shipped consumer service in every environment: scaling, alarms, capacity, IAM, network, deployment."""
+
+import json
+
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_ecs as ecs
+from aws_cdk.assertions import Template
+
+from kafka_platform.constructs.alarm_topic import AlarmTopic
+from kafka_platform.constructs.consumer_service import ConsumedTopic, KafkaConsumerService
+from kafka_platform.constructs.kafka_cluster import KafkaCluster
+from kafka_platform.domain.lag_scaling import ScalingStep
+from kafka_platform.errors import ConfigurationError
+from tests.conftest import ENVIRONMENT_NAMES
+from tests.support import new_stack, new_vpc, resources
+
+SHIPPED = [(environment, name) for environment in ENVIRONMENT_NAMES
+           for name in ("loan-approvals", "repayments-processor", "credit-assessment", "card-fraud-screening")]
+STEP_SERVICES = [(e, n) for e, n in SHIPPED if n != "card-fraud-screening"]
+
+
+def consumer_resources(synthesized, environment, name, resource_type):
+    template = synthesized.raw(environment, "Consumers")
+    return {k: r for k, r in resources(template, resource_type).items()
+            if r["Metadata"]["aws:cdk:path"].split("/")[2] == name}
+
+
+def one(synthesized, environment, name, resource_type, path_suffix=""):
+    found = [r for r in consumer_resources(synthesized, environment, name, resource_type).values()
+             if r["Metadata"]["aws:cdk:path"].endswith(path_suffix)]
+    assert len(found) == 1, (environment, name, resource_type, path_suffix, len(found))
+    return found[0]["Properties"]
+
+
+def config(environments, environment, name):
+    return next(c for c in environments[environment].consumers if c.name == name)
+
+
+def partitions(environments, environment, consumer):
+    return sum(environments[environment].topic(t).partitions for t in consumer.topics)
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_capacity_runs_from_min_tasks_to_at_most_the_partitions(synthesized, environments, environment, name):
+    consumer = config(environments, environment, name)
+    target = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalableTarget")
+    expected_max = consumer.max_tasks or partitions(environments, environment, consumer)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (consumer.min_tasks, expected_max)
+    assert target["MaxCapacity"] <= partitions(environments, environment, consumer)
+    assert target["ScalableDimension"] == "ecs:service:DesiredCount"
+    assert "AWSServiceRoleForApplicationAutoScaling_ECSService" in json.dumps(target["RoleARN"])
+
+
+@pytest.mark.parametrize("environment,name", STEP_SERVICES)
+def test_scale_out_alarm_watches_the_group_lag_every_minute(synthesized, environments, environment, name):
+    consumer = config(environments, environment, name)
+    alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleOutAlarm/Resource")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"], alarm["Period"]) == (
+        "AWS/Kafka", "SumOffsetLag", "Maximum", 60)
+    assert sorted(alarm["Dimensions"], key=lambda d: d["Name"]) == [
+        {"Name": "Cluster Name", "Value": environments[environment].kafka.cluster_name},
+        {"Name": "Consumer Group", "Value": consumer.consumer_group}, {"Name": "Topic", "Value": consumer.topics[0]}]
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["Threshold"] == round(consumer.task_throughput_messages_per_second * consumer.max_delay_seconds / 4)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+    assert alarm["TreatMissingData"] == "missing"
+
+
+@pytest.mark.parametrize("environment,name", STEP_SERVICES)
+def test_scale_in_alarm_needs_sustained_low_lag_and_never_counts_gaps(synthesized, environments, environment, name):
+    consumer = config(environments, environment, name)
+    alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleInAlarm/Resource")
+    assert alarm["ComparisonOperator"] == "LessThanOrEqualToThreshold"
+    assert alarm["Threshold"] == round(consumer.task_throughput_messages_per_second * consumer.max_delay_seconds / 40)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (10, 8)
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert (alarm["MetricName"], alarm["Statistic"], alarm["Period"]) == ("SumOffsetLag", "Maximum", 60)
+
+
+@pytest.mark.parametrize("environment,name", STEP_SERVICES)
+def test_step_adjustments_are_relative_to_the_thresholds(synthesized, environments, environment, name):
+    service = synthesized.stages[environment].consumers.services[name]
+    policy = service.scaling_policy
+    out = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleOut/Resource")
+    steps = out["StepScalingPolicyConfiguration"]["StepAdjustments"]
+    assert steps[0]["MetricIntervalLowerBound"] == 0
+    assert "MetricIntervalUpperBound" not in steps[-1]
+    for adjustment, step in zip(steps, policy.scale_out_steps):
+        assert adjustment["MetricIntervalLowerBound"] == step.lower_lag - policy.scale_out_lag
+        assert adjustment["ScalingAdjustment"] == step.change
+    assert [a["ScalingAdjustment"] for a in steps] == sorted(a["ScalingAdjustment"] for a in steps)
+    scale_in = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleIn/Resource")
+    assert scale_in["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}]
+
+
+@pytest.mark.parametrize("environment,name", STEP_SERVICES)
+def test_cooldowns_are_explicit_short_out_and_longer_in(synthesized, environment, name):
+    out = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleOut/Resource")
+    scale_in = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleIn/Resource")
+    assert out["StepScalingPolicyConfiguration"]["Cooldown"] == 120
+    assert scale_in["StepScalingPolicyConfiguration"]["Cooldown"] == 300
+    for policy in (out, scale_in):
+        assert policy["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
+        assert policy["StepScalingPolicyConfiguration"]["MetricAggregationType"] == "Maximum"
+
+
+@pytest.mark.parametrize("environment,name", STEP_SERVICES)
+def test_each_scaling_alarm_drives_its_own_policy(synthesized, environment, name):
+    template = synthesized.raw(environment, "Consumers")
+    for kind in ("ScaleOut", "ScaleIn"):
+        [policy_id] = [k for k, r in consumer_resources(synthesized, environment, name,
+                                                        "AWS::ApplicationAutoScaling::ScalingPolicy").items()
+                       if r["Metadata"]["aws:cdk:path"].endswith(f"{kind}/Resource")]
+        alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", f"{kind}Alarm/Resource")
+        assert alarm["AlarmActions"] == [{"Ref": policy_id}]
+        assert template["Resources"][policy_id]["Properties"]["PolicyType"] == "StepScaling"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_card_fraud_screening_tracks_backlog_per_task_through_metric_math(synthesized, environment):
+    policy = one(synthesized, environment, "card-fraud-screening", "AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert policy["PolicyType"] == "TargetTrackingScaling"
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["TargetValue"] == 6000
+    assert (tracking["ScaleOutCooldown"], tracking["ScaleInCooldown"]) == (60, 300)
+    metrics = {m["Id"]: m for m in tracking["CustomizedMetricSpecification"]["Metrics"]}
+    assert metrics["backlog_per_task"]["Expression"] == ("IF(FILL(tasks, 0) > 0, SUM([lag0]) / FILL(tasks, 1), "
+                                                         "SUM([lag0]))")
+    assert metrics["backlog_per_task"]["ReturnData"] is True
+    assert metrics["lag0"]["MetricStat"]["Metric"]["MetricName"] == "SumOffsetLag"
+    assert metrics["tasks"]["MetricStat"]["Metric"]["Namespace"] == "ECS/ContainerInsights"
+    assert metrics["tasks"]["MetricStat"]["Metric"]["MetricName"] == "RunningTaskCount"
+    assert not any(r["Metadata"]["aws:cdk:path"].endswith("ScaleOutAlarm/Resource") for r in consumer_resources(
+        synthesized, environment, "card-fraud-screening", "AWS::CloudWatch::Alarm").values())
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_delay_above_the_acceptable_delay_notifies_the_alarm_topic(synthesized, environments, environment, name):
+    consumer = config(environments, environment, name)
+    alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "Alarms/Delay/Resource")
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("EstimatedMaxTimeLag", consumer.max_delay_seconds)
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Period"]) == (3, 3, 60)
+    [action] = alarm["AlarmActions"]
+    assert action["Fn::GetStackOutput"]["StackName"] == f"{environments[environment].stage_name}-Alerting"
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_lag_going_dark_while_tasks_run_notifies_the_alarm_topic(synthesized, environment, name):
+    alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "Alarms/MissingLag/Resource")
+    expression = next(m for m in alarm["Metrics"] if "Expression" in m)
+    assert expression["Expression"] == "IF(FILL(tasks, 0) > 0 AND FILL(lag, -1) < 0, 1, 0)"
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (5, 5)
+    assert alarm["TreatMissingData"] == "notBreaching" and alarm["AlarmActions"]
+
+
+def test_scale_to_zero_comes_with_a_wake_up_on_produced_messages(synthesized):
+    alarm = one(synthesized, "dev", "credit-assessment", "AWS::CloudWatch::Alarm", "WakeUp/Alarm/Resource")
+    expression = next(m for m in alarm["Metrics"] if "Expression" in m)["Expression"]
+    assert expression == "IF(FILL(tasks, 0) < 1 AND SUM([in0, in1, in2]) > 0, 1, 0)"
+    produced = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if m.get("Id", "").startswith("in")]
+    assert {d["Value"] for m in produced for d in m["Dimensions"] if d["Name"] == "Broker ID"} == {"1", "2", "3"}
+    assert all(m["MetricName"] == "MessagesInPerSec" for m in produced)
+    policy = one(synthesized, "dev", "credit-assessment", "AWS::ApplicationAutoScaling::ScalingPolicy",
+                 "WakeUp/WakeUp/Resource")
+    assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+    assert one(synthesized, "dev", "credit-assessment", "AWS::ApplicationAutoScaling::ScalableTarget")[
+        "MinCapacity"] == 0
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_the_task_role_reads_exactly_its_topics_as_exactly_its_group(synthesized, environments, environment, name):
+    consumer = config(environments, environment, name)
+    policy = one(synthesized, environment, name, "AWS::IAM::ManagedPolicy", "TaskRole/Policy/Resource")
+    statements = policy["PolicyDocument"]["Statement"]
+    text = json.dumps(statements)
+    assert '"*"' not in text and "/*" not in text
+    reads = [s for s in statements if "kafka-cluster:ReadData" in s["Action"]]
+    assert [_arn_tail(s["Resource"]) for s in reads] == [f"/{t}" for t in consumer.topics]
+    groups = [s for s in statements if "kafka-cluster:AlterGroup" in s["Action"]]
+    assert [_arn_tail(s["Resource"]) for s in groups] == [f"/{consumer.consumer_group}"]
+    writes = [s for s in statements if "kafka-cluster:WriteData" in s["Action"]]
+    assert [_arn_tail(s["Resource"]) for s in writes] == [f"/{t}" for t in consumer.output_topics]
+    kinds = {part.split(":")[-1].split("/")[0] for s in statements for part in _arn_literals(s["Resource"])}
+    assert kinds <= {"topic", "group", ""}
+
+
+def _arn_tail(resource):
+    return resource["Fn::Join"][1][-1]
+
+
+def _arn_literals(resource):
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        return [p for p in resource["Fn::Join"][1] if isinstance(p, str) and ":kafka:" in p]
+    return []
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_topic_arns_use_the_cluster_uuid_attribute_not_a_split_of_another_stack_value(synthesized, environment,
+                                                                                      name):
+    policy = one(synthesized, environment, name, "AWS::IAM::ManagedPolicy", "TaskRole/Policy/Resource")
+    text = json.dumps(policy)
+    assert "Fn::Split" not in text
+    assert "ClusterUuid" in text
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_secrets_reach_the_task_as_ecs_secrets_and_the_execution_role_reads_only_those(synthesized, environments,
+                                                                                      environment, name):
+    consumer = config(environments, environment, name)
+    container = one(synthesized, environment, name, "AWS::ECS::TaskDefinition")["ContainerDefinitions"][0]
+    secrets = {s["Name"]: s["ValueFrom"] for s in container.get("Secrets", [])}
+    assert set(secrets) == set(consumer.secrets)
+    for key, secret in consumer.secrets.items():
+        assert secrets[key].startswith(secret.secret_arn)
+    assert not set(consumer.secrets) & {e["Name"] for e in container["Environment"]}
+    execution = one(synthesized, environment, name, "AWS::IAM::ManagedPolicy", "ExecutionRole/Policy/Resource")
+    reads = [s for s in execution["PolicyDocument"]["Statement"] if "secretsmanager:GetSecretValue" in s["Action"]]
+    assert sorted(s["Resource"] for s in reads) == sorted(s.secret_arn for s in consumer.secrets.values())
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_images_are_pulled_only_from_the_service_repository(synthesized, environments, environment, name):
+    consumer = config(environments, environment, name)
+    execution = one(synthesized, environment, name, "AWS::IAM::ManagedPolicy", "ExecutionRole/Policy/Resource")
+    pulls = [s for s in execution["PolicyDocument"]["Statement"] if "ecr:BatchGetImage" in s["Action"]]
+    repository = consumer.image.split("/", 1)[1].split(":")[0]
+    assert [s["Resource"] for s in pulls] == [f"arn:aws:ecr:eu-west-2:{environments[environment].account}:"
+                                              f"repository/{repository}"]
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_deployments_never_reset_the_task_count_and_roll_back_on_failure(synthesized, environment, name):
+    service = one(synthesized, environment, name, "AWS::ECS::Service")
+    assert "DesiredCount" not in service
+    configuration = service["DeploymentConfiguration"]
+    assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert (configuration["MinimumHealthyPercent"], configuration["MaximumPercent"]) == (100, 200)
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_tasks_run_in_private_subnets_and_reach_brokers_only_on_the_iam_port(synthesized, environment, name):
+    service = one(synthesized, environment, name, "AWS::ECS::Service")
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    group = one(synthesized, environment, name, "AWS::EC2::SecurityGroup")
+    assert "SecurityGroupIngress" not in group
+    egress = sorted((e["FromPort"], e.get("CidrIp", "group")) for e in group["SecurityGroupEgress"])
+    assert egress == [(443, "0.0.0.0/0"), (9098, "group")]
+    ingress = one(synthesized, environment, name, "AWS::EC2::SecurityGroupIngress", "BrokerIngress")
+    assert (ingress["FromPort"], ingress["ToPort"]) == (9098, 9098)
+    assert ingress["GroupId"]["Fn::GetStackOutput"]["StackName"].endswith("-Kafka")
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_the_ecs_cluster_has_container_insights(synthesized, environment):
+    [cluster] = resources(synthesized.raw(environment, "Consumers"), "AWS::ECS::Cluster").values()
+    assert {"Name": "containerInsights", "Value": "enhanced"} in cluster["Properties"]["ClusterSettings"]
+
+
+@pytest.mark.parametrize("environment,name", SHIPPED)
+def test_logs_are_encrypted_and_kept_a_year(synthesized, environment, name):
+    group = one(synthesized, environment, name, "AWS::Logs::LogGroup")
+    assert group["RetentionInDays"] == 365 and "KmsKeyId" in group
+
+
+def test_effective_values_are_exposed_read_only(synthesized):
+    service = synthesized.stages["prod"].consumers.services["loan-approvals"]
+    assert (service.min_tasks, service.max_tasks, service.partitions) == (2, 24, 24)
+    assert service.scaling_policy.scale_out_lag == 1200
+    assert service.step_scaling.scale_out_alarm.alarm_name  # the alarms themselves, for dashboards and tests
+
+
+# ---- props -------------------------------------------------------------------------------------------------------
+
+def service(**props):
+    stack = new_stack()
+    vpc = new_vpc(stack)
+    cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="3.9.x")
+    topic = ConsumedTopic("repayments", 12)
+    defaults = dict(cluster=cluster, topics=[topic], consumer_group="repayment-processing",
+                    image=ecs.ContainerImage.from_registry("public.ecr.aws/bank/repayments:1.0.0"),
+                    max_delay=Duration.seconds(120), alarm_action=AlarmTopic(stack, "Alarms",
+                                                                            display_name="t").alarm_action,
+                    vpc=vpc, task_throughput_messages_per_second=40)
+    return KafkaConsumerService(stack, "Consumer", **{**defaults, **props})
+
+
+def test_a_team_adds_a_lag_scaled_service_in_one_statement():
+    consumer = service()
+    template = Template.from_stack(consumer.node.scope).to_json()
+    assert len(resources(template, "AWS::ECS::Service")) == 1
+    assert len(resources(template, "AWS::ApplicationAutoScaling::ScalingPolicy")) == 2
+    assert (consumer.min_tasks, consumer.max_tasks) == (1, 12)
+
+
+@pytest.mark.parametrize("props,expected", [
+    ({"scale_out_lag_messages": 1000, "scale_in_lag_messages": 5000},
+     "Test/Consumer: scale_in_lag_messages: 5000 is not below scale_out_lag_messages 1000; the service would scale "
+     "in and out on the same lag: leave a no-change band, for example 100"),
+    ({"scale_out_lag_messages": 1000, "scale_out_steps": [ScalingStep(1000, 3000, 1), ScalingStep(2000, None, 2)]},
+     "Test/Consumer: scale_out_steps[0].upper_lag: 3000 overlaps the next step, which starts at 2000; make them "
+     "meet"),
+    ({"scale_out_lag_messages": 1000, "scale_out_steps": [ScalingStep(1000, 3000, 1), ScalingStep(5000, None, 2)]},
+     "Test/Consumer: scale_out_steps[0].upper_lag: 3000 leaves a gap before the next step at 5000; lags in between "
+     "would add nothing: make them meet"),
+    ({"max_tasks": 20},
+     "Test/Consumer: max_tasks: 20 is above the 12 partitions consumed; tasks beyond the partitions get no partition "
+     "and sit idle: use 12 or fewer"),
+    ({"min_tasks": 8, "max_tasks": 4}, "Test/Consumer: min_tasks: 8 is above max_tasks 4; lower min_tasks or raise "
+                                       "max_tasks"),
+    ({"scale_out_cooldown": Duration.seconds(10)},
+     "Test/Consumer: scale_out_cooldown: 10 is shorter than the one-minute lag metric: the next action would act on "
+     "lag from before the last one; use 60 or more"),
+    ({"scale_in_cooldown": Duration.seconds(120)},
+     "Test/Consumer: scale_in_cooldown: 120 lets the service scale in faster than it settles after a rebalance or "
+     "scales out, so it would flap; use 300 or more"),
+    ({"consumer_group": "lending:approvals"},
+     "Test/Consumer: consumer_group: \"lending:approvals\" has ':' or non-ASCII characters, for which MSK publishes "
+     "no lag metrics; use letters, digits, '.', '_' and '-'"),
+    ({"environment": {"DB_PASSWORD": "hunter2"}},
+     "Test/Consumer: environment.DB_PASSWORD: DB_PASSWORD looks like a secret by its name; pass it under secrets, "
+     "from Secrets Manager"),
+    ({"scaling_mode": "backlog_per_task", "scale_out_lag_messages": 1000},
+     "Test/Consumer: scale_out_lag_messages: applies to step scaling; remove it, or set scaling_mode: steps (one "
+     "mode per service)"),
+    ({"max_delay": Duration.seconds(30)},
+     "Test/Consumer: max_delay: 30 is below the one-minute lag metric; use 60 or more"),
+    ({"ecs_cluster": "both"},
+     "Test/Consumer: ecs_cluster: and vpc are both set or both missing; pass ecs_cluster (an existing ECS cluster) or "
+     "vpc (a new cluster is created), not both"),
+])
+def test_inconsistent_props_are_refused_with_the_prop_named(props, expected):
+    if props.get("ecs_cluster") == "both":
+        stack = new_stack()
+        props["ecs_cluster"] = ecs.Cluster(stack, "Other", vpc=new_vpc(stack))
+    with pytest.raises(ConfigurationError) as raised:
+        service(**props)
+    assert str(raised.value) == expected

@@ -1,0 +1,55 @@
+"""The environment dashboard: per service, lag against thresholds, tasks, delay and scaling activity."""
+
+import json
+
+import pytest
+
+from tests.conftest import ENVIRONMENT_NAMES
+from tests.support import resources
+
+
+def body(synthesized, environment):
+    [dashboard] = resources(synthesized.raw(environment, "Observability"), "AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    # Tokens (service names, alarm ARNs) appear as references; the literal JSON around them is what we check.
+    return "".join(p if isinstance(p, str) else "TOKEN" for p in parts)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_each_service_gets_a_row_of_four_widgets(synthesized, environments, environment):
+    widgets = json.loads(body(synthesized, environment))["widgets"]
+    titles = [w["properties"].get("title", "") for w in widgets]
+    for consumer in environments[environment].consumers:
+        group = consumer.consumer_group
+        assert sum(t.startswith(f"{group}:") for t in titles) == 4, group
+        assert f"{group}: tasks" in titles and f"{group}: delay (seconds)" in titles
+        assert f"{group}: scaling and alarms" in titles
+
+
+def test_lag_is_drawn_against_the_scale_out_and_scale_in_thresholds(synthesized):
+    widgets = json.loads(body(synthesized, "prod"))["widgets"]
+    lag = next(w for w in widgets if w["properties"].get("title") == "loan-approvals: lag (messages)")
+    annotations = {a["label"]: a["value"] for a in lag["properties"]["annotations"]["horizontal"]}
+    assert annotations == {"scale out": 1200, "scale in": 120}
+
+
+def test_target_tracking_services_show_backlog_per_task_against_the_target(synthesized):
+    widgets = json.loads(body(synthesized, "prod"))["widgets"]
+    backlog = next(w for w in widgets if w["properties"].get("title") == "card-fraud-screening: backlog per task "
+                                                                          "(messages)")
+    assert backlog["properties"]["annotations"]["horizontal"] == [{"value": 6000, "label": "target", "yAxis": "left",
+                                                                   "color": "#d62728"}]
+
+
+def test_delay_is_drawn_against_the_acceptable_delay_and_tasks_against_their_bounds(synthesized):
+    widgets = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "prod"))["widgets"]}
+    delay = widgets["repayments-processing: delay (seconds)"]["properties"]["annotations"]["horizontal"]
+    assert delay[0]["value"] == 300
+    tasks = widgets["repayments-processing: tasks"]["properties"]["annotations"]["horizontal"]
+    assert {a["label"]: a["value"] for a in tasks} == {"max": 48, "min": 4}
+
+
+def test_scaling_activity_shows_the_scaling_and_business_alarms(synthesized):
+    widgets = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "prod"))["widgets"]}
+    assert len(widgets["loan-approvals: scaling and alarms"]["properties"]["alarms"]) == 4
+    assert len(widgets["card-fraud-screening: scaling and alarms"]["properties"]["alarms"]) == 2
