@@ -1,0 +1,102 @@
+"""Kafka Connect distributed-worker settings (aws-facts.md section 9), rendered once for the ECS image and the
+test harness alike: the container receives this text and only adds what is known at task start (its own IP)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from kafka_platform.errors import show
+
+REST_PORT = 8083
+_GROUP_ID = re.compile(r"^[a-z][a-z0-9-]{2,48}$")
+
+# MSK IAM for the worker and for each client the worker creates on its connectors' behalf.
+_MSK_IAM = {
+    "security.protocol": "SASL_SSL",
+    "sasl.mechanism": "AWS_MSK_IAM",
+    "sasl.jaas.config": "software.amazon.msk.auth.iam.IAMLoginModule required;",
+    "sasl.client.callback.handler.class": "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+}
+
+
+@dataclass(frozen=True)
+class ConnectWorkerSettings:
+    """What differs between Connect clusters. ``security`` is ``msk_iam`` on AWS; ``plaintext`` only for a local
+    broker in tests."""
+
+    group_id: str
+    replication_factor: int = 3
+    security: Literal["msk_iam", "plaintext"] = "msk_iam"
+    scheduled_rebalance_max_delay_ms: int = 120_000
+    offset_partitions: int = 25
+    status_partitions: int = 5
+
+    @property
+    def config_topic(self) -> str:
+        return f"_connect-{self.group_id}-configs"
+
+    @property
+    def offset_topic(self) -> str:
+        return f"_connect-{self.group_id}-offsets"
+
+    @property
+    def status_topic(self) -> str:
+        return f"_connect-{self.group_id}-status"
+
+    @property
+    def internal_topics(self) -> tuple[str, str, str]:
+        return self.config_topic, self.offset_topic, self.status_topic
+
+    @property
+    def transactional_id_prefix(self) -> str:
+        """Exactly-once source tasks use transactional ids ``<group>-<connector>-<task>``."""
+        return f"{self.group_id}-"
+
+
+def group_id_problem(group_id: str) -> str | None:
+    if _GROUP_ID.match(group_id):
+        return None
+    return (f"{show(group_id)} is not a Connect cluster name; use 3-49 lower-case letters, digits and hyphens, "
+            "starting with a letter (it names the group, internal topics and transactional ids)")
+
+
+def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
+    """Everything but ``bootstrap.servers`` and ``rest.advertised.host.name``, which the worker learns at start."""
+    properties = {
+        "group.id": settings.group_id,
+        # Internal topics: compacted (Connect creates them so), replicated 3 times, config topic one partition.
+        # Their replication cannot change once they exist.
+        "config.storage.topic": settings.config_topic,
+        "config.storage.replication.factor": str(settings.replication_factor),
+        "offset.storage.topic": settings.offset_topic,
+        "offset.storage.replication.factor": str(settings.replication_factor),
+        "offset.storage.partitions": str(settings.offset_partitions),
+        "status.storage.topic": settings.status_topic,
+        "status.storage.replication.factor": str(settings.replication_factor),
+        "status.storage.partitions": str(settings.status_partitions),
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        # Source tasks write transactionally with their offsets: no duplicate change events after a worker restart.
+        "exactly.once.source.support": "enabled",
+        # Database passwords reach connectors as ${env:NAME}, from ECS secrets injected into the worker.
+        "config.providers": "env",
+        "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        "listeners": f"http://0.0.0.0:{REST_PORT}",
+        "rest.advertised.port": str(REST_PORT),
+        "rest.advertised.listener": "http",
+        # A dead worker's connectors wait this long before moving; 2 minutes rides out a task replacement.
+        "scheduled.rebalance.max.delay.ms": str(settings.scheduled_rebalance_max_delay_ms),
+        "plugin.path": "/opt/connect/plugins",
+        "producer.compression.type": "zstd",
+        "topic.creation.enable": "true",
+    }
+    if settings.security == "msk_iam":
+        for prefix in ("", "producer.", "consumer.", "admin."):
+            properties.update({f"{prefix}{key}": value for key, value in _MSK_IAM.items()})
+    return dict(sorted(properties.items()))
+
+
+def render(properties: dict[str, str]) -> str:
+    return "".join(f"{key}={value}\n" for key, value in properties.items())

@@ -1,0 +1,164 @@
+"""Debezium PostgreSQL connectors as data (aws-facts.md section 10): the configuration a declared connector renders
+to, and every rule it must satisfy before it reaches a Connect cluster."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Mapping, Sequence
+
+from kafka_platform.domain.secrets import is_provider_reference, secret_name
+from kafka_platform.domain.topics import topic_name_problem
+from kafka_platform.errors import show
+
+CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
+SnapshotMode = Literal["initial", "initial_only", "no_data", "when_needed", "never", "always", "recovery"]
+DesiredState = Literal["running", "paused", "stopped"]
+
+# PostgreSQL: replication slot names take lower-case letters, digits and underscores only; identifiers (publication
+# names) may not exceed 63 bytes. We hold publications to the same lower-case form, so nothing needs quoting.
+_SLOT = re.compile(r"^[a-z0-9_]{1,63}$")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_TABLE = re.compile(r"^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$")
+_CONNECTOR_NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
+# Settings the platform owns: a connector may not override them through extra_config.
+MANAGED_KEYS = frozenset({"connector.class", "plugin.name", "database.password", "database.user", "slot.name",
+                          "publication.name", "topic.prefix", "tasks.max", "name"})
+
+
+@dataclass(frozen=True)
+class PostgresConnectorSpec:
+    """One Debezium PostgreSQL source. Credentials come from the worker's environment, filled from Secrets Manager:
+    ``${env:<credentials_env_prefix>_USER}`` and ``..._PASSWORD``."""
+
+    name: str
+    database_host: str
+    database_name: str
+    tables: Sequence[str]
+    topic_prefix: str
+    slot_name: str
+    publication_name: str
+    credentials_env_prefix: str
+    database_port: int = 5432
+    database_ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "require"
+    snapshot_mode: SnapshotMode = "initial"
+    heartbeat_interval_ms: int = 10_000
+    heartbeat_action_query: str | None = None
+    topic_partitions: int = 6
+    topic_replication_factor: int = 3
+    topic_compression_type: str = "zstd"
+    plugin_name: str = "pgoutput"
+    desired_state: DesiredState = "running"
+    extra_config: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def user_variable(self) -> str:
+        return f"{self.credentials_env_prefix}_USER"
+
+    @property
+    def password_variable(self) -> str:
+        return f"{self.credentials_env_prefix}_PASSWORD"
+
+    def config(self) -> dict[str, str]:
+        """The connector configuration PUT to Connect. No secret appears in it: only ``${env:...}`` references."""
+        config = {
+            "connector.class": CONNECTOR_CLASS,
+            "tasks.max": "1",  # Debezium's PostgreSQL connector runs one task whatever tasks.max says
+            "plugin.name": self.plugin_name,
+            "database.hostname": self.database_host,
+            "database.port": str(self.database_port),
+            "database.dbname": self.database_name,
+            "database.user": f"${{env:{self.user_variable}}}",
+            "database.password": f"${{env:{self.password_variable}}}",
+            "database.sslmode": self.database_ssl_mode,
+            "topic.prefix": self.topic_prefix,
+            "slot.name": self.slot_name,
+            "publication.name": self.publication_name,
+            "publication.autocreate.mode": "filtered",
+            "table.include.list": ",".join(self.tables),
+            "snapshot.mode": self.snapshot_mode,
+            "heartbeat.interval.ms": str(self.heartbeat_interval_ms),
+            "topic.creation.default.partitions": str(self.topic_partitions),
+            "topic.creation.default.replication.factor": str(self.topic_replication_factor),
+            "topic.creation.default.compression.type": self.topic_compression_type,
+            "topic.creation.default.cleanup.policy": "delete",
+            "exactly.once.support": "requested",
+        }
+        if self.heartbeat_action_query:
+            config["heartbeat.action.query"] = self.heartbeat_action_query
+        config.update(self.extra_config)
+        return dict(sorted(config.items()))
+
+    @property
+    def heartbeat_topic(self) -> str:
+        return f"__debezium-heartbeat.{self.topic_prefix}"
+
+
+def env_prefix(connector_name: str) -> str:
+    """``accounts-cdc`` -> ``DBZ_ACCOUNTS_CDC``: where the worker finds that connector's credentials."""
+    return "DBZ_" + re.sub(r"[^A-Z0-9]", "_", connector_name.upper())
+
+
+def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None = None) -> list[tuple[str, str]]:
+    """Problems with one connector, keyed by configuration field."""
+    problems: list[tuple[str, str]] = []
+    if not _CONNECTOR_NAME.match(spec.name):
+        problems.append(("name", f"{show(spec.name)} is not a connector name; use 2-63 lower-case letters, digits and "
+                                 "hyphens, starting with a letter"))
+    if not _SLOT.match(spec.slot_name):
+        problems.append(("slot_name", f"{show(spec.slot_name)} is not a PostgreSQL replication slot name; use 1-63 "
+                                      "lower-case letters, digits and underscores"))
+    if not _IDENTIFIER.match(spec.publication_name):
+        problems.append(("publication_name", f"{show(spec.publication_name)} is not a plain PostgreSQL identifier; "
+                                             "use 1-63 lower-case letters, digits and underscores, not starting "
+                                             "with a digit"))
+    if (p := topic_name_problem(spec.topic_prefix)) is not None:
+        problems.append(("topic_prefix", p.replace("topic name", "topic prefix")))
+    if spec.plugin_name != "pgoutput":
+        problems.append(("plugin_name", f"{show(spec.plugin_name)} needs a decoder installed in the database; use "
+                                        "pgoutput, built into PostgreSQL 10 and later"))
+    if spec.heartbeat_interval_ms <= 0:
+        problems.append(("heartbeat_interval_ms", f"{spec.heartbeat_interval_ms} turns heartbeats off; without them "
+                                                  "a quiet database's slot pins WAL until the disk fills: use 10000"))
+    if not spec.tables:
+        problems.append(("tables", "is empty; list the tables to capture as schema.table"))
+    for i, table in enumerate(spec.tables):
+        if not _TABLE.match(table):
+            problems.append((f"tables[{i}]", f"{show(table)} is not schema.table in lower case; write e.g. "
+                                             "public.accounts"))
+    if not _HOST.match(spec.database_host):
+        problems.append(("database.hostname", f"{show(spec.database_host)} is not a host name"))
+    if not 1 <= spec.database_port <= 65535:
+        problems.append(("database.port", f"{spec.database_port} is not a TCP port"))
+    if spec.topic_replication_factor < 3:
+        problems.append(("topic_creation.replication_factor", f"{spec.topic_replication_factor} keeps fewer than 3 "
+                                                              "copies of the change events; the bank requires 3"))
+    elif broker_count is not None and spec.topic_replication_factor > broker_count:
+        problems.append(("topic_creation.replication_factor", f"{spec.topic_replication_factor} is above the "
+                                                              f"{broker_count} brokers"))
+    if spec.topic_partitions < 1:
+        problems.append(("topic_creation.partitions", f"{spec.topic_partitions} is below 1"))
+    for key, value in spec.extra_config.items():
+        if key in MANAGED_KEYS:
+            problems.append((f"extra_config.{key}", f"{show(key)} is set by the platform; remove it from extra_config"))
+        elif secret_name(key) and not is_provider_reference(value):
+            problems.append((f"extra_config.{key}", f"{key} holds a secret in clear; reference it as ${{env:NAME}} "
+                                                    "from a secret given to the Connect cluster"))
+    return problems
+
+
+def uniqueness_problems(specs: Iterable[PostgresConnectorSpec]) -> list[tuple[str, str, str]]:
+    """``(connector, field, message)`` for names, slots and topic prefixes used twice on one Connect cluster: two
+    connectors on one slot lose changes silently; two on one prefix mix their tables' events."""
+    problems = []
+    seen: dict[str, dict[str, str]] = {"name": {}, "slot_name": {}, "topic_prefix": {}}
+    for spec in specs:
+        for field_name, used in seen.items():
+            value = getattr(spec, field_name)
+            if value in used:
+                problems.append((spec.name, field_name, f"{show(value)} is already used by connector {used[value]}; "
+                                                        f"each connector needs its own {field_name.replace('_', ' ')}"))
+            else:
+                used[value] = spec.name
+    return problems
