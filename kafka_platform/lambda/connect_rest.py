@@ -1,0 +1,140 @@
+"""A Kafka Connect REST client for the reconciler and the health monitor (standard library only).
+
+Retries what Connect says is transient (409 while a rebalance is in progress, 5xx, timeouts, refused connections)
+with exponential backoff, 200 ms doubling, at most ``max_attempts`` times and never past the ``deadline``. Whatever
+it reports has secrets redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Callable
+
+LOGGER = logging.getLogger(__name__)
+_SECRET_KEY = re.compile(r"(password|passwd|secret|token|credential|api[._-]?key|private[._-]?key)", re.I)
+_SECRET_IN_TEXT = re.compile(r"((?:password|passwd|secret|token)\s*[=:]\s*)([^\s,;'\"}]+)", re.I)
+
+
+class ConnectError(Exception):
+    """Connect answered with an error that retrying will not fix, or the deadline passed."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(redact_text(message))
+        self.status = status
+
+
+def redact_text(text: str) -> str:
+    """``password=hunter2`` -> ``password=****`` in any text that leaves the function (logs, CloudFormation)."""
+    return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + "****", text)
+
+
+def redact_config(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("****" if _SECRET_KEY.search(k) and not str(v).startswith("${") else v) for k, v in config.items()}
+
+
+class ConnectClient:
+    def __init__(self, base_url: str, *, deadline: float, request_timeout: float = 30.0, max_attempts: int = 10,
+                 first_backoff: float = 0.2, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.base_url = base_url.rstrip("/")
+        self.deadline = deadline
+        self.request_timeout = request_timeout
+        self.max_attempts = max_attempts
+        self.first_backoff = first_backoff
+        self.clock = clock
+        self.sleep = sleep
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock()
+
+    # ---- the endpoints the platform uses ---------------------------------------------------------------------
+    def connector_config(self, name: str) -> dict[str, str] | None:
+        """The connector's config, or None if Connect does not know it (404)."""
+        return self.request("GET", f"/connectors/{_quote(name)}/config", allow_404=True)
+
+    def put_config(self, name: str, config: dict[str, str]) -> Any:
+        """Creates the connector if absent, else replaces its config (Connect's idempotent create-or-update)."""
+        return self.request("PUT", f"/connectors/{_quote(name)}/config", body=config)
+
+    def status(self, name: str) -> dict[str, Any] | None:
+        return self.request("GET", f"/connectors/{_quote(name)}/status", allow_404=True)
+
+    def statuses(self) -> dict[str, Any]:
+        return self.request("GET", "/connectors?expand=status") or {}
+
+    def set_state(self, name: str, state: str) -> None:
+        verb = {"running": "resume", "paused": "pause", "stopped": "stop"}[state]
+        self.request("PUT", f"/connectors/{_quote(name)}/{verb}")
+
+    def delete(self, name: str) -> bool:
+        """True if deleted, False if Connect did not have it."""
+        return self.request("DELETE", f"/connectors/{_quote(name)}", allow_404=True) is not None
+
+    def restart_connector(self, name: str) -> None:
+        self.request("POST", f"/connectors/{_quote(name)}/restart?includeTasks=true&onlyFailed=true")
+
+    def restart_task(self, name: str, task: int) -> None:
+        self.request("POST", f"/connectors/{_quote(name)}/tasks/{task}/restart")
+
+    def connectors(self) -> list[str]:
+        return self.request("GET", "/connectors") or []
+
+    # ---- transport -----------------------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, body: Any = None, allow_404: bool = False) -> Any:
+        backoff = self.first_backoff
+        last = "no attempt made"
+        for attempt in range(1, self.max_attempts + 1):
+            if self.remaining() <= 0:
+                break
+            try:
+                return self._once(method, path, body, allow_404)
+            except _Retryable as retryable:
+                last = str(retryable)
+                LOGGER.info("%s %s: %s (attempt %d of %d)", method, path, last, attempt, self.max_attempts)
+            pause = min(backoff, max(0.0, self.remaining()))
+            if attempt < self.max_attempts and pause > 0:
+                self.sleep(pause)
+            backoff *= 2
+        raise ConnectError(f"{method} {path} did not succeed within the time allowed: {last}")
+
+    def _once(self, method: str, path: str, body: Any, allow_404: bool) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json", "Accept": "application/json"})
+        timeout = max(0.1, min(self.request_timeout, self.remaining()))
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the Connect REST API
+                text = response.read().decode() or "null"
+                return json.loads(text) if response.status != 204 else {}
+        except urllib.error.HTTPError as error:
+            detail = _error_message(error)
+            if error.code == 404 and allow_404:
+                return None
+            if error.code == 409 or error.code >= 500:
+                raise _Retryable(f"HTTP {error.code}: {detail}") from None
+            raise ConnectError(f"{method} {path}: HTTP {error.code}: {detail}", error.code) from None
+        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as error:
+            raise _Retryable(f"{type(error).__name__}: {getattr(error, 'reason', error)}") from None
+
+
+class _Retryable(Exception):
+    pass
+
+
+def _error_message(error: urllib.error.HTTPError) -> str:
+    try:
+        payload = json.loads(error.read().decode() or "{}")
+        return redact_text(str(payload.get("message", payload)))
+    except (ValueError, OSError):
+        return error.reason if isinstance(error.reason, str) else "no message"
+
+
+def _quote(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
