@@ -14,6 +14,9 @@ _EXPORTS = {
     "AlarmTopic": "kafka_platform.constructs.alarm_topic",
     "ConfigurationError": "kafka_platform.errors",
     "ConsumedTopic": "kafka_platform.constructs.consumer_service",
+    "DebeziumConnectCluster": "kafka_platform.constructs.connect_cluster",
+    "DebeziumPostgresConnector": "kafka_platform.constructs.connect_cluster",
+    "PostgresConnectorSpec": "kafka_platform.domain.debezium",
     "ConsumerSecret": "kafka_platform.constructs.consumer_service",
     "KafkaConsumerService": "kafka_platform.constructs.consumer_service",
     "PlatformDashboard": "kafka_platform.constructs.platform_dashboard",
@@ -31,6 +34,8 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.constructs.alarm_topic import AlarmTopic
     from kafka_platform.constructs.cluster_alarms import KafkaClusterAlarms
+    from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster, DebeziumPostgresConnector
+    from kafka_platform.domain.debezium import PostgresConnectorSpec
     from kafka_platform.constructs.consumer_service import ConsumedTopic, ConsumerSecret, KafkaConsumerService
     from kafka_platform.constructs.platform_dashboard import PlatformDashboard
     from kafka_platform.domain.lag_scaling import ScalingStep

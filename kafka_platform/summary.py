@@ -23,6 +23,7 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
     for stack in stacks:
         lines += _cluster_lines(stack)
         lines += _topic_lines(stack)
+        lines += _connect_lines(stack)
     lines += [_service_line(service) for service in read_services(assembly, stage)]
     return "\n".join(lines)
 
@@ -56,6 +57,18 @@ def _cluster_lines(stack: SynthesizedStack) -> list[str]:
                      f"storage {p.get('StorageMode', 'LOCAL')}, auth {'+'.join(methods)}, "
                      f"in transit {p['EncryptionInfo']['EncryptionInTransit']['ClientBroker']}")
     return lines
+
+
+def _connect_lines(stack: SynthesizedStack) -> list[str]:
+    connectors = sorted(r["Properties"]["ConnectorName"]
+                        for r in stack.resources("Custom::KafkaConnector").values())
+    if not connectors:
+        return []
+    workers = next((r["Properties"] for r in stack.resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
+                    if r.get("Metadata", {}).get("aws:cdk:path", "").endswith("/WorkerCount/Resource")), {})
+    shown = ", ".join(connectors[:4]) + (f", ... ({len(connectors) - 4} more)" if len(connectors) > 4 else "")
+    return [f"  connect: {workers.get('MinCapacity')}-{workers.get('MaxCapacity')} workers, "
+            f"{len(connectors)} Debezium connectors: {shown}"]
 
 
 def _topic_lines(stack: SynthesizedStack) -> list[str]:

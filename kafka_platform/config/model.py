@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kafka_platform.domain.debezium import DesiredState, PostgresConnectorSpec, SnapshotMode, env_prefix
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
 
 
@@ -139,6 +140,72 @@ class Consumer(Strict):
         return 120 if self.scaling_mode == "steps" else 60
 
 
+class ConnectorDatabase(Strict):
+    """Where a connector reads from; the secret holds ``username`` and ``password`` (RDS's own format)."""
+
+    hostname: str
+    port: int = 5432
+    name: str
+    ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "require"
+    credentials_secret_arn: str
+    credentials_kms_key_arn: str | None = None
+
+
+class TopicCreation(Strict):
+    """How Connect creates the connector's topics (one per table)."""
+
+    partitions: int = 6
+    replication_factor: int = 3
+    compression_type: str = "zstd"
+
+
+class Connector(Strict):
+    """A Debezium PostgreSQL source, reconciled into the Connect cluster."""
+
+    name: str
+    database: ConnectorDatabase
+    tables: list[str]
+    topic_prefix: str
+    slot_name: str
+    publication_name: str
+    snapshot_mode: SnapshotMode = "initial"
+    heartbeat_interval_ms: int = 10_000
+    heartbeat_action_query: str | None = None
+    plugin_name: str = "pgoutput"
+    topic_creation: TopicCreation = Field(default_factory=TopicCreation)
+    state: DesiredState = "running"
+    extra_config: dict[str, str] = Field(default_factory=dict)
+
+    def spec(self) -> PostgresConnectorSpec:
+        return PostgresConnectorSpec(
+            name=self.name, database_host=self.database.hostname, database_port=self.database.port,
+            database_name=self.database.name, database_ssl_mode=self.database.ssl_mode, tables=tuple(self.tables),
+            topic_prefix=self.topic_prefix, slot_name=self.slot_name, publication_name=self.publication_name,
+            credentials_env_prefix=env_prefix(self.name), snapshot_mode=self.snapshot_mode,
+            heartbeat_interval_ms=self.heartbeat_interval_ms, heartbeat_action_query=self.heartbeat_action_query,
+            topic_partitions=self.topic_creation.partitions,
+            topic_replication_factor=self.topic_creation.replication_factor,
+            topic_compression_type=self.topic_creation.compression_type, plugin_name=self.plugin_name,
+            desired_state=self.state, extra_config=dict(self.extra_config))
+
+
+class Connect(Strict):
+    """The environment's Kafka Connect cluster for Debezium (DebeziumConnectCluster) and its connectors."""
+
+    name: str
+    image: str | None = None  # default: built from the package's Dockerfile with the pinned versions
+    cpu: int = 2048
+    memory_mib: int = 8192
+    min_workers: int = 2
+    max_workers: int = 4
+    cpu_target_percent: int = 60
+    prune_undeclared_connectors: bool = True
+    scheduled_rebalance_max_delay_seconds: int = 120
+    reconcile_timeout_seconds: int = 600
+    log_retention_days: int = 365
+    connectors: list[Connector] = Field(default_factory=list)
+
+
 class Alarms(Strict):
     """Where alarms go: one encrypted SNS topic per environment, with these e-mail subscriptions."""
 
@@ -154,6 +221,7 @@ class Environment(Strict):
     network: Network = Field(default_factory=Network)
     kafka: Kafka
     consumers: list[Consumer] = Field(default_factory=list)
+    connect: Connect | None = None
     alarms: Alarms = Field(default_factory=Alarms)
     tags: dict[str, str] = Field(default_factory=dict)
 

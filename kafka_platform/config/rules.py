@@ -12,7 +12,9 @@ from typing import Callable, Iterator
 
 from kafka_platform.config.model import Environment
 from kafka_platform.domain import aws, fargate, msk
+from kafka_platform.domain.connect_worker import group_id_problem
 from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.domain.debezium import connector_problems, uniqueness_problems
 from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.domain.secrets_manager import secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
@@ -25,7 +27,8 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 
 def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
-    checks: list[Callable[[Environment], Found]] = [_identity, _zones, _network, _kafka, _topics, _consumers]
+    checks: list[Callable[[Environment], Found]] = [_identity, _zones, _network, _kafka, _topics, _consumers,
+                                                    _connect]
     found = [problem for check in checks for problem in check(env)]
     if env.name != file_stem:
         found.insert(0, ("name", f"{show(env.name)} does not match the file name; rename the file to "
@@ -211,3 +214,33 @@ def _consumers(env: Environment) -> Found:
         if consumer.wake_up_on_produce and env.kafka.enhanced_monitoring in ("DEFAULT", "PER_BROKER"):
             yield f"{where}.wake_up_on_produce", (f"needs per-topic broker metrics, but kafka.enhanced_monitoring is "
                                                   f"{env.kafka.enhanced_monitoring}; use PER_TOPIC_PER_BROKER")
+
+
+def _connect(env: Environment) -> Found:
+    connect = env.connect
+    if connect is None:
+        return
+    if (p := group_id_problem(connect.name)) is not None:
+        yield "connect.name", p
+    if (size := fargate.task_size_problem(connect.cpu, connect.memory_mib)) is not None:
+        yield f"connect.{size[0]}", size[1]
+    if not 1 <= connect.min_workers <= connect.max_workers:
+        yield "connect.min_workers", (f"{connect.min_workers} is not between 1 and max_workers {connect.max_workers}; "
+                                      "a Connect cluster needs at least one worker")
+    if not 10 <= connect.cpu_target_percent <= 90:
+        yield "connect.cpu_target_percent", f"{connect.cpu_target_percent} is outside 10-90; 60 is a good start"
+    if not 60 <= connect.reconcile_timeout_seconds <= 840:
+        yield "connect.reconcile_timeout_seconds", (f"{connect.reconcile_timeout_seconds} is outside 60-840: the "
+                                                    "reconciler is a Lambda function (15 minutes at most)")
+    if (p := aws.log_retention_problem(connect.log_retention_days)) is not None:
+        yield "connect.log_retention_days", p
+    if connect.image is not None and (p := fargate.image_problem(connect.image)) is not None:
+        yield "connect.image", p
+    for connector in connect.connectors:
+        where = f"connect.connectors[{connector.name}]"
+        for field, p in connector_problems(connector.spec(), broker_count=env.kafka.broker_count):
+            yield f"{where}.{field}", p
+        if (p := secret_arn_problem(connector.database.credentials_secret_arn)) is not None:
+            yield f"{where}.database.credentials_secret_arn", p
+    for name, field, p in uniqueness_problems(c.spec() for c in connect.connectors):
+        yield f"connect.connectors[{name}].{field}", p

@@ -8,6 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
 from kafka_platform.constructs.consumer_service import KafkaConsumerService
 from kafka_platform.domain.lag_scaling import StepScalingPolicy
 
@@ -69,3 +70,17 @@ class PlatformDashboard(Construct):
         activity = cloudwatch.AlarmStatusWidget(title=f"{service.consumer_group}: scaling and alarms",
                                                 alarms=alarms, width=6, height=6)
         self.dashboard.add_widgets(lag, tasks, delay, activity)
+
+    def add_connect_cluster(self, connect: DebeziumConnectCluster) -> None:
+        """Connectors and their failures, workers, and the Connect alarms."""
+        health = cloudwatch.GraphWidget(
+            title=f"Kafka Connect {connect.name}: connectors",
+            left=[connect.metric_health("Connectors"), connect.metric_health("FailedConnectors"),
+                  connect.metric_health("FailedTasks"), connect.metric_health("RestartsRequested")],
+            width=8, height=6)
+        workers = cloudwatch.GraphWidget(
+            title=f"Kafka Connect {connect.name}: workers and CPU", left=[connect.metric_running_workers()],
+            right=[connect.service.metric_cpu_utilization(period=Duration.minutes(1))], width=8, height=6)
+        alarms = cloudwatch.AlarmStatusWidget(title=f"Kafka Connect {connect.name}: alarms",
+                                              alarms=list(connect.alarms.values()), width=8, height=6)
+        self.dashboard.add_widgets(health, workers, alarms)

@@ -7,11 +7,15 @@ from constructs import Construct
 from kafka_platform.config.model import Environment
 from kafka_platform.constructs.platform_dashboard import PlatformDashboard
 from kafka_platform.stacks.common import PlatformStack
+from kafka_platform.stacks.connect_stack import ConnectStack
 from kafka_platform.stacks.consumers_stack import ConsumersStack
 
 
 class ObservabilityStack(PlatformStack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, consumers: ConsumersStack) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, consumers: ConsumersStack,
+                 connect: ConnectStack | None) -> None:
         super().__init__(scope, construct_id, config=config, what="Dashboard")
         self.dashboard = PlatformDashboard(self, "Dashboard", dashboard_name=f"kafka-platform-{config.name}",
                                            services=list(consumers.services.values()))
+        if connect is not None:
+            self.dashboard.add_connect_cluster(connect.connect)

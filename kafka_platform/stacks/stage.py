@@ -8,6 +8,7 @@ from constructs import Construct
 
 from kafka_platform.config.model import Environment
 from kafka_platform.stacks.alerting_stack import AlertingStack
+from kafka_platform.stacks.connect_stack import ConnectStack
 from kafka_platform.stacks.consumers_stack import ConsumersStack
 from kafka_platform.stacks.kafka_stack import KafkaStack
 from kafka_platform.stacks.network_stack import NetworkStack
@@ -30,4 +31,8 @@ class PlatformStage(Stage):
                                 alarm_topic=self.alerting.alarm_topic)
         self.consumers = ConsumersStack(self, "Consumers", config=config, network=self.network.network,
                                         kafka=self.kafka, alarm_topic=self.alerting.alarm_topic)
-        self.observability = ObservabilityStack(self, "Observability", config=config, consumers=self.consumers)
+        self.connect = None if config.connect is None else ConnectStack(
+            self, "Connect", config=config, connect=config.connect, network=self.network.network, kafka=self.kafka,
+            alarm_topic=self.alerting.alarm_topic)
+        self.observability = ObservabilityStack(self, "Observability", config=config, consumers=self.consumers,
+                                                connect=self.connect)

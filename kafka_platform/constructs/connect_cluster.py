@@ -1,0 +1,360 @@
+"""``DebeziumConnectCluster``: Kafka Connect distributed workers on ECS Fargate with the Debezium PostgreSQL plugin
+and MSK IAM, and connectors declared as code, reconciled by a custom resource, watched by a health monitor.
+
+Defaults, as behaviour:
+
+* **Image** built from ``connect_image/`` (Dockerfile and pom.xml in the package) with the versions of
+  ``connect_image/versions.json``, which the runtime tests read too; or ``image`` to bring your own.
+* **Workers**: group ``name``; internal topics replicated 3 times, config topic with one partition; exactly-once
+  source support; each worker advertises its own task IP; Kafka's EnvVarConfigProvider, so connectors read database
+  credentials as ``${env:...}`` from ECS secrets (adding a connector therefore rolls the workers once).
+* **REST API** only inside the VPC, reachable only from the reconciler, the health monitor and the workers
+  themselves (followers forward to the leader), at ``http://rest.<name>.connect.internal:8083`` (Cloud Map).
+* **Scaling** on CPU between ``min_workers`` and ``max_workers``; alarms when no worker runs and when CPU stays high.
+* **Task role**: exactly the internal topics, each connector's table topics and heartbeat topic, its group, and
+  its transactional ids; nothing else on the cluster.
+* **Connectors** (``add_postgres_connector``): one ``Custom::KafkaConnector`` each, created if absent, updated only
+  on change, brought to its desired state, waited for until running, deleted on removal; with
+  ``prune_undeclared_connectors`` connectors nobody declared are deleted after every deployment.
+* **Health**: every minute a function counts failed connectors and tasks (``KafkaPlatform/Connect``), restarts them
+  with a growing backoff, and alarms notify ``alarm_action``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import jsii
+from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_servicediscovery as servicediscovery
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
+from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.constructs.platform_function import PlatformFunction
+from kafka_platform.domain import msk_iam
+from kafka_platform.domain.connect_worker import REST_PORT, ConnectWorkerSettings, group_id_problem, render, \
+    worker_properties
+from kafka_platform.domain.debezium import PostgresConnectorSpec, connector_problems, uniqueness_problems
+from kafka_platform.errors import raise_problems
+from kafka_platform.gates.acknowledge import acknowledge
+from kafka_platform.gates.template_metadata import skip_checkov
+
+IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
+VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
+HEALTH_NAMESPACE = "KafkaPlatform/Connect"
+_ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
+                     "AWSServiceRoleForApplicationAutoScaling_ECSService")
+
+
+def pinned_versions() -> dict[str, str]:
+    """The one versions file: Kafka, Debezium, aws-msk-iam-auth and log4j, for the image and the runtime tests."""
+    return json.loads(VERSIONS_FILE.read_text())
+
+
+class DebeziumConnectCluster(Construct):
+    """Kafka Connect for Debezium on Fargate; see the module docstring for every default."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase, vpc: ec2.IVpc, name: str,
+                 alarm_action: cloudwatch.IAlarmAction, vpc_subnets: ec2.SubnetSelection | None = None,
+                 ecs_cluster: ecs.ICluster | None = None, image: ecs.ContainerImage | None = None,
+                 cpu: int = 2048, memory_limit_mib: int = 8192, min_workers: int = 2, max_workers: int = 4,
+                 cpu_target_percent: int = 60, database_ports: Sequence[int] = (5432,),
+                 database_peer: ec2.IPeer | None = None,
+                 scheduled_rebalance_max_delay: Duration = Duration.minutes(2),
+                 reconcile_timeout: Duration = Duration.minutes(10), prune_undeclared_connectors: bool = False,
+                 logs_key: kms.IKey | None = None, log_retention_days: int = 365,
+                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+        super().__init__(scope, construct_id)
+        problems = [("name", p)] if (p := group_id_problem(name)) else []
+        if not 1 <= min_workers <= max_workers:
+            problems.append(("min_workers", f"{min_workers} is not between 1 and max_workers {max_workers}; a "
+                                            "Connect cluster needs at least one worker"))
+        if not 10 <= cpu_target_percent <= 90:
+            problems.append(("cpu_target_percent", f"{cpu_target_percent} is outside 10-90"))
+        if reconcile_timeout.to_seconds() > 840:
+            problems.append(("reconcile_timeout", f"{int(reconcile_timeout.to_seconds())} seconds exceeds what a "
+                                                  "Lambda function can wait (15 minutes, less the response); use "
+                                                  "840 or less"))
+        raise_problems(self.node.path, problems)
+
+        self.cluster = cluster
+        self.name = name
+        self.settings = ConnectWorkerSettings(
+            group_id=name, scheduled_rebalance_max_delay_ms=int(scheduled_rebalance_max_delay.to_milliseconds()))
+        self.connectors: list[DebeziumPostgresConnector] = []
+        self.reconcile_timeout = reconcile_timeout
+        self._removal_policy = removal_policy
+        stack = Stack.of(self)
+        subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+
+        self.ecs_cluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
+                                                      container_insights_v2=ecs.ContainerInsights.ENHANCED)
+        logs_key = logs_key or LogsKey(self, "LogsKey", description=f"Kafka Connect {name} logs",
+                                       removal_policy=removal_policy).key
+        self._logs_key = logs_key
+        self._log_retention_days = log_retention_days
+        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+                                             removal_policy=removal_policy)
+
+        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+                                                description=f"Kafka Connect {name} workers")
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
+                                            "Image pulls, logs and secrets over HTTPS")
+        self.security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(REST_PORT),
+                                             "Followers forward REST requests to the leader")
+        self.security_group.add_egress_rule(self.security_group, ec2.Port.tcp(REST_PORT),
+                                            "Followers forward REST requests to the leader")
+        peer = database_peer or ec2.Peer.ipv4(vpc.vpc_cidr_block)
+        for port in sorted(set(database_ports)):
+            self.security_group.add_egress_rule(peer, ec2.Port.tcp(port), f"PostgreSQL sources on {port}")
+        cluster.admit_client(self, self.security_group, f"Kafka Connect {name}")
+
+        self.execution_role = ManagedPolicyRole(
+            self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"Starts Kafka Connect {name} workers: image pull, logs, connector credentials")
+        acknowledge(self.execution_role.policy.node.default_child, "AwsSolutions-IAM5[Resource::*]",
+                    "ecr:GetAuthorizationToken has no resource-level permissions (it returns a registry login); "
+                    "image pulls themselves are limited to the image's repository.")
+        self.task_role = ManagedPolicyRole(
+            self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"Kafka Connect {name}: its internal topics, its connectors' topics, its group",
+            statements=self._worker_statements())
+
+        self.task_definition = ecs.FargateTaskDefinition(
+            self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib,
+            execution_role=self.execution_role, task_role=self.task_role)
+        heap = f"-Xms{memory_limit_mib // 2}m -Xmx{memory_limit_mib // 2}m"
+        self.container = self.task_definition.add_container(
+            "Worker", image=image or self._built_image(), readonly_root_filesystem=False,
+            environment={"CONNECT_WORKER_PROPERTIES": render(worker_properties(self.settings)),
+                         "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap},
+            port_mappings=[ecs.PortMapping(container_port=REST_PORT, name="rest")],
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="connect", log_group=self.log_group,
+                                            mode=ecs.AwsLogDriverMode.NON_BLOCKING),
+            health_check=ecs.HealthCheck(command=["CMD-SHELL", f"curl -fsS http://localhost:{REST_PORT}/ || exit 1"],
+                                         interval=Duration.seconds(30), timeout=Duration.seconds(5), retries=3,
+                                         start_period=Duration.minutes(2)))
+        acknowledge(self.task_definition.node.default_child, "AwsSolutions-ECS2",
+                    "The environment holds the worker settings rendered at synth (no secret: the platform's "
+                    "NoSecretInEnvironment rule checks them), the bootstrap brokers and the heap size; connector "
+                    "credentials arrive as ECS secrets from Secrets Manager.")
+        # Connect writes its plugin class loaders and temporary files under /tmp: the root file system stays writable.
+        skip_checkov(self.task_definition.node.default_child, "CKV_AWS_336",
+                     "Kafka Connect unpacks plugin class loaders and writes temporary files at run time; the image "
+                     "runs as an unprivileged user (uid 10001) with nothing else writable by it.")
+
+        self.namespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", vpc=vpc,
+                                                              name=f"{name}.connect.internal",
+                                                              description=f"Kafka Connect {name} REST API")
+        self.service = ecs.FargateService(
+            self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
+            security_groups=[self.security_group], assign_public_ip=False, vpc_subnets=subnets,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            min_healthy_percent=100, max_healthy_percent=200, propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_ecs_managed_tags=True,
+            cloud_map_options=ecs.CloudMapOptions(cloud_map_namespace=self.namespace, name="rest",
+                                                  dns_record_type=servicediscovery.DnsRecordType.A,
+                                                  dns_ttl=Duration.seconds(10)))
+        self.connect_url = f"http://rest.{name}.connect.internal:{REST_PORT}"
+
+        self.scalable_target = appscaling.ScalableTarget(
+            self, "WorkerCount", service_namespace=appscaling.ServiceNamespace.ECS,
+            scalable_dimension="ecs:service:DesiredCount", min_capacity=min_workers, max_capacity=max_workers,
+            resource_id=f"service/{self.ecs_cluster.cluster_name}/{self.service.service_name}",
+            role=iam.Role.from_role_arn(self, "ScalingRole", _ECS_SCALING_ROLE.format(
+                partition=stack.partition, account=stack.account), mutable=False))
+        self.scalable_target.scale_to_track_metric(
+            "Cpu", target_value=cpu_target_percent,
+            predefined_metric=appscaling.PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,
+            scale_out_cooldown=Duration.minutes(3), scale_in_cooldown=Duration.minutes(15))
+
+        self.reconciler = PlatformFunction(
+            self, "Reconciler", handler="connector_reconciler.handler",
+            description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
+            logs_key=logs_key, log_retention_days=log_retention_days, removal_policy=removal_policy,
+            statements=[], timeout=Duration.minutes(15), invoked_by="cloudformation",
+            reserved_concurrent_executions=4)
+        self.health_monitor = self._health_monitor(vpc, subnets)
+        for client in (self.reconciler, self.health_monitor):
+            self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
+                                                       f"{client.node.id} to the REST API")
+        self.alarms = self._alarms(alarm_action)
+        self._prune = prune_undeclared_connectors
+
+    # ---- connectors ------------------------------------------------------------------------------------------
+    def add_postgres_connector(self, construct_id: str, *, spec: PostgresConnectorSpec,
+                               credentials_secret: secretsmanager.ISecret) -> "DebeziumPostgresConnector":
+        """Declare a Debezium PostgreSQL source; its credentials (``username`` and ``password`` of the secret) reach
+        the workers as ECS secrets named ``spec.user_variable`` and ``spec.password_variable``."""
+        raise_problems(f"{self.node.path}/{construct_id}", [
+            *connector_problems(spec, broker_count=self.cluster.broker_count),
+            *((field, message) for name, field, message in
+              uniqueness_problems([*(c.spec for c in self.connectors), spec]) if name == spec.name)])
+        connector = DebeziumPostgresConnector(self, construct_id, connect=self, spec=spec,
+                                              credentials_secret=credentials_secret)
+        self.connectors.append(connector)
+        self.task_role.policy.add_statements(*self._connector_statements(spec))
+        if self._prune:
+            self._prune_resource().node.add_dependency(connector)
+        return connector
+
+    def _prune_resource(self) -> CustomResource:
+        existing = self.node.try_find_child("PruneUndeclared")
+        if existing is not None:
+            return existing
+        return CustomResource(self, "PruneUndeclared", service_token=self.reconciler.function.function_arn,
+                              resource_type="Custom::KafkaConnectorPrune",
+                              properties={"ConnectUrl": self.connect_url,
+                                          "TimeoutSeconds": int(self.reconcile_timeout.to_seconds()),
+                                          "DeclaredConnectors": Lazy.list(_DeclaredNames(self))})
+
+    # ---- IAM -------------------------------------------------------------------------------------------------
+    def _worker_statements(self) -> list[iam.PolicyStatement]:
+        cluster = self.cluster
+        internal = [cluster.topic_arn(t) for t in self.settings.internal_topics]
+        return [
+            iam.PolicyStatement(actions=[msk_iam.CONNECT, msk_iam.DESCRIBE_CLUSTER,
+                                         msk_iam.IDEMPOTENT_PRODUCE_CLUSTER_ACTION],
+                                resources=[cluster.cluster_arn]),
+            iam.PolicyStatement(actions=[*msk_iam.ADMIN_TOPIC_ACTIONS, "kafka-cluster:ReadData",
+                                         "kafka-cluster:WriteData"], resources=internal),
+            iam.PolicyStatement(actions=list(msk_iam.CONSUME_GROUP_ACTIONS),
+                                resources=[cluster.group_arn(self.settings.group_id)]),
+            # With exactly-once source support the leader writes the config topic transactionally.
+            iam.PolicyStatement(actions=list(msk_iam.TRANSACTIONAL_ID_ACTIONS), resources=[
+                cluster.arn_parts.transactional_id_arn(f"{self.settings.group_id}-leader")]),
+        ]
+
+    def _connector_statements(self, spec: PostgresConnectorSpec) -> list[iam.PolicyStatement]:
+        """Debezium's topics are known at synth: ``<prefix>.<schema>.<table>`` and the heartbeat topic."""
+        topics = [f"{spec.topic_prefix}.{table}" for table in spec.tables] + [spec.heartbeat_topic]
+        return [
+            iam.PolicyStatement(actions=["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic",
+                                         "kafka-cluster:WriteData"],
+                                resources=[self.cluster.topic_arn(t) for t in topics]),
+            iam.PolicyStatement(actions=list(msk_iam.TRANSACTIONAL_ID_ACTIONS), resources=[
+                self.cluster.arn_parts.transactional_id_arn(f"{self.settings.transactional_id_prefix}{spec.name}-0")]),
+        ]
+
+    # ---- parts -----------------------------------------------------------------------------------------------
+    def _built_image(self) -> ecs.ContainerImage:
+        versions = pinned_versions()
+        asset = ecr_assets.DockerImageAsset(
+            self, "Image", directory=str(IMAGE_DIRECTORY), platform=ecr_assets.Platform.LINUX_AMD64,
+            build_args={"KAFKA_VERSION": versions["kafka"], "DEBEZIUM_VERSION": versions["debezium"],
+                        "AWS_MSK_IAM_AUTH_VERSION": versions["aws_msk_iam_auth"], "LOG4J_VERSION": versions["log4j"],
+                        "JAVA_VERSION": versions["java"]})
+        return ecs.ContainerImage.from_docker_image_asset(asset)
+
+    def _health_monitor(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> PlatformFunction:
+        self.restart_state = ssm.StringParameter(
+            self, "RestartState", string_value="{}", tier=ssm.ParameterTier.STANDARD,
+            description=f"Restart history of Kafka Connect {self.name}'s connectors (health monitor state)")
+        monitor = PlatformFunction(
+            self, "HealthMonitor", handler="connect_health.handler",
+            description=f"Watches Kafka Connect {self.name}: failed connectors and tasks, restarts with backoff",
+            vpc=vpc, vpc_subnets=subnets, logs_key=self._logs_key, log_retention_days=self._log_retention_days,
+            removal_policy=self._removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
+            environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
+                         "RESTART_STATE_PARAMETER": self.restart_state.parameter_name},
+            statements=[
+                iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter"],
+                                    resources=[self.restart_state.parameter_arn]),
+                iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"],
+                                    conditions={"StringEquals": {"cloudwatch:namespace": HEALTH_NAMESPACE}}),
+            ])
+        events.Rule(self, "HealthSchedule", schedule=events.Schedule.rate(Duration.minutes(1)),
+                    description=f"Health check of Kafka Connect {self.name}",
+                    targets=[targets.LambdaFunction(monitor.function, retry_attempts=0)])
+        return monitor
+
+    def metric_health(self, metric_name: str) -> cloudwatch.Metric:
+        """``Connectors``, ``FailedConnectors``, ``FailedTasks`` or ``RestartsRequested`` from the health monitor."""
+        return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
+                                 period=Duration.minutes(1), dimensions_map={"ConnectCluster": self.name})
+
+    def metric_running_workers(self) -> cloudwatch.Metric:
+        return cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
+                                 statistic="Average", period=Duration.minutes(1),
+                                 dimensions_map={"ClusterName": self.ecs_cluster.cluster_name,
+                                                 "ServiceName": self.service.service_name})
+
+    def _alarms(self, action: cloudwatch.IAlarmAction) -> dict[str, cloudwatch.Alarm]:
+        gt, lt = (cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                  cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD)
+        prefix = f"{self.cluster.cluster_name}-connect-{self.name}"
+        alarms = {
+            # Container Insights publishes nothing when nothing runs: a missing minute counts as no worker.
+            "no-worker": cloudwatch.Alarm(
+                self, "NoWorkerAlarm", metric=self.metric_running_workers(), threshold=1, comparison_operator=lt,
+                evaluation_periods=3, datapoints_to_alarm=3, treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+                alarm_name=f"{prefix}-no-worker", alarm_description="No Kafka Connect worker runs: no change is "
+                                                                    "captured"),
+            "cpu": cloudwatch.Alarm(
+                self, "CpuAlarm", metric=self.service.metric_cpu_utilization(period=Duration.minutes(1)),
+                threshold=85, comparison_operator=gt, evaluation_periods=15, datapoints_to_alarm=15,
+                treat_missing_data=cloudwatch.TreatMissingData.MISSING, alarm_name=f"{prefix}-cpu",
+                alarm_description="Workers above 85% CPU for 15 minutes: scaling has reached its maximum"),
+            # A missing minute means the health monitor did not report: that is a failure to see, too.
+            "failed-connectors": cloudwatch.Alarm(
+                self, "FailedConnectorsAlarm", metric=self.metric_health("FailedConnectors"), threshold=1,
+                comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING, alarm_name=f"{prefix}-failed-connectors",
+                alarm_description="Connectors FAILED for 3 minutes despite automatic restarts"),
+            "failed-tasks": cloudwatch.Alarm(
+                self, "FailedTasksAlarm", metric=self.metric_health("FailedTasks"), threshold=1,
+                comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING, alarm_name=f"{prefix}-failed-tasks",
+                alarm_description="Connector tasks FAILED for 3 minutes despite automatic restarts"),
+        }
+        for alarm in alarms.values():
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+        return alarms
+
+
+class DebeziumPostgresConnector(Construct):
+    """One declared connector: a ``Custom::KafkaConnector`` the reconciler keeps equal to ``spec``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, connect: DebeziumConnectCluster,
+                 spec: PostgresConnectorSpec, credentials_secret: secretsmanager.ISecret) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = spec
+        connect.container.add_secret(spec.user_variable, ecs.Secret.from_secrets_manager(credentials_secret,
+                                                                                        "username"))
+        connect.container.add_secret(spec.password_variable, ecs.Secret.from_secrets_manager(credentials_secret,
+                                                                                            "password"))
+        self.resource = CustomResource(
+            self, "Resource", service_token=connect.reconciler.function.function_arn,
+            resource_type="Custom::KafkaConnector",
+            properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": spec.config(),
+                        "DesiredState": spec.desired_state,
+                        "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds())})
+        # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
+        self.resource.node.add_dependency(connect.service)
+
+
+@jsii.implements(IStableListProducer)
+class _DeclaredNames:
+    """The declared connectors' names, read when the template is written (after every connector is added)."""
+
+    def __init__(self, connect: DebeziumConnectCluster):
+        self.connect = connect
+
+    def produce(self) -> list[str]:
+        return [connector.spec.name for connector in self.connect.connectors]
