@@ -27,6 +27,8 @@ def test_the_wheel_ships_the_lambda_code_and_type_information(wheel):
     assert "kafka_platform/py.typed" in names
     assert "kafka_platform/lambda/bootstrap_brokers.py" in names
     assert "kafka_platform/lambda/custom_resource.py" in names
+    for part in ("Dockerfile", "pom.xml", "versions.json", "entrypoint.sh", "log4j2.properties"):
+        assert f"kafka_platform/constructs/connect_image/{part}" in names
     assert not any(name.startswith(("tests/", "environments/")) for name in names)
 
 

@@ -290,6 +290,50 @@ CASES = [
             "scaling_mode: steps (one mode per service)"),
     BadFile("consumer-delay-missing", setting("consumers[loan-approvals].max_delay_seconds", DELETE),
             f"{F}: consumers[loan-approvals].max_delay_seconds: is missing; add it (it has no default)"),
+    BadFile("connector-slot-shared", setting("connect.connectors[payments-cdc].slot_name", "debezium_accounts"),
+            f"{F}: connect.connectors[payments-cdc].slot_name: \"debezium_accounts\" is already used by connector "
+            "accounts-cdc; each connector needs its own slot name"),
+    BadFile("connector-prefix-shared", setting("connect.connectors[payments-cdc].topic_prefix", "cdc.accounts"),
+            f"{F}: connect.connectors[payments-cdc].topic_prefix: \"cdc.accounts\" is already used by connector "
+            "accounts-cdc; each connector needs its own topic prefix"),
+    BadFile("connector-name-shared", setting("connect.connectors[payments-cdc].name", "accounts-cdc"),
+            f"{F}: connect.connectors[accounts-cdc].name: \"accounts-cdc\" is already used by connector "
+            "accounts-cdc; each connector needs its own name"),
+    BadFile("connector-slot-invalid", setting("connect.connectors[accounts-cdc].slot_name", "debezium-accounts"),
+            f"{F}: connect.connectors[accounts-cdc].slot_name: \"debezium-accounts\" is not a PostgreSQL replication "
+            "slot name; use 1-63 lower-case letters, digits and underscores"),
+    BadFile("connector-publication-invalid", setting("connect.connectors[accounts-cdc].publication_name",
+                                                     "dbz-accounts"),
+            f"{F}: connect.connectors[accounts-cdc].publication_name: \"dbz-accounts\" is not a plain PostgreSQL "
+            "identifier; use 1-63 lower-case letters, digits and underscores, not starting with a digit"),
+    BadFile("connector-not-pgoutput", setting("connect.connectors[accounts-cdc].plugin_name", "wal2json"),
+            f"{F}: connect.connectors[accounts-cdc].plugin_name: \"wal2json\" needs a decoder installed in the "
+            "database; use pgoutput, built into PostgreSQL 10 and later"),
+    BadFile("connector-without-heartbeat", setting("connect.connectors[accounts-cdc].heartbeat_interval_ms", 0),
+            f"{F}: connect.connectors[accounts-cdc].heartbeat_interval_ms: 0 turns heartbeats off; without them a "
+            "quiet database's slot pins WAL until the disk fills: use 10000"),
+    BadFile("connector-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config",
+                                                   {"signal.kafka.sasl.password": "hunter2"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.signal.kafka.sasl.password: signal.kafka.sasl.password "
+            "holds a secret in clear; reference it as ${env:NAME} from a secret given to the Connect cluster"),
+    BadFile("connector-credentials-arn-incomplete", setting(
+        "connect.connectors[accounts-cdc].database.credentials_secret_arn",
+        "arn:aws:secretsmanager:eu-west-2:333333333333:secret:cdc/accounts"),
+            f"{F}: connect.connectors[accounts-cdc].database.credentials_secret_arn: \"arn:aws:secretsmanager:eu-west-2:"
+            "333333333333:secret:cdc/accounts\" is not a complete Secrets Manager ARN; copy the secret's full ARN, "
+            "which ends in the name and six random characters (…:secret:loans-db-AbCdEf)"),
+    BadFile("connector-table-not-qualified", setting("connect.connectors[accounts-cdc].tables", ["accounts"]),
+            f"{F}: connect.connectors[accounts-cdc].tables[0]: \"accounts\" is not schema.table in lower case; write "
+            "e.g. public.accounts"),
+    BadFile("connector-state-unknown", setting("connect.connectors[accounts-cdc].state", "enabled"),
+            f"{F}: connect.connectors[accounts-cdc].state: \"enabled\" is not allowed; use one of 'running', "
+            "'paused' or 'stopped'"),
+    BadFile("connect-name-invalid", setting("connect.name", "Bank CDC"),
+            f"{F}: connect.name: \"Bank CDC\" is not a Connect cluster name; use 3-49 lower-case letters, digits and "
+            "hyphens, starting with a letter (it names the group, internal topics and transactional ids)"),
+    BadFile("connect-without-workers", setting("connect.min_workers", 0),
+            f"{F}: connect.min_workers: 0 is not between 1 and max_workers 6; a Connect cluster needs at least one "
+            "worker"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

@@ -25,7 +25,7 @@ CDK_PROVIDER_ROLE = "Custom::VpcRestrictDefaultSGCustomResourceProvider/Role"
 
 def test_roles_hold_no_inline_policy_and_no_aws_managed_policy(synthesized):
     for environment in ("dev", "staging", "prod"):
-        for stack in ("Network", "Alerting", "Kafka", "Consumers", "Observability"):
+        for stack in ("Network", "Alerting", "Kafka", "Consumers", "Connect", "Observability"):
             template = synthesized.raw(environment, stack)
             assert resources(template, "AWS::IAM::Policy") == {}, (environment, stack)
             for role in resources(template, "AWS::IAM::Role").values():

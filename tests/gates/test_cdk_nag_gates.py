@@ -12,9 +12,15 @@ from kafka_platform.gates.acknowledge import MIN_REASON_CHARS
 SERVICES = ("loan-approvals", "repayments-processor", "credit-assessment", "card-fraud-screening")
 # Every acknowledgment in the shipped environments, by rule and construct path (stage replaced by <Stage>).
 # A new one must be added here, where a reviewer sees it; the reasons live next to the code that acknowledges.
+FUNCTIONS = ("<Stage>/Kafka/Cluster/BootstrapBrokersFunction", "<Stage>/Connect/Connect/Reconciler",
+             "<Stage>/Connect/Connect/HealthMonitor")
 EXPECTED_ACKNOWLEDGMENTS = Counter({
-    ("AwsSolutions-IAM5[Resource::*]", "<Stage>/Kafka/Cluster/BootstrapBrokersFunction/Role/Policy/Resource"): 1,
-    ("NIST.800.53.R5-LambdaDLQ", "<Stage>/Kafka/Cluster/BootstrapBrokersFunction/Function/Resource"): 1,
+    # Every platform function: ENI actions on "*", and why it needs no dead-letter queue.
+    **{("AwsSolutions-IAM5[Resource::*]", f"{function}/Role/Policy/Resource"): 1 for function in FUNCTIONS},
+    **{("NIST.800.53.R5-LambdaDLQ", f"{function}/Function/Resource"): 1 for function in FUNCTIONS},
+    # Kafka Connect workers: settings in the environment, ECR login.
+    ("AwsSolutions-ECS2", "<Stage>/Connect/Connect/TaskDefinition/Resource"): 1,
+    ("AwsSolutions-IAM5[Resource::*]", "<Stage>/Connect/Connect/ExecutionRole/Policy/Resource"): 1,
     **{(f"{pack}-VPCNoUnrestrictedRouteToIGW", f"<Stage>/Network/Network/Vpc/PublicSubnet{i}/DefaultRoute"): 1
        for pack in ("PCI.DSS.321", "NIST.800.53.R5") for i in (1, 2, 3)},
     **{("W3010", f"<Stage>/Network/Network/Vpc/{kind}Subnet{i}/Subnet"): 1

@@ -29,6 +29,8 @@ def test_every_ignore_carries_a_reason(synthesized):
                 assert len(reason) >= MIN_REASON_CHARS, (stack.name, logical_id, check)
                 ignores.append((stack.name.split("/")[1], logical_id, check))
     assert sorted(set(ignores)) == [
+        ("Connect", "ConnectHealthMonitorFunction3E14F093", "W3005"),
+        ("Connect", "ConnectReconcilerFunctionB2631DB4", "W3005"),
         ("Kafka", "ClusterBootstrapBrokersFunctionF2D01D98", "W3005"),
         ("Network", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E", "W3005"),
     ]

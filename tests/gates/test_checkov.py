@@ -38,6 +38,11 @@ def test_every_skip_carries_a_reason(synthesized):
     assert skipped == {
         ("CKV_AWS_111", "ClusterBootstrapBrokersFunctionRolePolicy4E50D663"),
         ("CKV_AWS_116", "ClusterBootstrapBrokersFunctionF2D01D98"),
+        ("CKV_AWS_111", "ConnectReconcilerRolePolicy7BF8E7AB"),
+        ("CKV_AWS_116", "ConnectReconcilerFunctionB2631DB4"),
+        ("CKV_AWS_111", "ConnectHealthMonitorRolePolicyE5231B77"),
+        ("CKV_AWS_116", "ConnectHealthMonitorFunction3E14F093"),
+        ("CKV_AWS_336", "ConnectTaskDefinition2142B9B3"),
         ("CKV_AWS_115", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E"),
         ("CKV_AWS_116", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E"),
         ("CKV_AWS_117", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E"),

@@ -8,7 +8,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.conftest import ENVIRONMENT_NAMES
 
-STACKS = ("Network", "Alerting", "Kafka", "Consumers", "Observability")
+STACKS = ("Network", "Alerting", "Kafka", "Consumers", "Connect", "Observability")
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
 

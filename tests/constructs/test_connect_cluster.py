@@ -1,0 +1,282 @@
+"""The Debezium Kafka Connect cluster of every environment, its connectors and its guarantees."""
+
+import base64
+import json
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_secretsmanager as secretsmanager
+
+from kafka_platform.constructs.alarm_topic import AlarmTopic
+from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster, pinned_versions
+from kafka_platform.constructs.kafka_cluster import KafkaCluster
+from kafka_platform.domain.debezium import PostgresConnectorSpec, env_prefix
+from kafka_platform.errors import ConfigurationError
+from tests.conftest import ENVIRONMENT_NAMES
+from tests.support import new_stack, new_vpc, only, resources
+
+
+def template(synthesized, environment):
+    return synthesized.raw(environment, "Connect")
+
+
+def worker_container(synthesized, environment):
+    return only(template(synthesized, environment), "AWS::ECS::TaskDefinition")["Properties"][
+        "ContainerDefinitions"][0]
+
+
+def worker_properties(synthesized, environment):
+    environment_variables = {e["Name"]: e["Value"] for e in worker_container(synthesized, environment)["Environment"]}
+    text = environment_variables["CONNECT_WORKER_PROPERTIES"]
+    return dict(line.split("=", 1) for line in text.splitlines() if line)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_one_reconciled_custom_resource_per_declared_connector(synthesized, environments, environment):
+    declared = [c.name for c in environments[environment].connect.connectors]
+    connectors = resources(template(synthesized, environment), "Custom::KafkaConnector")
+    assert sorted(c["Properties"]["ConnectorName"] for c in connectors.values()) == sorted(declared)
+
+
+def test_many_connectors_in_prod_one_in_dev(environments):
+    assert len(environments["prod"].connect.connectors) >= 15
+    assert len(environments["dev"].connect.connectors) == 1
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_no_template_contains_a_database_password(synthesized, environment):
+    for stack in synthesized.assembly.stacks(synthesized.stages[environment].stage_name):
+        text = json.dumps(stack.template)
+        assert "hunter2" not in text
+        for match in __import__("re").finditer(r'"database\.password": "([^"]*)"', text):
+            assert match.group(1).startswith("${env:DBZ_"), match.group(0)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_credentials_reach_the_workers_as_ecs_secrets_not_environment_values(synthesized, environments,
+                                                                             environment):
+    container = worker_container(synthesized, environment)
+    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
+    names = {e["Name"] for e in container["Environment"]}
+    for connector in environments[environment].connect.connectors:
+        prefix = env_prefix(connector.name)
+        assert secrets[f"{prefix}_USER"] == f"{connector.database.credentials_secret_arn}:username::"
+        assert secrets[f"{prefix}_PASSWORD"] == f"{connector.database.credentials_secret_arn}:password::"
+        assert f"{prefix}_PASSWORD" not in names
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_connector_configs_reference_credentials_through_the_env_provider(synthesized, environment):
+    for connector in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
+        config = connector["Properties"]["Config"]
+        prefix = env_prefix(connector["Properties"]["ConnectorName"])
+        assert config["database.user"] == f"${{env:{prefix}_USER}}"
+        assert config["database.password"] == f"${{env:{prefix}_PASSWORD}}"
+        assert (config["plugin.name"], config["publication.autocreate.mode"]) == ("pgoutput", "filtered")
+        assert int(config["heartbeat.interval.ms"]) > 0
+        assert config["topic.creation.default.replication.factor"] == "3"
+        assert config["topic.creation.default.compression.type"] == "zstd"
+        assert config["database.sslmode"] == "require"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_workers_are_configured_as_the_bank_requires(synthesized, environments, environment):
+    properties = worker_properties(synthesized, environment)
+    name = environments[environment].connect.name
+    assert properties["group.id"] == name
+    for kind in ("config", "offset", "status"):
+        assert properties[f"{kind}.storage.replication.factor"] == "3"
+    assert properties["config.storage.topic"] == f"_connect-{name}-configs"
+    assert properties["exactly.once.source.support"] == "enabled"
+    assert properties["config.providers.env.class"] == "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+    for prefix in ("", "producer.", "consumer.", "admin."):
+        assert properties[f"{prefix}sasl.mechanism"] == "AWS_MSK_IAM"
+        assert properties[f"{prefix}security.protocol"] == "SASL_SSL"
+    assert "rest.advertised.host.name" not in properties  # each worker adds its own task IP at start
+
+
+def test_the_image_is_built_from_the_package_with_the_pinned_versions(synthesized):
+    metadata = json.loads((synthesized.assembly.directory / "assembly-Prod" /
+                           next(p.name for p in (synthesized.assembly.directory / "assembly-Prod").glob(
+                               "ProdConnect*.assets.json"))).read_text())
+    [image] = metadata["dockerImages"].values()
+    versions = pinned_versions()
+    assert image["source"]["dockerBuildArgs"] == {
+        "KAFKA_VERSION": versions["kafka"], "DEBEZIUM_VERSION": versions["debezium"],
+        "AWS_MSK_IAM_AUTH_VERSION": versions["aws_msk_iam_auth"], "LOG4J_VERSION": versions["log4j"],
+        "JAVA_VERSION": versions["java"]}
+
+
+def test_the_rest_api_admits_only_the_reconciler_the_monitor_and_the_workers(synthesized):
+    connect = synthesized.stages["prod"].connect.connect
+    rules = [r["Properties"] for r in resources(template(synthesized, "prod"), "AWS::EC2::SecurityGroupIngress").values()
+             if r["Properties"].get("FromPort") == 8083]
+    worker_group = synthesized.stages["prod"].connect.resolve(connect.security_group.security_group_id)
+    sources = {json.dumps(r["SourceSecurityGroupId"]) for r in rules}
+    expected = {json.dumps(synthesized.stages["prod"].connect.resolve(g.security_group_id))
+                for g in (connect.reconciler.security_group, connect.health_monitor.security_group,
+                          connect.security_group)}
+    assert sources == expected
+    assert all(r["GroupId"] == worker_group for r in rules)
+    groups = resources(template(synthesized, "prod"), "AWS::EC2::SecurityGroup").values()
+    for group in groups:
+        for rule in group["Properties"].get("SecurityGroupIngress", []):
+            assert "CidrIp" not in rule, "nothing is open to an address range"
+
+
+def test_the_task_role_names_exact_topics_groups_and_transactional_ids(synthesized, environments):
+    policy = next(r for r in resources(template(synthesized, "prod"), "AWS::IAM::ManagedPolicy").values()
+                  if r["Metadata"]["aws:cdk:path"].endswith("Connect/TaskRole/Policy/Resource"))
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    text = json.dumps(statements)
+    assert "*" not in text
+    tails = sorted(_tail(resource) for s in statements for resource in _as_list(s["Resource"]) if _tail(resource))
+    name = environments["prod"].connect.name
+    assert f"/_connect-{name}-configs" in tails and f"/{name}" in tails and f"/{name}-leader" in tails
+    accounts = environments["prod"].connect.connectors[0]
+    for table in accounts.tables:
+        assert f"/{accounts.topic_prefix}.{table}" in tails
+    assert f"/__debezium-heartbeat.{accounts.topic_prefix}" in tails
+    assert f"/{name}-{accounts.name}-0" in tails
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _tail(resource):
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        return resource["Fn::Join"][1][-1]
+    return None
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_workers_scale_on_cpu_within_bounds(synthesized, environments, environment):
+    connect = environments[environment].connect
+    target = next(r["Properties"] for r in resources(template(synthesized, environment),
+                                                     "AWS::ApplicationAutoScaling::ScalableTarget").values())
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (connect.min_workers, connect.max_workers)
+    policy = only(template(synthesized, environment), "AWS::ApplicationAutoScaling::ScalingPolicy")["Properties"]
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["TargetValue"] == connect.cpu_target_percent
+    assert tracking["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+
+
+def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesized):
+    alarms = {a["Properties"]["AlarmName"]: a["Properties"]
+              for a in resources(template(synthesized, "prod"), "AWS::CloudWatch::Alarm").values()}
+    prefix = "bank-streaming-prod-connect-bank-cdc-prod"
+    assert set(alarms) == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks")}
+    assert alarms[f"{prefix}-no-worker"]["TreatMissingData"] == "breaching"
+    assert alarms[f"{prefix}-failed-tasks"]["Namespace"] == "KafkaPlatform/Connect"
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"][0]["Fn::GetStackOutput"]["StackName"] == "Prod-Alerting"
+
+
+def test_the_health_monitor_runs_every_minute_and_may_only_write_its_own_metrics(synthesized):
+    rule = only(template(synthesized, "prod"), "AWS::Events::Rule")["Properties"]
+    assert rule["ScheduleExpression"] == "rate(1 minute)"
+    policies = [r["Properties"]["PolicyDocument"]["Statement"]
+                for r in resources(template(synthesized, "prod"), "AWS::IAM::ManagedPolicy").values()
+                if "HealthMonitor" in r["Metadata"]["aws:cdk:path"]]
+    [statements] = policies
+    put = next(s for s in statements if s["Action"] == "cloudwatch:PutMetricData")
+    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "KafkaPlatform/Connect"}}
+
+
+def test_undeclared_connectors_are_pruned_after_the_declared_ones(synthesized, environments):
+    resources_ = template(synthesized, "prod")["Resources"]
+    [(prune_id, prune)] = [(k, r) for k, r in resources_.items() if r["Type"] == "Custom::KafkaConnectorPrune"]
+    declared = sorted(c.name for c in environments["prod"].connect.connectors)
+    assert sorted(prune["Properties"]["DeclaredConnectors"]) == declared
+    connector_ids = {k for k, r in resources_.items() if r["Type"] == "Custom::KafkaConnector"}
+    assert connector_ids <= set(prune["DependsOn"])
+
+
+def test_connectors_are_reconciled_after_the_workers_run(synthesized):
+    resources_ = template(synthesized, "prod")["Resources"]
+    service_id = next(k for k, r in resources_.items() if r["Type"] == "AWS::ECS::Service")
+    for connector in (r for r in resources_.values() if r["Type"] == "Custom::KafkaConnector"):
+        assert service_id in connector["DependsOn"]
+
+
+# ---- props -------------------------------------------------------------------------------------------------------
+
+def connect_cluster(**props):
+    stack = new_stack()
+    vpc = new_vpc(stack)
+    cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="3.9.x")
+    alarms = AlarmTopic(stack, "Alarms", display_name="t")
+    return stack, DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=vpc, name="test-cdc",
+                                         alarm_action=alarms.alarm_action, ecs_cluster=None, **props)
+
+
+def spec(**changes):
+    values = dict(name="accounts-cdc", database_host="accounts-db", database_name="accounts",
+                  tables=("public.accounts",), topic_prefix="cdc.accounts", slot_name="debezium_accounts",
+                  publication_name="dbz_accounts", credentials_env_prefix=env_prefix("accounts-cdc"))
+    values.update(changes)
+    return PostgresConnectorSpec(**values)
+
+
+def secret(stack, name="s"):
+    return secretsmanager.Secret.from_secret_complete_arn(
+        stack, name, "arn:aws:secretsmanager:eu-west-2:123456789012:secret:cdc/accounts-AbCdEf")
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({"slot_name": "Debezium-Accounts"},
+     "slot_name: \"Debezium-Accounts\" is not a PostgreSQL replication slot name; use 1-63 lower-case letters, "
+     "digits and underscores"),
+    ({"publication_name": "1pub"},
+     "publication_name: \"1pub\" is not a plain PostgreSQL identifier; use 1-63 lower-case letters, digits and "
+     "underscores, not starting with a digit"),
+    ({"plugin_name": "decoderbufs"},
+     "plugin_name: \"decoderbufs\" needs a decoder installed in the database; use pgoutput, built into PostgreSQL 10 "
+     "and later"),
+    ({"heartbeat_interval_ms": 0},
+     "heartbeat_interval_ms: 0 turns heartbeats off; without them a quiet database's slot pins WAL until the disk "
+     "fills: use 10000"),
+    ({"extra_config": {"database.password": "hunter2"}},
+     "extra_config.database.password: \"database.password\" is set by the platform; remove it from extra_config"),
+    ({"extra_config": {"signal.kafka.password": "hunter2"}},
+     "extra_config.signal.kafka.password: signal.kafka.password holds a secret in clear; reference it as "
+     "${env:NAME} from a secret given to the Connect cluster"),
+    ({"tables": ("Accounts",)},
+     "tables[0]: \"Accounts\" is not schema.table in lower case; write e.g. public.accounts"),
+])
+def test_bad_connectors_are_refused_with_the_field_named(changes, expected):
+    stack, connect = connect_cluster()
+    with pytest.raises(ConfigurationError) as raised:
+        connect.add_postgres_connector("Accounts", spec=spec(**changes), credentials_secret=secret(stack))
+    assert str(raised.value) == f"Test/Connect/Accounts: {expected}"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("name", "accounts-cdc", "\"accounts-cdc\" is already used by connector accounts-cdc; each connector needs its own "
+                             "name"),
+    ("slot_name", "debezium_accounts", "\"debezium_accounts\" is already used by connector accounts-cdc; each "
+                                       "connector needs its own slot name"),
+    ("topic_prefix", "cdc.accounts", "\"cdc.accounts\" is already used by connector accounts-cdc; each connector "
+                                     "needs its own topic prefix"),
+])
+def test_names_slots_and_prefixes_are_unique_across_the_connect_cluster(field, value, message):
+    stack, connect = connect_cluster()
+    connect.add_postgres_connector("Accounts", spec=spec(), credentials_secret=secret(stack))
+    other = dict(name="payments-cdc", slot_name="debezium_payments", topic_prefix="cdc.payments")
+    other[field] = value
+    with pytest.raises(ConfigurationError) as raised:
+        connect.add_postgres_connector("Payments", spec=spec(**other), credentials_secret=secret(stack, "p"))
+    assert str(raised.value) == f"Test/Connect/Payments: {field}: {message}"
+
+
+def test_a_bad_cluster_name_is_refused():
+    with pytest.raises(ConfigurationError) as raised:
+        stack = new_stack()
+        vpc = new_vpc(stack)
+        cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="3.9.x")
+        DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=vpc, name="CDC",
+                               alarm_action=AlarmTopic(stack, "A", display_name="t").alarm_action)
+    assert str(raised.value) == ("Test/Connect: name: \"CDC\" is not a Connect cluster name; use 3-49 lower-case "
+                                 "letters, digits and hyphens, starting with a letter (it names the group, internal "
+                                 "topics and transactional ids)")

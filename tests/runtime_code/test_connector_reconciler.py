@@ -1,0 +1,194 @@
+"""The connector reconciler against a local server that behaves like the Kafka Connect REST API."""
+
+import json
+import logging
+import time
+
+import pytest
+
+from tests.runtime_code.fake_connect import Connector, FakeConnectServer
+from tests.runtime_code.lambda_modules import load
+
+reconciler = load("connector_reconciler")
+connect_rest = load("connect_rest")
+custom_resource = load("custom_resource")
+
+CONFIG = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
+          "database.hostname": "accounts-db", "database.password": "${env:DBZ_ACCOUNTS_CDC_PASSWORD}",
+          "topic.prefix": "cdc.accounts", "slot.name": "debezium_accounts"}
+
+
+@pytest.fixture
+def connect():
+    with FakeConnectServer() as server:
+        yield server
+
+
+def client(url, *, budget=10.0, **options):
+    return connect_rest.ConnectClient(url, deadline=time.monotonic() + budget, first_backoff=0.01, **options)
+
+
+def event(request_type, url, *, config=None, state="running", physical=None, resource_type="Custom::KafkaConnector",
+          declared=None):
+    properties = {"ConnectUrl": url, "ConnectorName": "accounts-cdc", "Config": config or CONFIG,
+                  "DesiredState": state, "TimeoutSeconds": "10"}
+    if declared is not None:
+        properties = {"ConnectUrl": url, "DeclaredConnectors": declared, "TimeoutSeconds": "10"}
+    result = {"RequestType": request_type, "ResourceType": resource_type, "ResponseURL": "https://example.invalid",
+              "StackId": "stack", "RequestId": "request", "LogicalResourceId": "AccountsCdc",
+              "ResourceProperties": properties}
+    if physical:
+        result["PhysicalResourceId"] = physical
+    return result
+
+
+def run(e, url, **options):
+    return reconciler.reconcile(e, client(url, **options), sleep=lambda s: time.sleep(min(s, 0.01)))
+
+
+def test_create_posts_the_connector_and_waits_until_its_task_runs(connect):
+    connect.fake.assignment_polls = 3
+    outcome = run(event("Create", connect.url), connect.url)
+    assert (outcome.physical_resource_id, outcome.data) == ("accounts-cdc", {"Action": "created", "State": "RUNNING"})
+    assert connect.fake.connectors["accounts-cdc"].config == CONFIG
+    posts = [r for r in connect.fake.writes() if r[0] == "POST"]
+    assert posts == [("POST", "/connectors")]
+    assert sum(1 for r in connect.fake.requests if r[1].endswith("/status")) >= 4  # waited through UNASSIGNED
+
+
+def test_an_unchanged_connector_is_left_alone(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    outcome = run(event("Update", connect.url, physical="accounts-cdc"), connect.url)
+    assert outcome.data["Action"] == "unchanged"
+    assert connect.fake.writes() == []
+
+
+def test_a_changed_config_is_put(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector({**CONFIG, "database.hostname": "old-db"})
+    outcome = run(event("Update", connect.url, physical="accounts-cdc"), connect.url)
+    assert outcome.data["Action"] == "updated"
+    assert connect.fake.writes() == [("PUT", "/connectors/accounts-cdc/config")]
+    assert connect.fake.connectors["accounts-cdc"].config["database.hostname"] == "accounts-db"
+
+
+@pytest.mark.parametrize("state,verb,expected", [("paused", "pause", "PAUSED"), ("stopped", "stop", "STOPPED")])
+def test_the_desired_state_is_applied_and_waited_for(connect, state, verb, expected):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    outcome = run(event("Update", connect.url, state=state, physical="accounts-cdc"), connect.url)
+    assert outcome.data == {"Action": "unchanged", "State": expected}
+    assert connect.fake.writes() == [("PUT", f"/connectors/accounts-cdc/{verb}")]
+    assert connect.fake.connectors["accounts-cdc"].state == expected
+
+
+def test_a_paused_connector_is_resumed(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG), state="PAUSED", task_state="PAUSED")
+    run(event("Update", connect.url, physical="accounts-cdc"), connect.url)
+    assert connect.fake.writes() == [("PUT", "/connectors/accounts-cdc/resume")]
+    assert connect.fake.connectors["accounts-cdc"].state == "RUNNING"
+
+
+def test_a_connector_declared_paused_is_created_paused(connect):
+    run(event("Create", connect.url, state="paused"), connect.url)
+    assert connect.fake.connectors["accounts-cdc"].state == "PAUSED"
+    assert [r for r in connect.fake.writes() if "pause" in r[1]] == []
+
+
+def test_delete_removes_the_connector_and_accepts_one_already_gone(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    assert run(event("Delete", connect.url, physical="accounts-cdc"), connect.url).data == {"Action": "deleted"}
+    assert "accounts-cdc" not in connect.fake.connectors
+    assert run(event("Delete", connect.url, physical="accounts-cdc"), connect.url).data == {"Action": "absent"}
+
+
+def test_deleting_a_connector_whose_create_failed_calls_nothing(connect):
+    run(event("Delete", connect.url, physical="failed-request"), connect.url)
+    assert connect.fake.requests == []
+
+
+def test_requests_during_a_rebalance_are_retried_with_doubling_backoff(connect):
+    connect.fake.rebalance(4)
+    pauses = []
+    rest = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10, first_backoff=0.2,
+                                      sleep=pauses.append)
+    reconciler.reconcile(event("Create", connect.url), rest, sleep=lambda s: None)
+    assert pauses[:4] == [0.2, 0.4, 0.8, 1.6]
+    assert "accounts-cdc" in connect.fake.connectors
+
+
+def test_server_errors_are_retried(connect):
+    connect.fake.server_error(3)
+    assert run(event("Create", connect.url), connect.url).data["Action"] == "created"
+
+
+def test_retries_stop_after_ten_attempts_with_the_last_answer(connect):
+    connect.fake.rebalance(100)
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        run(event("Create", connect.url), connect.url, sleep=lambda seconds: None)
+    assert "did not succeed within the time allowed: HTTP 409" in str(raised.value)
+    assert len(connect.fake.requests) == 10
+
+
+def test_slow_answers_time_out_and_the_whole_operation_stays_within_its_budget(connect):
+    connect.fake.slow(1.0)
+    started = time.monotonic()
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        run(event("Create", connect.url), connect.url, budget=2.0, request_timeout=0.3)
+    assert time.monotonic() - started < 3.0
+    assert "did not succeed within the time allowed" in str(raised.value)
+
+
+def test_a_failing_connector_fails_the_deployment_with_its_trace_and_no_secret(connect, caplog):
+    caplog.set_level(logging.INFO)
+    connect.fake.assignment_polls = 0
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    connect.fake.fail("accounts-cdc", "org.postgresql.util.PSQLException: FATAL: password authentication failed "
+                                      "for user \"debezium\" (password=hunter2)\n\tat org.postgresql.Driver", task=True)
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        run(event("Update", connect.url, physical="accounts-cdc"), connect.url)
+    message = str(raised.value)
+    assert message.startswith("connector accounts-cdc failed: task 0: org.postgresql.util.PSQLException: FATAL: "
+                              "password authentication failed")
+    assert "hunter2" not in message and "password=****" in message
+    assert "hunter2" not in caplog.text
+
+
+def test_a_connector_that_never_runs_fails_when_the_time_is_up(connect):
+    connect.fake.assignment_polls = 10**6
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        run(event("Create", connect.url), connect.url, budget=1.0)
+    assert str(raised.value) == ("connector accounts-cdc did not reach RUNNING within the time allowed; last "
+                                 "status: connector RUNNING, task 0 UNASSIGNED")
+
+
+def test_prune_deletes_only_undeclared_connectors(connect):
+    for name in ("accounts-cdc", "payments-cdc", "legacy-cdc"):
+        connect.fake.connectors[name] = Connector(dict(CONFIG))
+    outcome = reconciler.prune(event("Create", connect.url, resource_type="Custom::KafkaConnectorPrune",
+                                     declared=["accounts-cdc", "payments-cdc"]), client(connect.url))
+    assert outcome.data == {"Deleted": "legacy-cdc"}
+    assert sorted(connect.fake.connectors) == ["accounts-cdc", "payments-cdc"]
+
+
+def test_the_handler_answers_cloudformation_success_and_failure(connect, monkeypatch):
+    sent = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: sent.append(json.loads(body)))
+    connect.fake.assignment_polls = 0
+
+    class Context:
+        @staticmethod
+        def get_remaining_time_in_millis():
+            return 60_000
+
+    reconciler.handler(event("Create", connect.url), Context())
+    assert (sent[-1]["Status"], sent[-1]["PhysicalResourceId"]) == ("SUCCESS", "accounts-cdc")
+    connect.fake.fail("accounts-cdc", "java.lang.IllegalStateException: slot debezium_accounts is active")
+    reconciler.handler(event("Update", connect.url, physical="accounts-cdc",
+                             config={**CONFIG, "database.hostname": "new-db"}), Context())
+    assert sent[-1]["Status"] == "FAILED"
+    assert "slot debezium_accounts is active" in sent[-1]["Reason"]
+
+
+def test_secret_values_are_redacted_from_logged_configs():
+    assert connect_rest.redact_config({"database.password": "hunter2", "database.user": "dbz",
+                                       "x.password": "${env:X}"}) == {
+        "database.password": "****", "database.user": "dbz", "x.password": "${env:X}"}
