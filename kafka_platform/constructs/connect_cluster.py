@@ -146,7 +146,9 @@ class DebeziumConnectCluster(Construct):
             port_mappings=[ecs.PortMapping(container_port=REST_PORT, name="rest")],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="connect", log_group=self.log_group,
                                             mode=ecs.AwsLogDriverMode.NON_BLOCKING),
-            health_check=ecs.HealthCheck(command=["CMD-SHELL", f"curl -fsS http://localhost:{REST_PORT}/ || exit 1"],
+            # /health (Kafka 3.9+) turns 200 once the worker has joined its group: Cloud Map only sends traffic then.
+            health_check=ecs.HealthCheck(command=["CMD-SHELL",
+                                                  f"curl -fsS http://localhost:{REST_PORT}/health || exit 1"],
                                          interval=Duration.seconds(30), timeout=Duration.seconds(5), retries=3,
                                          start_period=Duration.minutes(2)))
         acknowledge(self.task_definition.node.default_child, "AwsSolutions-ECS2",
@@ -256,6 +258,7 @@ class DebeziumConnectCluster(Construct):
         versions = pinned_versions()
         asset = ecr_assets.DockerImageAsset(
             self, "Image", directory=str(IMAGE_DIRECTORY), platform=ecr_assets.Platform.LINUX_AMD64,
+            exclude=["target"],
             build_args={"KAFKA_VERSION": versions["kafka"], "DEBEZIUM_VERSION": versions["debezium"],
                         "AWS_MSK_IAM_AUTH_VERSION": versions["aws_msk_iam_auth"], "LOG4J_VERSION": versions["log4j"],
                         "JAVA_VERSION": versions["java"]})
@@ -344,7 +347,7 @@ class DebeziumPostgresConnector(Construct):
             resource_type="Custom::KafkaConnector",
             properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": spec.config(),
                         "DesiredState": spec.desired_state,
-                        "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds())})
+                        "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)
 

@@ -55,6 +55,7 @@ def restart_delay_seconds(restarts_so_far: int) -> int:
 def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
     """Read every connector's status, restart what is due; ``state`` (restart history) is updated in place."""
     report = Report()
+    client.wait_until_ready()
     for name, entry in sorted(client.statuses().items()):
         status = entry["status"]
         report.connectors += 1

@@ -1,6 +1,7 @@
 """A Kafka Connect REST client for the reconciler and the health monitor (standard library only).
 
-Retries what Connect says is transient (409 while a rebalance is in progress, 5xx, timeouts, refused connections)
+Retries what Connect says is transient (409 while a rebalance is in progress, 503 while a worker starts, 5xx,
+timeouts, refused connections)
 with exponential backoff, 200 ms doubling, at most ``max_attempts`` times and never past the ``deadline``. Whatever
 it reports has secrets redacted.
 """
@@ -55,6 +56,12 @@ class ConnectClient:
         return self.deadline - self.clock()
 
     # ---- the endpoints the platform uses ---------------------------------------------------------------------
+    def wait_until_ready(self) -> None:
+        """``GET /health`` (Kafka 3.9+) answers 200 once the worker has started and joined its group, 503 before,
+        and 404 while its REST resources are not even registered. A worker still joining also answers 404 for
+        connectors it has not read yet: nothing is decided before it is ready."""
+        self.request("GET", "/health", retry_404=True)
+
     def connector_config(self, name: str) -> dict[str, str] | None:
         """The connector's config, or None if Connect does not know it (404)."""
         return self.request("GET", f"/connectors/{_quote(name)}/config", allow_404=True)
@@ -87,14 +94,15 @@ class ConnectClient:
         return self.request("GET", "/connectors") or []
 
     # ---- transport -----------------------------------------------------------------------------------------------
-    def request(self, method: str, path: str, *, body: Any = None, allow_404: bool = False) -> Any:
+    def request(self, method: str, path: str, *, body: Any = None, allow_404: bool = False,
+                retry_404: bool = False) -> Any:
         backoff = self.first_backoff
         last = "no attempt made"
         for attempt in range(1, self.max_attempts + 1):
             if self.remaining() <= 0:
                 break
             try:
-                return self._once(method, path, body, allow_404)
+                return self._once(method, path, body, allow_404, retry_404)
             except _Retryable as retryable:
                 last = str(retryable)
                 LOGGER.info("%s %s: %s (attempt %d of %d)", method, path, last, attempt, self.max_attempts)
@@ -104,7 +112,7 @@ class ConnectClient:
             backoff *= 2
         raise ConnectError(f"{method} {path} did not succeed within the time allowed: {last}")
 
-    def _once(self, method: str, path: str, body: Any, allow_404: bool) -> Any:
+    def _once(self, method: str, path: str, body: Any, allow_404: bool, retry_404: bool) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method,
                                          headers={"Content-Type": "application/json", "Accept": "application/json"})
@@ -117,6 +125,10 @@ class ConnectClient:
             detail = _error_message(error)
             if error.code == 404 and allow_404:
                 return None
+            if error.code == 404 and retry_404:
+                raise _Retryable(f"HTTP 404 (still starting): {detail}") from None
+            if error.code == 409 and "already exists" in detail:
+                raise ConnectError(f"{method} {path}: HTTP 409: {detail}", error.code) from None
             if error.code == 409 or error.code >= 500:
                 raise _Retryable(f"HTTP {error.code}: {detail}") from None
             raise ConnectError(f"{method} {path}: HTTP {error.code}: {detail}", error.code) from None

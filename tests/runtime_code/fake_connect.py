@@ -50,6 +50,7 @@ class FakeConnect:
     errors: int = 0
     delay: float = 0.0
     assignment_polls: int = 1  # status polls during which a new connector's task is still UNASSIGNED
+    starting: int = 0  # /health answers 503 this many times, as a worker that is still joining does
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rebalance(self, requests: int) -> None:
@@ -88,6 +89,13 @@ class FakeConnect:
                                                            "change)"}
             if parts == [""]:
                 return 200, {"version": "4.3.1", "commit": "fake", "kafka_cluster_id": "fake"}
+            if parts == ["health"]:
+                if self.starting:
+                    self.starting -= 1
+                    if self.starting % 2:  # before its resources exist a starting worker answers 404
+                        return 404, {"error_code": 404, "message": "HTTP 404 Not Found"}
+                    return 503, {"status": "starting", "message": "Worker is still starting up"}
+                return 200, {"status": "healthy", "message": "Worker has completed startup and is ready"}
             if parts == ["connectors"] and method == "GET":
                 if "status" in query.get("expand", []):
                     return 200, {n: {"status": c.status(n)} for n, c in self.connectors.items()}

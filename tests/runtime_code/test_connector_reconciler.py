@@ -31,7 +31,7 @@ def client(url, *, budget=10.0, **options):
 def event(request_type, url, *, config=None, state="running", physical=None, resource_type="Custom::KafkaConnector",
           declared=None):
     properties = {"ConnectUrl": url, "ConnectorName": "accounts-cdc", "Config": config or CONFIG,
-                  "DesiredState": state, "TimeoutSeconds": "10"}
+                  "DesiredState": state, "TimeoutSeconds": "10", "StableSeconds": "0"}
     if declared is not None:
         properties = {"ConnectUrl": url, "DeclaredConnectors": declared, "TimeoutSeconds": "10"}
     result = {"RequestType": request_type, "ResourceType": resource_type, "ResponseURL": "https://example.invalid",
@@ -53,6 +53,7 @@ def test_create_posts_the_connector_and_waits_until_its_task_runs(connect):
     assert connect.fake.connectors["accounts-cdc"].config == CONFIG
     posts = [r for r in connect.fake.writes() if r[0] == "POST"]
     assert posts == [("POST", "/connectors")]
+    assert connect.fake.requests[0] == ("GET", "/health")
     assert sum(1 for r in connect.fake.requests if r[1].endswith("/status")) >= 4  # waited through UNASSIGNED
 
 
@@ -192,3 +193,50 @@ def test_secret_values_are_redacted_from_logged_configs():
     assert connect_rest.redact_config({"database.password": "hunter2", "database.user": "dbz",
                                        "x.password": "${env:X}"}) == {
         "database.password": "****", "database.user": "dbz", "x.password": "${env:X}"}
+
+
+def test_a_task_that_fails_soon_after_running_fails_the_deployment(connect):
+    """Debezium reports RUNNING before taking its slot: success needs the state to hold for StableSeconds."""
+    connect.fake.assignment_polls = 0
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    polls = []
+
+    def sleep(seconds):
+        polls.append(seconds)
+        if len(polls) == 3:
+            connect.fake.fail("accounts-cdc", "replication slot \"debezium_accounts\" is active for PID 4242",
+                              task=True)
+        time.sleep(0.05)
+
+    e = event("Update", connect.url, physical="accounts-cdc")
+    e["ResourceProperties"]["StableSeconds"] = "5"
+    with pytest.raises(connect_rest.ConnectError, match="is active for PID 4242"):
+        reconciler.reconcile(e, client(connect.url), sleep=sleep)
+
+
+def test_a_stable_connector_succeeds_after_the_window(connect):
+    connect.fake.assignment_polls = 0
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    e = event("Update", connect.url, physical="accounts-cdc")
+    e["ResourceProperties"]["StableSeconds"] = "0.3"
+    started = time.monotonic()
+    assert reconciler.reconcile(e, client(connect.url), sleep=lambda s: time.sleep(0.05)).data["State"] == "RUNNING"
+    assert time.monotonic() - started >= 0.3
+
+
+def test_nothing_is_decided_before_the_worker_is_ready(connect):
+    """A worker still joining answers 503 on /health (and 404 for connectors it has not read): wait first."""
+    connect.fake.starting = 3
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    outcome = run(event("Update", connect.url, physical="accounts-cdc"), connect.url)
+    assert outcome.data["Action"] == "unchanged"
+    assert [r for r in connect.fake.requests if r[1] == "/health"] == [("GET", "/health")] * 4
+
+
+def test_a_create_that_finds_the_connector_existing_updates_it(connect, monkeypatch):
+    """A view that was behind said absent; Connect says it already exists: the reconciler updates it."""
+    connect.fake.connectors["accounts-cdc"] = Connector({**CONFIG, "database.hostname": "old"})
+    monkeypatch.setattr(connect_rest.ConnectClient, "connector_config", lambda self, name: None)
+    outcome = run(event("Create", connect.url), connect.url)
+    assert outcome.data["Action"] == "updated"
+    assert connect.fake.connectors["accounts-cdc"].config["database.hostname"] == "accounts-db"
