@@ -20,6 +20,20 @@ from kafka_platform.platform_app import compose  # noqa: E402
 from kafka_platform.stacks.stage import PlatformStage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+RUNTIME_REQUIRED = __import__("os").environ.get("KAFKA_PLATFORM_RUNTIME_REQUIRED") == "1"
+_runtime_outcomes: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "tests/runtime/" in report.nodeid and (report.when == "call" or report.skipped):
+        _runtime_outcomes.append(report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With KAFKA_PLATFORM_RUNTIME_REQUIRED=1 (CI), the runtime tier must have run, and run without skips."""
+    if RUNTIME_REQUIRED and exitstatus == 0 and (not _runtime_outcomes or "skipped" in _runtime_outcomes):
+        print("\nruntime tier required but " + ("not run" if not _runtime_outcomes else "skipped"))
+        session.exitstatus = 1
 ENVIRONMENTS_DIR = ROOT / "environments"
 ENVIRONMENT_NAMES = ("dev", "staging", "prod")
 

@@ -1,0 +1,339 @@
+"""Real Kafka, Kafka Connect with Debezium, and PostgreSQL on loopback, for the runtime tests.
+
+* Jars: resolved by Maven from Maven Central with ``connect_image/pom.xml`` and the versions of
+  ``connect_image/versions.json``, the very files the Connect image is built from; cached under ``.runtime-cache/``
+  (Maven's own repository included), so the second run resolves nothing.
+* Kafka: three KRaft nodes (broker and controller each) running the server properties the MSK configuration declares
+  (``kafka_platform.domain.msk.effective_server_properties``): replication 3 and min ISR 2 cannot hold on one node.
+* PostgreSQL: Debian's server binaries, logical replication on, TLS on (connectors keep ``sslmode=require``).
+* Kafka Connect: distributed workers with ``kafka_platform.domain.connect_worker.worker_properties``, plaintext
+  instead of MSK IAM (a local broker has no IAM), and the connectors' credentials in their environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from kafka_platform.constructs.connect_cluster import IMAGE_DIRECTORY, pinned_versions
+from kafka_platform.domain.connect_worker import ConnectWorkerSettings, render, worker_properties
+from kafka_platform.domain.msk import effective_server_properties
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".runtime-cache"
+DB_USER = "debezium"
+DB_PASSWORD = "debezium-test-password"
+WRONG_PASSWORD = "not-the-password"
+
+
+class MissingPrerequisite(Exception):
+    """What to install so that the runtime tests can run."""
+
+
+def prerequisites() -> dict[str, str]:
+    """Java 17+, Maven and PostgreSQL's server binaries; raises MissingPrerequisite naming what to install."""
+    missing = []
+    java, mvn = shutil.which("java"), shutil.which("mvn")
+    if java is None:
+        missing.append("Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)")
+    if mvn is None:
+        missing.append("Maven (Debian: apt-get install maven)")
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        missing.append("PostgreSQL's server (Debian: apt-get install postgresql)")
+    if shutil.which("openssl") is None:
+        missing.append("openssl (Debian: apt-get install openssl)")
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        missing.append("runuser (util-linux), to run PostgreSQL as its own user")
+    if missing:
+        raise MissingPrerequisite("runtime tests need " + "; ".join(missing))
+    return {"java": java, "mvn": mvn, "pg_bin": str(Path(bins[-1]).parent)}
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, *, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as error:  # noqa: BLE001 - keep trying until the deadline, report the last error
+            last = error
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not ready within {timeout:.0f} s" + (f": {last}" if last else ""))
+
+
+# ---- jars ------------------------------------------------------------------------------------------------------
+
+def resolve_jars(mvn: str) -> Path:
+    """The Connect image's jars plus a broker, for the versions of versions.json; resolved once and cached."""
+    versions = pinned_versions()
+    pom = IMAGE_DIRECTORY / "pom.xml"
+    key = hashlib.sha256(pom.read_bytes() + json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
+    target = CACHE / f"jars-{key}"
+    if (target / "complete").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    # Maven writes target/ beside the pom it runs: give it a copy in the cache, never the package's own file.
+    build = CACHE / "maven-build"
+    build.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pom, build / "pom.xml")
+    command = [mvn, "-q", "-B", "-f", str(build / "pom.xml"), "-Pbroker", "package", f"-Doutput.dir={target}",
+               f"-Dmaven.repo.local={CACHE / 'm2'}", f"-Dkafka.version={versions['kafka']}",
+               f"-Ddebezium.version={versions['debezium']}",
+               f"-Daws.msk.iam.auth.version={versions['aws_msk_iam_auth']}", f"-Dlog4j.version={versions['log4j']}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=build)
+    if result.returncode != 0:
+        raise RuntimeError(f"Maven could not resolve the Connect jars:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    (target / "complete").write_text(json.dumps(versions))
+    return target
+
+
+# ---- processes ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
+
+
+def start_process(name: str, command: list[str], directory: Path, env: Mapping[str, str] | None = None) -> Process:
+    log = directory / f"{name}.log"
+    handle = open(log, "ab")  # noqa: SIM115 - closed when the process ends
+    popen = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+                             cwd=directory, start_new_session=True)
+    return Process(name, popen, log)
+
+
+# ---- PostgreSQL --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Postgres:
+    bin_dir: Path
+    directory: Path
+    port: int
+    process: Process | None = None
+
+    def _as_postgres(self, command: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+    def start(self) -> None:
+        data = self.directory / "data"
+        data.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres")
+            shutil.chown(data, "postgres")
+        subprocess.run(self._as_postgres([str(self.bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
+                                          "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"]),
+                       check=True, capture_output=True, timeout=120)
+        subprocess.run(["openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=localhost",
+                        "-keyout", str(data / "server.key"), "-out", str(data / "server.crt")],
+                       check=True, capture_output=True, timeout=60)
+        os.chmod(data / "server.key", 0o600)
+        if os.geteuid() == 0:
+            for name in ("server.key", "server.crt"):
+                shutil.chown(data / name, "postgres")
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{data}'\n"
+                       "wal_level = logical\nmax_replication_slots = 40\nmax_wal_senders = 40\nssl = on\n"
+                       "ssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nfsync = off\n")
+        with open(data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication all 127.0.0.1/32 scram-sha-256\n")
+        self.process = start_process("postgres", self._as_postgres([str(self.bin_dir / "postgres"), "-D", str(data)]),
+                                     self.directory)
+        wait_until(lambda: self.sql("postgres", "SELECT 1") == "1", timeout=60, what="PostgreSQL")
+        self.sql("postgres", f"CREATE ROLE {DB_USER} WITH LOGIN REPLICATION PASSWORD '{DB_PASSWORD}'")
+
+    def sql(self, database: str, statement: str) -> str:
+        """Run SQL as the postgres superuser over the local socket; returns the unaligned, tuples-only output."""
+        command = self._as_postgres(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+                                     str(self.directory / "data"), "-p", str(self.port), "-U", "postgres", "-d",
+                                     database, "-c", statement])
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql on {database}: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def create_database(self, name: str, tables: list[str]) -> None:
+        """A microservice's database, owned by the Debezium user (so that it may create filtered publications), with
+        its tables and the heartbeat table the connectors write to."""
+        if self.sql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1":
+            return
+        self.sql("postgres", f"CREATE DATABASE {name} OWNER {DB_USER}")
+        statements = [f"SET ROLE {DB_USER}",
+                      "CREATE TABLE debezium_heartbeat (id int PRIMARY KEY, seen_at timestamptz NOT NULL)"]
+        for table in tables:
+            schema, table_name = table.split(".")
+            statements.append(f"CREATE TABLE {schema}.{table_name} (id bigserial PRIMARY KEY, reference text NOT NULL, "
+                              "amount numeric(12, 2), updated_at timestamptz NOT NULL DEFAULT now())")
+        self.sql(name, "; ".join(statements))
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
+# ---- Kafka ---------------------------------------------------------------------------------------------------------
+
+@dataclass
+class KafkaNodes:
+    """Three KRaft nodes, each a broker and a controller, with the MSK configuration's server properties."""
+
+    jars: Path
+    directory: Path
+    server_properties: Mapping[str, str]
+    nodes: int = 3
+    broker_ports: list[int] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.broker_ports)
+
+    def start(self) -> None:
+        self.broker_ports = [free_port() for _ in range(self.nodes)]
+        controller_ports = [free_port() for _ in range(self.nodes)]
+        voters = ",".join(f"{i + 1}@127.0.0.1:{port}" for i, port in enumerate(controller_ports))
+        cluster_id = base64_uuid()
+        for i in range(self.nodes):
+            node_dir = self.directory / f"kafka-{i + 1}"
+            node_dir.mkdir(parents=True)
+            properties = {
+                **self.server_properties,
+                "process.roles": "broker,controller", "node.id": str(i + 1), "controller.quorum.voters": voters,
+                "listeners": f"PLAINTEXT://127.0.0.1:{self.broker_ports[i]},CONTROLLER://127.0.0.1:{controller_ports[i]}",
+                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.broker_ports[i]}",
+                "controller.listener.names": "CONTROLLER", "inter.broker.listener.name": "PLAINTEXT",
+                "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs": str(node_dir / "data"), "group.initial.rebalance.delay.ms": "0",
+            }
+            config = node_dir / "server.properties"
+            config.write_text(render(dict(sorted(properties.items()))))
+            subprocess.run(java_command(self.jars, "kafka.tools.StorageTool", ["format", "-t", cluster_id, "-c",
+                                                                                 str(config)], heap="256m"),
+                           check=True, capture_output=True, timeout=120)
+            self.processes.append(start_process(f"kafka-{i + 1}", java_command(self.jars, "kafka.Kafka",
+                                                                               [str(config)], heap="512m"),
+                                                node_dir))
+        for port, process in zip(self.broker_ports, self.processes):
+            wait_until(lambda p=port, proc=process: _port_open(p) or _dead(proc), timeout=90,
+                       what=f"Kafka node {process.name}")
+            if process.popen.poll() is not None:
+                raise RuntimeError(f"{process.name} exited:\n{process.tail()}")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.stop()
+
+
+def base64_uuid() -> str:
+    """A KRaft cluster id. Like Kafka's own Uuid.randomUuid, never starting with '-', which a command line would
+    read as an option."""
+    import base64
+
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
+def java_command(jars: Path, main: str, arguments: list[str], *, heap: str) -> list[str]:
+    return ["java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            f"-Dlog4j2.configurationFile={IMAGE_DIRECTORY / 'log4j2.properties'}", "-cp", f"{jars / 'libs'}/*",
+            main, *arguments]
+
+
+def _port_open(port: int) -> bool:
+    with contextlib.closing(socket.socket()) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _dead(process: Process) -> bool:
+    return process.popen.poll() is not None
+
+
+# ---- Kafka Connect -------------------------------------------------------------------------------------------
+
+@dataclass
+class ConnectWorker:
+    url: str
+    process: Process
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: ConnectWorkerSettings,
+                         environment: Mapping[str, str], name: str, wait: bool = True) -> ConnectWorker:
+    port = free_port()
+    worker_dir = directory / name
+    worker_dir.mkdir(parents=True)
+    properties = {**worker_properties(settings), "bootstrap.servers": bootstrap,
+                  "listeners": f"http://127.0.0.1:{port}", "rest.advertised.host.name": "127.0.0.1",
+                  "rest.advertised.port": str(port), "plugin.path": str(jars / "plugins"),
+                  "offset.flush.interval.ms": "1000"}
+    config = worker_dir / "worker.properties"
+    config.write_text(render(properties))
+    process = start_process(name, java_command(jars, "org.apache.kafka.connect.cli.ConnectDistributed",
+                                               [str(config)], heap="768m"), worker_dir, environment)
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"Kafka Connect {name} exited:\n{process.tail()}")
+        with urllib.request.urlopen(f"{url}/connector-plugins", timeout=5) as response:  # noqa: S310
+            plugins = json.loads(response.read())
+        return any(p["class"].endswith("PostgresConnector") for p in plugins)
+
+    if wait:
+        wait_until(ready, timeout=120, what=f"Kafka Connect {name}", interval=1.0)
+    return ConnectWorker(url, process)
+
+
+@contextlib.contextmanager
+def temporary_directory() -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp(prefix="kafka-platform-runtime-"))
+    os.chmod(directory, 0o755)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+__all__ = ["DB_PASSWORD", "DB_USER", "ConnectWorker", "KafkaNodes", "MissingPrerequisite", "Postgres",
+           "ROOT", "WRONG_PASSWORD", "effective_server_properties", "prerequisites", "resolve_jars",
+           "start_connect_worker", "temporary_directory", "wait_until"]

@@ -1,0 +1,71 @@
+"""Kafka clients for the runtime tests (confluent-kafka, librdkafka with zstd)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+
+
+def admin(bootstrap: str) -> AdminClient:
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def _describe(bootstrap: str, resource: ConfigResource) -> dict[str, str]:
+    client = admin(bootstrap)  # held until the future resolves: a collected client cancels its requests
+    [future] = client.describe_configs([resource]).values()
+    return {name: entry.value for name, entry in future.result(timeout=30).items()}
+
+
+def broker_config(bootstrap: str, broker_id: str = "1") -> dict[str, str]:
+    return _describe(bootstrap, ConfigResource(ResourceType.BROKER, broker_id))
+
+
+def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    return _describe(bootstrap, ConfigResource(ResourceType.TOPIC, topic))
+
+
+def partitions(bootstrap: str, topic: str) -> int:
+    client = admin(bootstrap)
+    metadata = client.list_topics(topic=topic, timeout=30)
+    return len(metadata.topics[topic].partitions)
+
+
+def topics(bootstrap: str) -> set[str]:
+    client = admin(bootstrap)
+    return set(client.list_topics(timeout=30).topics)
+
+
+def consume_json(bootstrap: str, topic: str, *, until, timeout: float = 60.0) -> list[dict[str, Any]]:
+    """Read ``topic`` from the start until ``until(messages)`` holds; returns the JSON values read."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"runtime-test-{time.time_ns()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    values: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until(values):
+            message = consumer.poll(1.0)
+            if message is None:
+                continue
+            if message.error():
+                if message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
+                    continue
+                raise RuntimeError(message.error())
+            if message.value() is not None:
+                values.append(json.loads(message.value()))
+    finally:
+        consumer.close()
+    return values
+
+
+def produce(bootstrap: str, topic: str, value: bytes, **config: Any) -> KafkaError | None:
+    """Produce one message and wait; returns the delivery error, if any."""
+    errors: list[KafkaError | None] = []
+    producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 5000, **config})
+    producer.produce(topic, value, on_delivery=lambda error, message: errors.append(error))
+    producer.flush(15)
+    return errors[0] if errors else KafkaError(KafkaError._MSG_TIMED_OUT)
