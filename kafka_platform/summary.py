@@ -32,13 +32,14 @@ def _service_line(service: DeployedService) -> str:
     head = (f"  consumer {service.name} ({service.consumer_group} on {', '.join(service.topics)}): "
             f"{service.min_capacity}-{service.max_capacity} tasks, ")
     if service.target_tracking is not None:
-        return head + f"backlog per task {service.target_tracking.target_value:g}"
+        return head + f"target tracking, backlog per task {service.target_tracking.target_value:g}"
     out, in_ = service.scale_out, service.scale_in
     assert out is not None and in_ is not None, f"{service.name} has no step policies"
+    unit = "%" if out.adjustment_type == "PercentChangeInCapacity" else ""
     changes = [s.adjustment for s in out.steps]
     wake = ", wakes on produce" if service.wake_up else ""
-    return head + (f"out at lag {out.alarms[0].threshold:g} (+{min(changes)}..+{max(changes)}), "
-                   f"in at {in_.alarms[0].threshold:g} ({in_.steps[0].adjustment}){wake}")
+    return head + (f"steps on backlog per task: out at {out.alarms[0].threshold:g} (+{min(changes)}{unit}..+{max(changes)}"
+                   f"{unit}), in at {in_.alarms[0].threshold:g} ({in_.steps[0].adjustment}{unit}){wake}")
 
 
 def _cluster_lines(stack: SynthesizedStack) -> list[str]:

@@ -15,19 +15,23 @@ def test_step_policies_are_linked_to_the_alarms_that_drive_them(synthesized):
     assert (loans.consumer_group, loans.topics, loans.min_capacity, loans.max_capacity) == (
         "loan-approvals", ("loan-applications",), 2, 24)
     out = loans.scale_out
-    assert out.cooldown_seconds == 120 and out.metric_aggregation == "Maximum"
-    assert out.steps[0] == StepAdjustment(0, 3600, 1) and out.steps[-1].upper is None
+    assert out.cooldown_seconds == 240 and out.metric_aggregation == "Maximum"
+    assert (out.adjustment_type, out.min_adjustment_magnitude) == ("PercentChangeInCapacity", 1)
+    assert out.steps == (StepAdjustment(0, 800, 100), StepAdjustment(800, 2400, 200), StepAdjustment(2400, None, 400))
     [alarm] = out.alarms
     assert (alarm.name, alarm.threshold, alarm.treat_missing_data) == ("bank-streaming-prod-loan-approvals-scale-out",
-                                                                        1200, "missing")
+                                                                        800, "missing")
+    assert {m["Id"] for m in alarm.metrics} == {"lag0", "tasks", "expr_1"}
     assert loans.scale_in.alarms[0].datapoints_to_alarm == 8
     assert loans.target_tracking is None and loans.wake_up is None
 
 
 def test_target_tracking_and_wake_up_are_read_too(synthesized):
-    prod = {s.name: s for s in read_services(synthesized.assembly, "Prod")}
-    assert prod["card-fraud-screening"].target_tracking.target_value == 6000
-    assert prod["card-fraud-screening"].scale_out is None
     dev = {s.name: s for s in read_services(synthesized.assembly, "Dev")}
+    tracking = dev["card-fraud-screening"].target_tracking
+    assert (tracking.target_value, tracking.scale_out_cooldown_seconds, tracking.scale_in_cooldown_seconds) == (
+        12000, 60, 300)
+    assert [m["Id"] for m in tracking.metrics] == ["lag0", "tasks", "backlog_per_task"]
+    assert dev["card-fraud-screening"].scale_out is None and dev["card-fraud-screening"].step_policies == []
     assert dev["credit-assessment"].wake_up.alarms[0].name == "bank-streaming-dev-credit-assessment-wake-up"
     assert dev["credit-assessment"].scale_out.alarms[0].name.endswith("-scale-out")

@@ -103,6 +103,7 @@ def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installe
     assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 48)
     alarms = {r["Properties"]["AlarmName"]: r["Properties"] for r in template["Resources"].values()
               if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert alarms["bank-streaming-prod-collections-workers-scale-out"]["Threshold"] == 4500
+    # 60 messages/s per task x a sixth of the 300 s budget: the backlog per task that scales out.
+    assert alarms["bank-streaming-prod-collections-workers-scale-out"]["Threshold"] == 3000
     assert alarms["bank-streaming-prod-collections-workers-delay"]["AlarmActions"] == [
         "arn:aws:sns:eu-west-2:333333333333:collections-oncall"]

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kafka_platform.domain.debezium import DesiredState, PostgresConnectorSpec, SnapshotMode, env_prefix
+from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, DEFAULT_SCALE_OUT_COOLDOWN_SECONDS,
+                                               TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS, ScalingStep)
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
 
 
@@ -97,11 +99,15 @@ class ConsumerSecret(Strict):
 
 
 class ScalingStepSetting(Strict):
-    """Add ``change`` tasks while lag is in ``[lower_lag, upper_lag)``; the last step has no ``upper_lag``."""
+    """Add ``change_percent`` % of the running tasks while the backlog per task is in
+    ``[lower_backlog_per_task, upper_backlog_per_task)``; the last step has no upper bound."""
 
-    lower_lag: int
-    upper_lag: int | None = None
-    change: int
+    lower_backlog_per_task: int
+    upper_backlog_per_task: int | None = None
+    change_percent: int
+
+    def to_step(self) -> ScalingStep:
+        return ScalingStep(self.lower_backlog_per_task, self.upper_backlog_per_task, self.change_percent)
 
 
 class Consumer(Strict):
@@ -122,13 +128,13 @@ class Consumer(Strict):
     max_tasks: int | None = None
     max_delay_seconds: int
     task_throughput_messages_per_second: float | None = None
-    scaling_mode: Literal["steps", "backlog_per_task"] = "steps"
-    scale_out_lag_messages: int | None = None
-    scale_in_lag_messages: int | None = None
+    scaling_mode: Literal["steps", "target_tracking"] = "steps"
+    scale_out_backlog_per_task_messages: int | None = None
+    scale_in_backlog_per_task_messages: int | None = None
     scale_out_steps: list[ScalingStepSetting] | None = None
-    scale_in_tasks: int = 1
-    scale_out_cooldown_seconds: int | None = None  # 120 for steps, 60 for target tracking
-    scale_in_cooldown_seconds: int = 300
+    scale_in_percent: int | None = None  # 20
+    scale_out_cooldown_seconds: int | None = None  # 240 for steps, 60 for target tracking
+    scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS
     target_backlog_per_task_messages: int | None = None
     wake_up_on_produce: bool = False
     log_retention_days: int = 365
@@ -137,7 +143,13 @@ class Consumer(Strict):
     def effective_scale_out_cooldown_seconds(self) -> int:
         if self.scale_out_cooldown_seconds is not None:
             return self.scale_out_cooldown_seconds
-        return 120 if self.scaling_mode == "steps" else 60
+        if self.scaling_mode == "steps":
+            return DEFAULT_SCALE_OUT_COOLDOWN_SECONDS
+        return TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS
+
+    @property
+    def steps(self) -> list[ScalingStep] | None:
+        return None if self.scale_out_steps is None else [s.to_step() for s in self.scale_out_steps]
 
 
 class ConnectorDatabase(Strict):

@@ -15,7 +15,6 @@ from kafka_platform.domain import aws, fargate, msk
 from kafka_platform.domain.connect_worker import group_id_problem
 from kafka_platform.domain.consumers import consumer_problems
 from kafka_platform.domain.debezium import connector_problems, uniqueness_problems
-from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.domain.secrets_manager import secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
 from kafka_platform.errors import show
@@ -195,17 +194,16 @@ def _consumers(env: Environment) -> Found:
                 yield f"{where}.secrets.{name}.secret_arn", p
         if any(topic not in declared for topic in consumer.topics):
             continue  # partitions unknown: capacity checks would only repeat the missing topic
-        steps = None if consumer.scale_out_steps is None else [
-            ScalingStep(s.lower_lag, s.upper_lag, s.change) for s in consumer.scale_out_steps]
         for field, p in consumer_problems(
                 consumer_group=consumer.consumer_group, topic_names=consumer.topics,
                 partitions=sum(declared[t] for t in consumer.topics), environment=consumer.environment,
                 min_tasks=consumer.min_tasks, max_tasks=consumer.max_tasks,
                 wake_up_on_produce=consumer.wake_up_on_produce, scaling_mode=consumer.scaling_mode,
                 task_throughput=consumer.task_throughput_messages_per_second,
-                max_delay_seconds=consumer.max_delay_seconds, scale_out_lag=consumer.scale_out_lag_messages,
-                scale_in_lag=consumer.scale_in_lag_messages, scale_out_steps=steps,
-                scale_in_tasks=consumer.scale_in_tasks,
+                max_delay_seconds=consumer.max_delay_seconds,
+                scale_out_backlog_per_task=consumer.scale_out_backlog_per_task_messages,
+                scale_in_backlog_per_task=consumer.scale_in_backlog_per_task_messages,
+                scale_out_steps=consumer.steps, scale_in_percent=consumer.scale_in_percent,
                 scale_out_cooldown_seconds=consumer.effective_scale_out_cooldown_seconds,
                 scale_in_cooldown_seconds=consumer.scale_in_cooldown_seconds,
                 target_backlog_per_task=consumer.target_backlog_per_task_messages,

@@ -5,18 +5,24 @@ The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defau
 * **Tasks:** at least one (``min_tasks=1``), at most one per partition consumed (``max_tasks`` defaults to the
   partitions; a larger value is an error, never a silent clamp). Zero is allowed only with ``wake_up_on_produce``:
   a group with no task loses its offsets after 7 days and MSK stops publishing its lag.
-* **Step scaling** (default): CloudWatch alarms on ``SumOffsetLag`` (1-minute periods, statistic Maximum, the three
-  dimensions; several topics summed with ``SUM([...])``). Above ``scale_out_lag_messages`` tasks are added in steps
-  that grow with the lag; below ``scale_in_lag_messages`` one task is removed; in between nothing happens.
-  Thresholds and steps derive from ``task_throughput_messages_per_second`` and ``max_delay`` when those are given
-  (see ``kafka_platform.domain.lag_scaling``). Cooldowns: 2 minutes out, 5 minutes in.
+* **Step scaling** (default) on the **backlog per running task**: ``SumOffsetLag`` (1-minute periods, statistic
+  Maximum, the three dimensions, one metric per topic summed with metric math) divided by Container Insights'
+  ``RunningTaskCount``, the lag itself while no task runs. At or above ``scale_out_backlog_per_task_messages`` the
+  service grows by a percentage of its running tasks that rises with the backlog (+100 %, +200 %, +400 % at 1, 2
+  and 4 times the threshold; at least one task); at or below ``scale_in_backlog_per_task_messages`` for 8 of 10
+  minutes it shrinks by ``scale_in_percent`` (20 %, at least one task); in between nothing happens. Thresholds
+  derive from ``task_throughput_messages_per_second`` and ``max_delay`` when those are given (scale out at a sixth
+  of the delay budget of work per task, at least 20 s; scale in at a fortieth; see
+  ``kafka_platform.domain.lag_scaling``, and ``make bench`` for how they compare). Cooldowns: 4 minutes out (one
+  reaction: metric, task start, rebalance), 5 minutes in.
 * **Missing data:** MSK publishes no lag while the group rebalances, and every scale event causes a rebalance. The
   scale-out alarm treats a missing minute as missing: a gap pauses scale-out until the next datapoint, so the
   service never scales on lag it cannot see. The scale-in alarm treats missing minutes as not breaching: a gap never
   counts as "caught up", so scale-in needs 8 of 10 minutes with lag actually seen below the threshold.
-* **Target tracking** (``scaling_mode="backlog_per_task"``): lag / running tasks (Container Insights) kept at
-  ``target_backlog_per_task_messages`` through metric math on the L1 policy. Target tracking never scales in while
-  its alarm lacks data.
+* **Target tracking** (``scaling_mode="target_tracking"``): the same backlog per running task kept at
+  ``target_backlog_per_task_messages`` (default: half the delay budget of work, AWS's queue recipe) through metric
+  math on the L1 policy. Target tracking needs several minutes of datapoints before it acts and never scales in
+  while its alarm lacks data: the simulator shows it reacting later than the steps to a month-end surge.
 * **Business alarms** to ``alarm_action``: ``EstimatedMaxTimeLag`` above ``max_delay`` for 3 minutes, and no lag
   datapoint for 5 minutes while tasks run (a stuck consumer or a group that keeps rebalancing).
 * **Deployments** never reset the task count (no DesiredCount in the template), keep 100% of tasks running while
@@ -45,16 +51,17 @@ from kafka_platform.constructs.consumer_alarms import ConsumerAlarms
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.kafka_topic import KafkaTopic
-from kafka_platform.constructs.lag_scaling import BacklogPerTaskScaling, StepScaling, WakeUpOnProduce
+from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingScaling, WakeUpOnProduce,
+                                                   backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.domain import lag_scaling
 from kafka_platform.domain.consumers import consumer_problems
-from kafka_platform.domain.lag_scaling import BacklogPerTaskPolicy, ScalingStep, StepScalingPolicy
+from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
 from kafka_platform.errors import raise_problems
 from kafka_platform.gates.acknowledge import acknowledge
 from kafka_platform.gates.rules.consumer_tasks_within_partitions import METADATA_KEY
 
-ScalingMode = Literal["steps", "backlog_per_task"]
+ScalingMode = Literal["steps", "target_tracking"]
 # Application Auto Scaling acts on ECS services through this service-linked role, as ecs.BaseService does.
 _ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
                      "AWSServiceRoleForApplicationAutoScaling_ECSService")
@@ -88,8 +95,9 @@ class KafkaConsumerService(Construct):
                  environment: Mapping[str, str] | None = None, secrets: Mapping[str, ConsumerSecret] | None = None,
                  output_topics: Sequence[str] = (), min_tasks: int = 1, max_tasks: int | None = None,
                  scaling_mode: ScalingMode = "steps", task_throughput_messages_per_second: float | None = None,
-                 scale_out_lag_messages: int | None = None, scale_in_lag_messages: int | None = None,
-                 scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_tasks: int = 1,
+                 scale_out_backlog_per_task_messages: int | None = None,
+                 scale_in_backlog_per_task_messages: int | None = None,
+                 scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_percent: int | None = None,
                  scale_out_cooldown: Duration | None = None, scale_in_cooldown: Duration | None = None,
                  target_backlog_per_task_messages: int | None = None, wake_up_on_produce: bool = False,
                  logs_key: kms.IKey | None = None, log_retention_days: int = 365,
@@ -101,7 +109,8 @@ class KafkaConsumerService(Construct):
         self.partitions = sum(t.partitions for t in topics)
         self.max_delay = max_delay
         out_cooldown = int((scale_out_cooldown or Duration.seconds(
-            lag_scaling.DEFAULT_SCALE_OUT_COOLDOWN_SECONDS if scaling_mode == "steps" else 60)).to_seconds())
+            lag_scaling.DEFAULT_SCALE_OUT_COOLDOWN_SECONDS if scaling_mode == "steps"
+            else lag_scaling.TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS)).to_seconds())
         in_cooldown = int((scale_in_cooldown or Duration.seconds(
             lag_scaling.DEFAULT_SCALE_IN_COOLDOWN_SECONDS)).to_seconds())
         raise_problems(self.node.path, service_problems(
@@ -109,22 +118,24 @@ class KafkaConsumerService(Construct):
             ecs_cluster=ecs_cluster, vpc=vpc, environment=environment or {}, min_tasks=min_tasks,
             max_tasks=max_tasks, wake_up_on_produce=wake_up_on_produce, scaling_mode=scaling_mode,
             task_throughput=task_throughput_messages_per_second,
-            max_delay_seconds=int(max_delay.to_seconds()), scale_out_lag=scale_out_lag_messages,
-            scale_in_lag=scale_in_lag_messages, scale_out_steps=scale_out_steps, scale_in_tasks=scale_in_tasks,
-            scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown,
+            max_delay_seconds=int(max_delay.to_seconds()),
+            scale_out_backlog_per_task=scale_out_backlog_per_task_messages,
+            scale_in_backlog_per_task=scale_in_backlog_per_task_messages, scale_out_steps=scale_out_steps,
+            scale_in_percent=scale_in_percent, scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown,
             target_backlog_per_task=target_backlog_per_task_messages, cluster=cluster))
 
-        #: The effective scaling, as read-only data: a StepScalingPolicy or a BacklogPerTaskPolicy.
-        self.scaling_policy: StepScalingPolicy | BacklogPerTaskPolicy
+        #: The effective scaling, as read-only data: a StepScalingPolicy or a TargetTrackingPolicy.
+        self.scaling_policy: StepScalingPolicy | TargetTrackingPolicy
         if scaling_mode == "steps":
             self.scaling_policy = lag_scaling.design_step_policy(
                 partitions=self.partitions, min_tasks=min_tasks, max_tasks=max_tasks,
                 task_throughput=task_throughput_messages_per_second, max_delay_seconds=int(max_delay.to_seconds()),
-                scale_out_lag=scale_out_lag_messages, scale_in_lag=scale_in_lag_messages,
-                scale_out_steps=scale_out_steps, scale_in_tasks=scale_in_tasks,
-                scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown)
+                scale_out_backlog_per_task=scale_out_backlog_per_task_messages,
+                scale_in_backlog_per_task=scale_in_backlog_per_task_messages, scale_out_steps=scale_out_steps,
+                scale_in_percent=scale_in_percent, scale_out_cooldown_seconds=out_cooldown,
+                scale_in_cooldown_seconds=in_cooldown)
         else:
-            self.scaling_policy = BacklogPerTaskPolicy(
+            self.scaling_policy = TargetTrackingPolicy(
                 min_tasks=min_tasks, max_tasks=self.partitions if max_tasks is None else max_tasks,
                 target_backlog_per_task=target_backlog_per_task_messages or lag_scaling.target_backlog_for(
                     task_throughput_messages_per_second, int(max_delay.to_seconds())),  # type: ignore[arg-type]
@@ -201,10 +212,10 @@ class KafkaConsumerService(Construct):
         if isinstance(self.scaling_policy, StepScalingPolicy):
             self.step_scaling: StepScaling | None = StepScaling(
                 self, "LagScaling", target=self.scalable_target, policy=self.scaling_policy,
-                lag=self.metric_sum_offset_lag(), alarm_name_prefix=self.alarm_name_prefix)
+                backlog=self.metric_backlog_per_task(), alarm_name_prefix=self.alarm_name_prefix)
         else:
             self.step_scaling = None
-            BacklogPerTaskScaling(self, "BacklogPerTaskScaling", target=self.scalable_target,
+            TargetTrackingScaling(self, "TargetTracking", target=self.scalable_target,
                                   policy=self.scaling_policy, lag_metrics=self._lag_metrics_by_topic(),
                                   running_tasks=self.metric_running_tasks())
         if self.wake_up_on_produce:
@@ -223,8 +234,14 @@ class KafkaConsumerService(Construct):
         return self.cluster.metric_sum_offset_lag_across(self.consumer_group, self.topic_names,
                                                          label=f"{self.consumer_group} lag (messages)")
 
-    def _lag_metrics_by_topic(self) -> dict[str, cloudwatch.Metric]:
-        return {topic: self.cluster.metric_sum_offset_lag(self.consumer_group, topic) for topic in self.topic_names}
+    def metric_backlog_per_task(self) -> cloudwatch.IMetric:
+        """The group's lag over all its topics per running task (the lag itself while none runs), one minute: what
+        the step alarms watch. Divided by the per-task throughput it is the seconds the tasks need to catch up."""
+        return backlog_per_task(self._lag_metrics_by_topic(), self.metric_running_tasks(),
+                                label=f"{self.consumer_group} backlog per task (messages)")
+
+    def _lag_metrics_by_topic(self) -> list[cloudwatch.Metric]:
+        return [self.cluster.metric_sum_offset_lag(self.consumer_group, topic) for topic in self.topic_names]
 
     def metric_estimated_max_time_lag(self) -> cloudwatch.IMetric:
         """Seconds to drain the worst partition, worst topic first: the delay the business feels."""
@@ -271,9 +288,9 @@ def service_problems(*, ecs_cluster: ecs.ICluster | None, vpc: ec2.IVpc | None, 
     if (ecs_cluster is None) == (vpc is None):
         problems.append(("ecs_cluster", "and vpc are both set or both missing; pass ecs_cluster (an existing ECS "
                                         "cluster) or vpc (a new cluster is created), not both"))
-    if settings["scaling_mode"] not in ("steps", "backlog_per_task"):
+    if settings["scaling_mode"] not in ("steps", "target_tracking"):
         return problems + [("scaling_mode", f"{settings['scaling_mode']!r} is not a scaling mode; use steps or "
-                                            "backlog_per_task")]
+                                            "target_tracking")]
     for field, message in consumer_problems(broker_count=cluster.broker_count, **settings):
         problems.append((_PROP_NAMES.get(field, field), message))
     return problems

@@ -1,10 +1,10 @@
-"""Lag scaling wired to Application Auto Scaling: step policies on lag alarms, target tracking on backlog per task,
-and the wake-up from zero tasks. Each class turns one policy from ``kafka_platform.domain.lag_scaling`` into
+"""Lag scaling wired to Application Auto Scaling: step policies on alarms on the backlog per running task, target
+tracking on the same backlog, and the wake-up from zero tasks. Each class turns one policy from ``kafka_platform.domain.lag_scaling`` into
 resources; ``KafkaConsumerService.configure_scaling`` chooses between them."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -14,70 +14,93 @@ from constructs import Construct
 
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.domain import lag_scaling, msk_metrics
-from kafka_platform.domain.lag_scaling import BacklogPerTaskPolicy, StepScalingPolicy
+from kafka_platform.domain.lag_scaling import StepScalingPolicy, TargetTrackingPolicy
+
+
+def backlog_per_task_expression(lag_ids: Sequence[str], tasks_id: str) -> str:
+    """``SUM(lag) / running tasks``, or the lag itself while no task runs (so a service at zero still scales out).
+
+    Where a lag datapoint is missing (a rebalance) the expression has none either (inferred: CloudWatch math yields
+    no value where an operand has none), so the alarms' missing-data treatment decides, as for the lag itself."""
+    lag = lag_ids[0] if len(lag_ids) == 1 else f"SUM([{', '.join(lag_ids)}])"
+    return f"IF(FILL({tasks_id}, 0) > 0, {lag} / FILL({tasks_id}, 1), {lag})"
+
+
+def backlog_per_task(lag_metrics: Sequence[cloudwatch.IMetric], running_tasks: cloudwatch.IMetric,
+                     label: str) -> cloudwatch.MathExpression:
+    """The step alarms' metric: the group's lag over all its topics per running task, one-minute periods."""
+    lags = {f"lag{i}": metric for i, metric in enumerate(lag_metrics)}
+    return cloudwatch.MathExpression(expression=backlog_per_task_expression(list(lags), "tasks"),
+                                     using_metrics={**lags, "tasks": running_tasks}, period=Duration.minutes(1),
+                                     label=label)
 
 
 class StepScaling(Construct):
-    """A scale-out policy on an upper lag alarm and a scale-in policy on a lower one, around a no-change band.
+    """A scale-out policy on an upper alarm and a scale-in policy on a lower one, around a no-change band, both on
+    the backlog per running task (``backlog_per_task``).
 
-    Step bounds are written relative to each alarm's threshold, as Application Auto Scaling reads them: above the
+    Steps are percent changes of the running tasks (PercentChangeInCapacity, at least one task: MinAdjustmentMagnitude
+    1) with bounds written relative to each alarm's threshold, as Application Auto Scaling reads them: above the
     threshold the lower bound is inclusive and the upper exclusive.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
-                 policy: StepScalingPolicy, lag: cloudwatch.IMetric, alarm_name_prefix: str) -> None:
+                 policy: StepScalingPolicy, backlog: cloudwatch.IMetric, alarm_name_prefix: str) -> None:
         super().__init__(scope, construct_id)
+        threshold = policy.scale_out_backlog_per_task
         self.scale_out = appscaling.StepScalingAction(
-            self, "ScaleOut", scaling_target=target, adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            self, "ScaleOut", scaling_target=target,
+            adjustment_type=appscaling.AdjustmentType.PERCENT_CHANGE_IN_CAPACITY, min_adjustment_magnitude=1,
             cooldown=Duration.seconds(policy.scale_out_cooldown_seconds),
             metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
         for step in policy.scale_out_steps:
             self.scale_out.add_adjustment(
-                adjustment=step.change, lower_bound=step.lower_lag - policy.scale_out_lag,
-                upper_bound=None if step.upper_lag is None else step.upper_lag - policy.scale_out_lag)
+                adjustment=step.change_percent, lower_bound=step.lower_backlog_per_task - threshold,
+                upper_bound=None if step.upper_backlog_per_task is None else step.upper_backlog_per_task - threshold)
         out_periods, out_datapoints = lag_scaling.SCALE_OUT_EVALUATION
         self.scale_out_alarm = cloudwatch.Alarm(
-            self, "ScaleOutAlarm", metric=lag, threshold=policy.scale_out_lag,
+            self, "ScaleOutAlarm", metric=backlog, threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=out_periods, datapoints_to_alarm=out_datapoints,
             treat_missing_data=cloudwatch.TreatMissingData.MISSING, alarm_name=f"{alarm_name_prefix}-scale-out",
-            alarm_description=f"Lag at or above {policy.scale_out_lag} messages: add tasks (a missing minute, "
-                              "a rebalance, pauses scale-out)")
+            alarm_description=f"Backlog at or above {threshold} messages per running task: add tasks (a missing "
+                              "minute, a rebalance, pauses scale-out)")
         self.scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_out))
 
         self.scale_in = appscaling.StepScalingAction(
-            self, "ScaleIn", scaling_target=target, adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            self, "ScaleIn", scaling_target=target,
+            adjustment_type=appscaling.AdjustmentType.PERCENT_CHANGE_IN_CAPACITY, min_adjustment_magnitude=1,
             cooldown=Duration.seconds(policy.scale_in_cooldown_seconds),
             metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
-        self.scale_in.add_adjustment(adjustment=policy.scale_in_change, upper_bound=0)
+        self.scale_in.add_adjustment(adjustment=-policy.scale_in_percent, upper_bound=0)
         in_periods, in_datapoints = lag_scaling.SCALE_IN_EVALUATION
         self.scale_in_alarm = cloudwatch.Alarm(
-            self, "ScaleInAlarm", metric=lag, threshold=policy.scale_in_lag,
+            self, "ScaleInAlarm", metric=backlog, threshold=policy.scale_in_backlog_per_task,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=in_periods, datapoints_to_alarm=in_datapoints,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_name=f"{alarm_name_prefix}-scale-in",
-            alarm_description=f"Lag at or below {policy.scale_in_lag} messages for {in_datapoints} of {in_periods} "
-                              "minutes: remove a task (missing minutes never count as caught up)")
+            alarm_description=f"Backlog at or below {policy.scale_in_backlog_per_task} messages per running task "
+                              f"for {in_datapoints} of {in_periods} minutes: remove {policy.scale_in_percent}% of "
+                              "the tasks (missing minutes never count as caught up)")
         self.scale_in_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_in))
 
 
-class BacklogPerTaskScaling(Construct):
+class TargetTrackingScaling(Construct):
     """Target tracking on ``SUM(lag) / running tasks`` through metric math on the L1 policy (the L2 refuses math).
 
     With no running task the backlog itself is the signal, so that a service at zero tasks still scales out.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
-                 policy: BacklogPerTaskPolicy, lag_metrics: Mapping[str, cloudwatch.Metric],
+                 policy: TargetTrackingPolicy, lag_metrics: Sequence[cloudwatch.Metric],
                  running_tasks: cloudwatch.Metric) -> None:
         super().__init__(scope, construct_id)
-        queries = [_query(f"lag{i}", metric) for i, metric in enumerate(lag_metrics.values())]
-        queries.append(_query("tasks", running_tasks))
-        lag_sum = f"SUM([{', '.join(q.id for q in queries[:-1])}])"
+        lags = {f"lag{i}": metric for i, metric in enumerate(lag_metrics)}
+        queries = [_query(query_id, metric) for query_id, metric in {**lags, "tasks": running_tasks}.items()]
         queries.append(appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
             id="backlog_per_task", label="Backlog per running task (messages)", return_data=True,
-            expression=f"IF(FILL(tasks, 0) > 0, {lag_sum} / FILL(tasks, 1), {lag_sum})"))
+            expression=backlog_per_task_expression(list(lags), "tasks")))
         self.policy = appscaling.CfnScalingPolicy(
             self, "Resource", policy_name="backlog-per-task",
             policy_type="TargetTrackingScaling", scaling_target_id=target.scalable_target_id,

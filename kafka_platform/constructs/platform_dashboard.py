@@ -17,8 +17,8 @@ SCALE_IN_COLOUR = "#2ca02c"
 
 
 class PlatformDashboard(Construct):
-    """Per consumer service: lag against its scale-out and scale-in thresholds (or backlog per task against its
-    target), running and desired tasks against min and max, the delay against the acceptable delay, and the state
+    """Per consumer service: the backlog per running task against its scale-out and scale-in thresholds (or its
+    target), beside the lag itself, running and desired tasks against min and max, the delay against the acceptable delay, and the state
     of its scaling and business alarms (the scaling activity: an alarm in ALARM is acting)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: str,
@@ -27,7 +27,7 @@ class PlatformDashboard(Construct):
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
                                               default_interval=Duration.hours(6))
         self.dashboard.add_widgets(cloudwatch.TextWidget(
-            markdown=f"# {dashboard_name}\nConsumer lag drives scaling: red lines add tasks, green lines remove them.",
+            markdown=f"# {dashboard_name}\nConsumer lag per running task drives scaling: red lines add tasks, green lines remove them.",
             width=24, height=2))
         for service in services:
             self.add_consumer_service(service)
@@ -35,24 +35,18 @@ class PlatformDashboard(Construct):
     def add_consumer_service(self, service: KafkaConsumerService) -> None:
         policy = service.scaling_policy
         if isinstance(policy, StepScalingPolicy):
-            lag = cloudwatch.GraphWidget(
-                title=f"{service.consumer_group}: lag (messages)", left=[service.metric_sum_offset_lag()],
-                left_annotations=[
-                    cloudwatch.HorizontalAnnotation(value=policy.scale_out_lag, label="scale out",
-                                                    color=SCALE_OUT_COLOUR),
-                    cloudwatch.HorizontalAnnotation(value=policy.scale_in_lag, label="scale in",
-                                                    color=SCALE_IN_COLOUR)],
-                width=6, height=6)
+            thresholds = [
+                cloudwatch.HorizontalAnnotation(value=policy.scale_out_backlog_per_task, label="scale out",
+                                                color=SCALE_OUT_COLOUR),
+                cloudwatch.HorizontalAnnotation(value=policy.scale_in_backlog_per_task, label="scale in",
+                                                color=SCALE_IN_COLOUR)]
         else:
-            backlog = cloudwatch.MathExpression(
-                expression="IF(FILL(tasks, 0) > 0, lag / FILL(tasks, 1), lag)",
-                using_metrics={"lag": service.metric_sum_offset_lag(), "tasks": service.metric_running_tasks()},
-                period=Duration.minutes(1), label="backlog per task")
-            lag = cloudwatch.GraphWidget(
-                title=f"{service.consumer_group}: backlog per task (messages)", left=[backlog],
-                left_annotations=[cloudwatch.HorizontalAnnotation(value=policy.target_backlog_per_task,
-                                                                  label="target", color=SCALE_OUT_COLOUR)],
-                width=6, height=6)
+            thresholds = [cloudwatch.HorizontalAnnotation(value=policy.target_backlog_per_task, label="target",
+                                                          color=SCALE_OUT_COLOUR)]
+        lag = cloudwatch.GraphWidget(
+            title=f"{service.consumer_group}: backlog per task (left) and lag (right), messages",
+            left=[service.metric_backlog_per_task()], left_annotations=thresholds,
+            right=[service.metric_sum_offset_lag()], width=6, height=6)
         tasks = cloudwatch.GraphWidget(
             title=f"{service.consumer_group}: tasks", left=[service.metric_running_tasks(),
                                                             service.metric_desired_tasks()],

@@ -18,8 +18,9 @@ CLOUDWATCH_METRICS_PER_ALARM = 10
 def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partitions: int,
                       environment: Mapping[str, str], min_tasks: int, max_tasks: int | None,
                       wake_up_on_produce: bool, scaling_mode: str, task_throughput: float | None,
-                      max_delay_seconds: int, scale_out_lag: int | None, scale_in_lag: int | None,
-                      scale_out_steps: Sequence[ScalingStep] | None, scale_in_tasks: int,
+                      max_delay_seconds: int, scale_out_backlog_per_task: int | None,
+                      scale_in_backlog_per_task: int | None, scale_out_steps: Sequence[ScalingStep] | None,
+                      scale_in_percent: int | None,
                       scale_out_cooldown_seconds: int, scale_in_cooldown_seconds: int,
                       target_backlog_per_task: int | None, broker_count: int | None) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
@@ -27,6 +28,11 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
         problems.append(("consumer_group", p))
     if not topic_names:
         problems.append(("topics", "is empty; a consumer reads at least one topic"))
+    elif len(topic_names) + 1 > CLOUDWATCH_METRICS_PER_ALARM:
+        problems.append(("topics", f"has {len(topic_names)} topics; the scaling alarms divide one lag metric per "
+                                   f"topic by the running tasks, and CloudWatch allows {CLOUDWATCH_METRICS_PER_ALARM} "
+                                   f"metrics per alarm: consume {CLOUDWATCH_METRICS_PER_ALARM - 1} topics or fewer, "
+                                   "or split the service"))
     if max_delay_seconds < 60:
         problems.append(("max_delay_seconds", f"{max_delay_seconds} is below the one-minute lag metric; use 60 or "
                                               "more"))
@@ -37,21 +43,25 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
                                               wake_up_on_produce=wake_up_on_produce)
     if scaling_mode == "steps":
         if target_backlog_per_task is not None:
-            problems.append(("target_backlog_per_task_messages", "applies to scaling_mode backlog_per_task; remove "
+            problems.append(("target_backlog_per_task_messages", "applies to scaling_mode target_tracking; remove "
                                                                  "it, or choose that mode (one mode per service)"))
         problems += lag_scaling.step_policy_problems(
-            task_throughput=task_throughput, max_delay_seconds=max_delay_seconds, scale_out_lag=scale_out_lag,
-            scale_in_lag=scale_in_lag, scale_out_steps=scale_out_steps, scale_in_tasks=scale_in_tasks,
-            scale_out_cooldown_seconds=scale_out_cooldown_seconds, scale_in_cooldown_seconds=scale_in_cooldown_seconds)
+            task_throughput=task_throughput, max_delay_seconds=max_delay_seconds,
+            scale_out_backlog_per_task=scale_out_backlog_per_task,
+            scale_in_backlog_per_task=scale_in_backlog_per_task, scale_out_steps=scale_out_steps,
+            scale_in_percent=scale_in_percent, scale_out_cooldown_seconds=scale_out_cooldown_seconds,
+            scale_in_cooldown_seconds=scale_in_cooldown_seconds)
     else:
-        for name, value in (("scale_out_lag_messages", scale_out_lag), ("scale_in_lag_messages", scale_in_lag),
-                            ("scale_out_steps", scale_out_steps)):
+        for name, value in (("scale_out_backlog_per_task_messages", scale_out_backlog_per_task),
+                            ("scale_in_backlog_per_task_messages", scale_in_backlog_per_task),
+                            ("scale_out_steps", scale_out_steps),
+                            ("scale_in_percent", scale_in_percent)):
             if value is not None:
                 problems.append((name, "applies to step scaling; remove it, or set scaling_mode: steps (one mode "
                                        "per service)"))
-        problems += lag_scaling.backlog_policy_problems(target_backlog_per_task=target_backlog_per_task,
-                                                        task_throughput=task_throughput,
-                                                        max_delay_seconds=max_delay_seconds)
+        problems += lag_scaling.target_tracking_problems(target_backlog_per_task=target_backlog_per_task,
+                                                         task_throughput=task_throughput,
+                                                         max_delay_seconds=max_delay_seconds)
     if wake_up_on_produce:
         if broker_count is None:
             problems.append(("wake_up_on_produce", "needs the cluster's broker count (give broker_count to "

@@ -1,31 +1,44 @@
 """How a consumer service scales on Kafka lag: the policy as data, derived and checked (aws-facts.md sections 1-4).
 
 The constructs turn a ``StepScalingPolicy`` into CloudWatch alarms and Application Auto Scaling step policies; the
-simulator replays the same numbers read back from the synthesized templates.
+simulator (``kafka_platform.simulation``) replays the same numbers read back from the synthesized templates, and
+``make bench`` is where the defaults below were chosen and are measured.
 
-Derivation from a declared per-task throughput R (messages/s) and an acceptable delay D (seconds):
+**The signal is the backlog per running task:** ``SumOffsetLag`` (summed over the service's topics) divided by
+Container Insights' ``RunningTaskCount``. Divided by the per-task throughput R it is the time the running tasks need
+to drain what is waiting: a delay, the thing the business cares about, in messages. An absolute lag threshold
+cannot be right at both ends: set for two tasks, a month-end fleet crosses it on every rebalance pause (each pause
+piles up ``rate x pause`` messages) and churns; set for the fleet, two tasks fall minutes behind before it moves.
 
-* scale out at a lag of ``R * D / 4``: even a single task drains that within a quarter of the delay budget;
-* at a lag L above it, add ``ceil(L / (R * D / 2))`` tasks (the tasks that drain L within half the budget), in
-  doubling bands, so a month-end surge is met in one or two actions instead of one task a minute;
-* scale in one task at a time once lag stays below ``R * D / 40`` (the group has caught up), and wait longer
-  between scale-ins (5 minutes) than between scale-outs (2 minutes).
+Derivation from R (messages/s one task processes) and the acceptable delay D (seconds):
+
+* scale out once the backlog per task is ``R * max(D / 6, 20 s)``: a sixth of the budget, because the reaction
+  (one-minute metric, published about a minute late, a 30-45 s task start, a rebalance) eats most of the rest;
+  at least 20 s, above what one rebalance pause (10-15 s) piles up, so a rebalance alone never scales out;
+* add +100 % of the running tasks below twice that backlog, +200 % below four times, +400 % above (percent
+  steps grow a fleet of 2 or of 40 alike; a backlog of k thresholds needs about k times the tasks);
+* remove 20 % of the tasks (at least one) once the backlog per task stays at or below ``R * D / 40`` (the group has
+  caught up) for 8 of 10 minutes;
+* wait 4 minutes between scale-outs (one reaction, above, takes about 3: sooner would act again on a backlog the
+  last action is already draining) and 5 minutes between scale-ins.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
-# A scale-out is followed by a task start (30-45 s), a rebalance (10 s+, no lag datapoint) and a metric that is a
-# minute old: acting again on the same band sooner would act on lag from before the last action.
-DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 120
+DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 240
 DEFAULT_SCALE_IN_COOLDOWN_SECONDS = 300
+TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS = 60
 MIN_SCALE_OUT_COOLDOWN_SECONDS = 60
 MIN_SCALE_IN_COOLDOWN_SECONDS = 300
 MAX_COOLDOWN_SECONDS = 3600
 MAX_STEP_INTERVALS = 40  # Application Auto Scaling and CDK accept 2-40 intervals per policy.
+MAX_SCALE_IN_PERCENT = 50
+MIN_SCALE_OUT_BACKLOG_SECONDS = 20  # more than one rebalance pause piles up per task
+DEFAULT_SCALE_IN_PERCENT = 20
+DERIVED_STEP_PERCENTS = (100, 200, 400)  # at 1, 2 and 4 times the threshold
 
 # Scale out on the first minute above the threshold (1 of 1); scale in only after 8 of the last 10 minutes below
 # it, so that up to two rebalance gaps (missing points, treated as not breaching) do not hold scale-in back forever.
@@ -35,101 +48,88 @@ SCALE_IN_EVALUATION = (10, 8)
 
 @dataclass(frozen=True)
 class ScalingStep:
-    """Add ``change`` tasks while lag is in ``[lower_lag, upper_lag)`` (``upper_lag`` None: no upper bound)."""
+    """Add ``change_percent`` % of the running tasks (at least one) while the backlog per task is in
+    ``[lower_backlog_per_task, upper_backlog_per_task)`` messages (``upper`` None: no upper bound)."""
 
-    lower_lag: int
-    upper_lag: int | None
-    change: int
+    lower_backlog_per_task: int
+    upper_backlog_per_task: int | None
+    change_percent: int
 
 
 @dataclass(frozen=True)
 class StepScalingPolicy:
-    """Everything that decides when and by how much a consumer service scales. Lags are absolute messages."""
+    """Everything that decides when and by how much a consumer service scales, in messages per running task."""
 
     min_tasks: int
     max_tasks: int
-    scale_out_lag: int
-    scale_in_lag: int
+    scale_out_backlog_per_task: int
+    scale_in_backlog_per_task: int
     scale_out_steps: tuple[ScalingStep, ...]
-    scale_in_change: int
+    scale_in_percent: int = DEFAULT_SCALE_IN_PERCENT
     scale_out_cooldown_seconds: int = DEFAULT_SCALE_OUT_COOLDOWN_SECONDS
     scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS
 
-    def change_for(self, lag: float) -> int:
-        """The step a given lag selects (0 inside the no-change band), as Application Auto Scaling chooses it."""
-        if lag >= self.scale_out_lag:
+    def change_for(self, backlog_per_task: float) -> int:
+        """The percent change a backlog selects (0 inside the no-change band), as Application Auto Scaling chooses
+        it: above the threshold lower bounds are inclusive and upper bounds exclusive."""
+        if backlog_per_task >= self.scale_out_backlog_per_task:
             for step in self.scale_out_steps:
-                if step.lower_lag <= lag and (step.upper_lag is None or lag < step.upper_lag):
-                    return step.change
-        if lag <= self.scale_in_lag:
-            return self.scale_in_change
+                if step.lower_backlog_per_task <= backlog_per_task and (
+                        step.upper_backlog_per_task is None or backlog_per_task < step.upper_backlog_per_task):
+                    return step.change_percent
+        if backlog_per_task <= self.scale_in_backlog_per_task:
+            return -self.scale_in_percent
         return 0
 
 
 @dataclass(frozen=True)
-class BacklogPerTaskPolicy:
+class TargetTrackingPolicy:
     """Target tracking: keep lag / running tasks at ``target_backlog_per_task`` messages."""
 
     min_tasks: int
     max_tasks: int
     target_backlog_per_task: int
-    scale_out_cooldown_seconds: int = 60
+    scale_out_cooldown_seconds: int = TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS
     scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS
 
 
-def scale_out_lag_for(task_throughput: float, max_delay_seconds: int) -> int:
-    return max(1, round(task_throughput * max_delay_seconds / 4))
+def scale_out_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
+    return max(1, round(task_throughput * max(max_delay_seconds / 6, MIN_SCALE_OUT_BACKLOG_SECONDS)))
 
 
-def scale_in_lag_for(task_throughput: float, max_delay_seconds: int) -> int:
+def scale_in_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
     return max(0, round(task_throughput * max_delay_seconds / 40))
 
 
-def derived_steps(scale_out_lag: int, tasks_per_lag: float | None, max_tasks: int) -> tuple[ScalingStep, ...]:
-    """Doubling lag bands from the threshold. With ``tasks_per_lag`` (1 / messages one task drains within half the
-    delay budget) each band adds the tasks its lower bound needs; without it, 1, 2, 4, 8 ... tasks."""
-    steps, lower, band = [], scale_out_lag, 0
-    while True:
-        change = math.ceil(lower * tasks_per_lag) if tasks_per_lag else 2 ** band
-        change = max(1, min(change, max_tasks))
-        upper = lower * 2
-        last = change >= max_tasks or band == 5
-        steps.append(ScalingStep(lower, None if last else upper, change))
-        if last:
-            return tuple(_merge(steps))
-        lower, band = upper, band + 1
-
-
-def _merge(steps: list[ScalingStep]) -> list[ScalingStep]:
-    """Neighbouring bands with the same change become one."""
-    merged: list[ScalingStep] = []
-    for step in steps:
-        if merged and merged[-1].change == step.change:
-            merged[-1] = ScalingStep(merged[-1].lower_lag, step.upper_lag, step.change)
-        else:
-            merged.append(step)
-    return merged
+def derived_steps(scale_out_backlog: int) -> tuple[ScalingStep, ...]:
+    """+100 % from the threshold, +200 % from twice it, +400 % from four times it."""
+    bounds = [scale_out_backlog * 2 ** i for i in range(len(DERIVED_STEP_PERCENTS))] + [None]
+    return tuple(ScalingStep(lower, upper, percent)
+                 for lower, upper, percent in zip(bounds, bounds[1:], DERIVED_STEP_PERCENTS))
 
 
 def design_step_policy(*, partitions: int, min_tasks: int = 1, max_tasks: int | None = None,
                        task_throughput: float | None = None, max_delay_seconds: int | None = None,
-                       scale_out_lag: int | None = None, scale_in_lag: int | None = None,
-                       scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_tasks: int = 1,
+                       scale_out_backlog_per_task: int | None = None, scale_in_backlog_per_task: int | None = None,
+                       scale_out_steps: Sequence[ScalingStep] | None = None,
+                       scale_in_percent: int | None = None,
                        scale_out_cooldown_seconds: int = DEFAULT_SCALE_OUT_COOLDOWN_SECONDS,
                        scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS) -> StepScalingPolicy:
     """The effective policy: explicit settings win, the rest is derived. Call ``step_policy_problems`` first."""
-    max_tasks = partitions if max_tasks is None else max_tasks
     derive = task_throughput is not None and max_delay_seconds is not None
-    if scale_out_lag is None:
-        scale_out_lag = scale_out_lag_for(task_throughput, max_delay_seconds)  # type: ignore[arg-type]
-    if scale_in_lag is None:
-        scale_in_lag = scale_in_lag_for(task_throughput, max_delay_seconds) if derive else scale_out_lag // 10
-    tasks_per_lag = 2 / (task_throughput * max_delay_seconds) if derive else None  # type: ignore[operator]
-    steps = tuple(scale_out_steps) if scale_out_steps else derived_steps(scale_out_lag, tasks_per_lag, max_tasks)
-    return StepScalingPolicy(min_tasks=min_tasks, max_tasks=max_tasks, scale_out_lag=scale_out_lag,
-                             scale_in_lag=scale_in_lag, scale_out_steps=steps, scale_in_change=-scale_in_tasks,
-                             scale_out_cooldown_seconds=scale_out_cooldown_seconds,
-                             scale_in_cooldown_seconds=scale_in_cooldown_seconds)
+    out = scale_out_backlog_per_task
+    if out is None:
+        out = scale_out_backlog_for(task_throughput, max_delay_seconds)  # type: ignore[arg-type]
+    scale_in = scale_in_backlog_per_task
+    if scale_in is None:
+        scale_in = scale_in_backlog_for(task_throughput, max_delay_seconds) if derive else out // 10  # type: ignore[arg-type]
+    return StepScalingPolicy(
+        min_tasks=min_tasks, max_tasks=partitions if max_tasks is None else max_tasks,
+        scale_out_backlog_per_task=out, scale_in_backlog_per_task=scale_in,
+        scale_out_steps=tuple(scale_out_steps) if scale_out_steps else derived_steps(out),
+        scale_in_percent=DEFAULT_SCALE_IN_PERCENT if scale_in_percent is None else scale_in_percent,
+        scale_out_cooldown_seconds=scale_out_cooldown_seconds,
+        scale_in_cooldown_seconds=scale_in_cooldown_seconds)
 
 
 def capacity_problems(*, partitions: int, min_tasks: int, max_tasks: int | None,
@@ -152,34 +152,40 @@ def capacity_problems(*, partitions: int, min_tasks: int, max_tasks: int | None,
 
 
 def step_policy_problems(*, task_throughput: float | None, max_delay_seconds: int | None,
-                         scale_out_lag: int | None, scale_in_lag: int | None,
-                         scale_out_steps: Sequence[ScalingStep] | None, scale_in_tasks: int,
+                         scale_out_backlog_per_task: int | None, scale_in_backlog_per_task: int | None,
+                         scale_out_steps: Sequence[ScalingStep] | None, scale_in_percent: int | None,
                          scale_out_cooldown_seconds: int, scale_in_cooldown_seconds: int) -> list[tuple[str, str]]:
-    """Problems with step scaling settings, by prop / field name."""
+    """Problems with step scaling settings, by configuration field name."""
     problems = []
     derivable = task_throughput is not None and max_delay_seconds is not None
-    if scale_out_lag is None and not derivable:
-        problems.append(("scale_out_lag_messages", "is missing; set it, or set task_throughput_messages_per_second "
-                                                   "and max_delay_seconds to derive it"))
+    if scale_out_backlog_per_task is None and not derivable:
+        problems.append(("scale_out_backlog_per_task_messages", "is missing; set it, or set "
+                                                                "task_throughput_messages_per_second and "
+                                                                "max_delay_seconds to derive it"))
     if task_throughput is not None and task_throughput <= 0:
         problems.append(("task_throughput_messages_per_second", f"{task_throughput} is not a throughput; give the "
                                                                 "messages one task processes per second, above 0"))
-    out = scale_out_lag if scale_out_lag is not None else (
-        scale_out_lag_for(task_throughput, max_delay_seconds) if derivable and task_throughput > 0 else None)  # type: ignore[operator]
+        derivable = False
+    out = scale_out_backlog_per_task if scale_out_backlog_per_task is not None else (
+        scale_out_backlog_for(task_throughput, max_delay_seconds) if derivable else None)  # type: ignore[arg-type]
     if out is not None and out < 1:
-        problems.append(("scale_out_lag_messages", f"{out} is not a lag; use 1 message or more"))
-    if scale_in_lag is not None and out is not None and scale_in_lag >= out:
-        problems.append(("scale_in_lag_messages", f"{scale_in_lag} is not below scale_out_lag_messages {out}; the "
-                                                  "service would scale in and out on the same lag: leave a no-change "
-                                                  f"band, for example {out // 10}"))
-    if scale_in_tasks < 1:
-        problems.append(("scale_in_tasks", f"{scale_in_tasks} removes no task; use 1 or more"))
+        problems.append(("scale_out_backlog_per_task_messages", f"{out} is not a backlog; use 1 message or more"))
+    if scale_in_backlog_per_task is not None and out is not None and scale_in_backlog_per_task >= out:
+        problems.append(("scale_in_backlog_per_task_messages",
+                         f"{scale_in_backlog_per_task} is not below scale_out_backlog_per_task_messages {out}; the "
+                         f"service would scale in and out on the same backlog: leave a no-change band, for example "
+                         f"{out // 10}"))
+    if scale_in_percent is not None and not 1 <= scale_in_percent <= MAX_SCALE_IN_PERCENT:
+        problems.append(("scale_in_percent", f"{scale_in_percent} is not between 1 and {MAX_SCALE_IN_PERCENT}; "
+                                             "scale in gradually (each removal rebalances the group), "
+                                             f"{DEFAULT_SCALE_IN_PERCENT} is a good start"))
     if scale_out_steps:
         problems.extend(_steps_problems(list(scale_out_steps), out))
     if scale_out_cooldown_seconds < MIN_SCALE_OUT_COOLDOWN_SECONDS:
         problems.append(("scale_out_cooldown_seconds",
                          f"{scale_out_cooldown_seconds} is shorter than the one-minute lag metric: the next action "
-                         f"would act on lag from before the last one; use {MIN_SCALE_OUT_COOLDOWN_SECONDS} or more"))
+                         f"would act on lag from before the last one; use {MIN_SCALE_OUT_COOLDOWN_SECONDS} or more "
+                         f"({DEFAULT_SCALE_OUT_COOLDOWN_SECONDS} covers a whole reaction)"))
     if scale_in_cooldown_seconds < max(MIN_SCALE_IN_COOLDOWN_SECONDS, scale_out_cooldown_seconds):
         floor = max(MIN_SCALE_IN_COOLDOWN_SECONDS, scale_out_cooldown_seconds)
         problems.append(("scale_in_cooldown_seconds",
@@ -193,45 +199,50 @@ def step_policy_problems(*, task_throughput: float | None, max_delay_seconds: in
     return problems
 
 
-def _steps_problems(steps: list[ScalingStep], scale_out_lag: int | None) -> list[tuple[str, str]]:
+def _steps_problems(steps: list[ScalingStep], scale_out_backlog: int | None) -> list[tuple[str, str]]:
     problems = []
     if not 1 <= len(steps) <= MAX_STEP_INTERVALS:
         return [("scale_out_steps", f"has {len(steps)} steps; use 1 to {MAX_STEP_INTERVALS}")]
-    if scale_out_lag is not None and steps[0].lower_lag != scale_out_lag:
-        problems.append(("scale_out_steps[0].lower_lag", f"{steps[0].lower_lag} is not scale_out_lag_messages "
-                                                         f"{scale_out_lag}; the first step starts at the threshold"))
+    if scale_out_backlog is not None and steps[0].lower_backlog_per_task != scale_out_backlog:
+        problems.append(("scale_out_steps[0].lower_backlog_per_task",
+                         f"{steps[0].lower_backlog_per_task} is not scale_out_backlog_per_task_messages "
+                         f"{scale_out_backlog}; the first step starts at the threshold"))
     for i, step in enumerate(steps):
         where = f"scale_out_steps[{i}]"
-        if step.change < 1:
-            problems.append((f"{where}.change", f"{step.change} adds no task; scale-out steps add 1 or more"))
-        if step.upper_lag is not None and step.upper_lag <= step.lower_lag:
-            problems.append((f"{where}.upper_lag", f"{step.upper_lag} is not above lower_lag {step.lower_lag}; a "
-                                                   "step covers the lags from lower_lag up to upper_lag"))
+        lower, upper = step.lower_backlog_per_task, step.upper_backlog_per_task
+        if step.change_percent < 1:
+            problems.append((f"{where}.change_percent", f"{step.change_percent} adds no task; scale-out steps add 1 "
+                                                        "percent or more (at least one task)"))
+        if upper is not None and upper <= lower:
+            problems.append((f"{where}.upper_backlog_per_task",
+                             f"{upper} is not above lower_backlog_per_task {lower}; a step covers the backlogs from "
+                             "its lower bound up to its upper bound"))
         if i + 1 < len(steps):
             following = steps[i + 1]
-            if step.upper_lag is None:
-                problems.append((f"{where}.upper_lag", "is open-ended but another step follows; only the last step "
-                                                       "has no upper_lag"))
-            elif following.lower_lag < step.upper_lag:
-                problems.append((f"{where}.upper_lag", f"{step.upper_lag} overlaps the next step, which starts at "
-                                                       f"{following.lower_lag}; make them meet"))
-            elif following.lower_lag > step.upper_lag:
-                problems.append((f"{where}.upper_lag", f"{step.upper_lag} leaves a gap before the next step at "
-                                                       f"{following.lower_lag}; lags in between would add nothing: "
-                                                       "make them meet"))
-            elif following.change < step.change:
-                problems.append((f"scale_out_steps[{i + 1}].change",
-                                 f"{following.change} is smaller than the step below it ({step.change}); more lag "
-                                 "must never add fewer tasks"))
-    if steps[-1].upper_lag is not None:
-        problems.append((f"scale_out_steps[{len(steps) - 1}].upper_lag",
-                         f"{steps[-1].upper_lag} caps the last step; leave the last upper_lag out so any lag above it "
-                         "still scales out"))
+            if upper is None:
+                problems.append((f"{where}.upper_backlog_per_task", "is open-ended but another step follows; only "
+                                                                    "the last step has no upper bound"))
+            elif following.lower_backlog_per_task < upper:
+                problems.append((f"{where}.upper_backlog_per_task",
+                                 f"{upper} overlaps the next step, which starts at "
+                                 f"{following.lower_backlog_per_task}; make them meet"))
+            elif following.lower_backlog_per_task > upper:
+                problems.append((f"{where}.upper_backlog_per_task",
+                                 f"{upper} leaves a gap before the next step at {following.lower_backlog_per_task}; "
+                                 "backlogs in between would add nothing: make them meet"))
+            elif following.change_percent < step.change_percent:
+                problems.append((f"scale_out_steps[{i + 1}].change_percent",
+                                 f"{following.change_percent} is smaller than the step below it "
+                                 f"({step.change_percent}); a larger backlog must never add fewer tasks"))
+    if steps[-1].upper_backlog_per_task is not None:
+        problems.append((f"scale_out_steps[{len(steps) - 1}].upper_backlog_per_task",
+                         f"{steps[-1].upper_backlog_per_task} caps the last step; leave the last upper bound out so "
+                         "any backlog above it still scales out"))
     return problems
 
 
-def backlog_policy_problems(*, target_backlog_per_task: int | None, task_throughput: float | None,
-                            max_delay_seconds: int | None) -> list[tuple[str, str]]:
+def target_tracking_problems(*, target_backlog_per_task: int | None, task_throughput: float | None,
+                             max_delay_seconds: int | None) -> list[tuple[str, str]]:
     if target_backlog_per_task is None and (task_throughput is None or max_delay_seconds is None):
         return [("target_backlog_per_task_messages", "is missing; set it, or set task_throughput_messages_per_second "
                                                      "and max_delay_seconds to derive it")]
@@ -243,3 +254,4 @@ def backlog_policy_problems(*, target_backlog_per_task: int | None, task_through
 def target_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
     """AWS's queue recipe: acceptable latency / time per message, with half the delay budget kept in reserve."""
     return max(1, round(task_throughput * max_delay_seconds / 2))
+

@@ -12,7 +12,6 @@ from kafka_platform.constructs.consumer_service import ConsumerSecret, KafkaCons
 from kafka_platform.constructs.encryption import LogsKey
 from kafka_platform.constructs.network import PlatformNetwork
 from kafka_platform.constructs.references import container_image, secret
-from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.stacks.common import PlatformStack, removal_policy
 from kafka_platform.stacks.kafka_stack import KafkaStack
 
@@ -41,11 +40,9 @@ class ConsumersStack(PlatformStack):
                 environment=consumer.environment, secrets=secrets, output_topics=consumer.output_topics,
                 min_tasks=consumer.min_tasks, max_tasks=consumer.max_tasks, scaling_mode=consumer.scaling_mode,
                 task_throughput_messages_per_second=consumer.task_throughput_messages_per_second,
-                scale_out_lag_messages=consumer.scale_out_lag_messages,
-                scale_in_lag_messages=consumer.scale_in_lag_messages,
-                scale_out_steps=None if consumer.scale_out_steps is None else [
-                    ScalingStep(s.lower_lag, s.upper_lag, s.change) for s in consumer.scale_out_steps],
-                scale_in_tasks=consumer.scale_in_tasks,
+                scale_out_backlog_per_task_messages=consumer.scale_out_backlog_per_task_messages,
+                scale_in_backlog_per_task_messages=consumer.scale_in_backlog_per_task_messages,
+                scale_out_steps=consumer.steps, scale_in_percent=consumer.scale_in_percent,
                 scale_out_cooldown=Duration.seconds(consumer.effective_scale_out_cooldown_seconds),
                 scale_in_cooldown=Duration.seconds(consumer.scale_in_cooldown_seconds),
                 target_backlog_per_task_messages=consumer.target_backlog_per_task_messages,

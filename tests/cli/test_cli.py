@@ -37,12 +37,12 @@ def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
     assert ("cluster bank-streaming-prod: Kafka 3.9.x, 6 x kafka.m7g.xlarge over 3 zones, 2000 GiB per broker, "
             "storage TIERED, auth IAM, in transit TLS") in out
     assert "ledger-events 24p x3 tiered" in out and "customer-profiles 12p x3 compacted" in out
-    assert ("consumer loan-approvals (loan-approvals on loan-applications): 2-24 tasks, out at lag 1200 (+1..+16), "
-            "in at 120 (-1)") in out
-    assert "consumer card-fraud-screening (card-fraud-screening on card-transactions): 3-48 tasks, backlog per task " \
-           "6000" in out
-    assert "consumer credit-assessment (credit-assessment on loan-applications): 0-6 tasks, out at lag 900 (+1..+6), " \
-           "in at 90 (-1), wakes on produce" in out
+    assert ("consumer loan-approvals (loan-approvals on loan-applications): 2-24 tasks, steps on backlog per task: "
+            "out at 800 (+100%..+400%), in at 120 (-20%)") in out
+    assert ("consumer card-fraud-screening (card-fraud-screening on card-transactions): 1-6 tasks, target tracking, "
+            "backlog per task 12000") in out
+    assert ("consumer credit-assessment (credit-assessment on loan-applications): 0-6 tasks, steps on backlog per "
+            "task: out at 600 (+100%..+400%), in at 90 (-20%), wakes on produce") in out
 
 
 def test_validate_and_summary_never_start_jsii(synthesized):

@@ -244,24 +244,35 @@ CASES = [
                                                  setting("consumers[loan-approvals].max_tasks", 5)(d)),
             f"{F}: consumers[loan-approvals].min_tasks: 10 is above max_tasks 5; lower min_tasks or raise max_tasks"),
     BadFile("consumer-scale-in-above-scale-out", lambda d: (
-        setting("consumers[loan-approvals].scale_out_lag_messages", 1000)(d),
-        setting("consumers[loan-approvals].scale_in_lag_messages", 2000)(d)),
-            f"{F}: consumers[loan-approvals].scale_in_lag_messages: 2000 is not below scale_out_lag_messages 1000; the "
-            "service would scale in and out on the same lag: leave a no-change band, for example 100"),
+        setting("consumers[loan-approvals].scale_out_backlog_per_task_messages", 1000)(d),
+        setting("consumers[loan-approvals].scale_in_backlog_per_task_messages", 2000)(d)),
+            f"{F}: consumers[loan-approvals].scale_in_backlog_per_task_messages: 2000 is not below "
+            "scale_out_backlog_per_task_messages 1000; the service would scale in and out on the same backlog: leave "
+            "a no-change band, for example 100"),
     BadFile("consumer-steps-overlap", setting("consumers[loan-approvals].scale_out_steps", [
-        {"lower_lag": 1200, "upper_lag": 5000, "change": 1}, {"lower_lag": 4000, "change": 4}]),
-            f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_lag: 5000 overlaps the next step, which starts "
-            "at 4000; make them meet"),
+        {"lower_backlog_per_task": 800, "upper_backlog_per_task": 2000, "change_percent": 100},
+        {"lower_backlog_per_task": 1500, "change_percent": 200}]),
+            f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_backlog_per_task: 2000 overlaps the next step, "
+            "which starts at 1500; make them meet"),
     BadFile("consumer-steps-gap", setting("consumers[loan-approvals].scale_out_steps", [
-        {"lower_lag": 1200, "upper_lag": 5000, "change": 1}, {"lower_lag": 6000, "change": 4}]),
-            f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_lag: 5000 leaves a gap before the next step at "
-            "6000; lags in between would add nothing: make them meet"),
+        {"lower_backlog_per_task": 800, "upper_backlog_per_task": 2000, "change_percent": 100},
+        {"lower_backlog_per_task": 3000, "change_percent": 200}]),
+            f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_backlog_per_task: 2000 leaves a gap before the "
+            "next step at 3000; backlogs in between would add nothing: make them meet"),
+    BadFile("consumer-step-key-unknown", setting("consumers[loan-approvals].scale_out_steps", [
+        {"lower_backlog_per_task": 800, "change_percent": 100, "change": 1}]),
+            f"{F}: consumers[loan-approvals].scale_out_steps[0].change: is not a known key; did you mean "
+            "change_percent? allowed here: change_percent, lower_backlog_per_task, upper_backlog_per_task"),
+    BadFile("consumer-scale-in-percent", setting("consumers[loan-approvals].scale_in_percent", 100),
+            f"{F}: consumers[loan-approvals].scale_in_percent: 100 is not between 1 and 50; scale in gradually (each "
+            "removal rebalances the group), 20 is a good start"),
     BadFile("consumer-scale-in-cooldown-unsafe", setting("consumers[loan-approvals].scale_in_cooldown_seconds", 60),
             f"{F}: consumers[loan-approvals].scale_in_cooldown_seconds: 60 lets the service scale in faster than it "
             "settles after a rebalance or scales out, so it would flap; use 300 or more"),
     BadFile("consumer-scale-out-cooldown-unsafe", setting("consumers[loan-approvals].scale_out_cooldown_seconds", 20),
             f"{F}: consumers[loan-approvals].scale_out_cooldown_seconds: 20 is shorter than the one-minute lag metric: "
-            "the next action would act on lag from before the last one; use 60 or more"),
+            "the next action would act on lag from before the last one; use 60 or more (240 covers a whole "
+            "reaction)"),
     BadFile("consumer-to-zero-without-wake-up", setting("consumers[loan-approvals].min_tasks", 0),
             f"{F}: consumers[loan-approvals].min_tasks: 0 needs wake_up_on_produce: true; with no task the group's "
             "offsets expire after 7 days and MSK stops publishing its lag, so lag alone never wakes it"),
@@ -285,9 +296,12 @@ CASES = [
     BadFile("consumer-group-shared", setting("consumers[repayments-processor].consumer_group", "loan-approvals"),
             f"{F}: consumers[repayments-processor].consumer_group: \"loan-approvals\" is used by another consumer; "
             "two services in one group split its partitions and their scaling fights"),
-    BadFile("consumer-mode-conflict", setting("consumers[card-fraud-screening].scale_out_lag_messages", 5000),
-            f"{F}: consumers[card-fraud-screening].scale_out_lag_messages: applies to step scaling; remove it, or set "
-            "scaling_mode: steps (one mode per service)"),
+    BadFile("consumer-mode-conflict", setting("consumers[loan-approvals].target_backlog_per_task_messages", 5000),
+            f"{F}: consumers[loan-approvals].target_backlog_per_task_messages: applies to scaling_mode target_tracking; "
+            "remove it, or choose that mode (one mode per service)"),
+    BadFile("consumer-mode-unknown", setting("consumers[loan-approvals].scaling_mode", "backlog_per_task"),
+            f"{F}: consumers[loan-approvals].scaling_mode: \"backlog_per_task\" is not allowed; use one of 'steps' or "
+            "'target_tracking'"),
     BadFile("consumer-delay-missing", setting("consumers[loan-approvals].max_delay_seconds", DELETE),
             f"{F}: consumers[loan-approvals].max_delay_seconds: is missing; add it (it has no default)"),
     BadFile("connector-slot-shared", setting("connect.connectors[payments-cdc].slot_name", "debezium_accounts"),

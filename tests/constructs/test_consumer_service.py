@@ -17,7 +17,9 @@ from tests.support import new_stack, new_vpc, resources
 
 SHIPPED = [(environment, name) for environment in ENVIRONMENT_NAMES
            for name in ("loan-approvals", "repayments-processor", "credit-assessment", "card-fraud-screening")]
-STEP_SERVICES = [(e, n) for e, n in SHIPPED if n != "card-fraud-screening"]
+# Dev scales card fraud screening by target tracking (the alternative mode); everything else scales on steps.
+TRACKING_SERVICES = [("dev", "card-fraud-screening")]
+STEP_SERVICES = [service for service in SHIPPED if service not in TRACKING_SERVICES]
 
 
 def consumer_resources(synthesized, environment, name, resource_type):
@@ -52,58 +54,83 @@ def test_capacity_runs_from_min_tasks_to_at_most_the_partitions(synthesized, env
     assert "AWSServiceRoleForApplicationAutoScaling_ECSService" in json.dumps(target["RoleARN"])
 
 
+def backlog_queries(alarm):
+    return {m["Id"]: m for m in alarm["Metrics"]}
+
+
 @pytest.mark.parametrize("environment,name", STEP_SERVICES)
-def test_scale_out_alarm_watches_the_group_lag_every_minute(synthesized, environments, environment, name):
+def test_scaling_alarms_watch_the_group_lag_per_running_task_every_minute(synthesized, environments, environment,
+                                                                          name):
+    consumer = config(environments, environment, name)
+    service = synthesized.stages[environment].consumers.services[name]
+    for kind in ("ScaleOutAlarm", "ScaleInAlarm"):
+        queries = backlog_queries(one(synthesized, environment, name, "AWS::CloudWatch::Alarm", f"{kind}/Resource"))
+        assert set(queries) == {"lag0", "tasks", "expr_1"}
+        lag = queries["lag0"]["MetricStat"]
+        assert (lag["Metric"]["Namespace"], lag["Metric"]["MetricName"], lag["Stat"], lag["Period"]) == (
+            "AWS/Kafka", "SumOffsetLag", "Maximum", 60)
+        assert sorted(lag["Metric"]["Dimensions"], key=lambda d: d["Name"]) == [
+            {"Name": "Cluster Name", "Value": environments[environment].kafka.cluster_name},
+            {"Name": "Consumer Group", "Value": consumer.consumer_group},
+            {"Name": "Topic", "Value": consumer.topics[0]}]
+        tasks = queries["tasks"]["MetricStat"]
+        assert (tasks["Metric"]["Namespace"], tasks["Metric"]["MetricName"], tasks["Stat"], tasks["Period"]) == (
+            "ECS/ContainerInsights", "RunningTaskCount", "Average", 60)
+        assert {d["Name"] for d in tasks["Metric"]["Dimensions"]} == {"ClusterName", "ServiceName"}
+        assert queries["expr_1"]["Expression"] == "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"
+        assert queries["expr_1"]["ReturnData"] is True
+        assert not any(q.get("ReturnData") for i, q in queries.items() if i != "expr_1")
+    assert service.metric_backlog_per_task().expression == "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"
+
+
+@pytest.mark.parametrize("environment,name", STEP_SERVICES)
+def test_scale_out_alarm_acts_on_the_first_minute_above_a_sixth_of_the_delay_budget(synthesized, environments,
+                                                                                   environment, name):
     consumer = config(environments, environment, name)
     alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleOutAlarm/Resource")
-    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"], alarm["Period"]) == (
-        "AWS/Kafka", "SumOffsetLag", "Maximum", 60)
-    assert sorted(alarm["Dimensions"], key=lambda d: d["Name"]) == [
-        {"Name": "Cluster Name", "Value": environments[environment].kafka.cluster_name},
-        {"Name": "Consumer Group", "Value": consumer.consumer_group}, {"Name": "Topic", "Value": consumer.topics[0]}]
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert alarm["Threshold"] == round(consumer.task_throughput_messages_per_second * consumer.max_delay_seconds / 4)
+    rate, delay = consumer.task_throughput_messages_per_second, consumer.max_delay_seconds
+    assert alarm["Threshold"] == round(rate * max(delay / 6, 20))
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
     assert alarm["TreatMissingData"] == "missing"
 
 
 @pytest.mark.parametrize("environment,name", STEP_SERVICES)
-def test_scale_in_alarm_needs_sustained_low_lag_and_never_counts_gaps(synthesized, environments, environment, name):
+def test_scale_in_alarm_needs_sustained_low_backlog_and_never_counts_gaps(synthesized, environments, environment,
+                                                                          name):
     consumer = config(environments, environment, name)
     alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleInAlarm/Resource")
     assert alarm["ComparisonOperator"] == "LessThanOrEqualToThreshold"
     assert alarm["Threshold"] == round(consumer.task_throughput_messages_per_second * consumer.max_delay_seconds / 40)
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (10, 8)
     assert alarm["TreatMissingData"] == "notBreaching"
-    assert (alarm["MetricName"], alarm["Statistic"], alarm["Period"]) == ("SumOffsetLag", "Maximum", 60)
 
 
 @pytest.mark.parametrize("environment,name", STEP_SERVICES)
-def test_step_adjustments_are_relative_to_the_thresholds(synthesized, environments, environment, name):
-    service = synthesized.stages[environment].consumers.services[name]
-    policy = service.scaling_policy
+def test_step_adjustments_grow_with_the_backlog_relative_to_the_thresholds(synthesized, environment, name):
+    threshold = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleOutAlarm/Resource")["Threshold"]
     out = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleOut/Resource")
-    steps = out["StepScalingPolicyConfiguration"]["StepAdjustments"]
-    assert steps[0]["MetricIntervalLowerBound"] == 0
-    assert "MetricIntervalUpperBound" not in steps[-1]
-    for adjustment, step in zip(steps, policy.scale_out_steps):
-        assert adjustment["MetricIntervalLowerBound"] == step.lower_lag - policy.scale_out_lag
-        assert adjustment["ScalingAdjustment"] == step.change
-    assert [a["ScalingAdjustment"] for a in steps] == sorted(a["ScalingAdjustment"] for a in steps)
+    # +100 % from the threshold, +200 % from twice it, +400 % from four times it: bounds relative to the threshold.
+    assert out["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": threshold, "ScalingAdjustment": 100},
+        {"MetricIntervalLowerBound": threshold, "MetricIntervalUpperBound": 3 * threshold, "ScalingAdjustment": 200},
+        {"MetricIntervalLowerBound": 3 * threshold, "ScalingAdjustment": 400}]
     scale_in = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleIn/Resource")
     assert scale_in["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
-        {"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}]
+        {"MetricIntervalUpperBound": 0, "ScalingAdjustment": -20}]
 
 
 @pytest.mark.parametrize("environment,name", STEP_SERVICES)
-def test_cooldowns_are_explicit_short_out_and_longer_in(synthesized, environment, name):
+def test_percent_steps_move_at_least_one_task_with_explicit_cooldowns(synthesized, environment, name):
     out = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleOut/Resource")
     scale_in = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleIn/Resource")
-    assert out["StepScalingPolicyConfiguration"]["Cooldown"] == 120
+    assert out["StepScalingPolicyConfiguration"]["Cooldown"] == 240
     assert scale_in["StepScalingPolicyConfiguration"]["Cooldown"] == 300
     for policy in (out, scale_in):
-        assert policy["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
-        assert policy["StepScalingPolicyConfiguration"]["MetricAggregationType"] == "Maximum"
+        configuration = policy["StepScalingPolicyConfiguration"]
+        assert configuration["AdjustmentType"] == "PercentChangeInCapacity"
+        assert configuration["MinAdjustmentMagnitude"] == 1
+        assert configuration["MetricAggregationType"] == "Maximum"
 
 
 @pytest.mark.parametrize("environment,name", STEP_SERVICES)
@@ -118,22 +145,24 @@ def test_each_scaling_alarm_drives_its_own_policy(synthesized, environment, name
         assert template["Resources"][policy_id]["Properties"]["PolicyType"] == "StepScaling"
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
-def test_card_fraud_screening_tracks_backlog_per_task_through_metric_math(synthesized, environment):
-    policy = one(synthesized, environment, "card-fraud-screening", "AWS::ApplicationAutoScaling::ScalingPolicy")
+@pytest.mark.parametrize("environment,name", TRACKING_SERVICES)
+def test_target_tracking_keeps_the_backlog_per_task_through_metric_math(synthesized, environments, environment,
+                                                                        name):
+    consumer = config(environments, environment, name)
+    policy = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy")
     assert policy["PolicyType"] == "TargetTrackingScaling"
     tracking = policy["TargetTrackingScalingPolicyConfiguration"]
-    assert tracking["TargetValue"] == 6000
+    # AWS's queue recipe with half the budget in reserve: 200 messages/s x 120 s / 2.
+    assert tracking["TargetValue"] == consumer.task_throughput_messages_per_second * consumer.max_delay_seconds / 2
     assert (tracking["ScaleOutCooldown"], tracking["ScaleInCooldown"]) == (60, 300)
     metrics = {m["Id"]: m for m in tracking["CustomizedMetricSpecification"]["Metrics"]}
-    assert metrics["backlog_per_task"]["Expression"] == ("IF(FILL(tasks, 0) > 0, SUM([lag0]) / FILL(tasks, 1), "
-                                                         "SUM([lag0]))")
+    assert metrics["backlog_per_task"]["Expression"] == "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"
     assert metrics["backlog_per_task"]["ReturnData"] is True
     assert metrics["lag0"]["MetricStat"]["Metric"]["MetricName"] == "SumOffsetLag"
     assert metrics["tasks"]["MetricStat"]["Metric"]["Namespace"] == "ECS/ContainerInsights"
     assert metrics["tasks"]["MetricStat"]["Metric"]["MetricName"] == "RunningTaskCount"
     assert not any(r["Metadata"]["aws:cdk:path"].endswith("ScaleOutAlarm/Resource") for r in consumer_resources(
-        synthesized, environment, "card-fraud-screening", "AWS::CloudWatch::Alarm").values())
+        synthesized, environment, name, "AWS::CloudWatch::Alarm").values())
 
 
 @pytest.mark.parametrize("environment,name", SHIPPED)
@@ -269,7 +298,7 @@ def test_logs_are_encrypted_and_kept_a_year(synthesized, environment, name):
 def test_effective_values_are_exposed_read_only(synthesized):
     service = synthesized.stages["prod"].consumers.services["loan-approvals"]
     assert (service.min_tasks, service.max_tasks, service.partitions) == (2, 24, 24)
-    assert service.scaling_policy.scale_out_lag == 1200
+    assert service.scaling_policy.scale_out_backlog_per_task == 800  # 40 messages/s x 20 s (a sixth of 120 s)
     assert service.step_scaling.scale_out_alarm.alarm_name  # the alarms themselves, for dashboards and tests
 
 
@@ -296,16 +325,37 @@ def test_a_team_adds_a_lag_scaled_service_in_one_statement():
     assert (consumer.min_tasks, consumer.max_tasks) == (1, 12)
 
 
+def test_several_topics_are_summed_before_dividing_by_the_running_tasks():
+    consumer = service(topics=[ConsumedTopic("repayments", 12), ConsumedTopic("repayments-retry", 6)])
+    template = Template.from_stack(consumer.node.scope).to_json()
+    [alarm] = [r["Properties"] for r in resources(template, "AWS::CloudWatch::Alarm").values()
+               if r["Properties"]["AlarmName"].endswith("-scale-out")]
+    queries = backlog_queries(alarm)
+    assert queries["expr_1"]["Expression"] == ("IF(FILL(tasks, 0) > 0, SUM([lag0, lag1]) / FILL(tasks, 1), "
+                                               "SUM([lag0, lag1]))")
+    assert [queries[i]["MetricStat"]["Metric"]["Dimensions"][2]["Value"] for i in ("lag0", "lag1")] == [
+        "repayments", "repayments-retry"]
+    assert consumer.max_tasks == 18
+
+
 @pytest.mark.parametrize("props,expected", [
-    ({"scale_out_lag_messages": 1000, "scale_in_lag_messages": 5000},
-     "Test/Consumer: scale_in_lag_messages: 5000 is not below scale_out_lag_messages 1000; the service would scale "
-     "in and out on the same lag: leave a no-change band, for example 100"),
-    ({"scale_out_lag_messages": 1000, "scale_out_steps": [ScalingStep(1000, 3000, 1), ScalingStep(2000, None, 2)]},
-     "Test/Consumer: scale_out_steps[0].upper_lag: 3000 overlaps the next step, which starts at 2000; make them "
-     "meet"),
-    ({"scale_out_lag_messages": 1000, "scale_out_steps": [ScalingStep(1000, 3000, 1), ScalingStep(5000, None, 2)]},
-     "Test/Consumer: scale_out_steps[0].upper_lag: 3000 leaves a gap before the next step at 5000; lags in between "
-     "would add nothing: make them meet"),
+    ({"scale_out_backlog_per_task_messages": 1000, "scale_in_backlog_per_task_messages": 5000},
+     "Test/Consumer: scale_in_backlog_per_task_messages: 5000 is not below scale_out_backlog_per_task_messages 1000; "
+     "the service would scale in and out on the same backlog: leave a no-change band, for example 100"),
+    ({"scale_out_backlog_per_task_messages": 1000,
+      "scale_out_steps": [ScalingStep(1000, 3000, 100), ScalingStep(2000, None, 200)]},
+     "Test/Consumer: scale_out_steps[0].upper_backlog_per_task: 3000 overlaps the next step, which starts at 2000; "
+     "make them meet"),
+    ({"scale_out_backlog_per_task_messages": 1000,
+      "scale_out_steps": [ScalingStep(1000, 3000, 100), ScalingStep(5000, None, 200)]},
+     "Test/Consumer: scale_out_steps[0].upper_backlog_per_task: 3000 leaves a gap before the next step at 5000; "
+     "backlogs in between would add nothing: make them meet"),
+    ({"scale_in_percent": 75},
+     "Test/Consumer: scale_in_percent: 75 is not between 1 and 50; scale in gradually (each removal rebalances the "
+     "group), 20 is a good start"),
+    ({"topics": [ConsumedTopic(f"topic-{i}", 1) for i in range(10)]},
+     "Test/Consumer: topics: has 10 topics; the scaling alarms divide one lag metric per topic by the running tasks, "
+     "and CloudWatch allows 10 metrics per alarm: consume 9 topics or fewer, or split the service"),
     ({"max_tasks": 20},
      "Test/Consumer: max_tasks: 20 is above the 12 partitions consumed; tasks beyond the partitions get no partition "
      "and sit idle: use 12 or fewer"),
@@ -313,7 +363,7 @@ def test_a_team_adds_a_lag_scaled_service_in_one_statement():
                                        "max_tasks"),
     ({"scale_out_cooldown": Duration.seconds(10)},
      "Test/Consumer: scale_out_cooldown: 10 is shorter than the one-minute lag metric: the next action would act on "
-     "lag from before the last one; use 60 or more"),
+     "lag from before the last one; use 60 or more (240 covers a whole reaction)"),
     ({"scale_in_cooldown": Duration.seconds(120)},
      "Test/Consumer: scale_in_cooldown: 120 lets the service scale in faster than it settles after a rebalance or "
      "scales out, so it would flap; use 300 or more"),
@@ -323,9 +373,14 @@ def test_a_team_adds_a_lag_scaled_service_in_one_statement():
     ({"environment": {"DB_PASSWORD": "hunter2"}},
      "Test/Consumer: environment.DB_PASSWORD: DB_PASSWORD looks like a secret by its name; pass it under secrets, "
      "from Secrets Manager"),
-    ({"scaling_mode": "backlog_per_task", "scale_out_lag_messages": 1000},
-     "Test/Consumer: scale_out_lag_messages: applies to step scaling; remove it, or set scaling_mode: steps (one "
-     "mode per service)"),
+    ({"scaling_mode": "target_tracking", "scale_out_backlog_per_task_messages": 1000},
+     "Test/Consumer: scale_out_backlog_per_task_messages: applies to step scaling; remove it, or set scaling_mode: "
+     "steps (one mode per service)"),
+    ({"scaling_mode": "target_tracking", "scale_in_percent": 20},
+     "Test/Consumer: scale_in_percent: applies to step scaling; remove it, or set scaling_mode: steps (one mode per "
+     "service)"),
+    ({"scaling_mode": "backlog_per_task"},
+     "Test/Consumer: scaling_mode: 'backlog_per_task' is not a scaling mode; use steps or target_tracking"),
     ({"max_delay": Duration.seconds(30)},
      "Test/Consumer: max_delay: 30 is below the one-minute lag metric; use 60 or more"),
     ({"ecs_cluster": "both"},

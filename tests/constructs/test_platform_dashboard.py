@@ -1,4 +1,4 @@
-"""The environment dashboard: per service, lag against thresholds, tasks, delay and scaling activity."""
+"""The environment dashboard: per service, backlog per task against thresholds, tasks, delay and scaling activity."""
 
 import json
 
@@ -26,18 +26,25 @@ def test_each_service_gets_a_row_of_four_widgets(synthesized, environments, envi
         assert f"{group}: scaling and alarms" in titles
 
 
-def test_lag_is_drawn_against_the_scale_out_and_scale_in_thresholds(synthesized):
+BACKLOG_TITLE = "{}: backlog per task (left) and lag (right), messages"
+
+
+def test_backlog_per_task_is_drawn_against_the_scale_out_and_scale_in_thresholds_beside_the_lag(synthesized):
     widgets = json.loads(body(synthesized, "prod"))["widgets"]
-    lag = next(w for w in widgets if w["properties"].get("title") == "loan-approvals: lag (messages)")
-    annotations = {a["label"]: a["value"] for a in lag["properties"]["annotations"]["horizontal"]}
-    assert annotations == {"scale out": 1200, "scale in": 120}
+    backlog = next(w for w in widgets if w["properties"].get("title") == BACKLOG_TITLE.format("loan-approvals"))
+    annotations = {a["label"]: a["value"] for a in backlog["properties"]["annotations"]["horizontal"]}
+    assert annotations == {"scale out": 800, "scale in": 120}
+    metrics = backlog["properties"]["metrics"]
+    expressions = [m[0]["expression"] for m in metrics if isinstance(m[0], dict) and "expression" in m[0]]
+    assert expressions == ["IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"]
+    lag = [m for m in metrics if "SumOffsetLag" in m and m[-1].get("yAxis") == "right"]
+    assert len(lag) == 1
 
 
 def test_target_tracking_services_show_backlog_per_task_against_the_target(synthesized):
-    widgets = json.loads(body(synthesized, "prod"))["widgets"]
-    backlog = next(w for w in widgets if w["properties"].get("title") == "card-fraud-screening: backlog per task "
-                                                                          "(messages)")
-    assert backlog["properties"]["annotations"]["horizontal"] == [{"value": 6000, "label": "target", "yAxis": "left",
+    widgets = json.loads(body(synthesized, "dev"))["widgets"]
+    backlog = next(w for w in widgets if w["properties"].get("title") == BACKLOG_TITLE.format("card-fraud-screening"))
+    assert backlog["properties"]["annotations"]["horizontal"] == [{"value": 12000, "label": "target", "yAxis": "left",
                                                                    "color": "#d62728"}]
 
 
@@ -52,4 +59,6 @@ def test_delay_is_drawn_against_the_acceptable_delay_and_tasks_against_their_bou
 def test_scaling_activity_shows_the_scaling_and_business_alarms(synthesized):
     widgets = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "prod"))["widgets"]}
     assert len(widgets["loan-approvals: scaling and alarms"]["properties"]["alarms"]) == 4
-    assert len(widgets["card-fraud-screening: scaling and alarms"]["properties"]["alarms"]) == 2
+    assert len(widgets["card-fraud-screening: scaling and alarms"]["properties"]["alarms"]) == 4
+    dev = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "dev"))["widgets"]}
+    assert len(dev["card-fraud-screening: scaling and alarms"]["properties"]["alarms"]) == 2
