@@ -67,7 +67,7 @@ synth: setup validate
 test: setup
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: setup
+bench: synth
 	@$(BIN)/kafka-platform bench --out bench
 
 # Re-resolve every Python dependency and rewrite the exact pins (a deliberate bump: snapshots may move).

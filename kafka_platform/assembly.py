@@ -44,27 +44,31 @@ class CloudAssembly:
 
     def stack(self, name: str) -> SynthesizedStack:
         """``name`` is the stack's path, ``Prod/Kafka``."""
-        for stack in self._stacks(name.split("/")[0]):
+        for stack in self._stacks(None):
             if stack.name == name:
                 return stack
         raise KeyError(f"no stack {name!r} in {self.directory}; it has {[s.name for s in self._stacks(None)]}")
 
     def _stacks(self, stage: str | None) -> Iterator[SynthesizedStack]:
+        """The stacks of each stage (nested assemblies), and those of an app without stages (stage ``""``)."""
+        if stage in (None, ""):
+            yield from self._stacks_in(self.directory, "")
         for artifact in self._manifest(self.directory)["artifacts"].values():
             if artifact["type"] != "cdk:cloud-assembly":
                 continue
             stage_name = artifact["properties"]["displayName"]
-            if stage is not None and stage_name != stage:
+            if stage is None or stage_name == stage:
+                yield from self._stacks_in(self.directory / artifact["properties"]["directoryName"], stage_name)
+
+    def _stacks_in(self, directory: Path, stage: str) -> Iterator[SynthesizedStack]:
+        for stack in self._manifest(directory)["artifacts"].values():
+            if stack["type"] != "aws:cloudformation:stack":
                 continue
-            nested = self.directory / artifact["properties"]["directoryName"]
-            for stack in self._manifest(nested)["artifacts"].values():
-                if stack["type"] != "aws:cloudformation:stack":
-                    continue
-                account, region = stack["environment"].removeprefix("aws://").split("/")
-                yield SynthesizedStack(stage=stage_name, name=stack["displayName"],
-                                       stack_name=stack["properties"].get("stackName", stack["displayName"]),
-                                       template_path=nested / stack["properties"]["templateFile"],
-                                       account=account, region=region)
+            account, region = stack["environment"].removeprefix("aws://").split("/")
+            yield SynthesizedStack(stage=stage, name=stack["displayName"],
+                                   stack_name=stack["properties"].get("stackName", stack["displayName"]),
+                                   template_path=directory / stack["properties"]["templateFile"],
+                                   account=account, region=region)
 
     @staticmethod
     def _manifest(directory: Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``kafka-platform``: validate configuration, summarize a synthesized assembly, and (later) simulate scaling.
+"""``kafka-platform``: validate configuration, summarize a synthesized assembly, simulate and benchmark scaling.
 
 Bad input ends with one line per problem and exit status 1, never a traceback.
 """
@@ -33,6 +33,24 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from kafka_platform.simulation import run
+
+    given = {"startup_seconds": args.startup_seconds, "rebalance_seconds": args.rebalance_seconds,
+             "publish_delay_seconds": args.publish_delay_seconds}
+    settings = run.ModelSettings(**{name: value for name, value in given.items() if value is not None})
+    print(run.simulate(args.assembly, service=args.service, stage=args.stage, profile=args.profile,
+                       csv=args.profile_csv, throughput=args.throughput, settings=settings, out=Path(args.out)))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from kafka_platform.simulation import run
+
+    print(run.bench(args.assembly, out=Path(args.out), stage=args.stage, only=args.profile))
+    return 0
+
+
 def _problem(source: str, message: str):
     from kafka_platform.errors import Problem
 
@@ -49,6 +67,33 @@ def parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="summarize a synthesized cloud assembly")
     summary.add_argument("assembly", nargs="?", default="cdk.out")
     summary.set_defaults(run=_summary)
+
+    simulate = commands.add_parser(
+        "simulate", help="replay one service's deployed scaling against a load profile, beside the baselines")
+    simulate.add_argument("--assembly", default="cdk.out", help="the synthesized cloud assembly (default cdk.out)")
+    simulate.add_argument("--service", required=True, help="the consumer service's name (construct id)")
+    simulate.add_argument("--stage", help="the stage (Dev, Staging, Prod) when the service is in several")
+    source = simulate.add_mutually_exclusive_group()
+    source.add_argument("--profile", help="a shipped profile: month-end (default), campaign, daily-cycle, "
+                                          "consumer-crash; scaled to the service's partitions x throughput")
+    source.add_argument("--profile-csv", help="your own load: a CSV of minute,messages_per_second rows")
+    simulate.add_argument("--throughput", type=float, help="messages per second one task processes (default: "
+                                                           "the service's task_throughput_messages_per_second)")
+    simulate.add_argument("--startup-seconds", type=float, help="task start-up time (default 40)")
+    simulate.add_argument("--rebalance-seconds", type=float,
+                          help="consumption pause per group membership change (default 15)")
+    simulate.add_argument("--publish-delay-seconds", type=float,
+                          help="from a lag sample to the alarm seeing it (default 60)")
+    simulate.add_argument("--out", default="simulation", help="folder for the plot and JSON (default simulation)")
+    simulate.set_defaults(run=_simulate)
+
+    bench = commands.add_parser("bench", help="every service against every shipped profile and baseline: a "
+                                              "table, JSON and plots")
+    bench.add_argument("--assembly", default="cdk.out", help="the synthesized cloud assembly (default cdk.out)")
+    bench.add_argument("--stage", help="only this stage (default: all)")
+    bench.add_argument("--profile", action="append", help="only this shipped profile (repeatable; default: all)")
+    bench.add_argument("--out", default="bench", help="folder for table.md, results.json and plots/ (default bench)")
+    bench.set_defaults(run=_bench)
     return root
 
 

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
+from kafka_platform.errors import ConfigurationError, Problem
 from kafka_platform.gates.rules.consumer_tasks_within_partitions import METADATA_KEY
+
+
+# What KafkaConsumerService writes on its scalable target (TaskThroughputMessagesPerSecond only when declared).
+REQUIRED_METADATA = ("Service", "ConsumerGroup", "Topics", "Partitions", "MaxDelaySeconds")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class DeployedService:
     topics: tuple[str, ...]
     min_capacity: int
     max_capacity: int
+    partitions: int
+    max_delay_seconds: float
+    task_throughput: float | None  # messages per second one task processes, when the service declared it
     step_policies: list[DeployedStepPolicy] = field(default_factory=list)
     target_tracking: DeployedTargetTracking | None = None
 
@@ -93,11 +101,16 @@ def _services(stack: SynthesizedStack) -> list[DeployedService]:
         consumer = target.get("Metadata", {}).get(METADATA_KEY)
         if target["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget" or not consumer:
             continue
-        path = target.get("Metadata", {}).get("aws:cdk:path", target_id)
-        service = DeployedService(stage=stack.stage, stack=stack.name, name=path.split("/")[2],
+        if missing := [key for key in REQUIRED_METADATA if key not in consumer]:
+            raise ConfigurationError([Problem(str(stack.template_path), f"{target_id}.Metadata.{METADATA_KEY}",
+                                              f"lacks {', '.join(missing)}: synthesized by an older kafka-platform; "
+                                              "synthesize again (make synth)")])
+        service = DeployedService(stage=stack.stage, stack=stack.name, name=consumer["Service"],
                                   consumer_group=consumer["ConsumerGroup"], topics=tuple(consumer["Topics"]),
                                   min_capacity=target["Properties"]["MinCapacity"],
-                                  max_capacity=target["Properties"]["MaxCapacity"])
+                                  max_capacity=target["Properties"]["MaxCapacity"],
+                                  partitions=consumer["Partitions"], max_delay_seconds=consumer["MaxDelaySeconds"],
+                                  task_throughput=consumer.get("TaskThroughputMessagesPerSecond"))
         for policy_id, policy in resources.items():
             if policy["Type"] != "AWS::ApplicationAutoScaling::ScalingPolicy":
                 continue

@@ -35,3 +35,29 @@ def test_target_tracking_and_wake_up_are_read_too(synthesized):
     assert dev["card-fraud-screening"].scale_out is None and dev["card-fraud-screening"].step_policies == []
     assert dev["credit-assessment"].wake_up.alarms[0].name == "bank-streaming-dev-credit-assessment-wake-up"
     assert dev["credit-assessment"].scale_out.alarms[0].name.endswith("-scale-out")
+
+
+def test_an_assembly_from_an_older_release_is_refused_with_the_fix(synthesized, tmp_path):
+    import json
+    import shutil
+
+    import pytest
+
+    from kafka_platform.assembly import CloudAssembly
+    from kafka_platform.errors import ConfigurationError
+
+    copy = tmp_path / "cdk.out"
+    shutil.copytree(synthesized.assembly.directory, copy)
+    stack = CloudAssembly(copy).stack("Dev/Consumers")
+    template = stack.template
+    [target_id] = [k for k, r in template["Resources"].items()
+                   if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
+                   and r["Metadata"]["KafkaPlatform"]["Service"] == "loan-approvals"]
+    for key in ("Service", "Partitions", "MaxDelaySeconds"):
+        del template["Resources"][target_id]["Metadata"]["KafkaPlatform"][key]
+    stack.template_path.write_text(json.dumps(template))
+    with pytest.raises(ConfigurationError) as raised:
+        read_services(CloudAssembly(copy), "Dev")
+    assert str(raised.value) == (f"{stack.template_path}: {target_id}.Metadata.KafkaPlatform: lacks Service, "
+                                 "Partitions, MaxDelaySeconds: synthesized by an older kafka-platform; synthesize "
+                                 "again (make synth)")

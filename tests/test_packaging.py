@@ -107,3 +107,11 @@ def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installe
     assert alarms["bank-streaming-prod-collections-workers-scale-out"]["Threshold"] == 3000
     assert alarms["bank-streaming-prod-collections-workers-delay"]["AlarmActions"] == [
         "arn:aws:sns:eu-west-2:333333333333:collections-oncall"]
+    # The team replays its own service's scaling before its first month-end (an app without stages).
+    result = subprocess.run([str(installed), "-m", "kafka_platform.cli", "simulate", "--assembly", str(out),
+                             "--service", "CollectionsWorkers", "--out", str(tmp_path / "simulation")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("CollectionsWorkers on month-end: 48 partitions, 60 messages/s per task, delay "
+                                    "target 300 s, steps")
+    assert (tmp_path / "simulation" / "CollectionsWorkers-month-end.png").exists()

@@ -200,9 +200,13 @@ class KafkaConsumerService(Construct):
             resource_id=f"service/{self.ecs_cluster.cluster_name}/{self.service.service_name}",
             role=iam.Role.from_role_arn(self, "ScalingRole", _ECS_SCALING_ROLE.format(
                 partition=stack.partition, account=stack.account), mutable=False))
-        # What the KafkaPlatform-ConsumerTasksWithinPartitions rule checks MaxCapacity against.
-        self.scalable_target.node.default_child.add_metadata(
-            METADATA_KEY, {"ConsumerGroup": consumer_group, "Topics": self.topic_names})
+        # What the KafkaPlatform-ConsumerTasksWithinPartitions rule checks MaxCapacity against, and what the scaling
+        # simulator needs beside the deployed policy: the consumer it scales (kafka_platform.deployed_scaling).
+        self.scalable_target.node.default_child.add_metadata(METADATA_KEY, {
+            "Service": construct_id, "ConsumerGroup": consumer_group, "Topics": self.topic_names,
+            "Partitions": self.partitions, "MaxDelaySeconds": int(max_delay.to_seconds()),
+            **({} if task_throughput_messages_per_second is None
+               else {"TaskThroughputMessagesPerSecond": task_throughput_messages_per_second})})
         self.configure_scaling()
         self.alarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
 

@@ -1,0 +1,104 @@
+"""``kafka-platform simulate`` and ``kafka-platform bench``: what they print and write, and their errors."""
+
+import json
+
+import pytest
+
+from kafka_platform.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def assembly(synthesized):
+    return str(synthesized.assembly.directory)
+
+
+def test_simulate_prints_every_policy_and_writes_a_plot_and_json(assembly, tmp_path, capsys):
+    assert main(["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "loan-approvals",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Prod/loan-approvals on month-end: 24 partitions, 40 messages/s per task, delay target "
+                          "120 s, steps\n")
+    for policy in ("platform", "single-threshold", "keda", "static-peak", "static-mean", "oracle"):
+        assert f"| {policy} " in out
+    assert (tmp_path / "prod-loan-approvals-month-end.png").read_bytes()[:8] == PNG
+    document = json.loads((tmp_path / "prod-loan-approvals-month-end.json").read_text())
+    [entry] = document["comparisons"]
+    assert (entry["service"], entry["profile"], entry["partitions"], entry["delay_target_seconds"]) == (
+        "loan-approvals", "month-end", 24, 120)
+    assert set(entry["policies"]["platform"]) == {
+        "task_minutes", "task_minutes_vs_oracle", "max_lag", "worst_delay_seconds", "minutes_above_target",
+        "scaling_actions", "drain_minutes"}
+    assert entry["policies"]["oracle"]["task_minutes_vs_oracle"] == 1.0
+    assert len(entry["minutes"]["platform"]) == 405 and set(entry["minutes"]["platform"][0]) == {
+        "minute", "rate", "lag", "delay", "tasks", "consumers", "desired", "datapoint"}
+
+
+def test_simulate_takes_a_teams_own_load_and_consumer_model(assembly, tmp_path, capsys):
+    csv = tmp_path / "black-friday.csv"
+    csv.write_text("minute,messages_per_second\n" + "".join(f"{m},{50 if m < 30 else 900}\n" for m in range(90)))
+    assert main(["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "credit-assessment",
+                 "--profile-csv", str(csv), "--throughput", "25", "--startup-seconds", "90", "--out",
+                 str(tmp_path)]) == 0
+    assert "Prod/credit-assessment on black-friday: 24 partitions, 25 messages/s per task" in capsys.readouterr().out
+    [entry] = json.loads((tmp_path / "prod-credit-assessment-black-friday.json").read_text())["comparisons"]
+    assert entry["model"] == {"task_throughput": 25.0, "startup_seconds": 90.0, "rebalance_seconds": 15.0,
+                              "publish_delay_seconds": 60.0}
+
+
+@pytest.mark.parametrize("arguments,expected", [
+    (["--service", "payments"],
+     "kafka-platform simulate: --service: \"payments\" is not a lag-scaled consumer service of {assembly}; known: "
+     "Dev/card-fraud-screening, Dev/credit-assessment, Dev/loan-approvals, Dev/repayments-processor, "
+     "Prod/card-fraud-screening, Prod/credit-assessment, Prod/loan-approvals, Prod/repayments-processor, "
+     "Staging/card-fraud-screening, Staging/credit-assessment, Staging/loan-approvals, "
+     "Staging/repayments-processor"),
+    (["--service", "loan-approvals"],
+     "kafka-platform simulate: --stage: is needed: \"loan-approvals\" is deployed in Dev, Prod, Staging; name one"),
+    (["--service", "loan-approvals", "--stage", "Prod", "--profile", "black-friday"],
+     "kafka-platform simulate: --profile: \"black-friday\" is not a shipped profile; use one of month-end, campaign, "
+     "daily-cycle, consumer-crash, or --profile-csv FILE"),
+    (["--service", "loan-approvals", "--stage", "Prod", "--throughput", "0"],
+     "kafka-platform simulate: --throughput: 0.0 is not a throughput; give the messages one task processes per "
+     "second, above 0"),
+    (["--service", "loan-approvals", "--stage", "Prod", "--rebalance-seconds", "-1"],
+     "kafka-platform simulate: --rebalance-seconds: -1.0 is not between 0 and 600 seconds"),
+])
+def test_simulate_refuses_bad_input_with_one_line_and_the_fix(assembly, tmp_path, capsys, arguments, expected):
+    assert main(["simulate", "--assembly", assembly, "--out", str(tmp_path), *arguments]) == 1
+    assert capsys.readouterr().err.strip() == expected.format(assembly=assembly)
+    assert not list(tmp_path.iterdir())
+
+
+def test_simulate_without_an_assembly_says_to_synthesize_first(tmp_path, capsys):
+    assert main(["simulate", "--assembly", str(tmp_path / "cdk.out"), "--service", "x"]) == 1
+    assert capsys.readouterr().err.strip() == (f"{tmp_path / 'cdk.out'}: holds no cloud assembly (manifest.json); "
+                                               "run make synth (or cdk synth) first")
+
+
+def test_bench_prints_the_table_and_writes_it_with_json_and_plots(assembly, tmp_path, capsys):
+    out = tmp_path / "bench"
+    assert main(["bench", "--assembly", assembly, "--stage", "Dev", "--profile", "month-end", "--out",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    table = (out / "table.md").read_text()
+    assert table in printed
+    rows = [line for line in table.splitlines() if line.startswith("| Dev ")]
+    assert len(rows) == 4 and all("| month-end " in row for row in rows)
+    assert "| card-fraud-screening (tracking) |" in table
+    assert table.splitlines()[0].startswith("| stage ")
+    results = json.loads((out / "results.json").read_text())["comparisons"]
+    assert {(c["service"], c["profile"]) for c in results} == {
+        (name, "month-end") for name in ("loan-approvals", "repayments-processor", "credit-assessment",
+                                         "card-fraud-screening")}
+    plots = sorted(p.name for p in (out / "plots").iterdir())
+    assert plots == ["dev-card-fraud-screening-month-end.png", "dev-credit-assessment-month-end.png",
+                     "dev-loan-approvals-month-end.png", "dev-repayments-processor-month-end.png"]
+    assert all((out / "plots" / p).read_bytes()[:8] == PNG for p in plots)
+
+
+def test_bench_refuses_an_unknown_profile(assembly, tmp_path, capsys):
+    assert main(["bench", "--assembly", assembly, "--profile", "black-friday", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == ("kafka-platform bench: --profile: \"black-friday\" is not a shipped "
+                                               "profile; use month-end, campaign, daily-cycle, consumer-crash")
