@@ -14,16 +14,7 @@ from constructs import Construct
 
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.domain import lag_scaling, msk_metrics
-from kafka_platform.domain.lag_scaling import StepScalingPolicy, TargetTrackingPolicy
-
-
-def backlog_per_task_expression(lag_ids: Sequence[str], tasks_id: str) -> str:
-    """``SUM(lag) / running tasks``, or the lag itself while no task runs (so a service at zero still scales out).
-
-    Where a lag datapoint is missing (a rebalance) the expression has none either (inferred: CloudWatch math yields
-    no value where an operand has none), so the alarms' missing-data treatment decides, as for the lag itself."""
-    lag = lag_ids[0] if len(lag_ids) == 1 else f"SUM([{', '.join(lag_ids)}])"
-    return f"IF(FILL({tasks_id}, 0) > 0, {lag} / FILL({tasks_id}, 1), {lag})"
+from kafka_platform.domain.lag_scaling import StepScalingPolicy, TargetTrackingPolicy, backlog_per_task_expression
 
 
 def backlog_per_task(lag_metrics: Sequence[cloudwatch.IMetric], running_tasks: cloudwatch.IMetric,

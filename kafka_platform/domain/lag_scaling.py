@@ -255,3 +255,13 @@ def target_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
     """AWS's queue recipe: acceptable latency / time per message, with half the delay budget kept in reserve."""
     return max(1, round(task_throughput * max_delay_seconds / 2))
 
+
+
+def backlog_per_task_expression(lag_ids: Sequence[str], tasks_id: str) -> str:
+    """The metric math both modes watch: ``SUM(lag) / running tasks``, or the lag itself while no task runs (so a
+    service at zero still scales out).
+
+    Where a lag datapoint is missing (a rebalance) the expression has none either (inferred: CloudWatch math yields
+    no value where an operand has none), so the alarms' missing-data treatment decides, as for the lag itself."""
+    lag = lag_ids[0] if len(lag_ids) == 1 else f"SUM([{', '.join(lag_ids)}])"
+    return f"IF(FILL({tasks_id}, 0) > 0, {lag} / FILL({tasks_id}, 1), {lag})"

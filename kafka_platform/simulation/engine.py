@@ -51,10 +51,11 @@ class MinuteRecord:
     rate: float
     lag: float
     delay: float
-    tasks: int
-    consumers: int
+    tasks: int  # started, running or still starting (billed)
+    consumers: int  # tasks reading a partition (at most one per partition), most in the minute
     desired: int
-    datapoint: float | None
+    datapoint: float | None  # the lag sample MSK published for this minute (None: a rebalance)
+    running: int = 0  # tasks running at the minute boundary (Container Insights' RunningTaskCount)
 
 
 @dataclass
@@ -87,7 +88,8 @@ class World:
         return self.profile.rates[min(minute, self.profile.minutes - 1)]
 
     @property
-    def running_tasks(self) -> int:
+    def started_tasks(self) -> int:
+        """Tasks ECS has started, running or still starting: what Fargate bills."""
         return len(self.task_ready_times)
 
 
@@ -156,12 +158,13 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
             _publish(world, lag=None if now < rebalance_until else world.lag, produced=produced)
             produced = 0.0
             if minute in crash_minutes:
-                world.task_ready_times = [now + model.startup_seconds] * world.running_tasks
+                world.task_ready_times = [now + model.startup_seconds] * world.started_tasks
             policy.every_minute(world)
             _reconcile(world, ideal)
             records.append(MinuteRecord(minute, world.rate(), world.lag,
                                         _delay(arrival_times, arrival_totals, consumed, now, world.lag),
-                                        world.running_tasks, 0, world.target.desired, world.lag_datapoints[-1]))
+                                        world.started_tasks, 0, world.target.desired, world.lag_datapoints[-1],
+                                        world.tasks_per_minute[-1]))
         if now >= tick * getattr(policy, "tick_seconds", 60):
             policy.every_tick(world)
             _reconcile(world, ideal)
@@ -179,7 +182,7 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
         drained = min(world.lag + arriving, capacity)
         world.lag += arriving - drained
         consumed += drained
-        task_seconds += world.running_tasks * STEP_SECONDS
+        task_seconds += world.started_tasks * STEP_SECONDS
         world.now = now + STEP_SECONDS
         arrival_times.append(world.now)
         arrival_totals.append(arrival_totals[-1] + arriving)

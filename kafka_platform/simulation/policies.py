@@ -21,6 +21,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from kafka_platform.deployed_scaling import DeployedAlarm, DeployedService, DeployedStepPolicy
+from kafka_platform.domain.lag_scaling import backlog_per_task_expression
+from kafka_platform.errors import ConfigurationError, Problem, show
 from kafka_platform.simulation import cloudwatch
 from kafka_platform.simulation.autoscaling import select_step
 from kafka_platform.simulation.engine import World
@@ -31,14 +33,23 @@ def _series(world: World, kind: str) -> list[float | None]:
 
 
 def _kind(alarm: DeployedAlarm) -> str:
-    names = {m.get("MetricStat", {}).get("Metric", {}).get("MetricName") for m in alarm.metrics}
-    if "MessagesInPerSec" in names:
+    """Which series an alarm watches, from its metrics and expression: the lag, the platform's backlog per task
+    (``backlog_per_task_expression``), or the wake-up signal."""
+    ids = {m.get("MetricStat", {}).get("Metric", {}).get("MetricName"): m.get("Id") for m in alarm.metrics}
+    expressions = [m["Expression"] for m in alarm.metrics if "Expression" in m]
+    if "MessagesInPerSec" in ids:
         return "wake"
-    if "SumOffsetLag" in names and "RunningTaskCount" in names:
+    lag_ids = [m["Id"] for m in alarm.metrics
+               if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "SumOffsetLag"]
+    if lag_ids and "RunningTaskCount" in ids and expressions == [
+            backlog_per_task_expression(lag_ids, ids["RunningTaskCount"])]:
         return "backlog"
-    if "SumOffsetLag" in names:
+    if lag_ids and (expressions == [f"SUM([{', '.join(lag_ids)}])"] or (not expressions and len(lag_ids) == 1)):
         return "lag"
-    raise ValueError(f"alarm {alarm.name} watches {names}; the simulator knows lag and produce-rate alarms")
+    raise ConfigurationError([Problem(alarm.name, "Metrics", f"{show(expressions or sorted(filter(None, ids)))} is "
+                                      "not an alarm the simulator knows; it replays alarms on SumOffsetLag, on the "
+                                      "backlog per running task as KafkaConsumerService writes it, and the wake-up "
+                                      "on MessagesInPerSec")])
 
 
 def _window(series: list[float | None], size: int) -> list[float | None]:

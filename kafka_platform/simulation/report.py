@@ -6,8 +6,8 @@ The plot (matplotlib, Agg: no display needed) has three panels over the same min
    alarm fires with the tasks running at that minute (threshold x running tasks): above the red line tasks are
    added, below the green one they are removed;
 2. the worst delay of each minute (the age of the oldest message waiting) against the service's target;
-3. the tasks running, the tasks the oracle would run (the load divided by the per-task throughput), and the
-   desired count the policy asked for.
+3. the tasks started (running or starting: what Fargate bills), the tasks the oracle would run (the load divided
+   by the per-task throughput), and the desired count the policy asked for.
 """
 
 from __future__ import annotations
@@ -112,11 +112,11 @@ def plot(comparison: Comparison, path: Path) -> None:
     seen = [(r.minute, r.datapoint) for r in run.minutes if r.datapoint is not None]
     lag_axis.scatter([m for m, _ in seen], [v for _, v in seen], s=4, color="grey", label="datapoint published")
     out_label = "scale-out at" if service.mode == "steps" else "target at"
-    lag_axis.step(minutes, [service.scale_out_threshold * max(r.tasks, 1) for r in run.minutes], where="post",
+    lag_axis.step(minutes, [service.scale_out_threshold * max(r.running, 1) for r in run.minutes], where="post",
                   color=SCALE_OUT_COLOUR, linestyle="--", linewidth=1,
                   label=f"{out_label} ({service.scale_out_threshold:g} per running task)")
     if service.scale_in_threshold is not None:
-        lag_axis.step(minutes, [service.scale_in_threshold * max(r.tasks, 1) for r in run.minutes], where="post",
+        lag_axis.step(minutes, [service.scale_in_threshold * max(r.running, 1) for r in run.minutes], where="post",
                       color=SCALE_IN_COLOUR, linestyle="--", linewidth=1,
                       label=f"scale-in at ({service.scale_in_threshold:g} per running task)")
     lag_axis.set_ylabel("messages")
@@ -131,7 +131,8 @@ def plot(comparison: Comparison, path: Path) -> None:
                          fontsize=9, loc="left")
     delay_axis.legend(fontsize=7, loc="upper right")
 
-    task_axis.step(minutes, [r.tasks for r in run.minutes], where="post", color=TASKS_COLOUR, label="tasks running")
+    task_axis.step(minutes, [r.tasks for r in run.minutes], where="post", color=TASKS_COLOUR,
+                   label="tasks started (billed)")
     task_axis.step(minutes, [r.desired for r in run.minutes], where="post", color=TASKS_COLOUR, linestyle=":",
                    linewidth=1, label="desired")
     task_axis.step(minutes, [r.tasks for r in oracle.minutes], where="post", color="grey", linewidth=1,

@@ -1,10 +1,8 @@
 """The Debezium Kafka Connect cluster of every environment, its connectors and its guarantees."""
 
-import base64
 import json
 
 import pytest
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from kafka_platform.constructs.alarm_topic import AlarmTopic

@@ -3,9 +3,8 @@
 import json
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Match
 
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.errors import ConfigurationError

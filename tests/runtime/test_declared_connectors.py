@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import pytest
 import yaml
 
 from kafka_platform.config import load_environment

@@ -32,7 +32,7 @@ def test_simulate_prints_every_policy_and_writes_a_plot_and_json(assembly, tmp_p
         "scaling_actions", "drain_minutes"}
     assert entry["policies"]["oracle"]["task_minutes_vs_oracle"] == 1.0
     assert len(entry["minutes"]["platform"]) == 405 and set(entry["minutes"]["platform"][0]) == {
-        "minute", "rate", "lag", "delay", "tasks", "consumers", "desired", "datapoint"}
+        "minute", "rate", "lag", "delay", "tasks", "consumers", "desired", "datapoint", "running"}
 
 
 def test_simulate_takes_a_teams_own_load_and_consumer_model(assembly, tmp_path, capsys):

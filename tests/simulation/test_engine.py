@@ -8,12 +8,14 @@ import pytest
 
 from kafka_platform.deployed_scaling import (DeployedAlarm, DeployedService, DeployedStepPolicy,
                                              DeployedTargetTracking, StepAdjustment)
+from kafka_platform.errors import ConfigurationError
 from kafka_platform.simulation.engine import ConsumerModel, simulate
 from kafka_platform.simulation.policies import DeployedPolicy, Oracle, StaticCapacity
 from kafka_platform.simulation.profiles import LoadProfile
 
 LAG = ({"Id": "m0", "MetricStat": {"Metric": {"MetricName": "SumOffsetLag"}}},)
-BACKLOG = ({"Id": "lag0", "MetricStat": {"Metric": {"MetricName": "SumOffsetLag"}}},
+BACKLOG = ({"Id": "expr_1", "Expression": "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"},
+           {"Id": "lag0", "MetricStat": {"Metric": {"MetricName": "SumOffsetLag"}}},
            {"Id": "tasks", "MetricStat": {"Metric": {"MetricName": "RunningTaskCount"}}})
 
 
@@ -61,7 +63,8 @@ def test_a_new_task_consumes_only_after_its_start_up_and_then_pauses_the_group_f
     # its arrival rebalances the group until 130 s, so the minute-2 sample (120 s) is missing.
     result = run(Script(start=1, at={1: 2}), flat(10), startup_seconds=55, rebalance_seconds=15)
     minutes = result.minutes
-    assert [r.tasks for r in minutes[:3]] == [1, 2, 2]  # counted from when ECS starts it
+    assert [r.tasks for r in minutes[:3]] == [1, 2, 2]  # billed from when ECS starts it
+    assert [r.running for r in minutes[:3]] == [1, 1, 2]  # running (and counted by the alarms) once started
     assert minutes[1].datapoint == 0 and minutes[2].datapoint is None and minutes[3].datapoint is not None
     # During the 15 s pause 150 messages pile up; two tasks (20/s) then drain them at 10/s: gone by 145 s.
     assert minutes[2].lag == pytest.approx(50)
@@ -154,3 +157,12 @@ def test_target_tracking_scales_out_after_three_minutes_above_the_target():
     desired = [r.desired for r in result.minutes]
     assert desired[:4] == [2, 2, 2, 2]
     assert desired[4] == math.ceil(2 * (1800 / 2) / 250)  # ceil(capacity x value / target), value from minute 3
+
+
+def test_an_alarm_the_simulator_does_not_know_is_refused_not_guessed():
+    cpu = ({"Id": "m0", "MetricStat": {"Metric": {"MetricName": "CPUUtilization"}}},)
+    with pytest.raises(ConfigurationError) as raised:
+        run(DeployedPolicy(one_alarm_service(metrics=cpu), start=1), flat(10, minutes=3))
+    assert str(raised.value) == ("test-scale-out: Metrics: [\"CPUUtilization\"] is not an alarm the simulator knows; "
+                                 "it replays alarms on SumOffsetLag, on the backlog per running task as "
+                                 "KafkaConsumerService writes it, and the wake-up on MessagesInPerSec")
