@@ -13,7 +13,7 @@ from typing import Any
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.errors import ConfigurationError, Problem
-from kafka_platform.gates.rules.consumer_tasks_within_partitions import METADATA_KEY
+from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX
 
 
 # What KafkaConsumerService writes on its scalable target (TaskThroughputMessagesPerSecond only when declared).
@@ -78,8 +78,8 @@ class DeployedService:
     def scale_out(self) -> DeployedStepPolicy | None:
         """The step policy on an upper alarm that only adds tasks (a wake-up policy is told apart by its alarm)."""
         return next((p for p in self.step_policies if p.alarms and all(s.adjustment > 0 for s in p.steps)
-                     and "GreaterThan" in p.alarms[0].comparison and not p.alarms[0].name.endswith("-wake-up")),
-                    None)
+                     and "GreaterThan" in p.alarms[0].comparison
+                     and not p.alarms[0].name.endswith(WAKE_UP_ALARM_SUFFIX)), None)
 
     @property
     def scale_in(self) -> DeployedStepPolicy | None:
@@ -87,7 +87,8 @@ class DeployedService:
 
     @property
     def wake_up(self) -> DeployedStepPolicy | None:
-        return next((p for p in self.step_policies if p.alarms and p.alarms[0].name.endswith("-wake-up")), None)
+        return next((p for p in self.step_policies
+                     if p.alarms and p.alarms[0].name.endswith(WAKE_UP_ALARM_SUFFIX)), None)
 
 
 def read_services(assembly: CloudAssembly, stage: str | None = None) -> list[DeployedService]:
@@ -98,11 +99,12 @@ def _services(stack: SynthesizedStack) -> list[DeployedService]:
     resources = stack.template.get("Resources", {})
     services = []
     for target_id, target in resources.items():
-        consumer = target.get("Metadata", {}).get(METADATA_KEY)
+        consumer = target.get("Metadata", {}).get(SCALABLE_TARGET_METADATA_KEY)
         if target["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget" or not consumer:
             continue
         if missing := [key for key in REQUIRED_METADATA if key not in consumer]:
-            raise ConfigurationError([Problem(str(stack.template_path), f"{target_id}.Metadata.{METADATA_KEY}",
+            field = f"{target_id}.Metadata.{SCALABLE_TARGET_METADATA_KEY}"
+            raise ConfigurationError([Problem(str(stack.template_path), field,
                                               f"lacks {', '.join(missing)}: synthesized by an older kafka-platform; "
                                               "synthesize again (make synth)")])
         service = DeployedService(stage=stack.stage, stack=stack.name, name=consumer["Service"],

@@ -7,6 +7,7 @@ from typing import Any
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.deployed_scaling import DeployedService, read_services
+from kafka_platform.domain.debezium import CONNECTOR_RESOURCE_TYPE
 
 
 def summarize(assembly: CloudAssembly) -> str:
@@ -62,7 +63,7 @@ def _cluster_lines(stack: SynthesizedStack) -> list[str]:
 
 def _connect_lines(stack: SynthesizedStack) -> list[str]:
     connectors = sorted(r["Properties"]["ConnectorName"]
-                        for r in stack.resources("Custom::KafkaConnector").values())
+                        for r in stack.resources(CONNECTOR_RESOURCE_TYPE).values())
     if not connectors:
         return []
     workers = next((r["Properties"] for r in stack.resources("AWS::ApplicationAutoScaling::ScalableTarget").values()

@@ -49,7 +49,8 @@ from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.connect_worker import REST_PORT, ConnectWorkerSettings, group_id_problem, render, \
     worker_properties
-from kafka_platform.domain.debezium import PostgresConnectorSpec, connector_problems, uniqueness_problems
+from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
+                                           uniqueness_problems)
 from kafka_platform.errors import raise_problems
 from kafka_platform.gates.acknowledge import acknowledge
 from kafka_platform.gates.template_metadata import skip_checkov
@@ -344,7 +345,7 @@ class DebeziumPostgresConnector(Construct):
                                                                                             "password"))
         self.resource = CustomResource(
             self, "Resource", service_token=connect.reconciler.function.function_arn,
-            resource_type="Custom::KafkaConnector",
+            resource_type=CONNECTOR_RESOURCE_TYPE,
             properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": spec.config(),
                         "DesiredState": spec.desired_state,
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15})

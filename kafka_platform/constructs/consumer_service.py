@@ -55,11 +55,10 @@ from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingSc
                                                    backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.domain import lag_scaling
-from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
 from kafka_platform.errors import raise_problems
 from kafka_platform.gates.acknowledge import acknowledge
-from kafka_platform.gates.rules.consumer_tasks_within_partitions import METADATA_KEY
 
 ScalingMode = Literal["steps", "target_tracking"]
 # Application Auto Scaling acts on ECS services through this service-linked role, as ecs.BaseService does.
@@ -202,7 +201,7 @@ class KafkaConsumerService(Construct):
                 partition=stack.partition, account=stack.account), mutable=False))
         # What the KafkaPlatform-ConsumerTasksWithinPartitions rule checks MaxCapacity against, and what the scaling
         # simulator needs beside the deployed policy: the consumer it scales (kafka_platform.deployed_scaling).
-        self.scalable_target.node.default_child.add_metadata(METADATA_KEY, {
+        self.scalable_target.node.default_child.add_metadata(SCALABLE_TARGET_METADATA_KEY, {
             "Service": construct_id, "ConsumerGroup": consumer_group, "Topics": self.topic_names,
             "Partitions": self.partitions, "MaxDelaySeconds": int(max_delay.to_seconds()),
             **({} if task_throughput_messages_per_second is None
@@ -225,7 +224,7 @@ class KafkaConsumerService(Construct):
         if self.wake_up_on_produce:
             WakeUpOnProduce(self, "WakeUp", target=self.scalable_target, cluster=self.cluster,
                             topics=self.topic_names, running_tasks=self.metric_running_tasks(),
-                            alarm_name=f"{self.alarm_name_prefix}-wake-up")
+                            alarm_name=f"{self.alarm_name_prefix}{WAKE_UP_ALARM_SUFFIX}")
 
     # ---- metrics -----------------------------------------------------------------------------------------------
     @property

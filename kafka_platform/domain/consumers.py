@@ -13,6 +13,12 @@ from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.domain.secrets import secret_problem
 
 CLOUDWATCH_METRICS_PER_ALARM = 10
+# The CloudFormation metadata key under which KafkaConsumerService describes the consumer on its scalable target
+# (Service, ConsumerGroup, Topics, Partitions, MaxDelaySeconds, TaskThroughputMessagesPerSecond): read by the
+# KafkaPlatform-ConsumerTasksWithinPartitions rule, the synth summary and the scaling simulator.
+SCALABLE_TARGET_METADATA_KEY = "KafkaPlatform"
+# The wake-up alarm's name ends so; readers of the templates tell its step policy from the scale-out one by it.
+WAKE_UP_ALARM_SUFFIX = "-wake-up"
 
 
 def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partitions: int,

@@ -12,6 +12,8 @@ from kafka_platform.domain.topics import topic_name_problem
 from kafka_platform.errors import show
 
 CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
+# The custom resource type a declared connector is deployed as (the reconciler Lambda dispatches on it too).
+CONNECTOR_RESOURCE_TYPE = "Custom::KafkaConnector"
 SnapshotMode = Literal["initial", "initial_only", "no_data", "when_needed", "never", "always", "recovery"]
 DesiredState = Literal["running", "paused", "stopped"]
 

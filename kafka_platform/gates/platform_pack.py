@@ -13,6 +13,7 @@ import jsii
 from aws_cdk import CfnResource, Stack, Stage
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 
+from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY
 from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Rule
 from kafka_platform.gates.rules import (consumer_tasks_within_partitions, iam_policies_managed, lag_alarm_declared,
                                         msk_configuration_durable, msk_customer_managed_key,
@@ -37,8 +38,8 @@ def resource_view(node: CfnResource) -> Resource:
     Properties are resolved before rendering: L2s hand some to their L1 as lazy values."""
     stack = Stack.of(node)
     properties = stack.resolve(node._render_properties(stack.resolve(node._cfn_properties))) or {}  # noqa: SLF001
-    metadata = {key: stack.resolve(node.get_metadata(key)) for key in ("KafkaPlatform",)
-                if node.get_metadata(key) is not None}
+    consumer = node.get_metadata(SCALABLE_TARGET_METADATA_KEY)
+    metadata = {} if consumer is None else {SCALABLE_TARGET_METADATA_KEY: stack.resolve(consumer)}
     return Resource(type=node.cfn_resource_type, properties=properties, metadata=metadata, path=node.node.path)
 
 

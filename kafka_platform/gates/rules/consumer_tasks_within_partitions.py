@@ -1,13 +1,12 @@
 """A consumer service never scales above the partitions it consumes: extra consumers sit idle yet cost money and
 trigger a rebalance (and a lag-metric gap) each time they join or leave."""
 
+from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY
 from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Result, Rule
-
-METADATA_KEY = "KafkaPlatform"
 
 
 def check(resource: Resource, topology: DeclaredTopology | None = None) -> Result:
-    consumer = resource.metadata.get(METADATA_KEY)
+    consumer = resource.metadata.get(SCALABLE_TARGET_METADATA_KEY)
     if not isinstance(consumer, dict) or "Topics" not in consumer:
         return Compliance.NOT_APPLICABLE
     topology = topology or DeclaredTopology(topic_partitions={})

@@ -6,10 +6,9 @@ Secrets reach ECS tasks as ``secrets`` (from Secrets Manager, injected at start)
 
 from typing import Any, Iterator
 
+from kafka_platform.domain.debezium import CONNECTOR_RESOURCE_TYPE
 from kafka_platform.domain.secrets import secret_problem
 from kafka_platform.gates.rules import DeclaredTopology, Resource, Result, Rule, dig
-
-CONNECTOR_RESOURCE_TYPE = "Custom::KafkaConnector"
 
 
 def _pairs(resource: Resource) -> Iterator[tuple[str, Any]]:
