@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
+
+from kafka_platform.errors import ConfigurationError, Problem
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,9 @@ class SynthesizedStack:
     account: str
     region: str
 
-    @property
+    @cached_property
     def template(self) -> dict[str, Any]:
+        """The template, read once per ``SynthesizedStack`` (each ``CloudAssembly.stacks()`` call reads afresh)."""
         return json.loads(self.template_path.read_text())
 
     def resources(self, resource_type: str | None = None) -> dict[str, dict[str, Any]]:
@@ -33,6 +37,15 @@ class SynthesizedStack:
 @dataclass(frozen=True)
 class CloudAssembly:
     directory: Path
+
+    @classmethod
+    def open(cls, directory: Path | str) -> CloudAssembly:
+        """The assembly synthesized into ``directory``, or a clear error when there is none."""
+        directory = Path(directory)
+        if not (directory / "manifest.json").exists():
+            raise ConfigurationError([Problem(str(directory), "", "holds no cloud assembly (manifest.json); run make "
+                                                                  "synth (or cdk synth) first")])
+        return cls(directory)
 
     def stages(self) -> list[str]:
         return [artifact["properties"]["displayName"]

@@ -26,10 +26,7 @@ def _summary(args: argparse.Namespace) -> int:
     from kafka_platform.assembly import CloudAssembly
     from kafka_platform.summary import summarize
 
-    directory = Path(args.assembly)
-    if not (directory / "manifest.json").exists():
-        raise ConfigurationError([_problem(str(directory), "holds no cloud assembly (manifest.json); run make synth")])
-    print(summarize(CloudAssembly(directory)))
+    print(summarize(CloudAssembly.open(args.assembly)))
     return 0
 
 
@@ -49,12 +46,6 @@ def _bench(args: argparse.Namespace) -> int:
 
     print(run.bench(args.assembly, out=Path(args.out), stage=args.stage, only=args.profile))
     return 0
-
-
-def _problem(source: str, message: str):
-    from kafka_platform.errors import Problem
-
-    return Problem(source, "", message)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -36,14 +36,6 @@ class ModelSettings:
         return found
 
 
-def assembly(directory: Path | str) -> CloudAssembly:
-    directory = Path(directory)
-    if not (directory / "manifest.json").exists():
-        raise ConfigurationError([Problem(str(directory), "", "holds no cloud assembly (manifest.json); run make "
-                                                              "synth (or cdk synth) first")])
-    return CloudAssembly(directory)
-
-
 def load_profile(name: str | None, csv: str | None, service: SimulatedService) -> profiles.LoadProfile:
     """A shipped profile scaled to the service's capacity, or a team's own CSV as written."""
     if csv is not None:
@@ -60,7 +52,7 @@ def simulate(directory: Path | str, *, service: str, stage: str | None, profile:
     """Replay one service's deployed scaling and the baselines; write the plot and JSON to ``out``."""
     if problems := settings.problems():
         raise ConfigurationError(problems)
-    found = find_services(assembly(directory), stage=stage, name=service, throughput=throughput)
+    found = find_services(CloudAssembly.open(directory), stage=stage, name=service, throughput=throughput)
     if len(found) > 1:
         raise ConfigurationError([Problem(SOURCE, "--stage", f"is needed: {show(service)} is deployed in "
                                           f"{', '.join(s.stage for s in found)}; name one")])
@@ -82,7 +74,7 @@ def bench(directory: Path | str, *, out: Path, stage: str | None = None, only: l
                                           f"profile; use {', '.join(profiles.SHIPPED)}") for name in unknown])
     comparisons: list[Comparison] = []
     out.mkdir(parents=True, exist_ok=True)
-    for target in find_services(assembly(directory), stage=stage):
+    for target in find_services(CloudAssembly.open(directory), stage=stage):
         model = settings.model(target)
         for name, make_profile in profiles.SHIPPED.items():
             if only and name not in only:

@@ -25,7 +25,8 @@ def test_each_kind_of_bad_file_gives_one_line_and_exit_status_one(case, tmp_path
 
 def test_summary_of_a_folder_without_an_assembly_says_what_to_do(tmp_path, capsys):
     assert main(["summary", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == f"{tmp_path}: holds no cloud assembly (manifest.json); run make synth\n"
+    assert capsys.readouterr().err == (f"{tmp_path}: holds no cloud assembly (manifest.json); run make synth (or cdk "
+                                       "synth) first\n")
 
 
 def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
