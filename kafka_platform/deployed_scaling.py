@@ -75,6 +75,11 @@ class DeployedService:
     target_tracking: DeployedTargetTracking | None = None
 
     @property
+    def path(self) -> str:
+        """``Prod/loan-approvals``, or the bare name in an app without stages."""
+        return f"{self.stage}/{self.name}" if self.stage else self.name
+
+    @property
     def scale_out(self) -> DeployedStepPolicy | None:
         """The step policy on an upper alarm that only adds tasks (a wake-up policy is told apart by its alarm)."""
         return next((p for p in self.step_policies if p.alarms and all(s.adjustment > 0 for s in p.steps)

@@ -37,6 +37,7 @@ class ConsumerModel:
 class Policy(Protocol):
     name: str
     ideal: bool  # tasks start at once and never pause (the oracle)
+    tick_seconds: int  # how often ``every_tick`` runs
 
     def initial_tasks(self, world: "World") -> int: ...
 
@@ -91,6 +92,16 @@ class World:
     def started_tasks(self) -> int:
         """Tasks ECS has started, running or still starting: what Fargate bills."""
         return len(self.task_ready_times)
+
+    @property
+    def ready_tasks(self) -> int:
+        """Tasks started and running now, not those still starting: what consumes, and what Container Insights'
+        RunningTaskCount counts."""
+        return sum(1 for ready_at in self.task_ready_times if ready_at <= self.now)
+
+    def tasks_needed(self, minute: int | None = None) -> int:
+        """Tasks that carry the minute's rate (this minute's by default): ``ceil(rate / per-task throughput)``."""
+        return math.ceil(self.rate(minute) / self.model.task_throughput)
 
 
 @dataclass
@@ -165,11 +176,11 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
                                         _delay(arrival_times, arrival_totals, consumed, now, world.lag),
                                         world.started_tasks, 0, world.target.desired, world.lag_datapoints[-1],
                                         world.tasks_per_minute[-1]))
-        if now >= tick * getattr(policy, "tick_seconds", 60):
+        if now >= tick * policy.tick_seconds:
             policy.every_tick(world)
             _reconcile(world, ideal)
             tick += 1
-        ready = sum(1 for ready_at in world.task_ready_times if ready_at <= now)
+        ready = world.ready_tasks
         if ready != members:
             members = ready
             if not ideal:
@@ -196,7 +207,7 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
 def _publish(world: World, *, lag: float | None, produced: float) -> None:
     """The minute's datapoints. MSK samples the lag at the minute boundary, except during a rebalance; Container
     Insights counts the tasks started and running (not those still starting); the alarms' metric math divides."""
-    tasks = sum(1 for ready_at in world.task_ready_times if ready_at <= world.now)
+    tasks = world.ready_tasks
     world.lag_datapoints.append(lag)
     world.tasks_per_minute.append(tasks)
     world.backlog_datapoints.append(None if lag is None else (lag / tasks if tasks > 0 else lag))

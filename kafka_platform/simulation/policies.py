@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from kafka_platform.deployed_scaling import DeployedAlarm, DeployedService, DeployedStepPolicy
+from kafka_platform.domain import msk_metrics
 from kafka_platform.domain.lag_scaling import backlog_per_task_expression
 from kafka_platform.errors import ConfigurationError, Problem, show
 from kafka_platform.simulation import cloudwatch
@@ -40,7 +41,7 @@ def _kind(alarm: DeployedAlarm) -> str:
     if "MessagesInPerSec" in ids:
         return "wake"
     lag_ids = [m["Id"] for m in alarm.metrics
-               if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "SumOffsetLag"]
+               if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == msk_metrics.SUM_OFFSET_LAG]
     if lag_ids and "RunningTaskCount" in ids and expressions == [
             backlog_per_task_expression(lag_ids, ids["RunningTaskCount"])]:
         return "backlog"
@@ -67,24 +68,29 @@ class DeployedPolicy:
     tick_seconds: int = 60
     start: int | None = None
     states: dict[str, str] = field(default_factory=dict)
+    alarms: list[tuple[DeployedStepPolicy, DeployedAlarm, str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Which series each alarm watches is fixed by the template: decided once (an unknown alarm is refused here).
+        self.alarms = [(policy, alarm, _kind(alarm))
+                       for policy in self.service.step_policies for alarm in policy.alarms]
 
     def initial_tasks(self, world: World) -> int:
         if self.start is not None:
             return self.start
-        return math.ceil(world.rate(0) / world.model.task_throughput)
+        return world.tasks_needed(0)
 
     def every_tick(self, world: World) -> None:
         pass
 
     def every_minute(self, world: World) -> None:
-        for policy in self.service.step_policies:
-            for alarm in policy.alarms:
-                self._alarm(world, policy, alarm)
+        for policy, alarm, kind in self.alarms:
+            self._alarm(world, policy, alarm, kind)
         if self.service.target_tracking is not None:
             self._track(world)
 
-    def _alarm(self, world: World, policy: DeployedStepPolicy, alarm: DeployedAlarm) -> None:
-        points = _window(world.visible(_series(world, _kind(alarm))), alarm.evaluation_periods)
+    def _alarm(self, world: World, policy: DeployedStepPolicy, alarm: DeployedAlarm, kind: str) -> None:
+        points = _window(world.visible(_series(world, kind)), alarm.evaluation_periods)
         state = cloudwatch.evaluate(points, comparison=alarm.comparison, threshold=alarm.threshold,
                                     datapoints_to_alarm=alarm.datapoints_to_alarm,
                                     treat_missing_data=alarm.treat_missing_data,
@@ -142,7 +148,7 @@ class SingleThreshold:
     states: dict[str, str] = field(default_factory=dict)
 
     def initial_tasks(self, world: World) -> int:
-        return math.ceil(world.rate(0) / world.model.task_throughput)
+        return world.tasks_needed(0)
 
     def every_tick(self, world: World) -> None:
         pass
@@ -169,7 +175,7 @@ class KedaProportional:
     history: deque = field(default_factory=deque)
 
     def initial_tasks(self, world: World) -> int:
-        return math.ceil(world.rate(0) / world.model.task_throughput)
+        return world.tasks_needed(0)
 
     def every_minute(self, world: World) -> None:
         pass
@@ -191,10 +197,10 @@ class Oracle:
     tick_seconds: int = 60
 
     def initial_tasks(self, world: World) -> int:
-        return math.ceil(world.rate(0) / world.model.task_throughput)
+        return world.tasks_needed(0)
 
     def every_minute(self, world: World) -> None:
-        world.target.set_desired(min(world.partitions, math.ceil(world.rate() / world.model.task_throughput)))
+        world.target.set_desired(min(world.partitions, world.tasks_needed()))
 
     def every_tick(self, world: World) -> None:
         pass

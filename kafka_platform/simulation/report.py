@@ -26,8 +26,7 @@ TASKS_COLOUR = "#1f77b4"
 
 def title(comparison: Comparison) -> str:
     service = comparison.service
-    where = f"{service.stage}/{service.name}" if service.stage else service.name
-    return (f"{where} on {comparison.profile.name}: {service.partitions} partitions, "
+    return (f"{service.deployed.path} on {comparison.profile.name}: {service.partitions} partitions, "
             f"{service.task_throughput:g} messages/s per task, delay target {service.delay_target_seconds:g} s, "
             f"{service.mode}")
 

@@ -70,7 +70,7 @@ def find_services(assembly: CloudAssembly, *, stage: str | None = None, name: st
     """The lag-scaled services in ``assembly`` (one stage's, or one by name), each with its per-task throughput."""
     deployed = [s for s in read_services(assembly, stage) if name is None or s.name == name]
     if not deployed:
-        known = sorted(f"{s.stage}/{s.name}" if s.stage else s.name for s in read_services(assembly))
+        known = sorted(s.path for s in read_services(assembly))
         what = f"{show(name)} is not" if name else "there is no"
         where = f" in stage {show(stage)}" if stage else ""
         raise ConfigurationError([Problem(SOURCE, "--service" if name else "--stage",
