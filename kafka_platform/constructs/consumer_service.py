@@ -134,10 +134,10 @@ class KafkaConsumerService(Construct):
                 scale_in_percent=scale_in_percent, scale_out_cooldown_seconds=out_cooldown,
                 scale_in_cooldown_seconds=in_cooldown)
         else:
-            self.scaling_policy = TargetTrackingPolicy(
-                min_tasks=min_tasks, max_tasks=self.partitions if max_tasks is None else max_tasks,
-                target_backlog_per_task=target_backlog_per_task_messages or lag_scaling.target_backlog_for(
-                    task_throughput_messages_per_second, int(max_delay.to_seconds())),  # type: ignore[arg-type]
+            self.scaling_policy = lag_scaling.design_target_tracking_policy(
+                partitions=self.partitions, min_tasks=min_tasks, max_tasks=max_tasks,
+                task_throughput=task_throughput_messages_per_second, max_delay_seconds=int(max_delay.to_seconds()),
+                target_backlog_per_task=target_backlog_per_task_messages,
                 scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown)
         self.min_tasks = self.scaling_policy.min_tasks
         self.max_tasks = self.scaling_policy.max_tasks

@@ -132,6 +132,21 @@ def design_step_policy(*, partitions: int, min_tasks: int = 1, max_tasks: int | 
         scale_in_cooldown_seconds=scale_in_cooldown_seconds)
 
 
+def design_target_tracking_policy(*, partitions: int, min_tasks: int = 1, max_tasks: int | None = None,
+                                  task_throughput: float | None = None, max_delay_seconds: int | None = None,
+                                  target_backlog_per_task: int | None = None,
+                                  scale_out_cooldown_seconds: int = TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS,
+                                  scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS
+                                  ) -> TargetTrackingPolicy:
+    """The effective policy: an explicit target wins, else it is derived. Call ``target_tracking_problems`` first."""
+    target = target_backlog_per_task
+    if target is None:
+        target = target_backlog_for(task_throughput, max_delay_seconds)  # type: ignore[arg-type]
+    return TargetTrackingPolicy(min_tasks=min_tasks, max_tasks=partitions if max_tasks is None else max_tasks,
+                                target_backlog_per_task=target, scale_out_cooldown_seconds=scale_out_cooldown_seconds,
+                                scale_in_cooldown_seconds=scale_in_cooldown_seconds)
+
+
 def capacity_problems(*, partitions: int, min_tasks: int, max_tasks: int | None,
                       wake_up_on_produce: bool) -> list[tuple[str, str]]:
     problems = []

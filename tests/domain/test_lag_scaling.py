@@ -127,3 +127,13 @@ def test_backlog_target_follows_the_queue_recipe():
                                                max_delay_seconds=60) == [
         ("target_backlog_per_task_messages", "is missing; set it, or set task_throughput_messages_per_second and "
                                              "max_delay_seconds to derive it")]
+
+
+def test_target_tracking_policy_derives_its_target_unless_one_is_given():
+    derived = lag_scaling.design_target_tracking_policy(partitions=6, task_throughput=200, max_delay_seconds=120)
+    assert derived == lag_scaling.TargetTrackingPolicy(min_tasks=1, max_tasks=6, target_backlog_per_task=12000,
+                                                       scale_out_cooldown_seconds=60, scale_in_cooldown_seconds=300)
+    given = lag_scaling.design_target_tracking_policy(partitions=6, max_tasks=4, target_backlog_per_task=500,
+                                                      scale_out_cooldown_seconds=120, scale_in_cooldown_seconds=600)
+    assert (given.max_tasks, given.target_backlog_per_task, given.scale_out_cooldown_seconds,
+            given.scale_in_cooldown_seconds) == (4, 500, 120, 600)
