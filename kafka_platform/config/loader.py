@@ -104,10 +104,10 @@ def _yaml_message(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    detail = f"{context}, {problem}" if context and "appears twice" not in problem else problem
-    if "appears twice" in problem:
+    if "appears twice" in problem:  # _construct_mapping's own message, already says what to do
         return f"{where}{problem}"
+    context = getattr(error, "context", None)
+    detail = f"{context}, {problem}" if context else problem
     return f"{where}is not valid YAML ({detail}); check the indentation and quoting there"
 
 

@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kafka_platform.domain.debezium import DesiredState, PostgresConnectorSpec, SnapshotMode, env_prefix
-from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, DEFAULT_SCALE_OUT_COOLDOWN_SECONDS,
-                                               TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS, ScalingStep)
+from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
+                                               default_scale_out_cooldown_seconds)
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
 
 
@@ -143,9 +143,7 @@ class Consumer(Strict):
     def effective_scale_out_cooldown_seconds(self) -> int:
         if self.scale_out_cooldown_seconds is not None:
             return self.scale_out_cooldown_seconds
-        if self.scaling_mode == "steps":
-            return DEFAULT_SCALE_OUT_COOLDOWN_SECONDS
-        return TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS
+        return default_scale_out_cooldown_seconds(self.scaling_mode)
 
     @property
     def steps(self) -> list[ScalingStep] | None:

@@ -107,11 +107,10 @@ class KafkaConsumerService(Construct):
         self.topic_names = [t.topic_name for t in topics]
         self.partitions = sum(t.partitions for t in topics)
         self.max_delay = max_delay
-        out_cooldown = int((scale_out_cooldown or Duration.seconds(
-            lag_scaling.DEFAULT_SCALE_OUT_COOLDOWN_SECONDS if scaling_mode == "steps"
-            else lag_scaling.TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS)).to_seconds())
-        in_cooldown = int((scale_in_cooldown or Duration.seconds(
-            lag_scaling.DEFAULT_SCALE_IN_COOLDOWN_SECONDS)).to_seconds())
+        out_cooldown = (lag_scaling.default_scale_out_cooldown_seconds(scaling_mode) if scale_out_cooldown is None
+                        else int(scale_out_cooldown.to_seconds()))
+        in_cooldown = (lag_scaling.DEFAULT_SCALE_IN_COOLDOWN_SECONDS if scale_in_cooldown is None
+                       else int(scale_in_cooldown.to_seconds()))
         raise_problems(self.node.path, service_problems(
             consumer_group=consumer_group, topic_names=self.topic_names, partitions=self.partitions,
             ecs_cluster=ecs_cluster, vpc=vpc, environment=environment or {}, min_tasks=min_tasks,

@@ -93,6 +93,14 @@ class TargetTrackingPolicy:
     scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS
 
 
+def default_scale_out_cooldown_seconds(scaling_mode: str) -> int:
+    """Between scale-outs: a whole reaction for steps (above); for target tracking one metric period, because it
+    already waits for 3 breaching minutes before it acts."""
+    if scaling_mode == "steps":
+        return DEFAULT_SCALE_OUT_COOLDOWN_SECONDS
+    return TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS
+
+
 def scale_out_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
     return max(1, round(task_throughput * max(max_delay_seconds / 6, MIN_SCALE_OUT_BACKLOG_SECONDS)))
 
