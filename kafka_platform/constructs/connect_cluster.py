@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Sequence
 
 import jsii
-from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -43,6 +43,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
+from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.platform_function import PlatformFunction
@@ -58,8 +59,6 @@ from kafka_platform.gates.template_metadata import skip_checkov
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
-_ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
-                     "AWSServiceRoleForApplicationAutoScaling_ECSService")
 
 
 def pinned_versions() -> dict[str, str]:
@@ -100,7 +99,6 @@ class DebeziumConnectCluster(Construct):
         self.connectors: list[DebeziumPostgresConnector] = []
         self.reconcile_timeout = reconcile_timeout
         self._removal_policy = removal_policy
-        stack = Stack.of(self)
         subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
 
         self.ecs_cluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
@@ -164,23 +162,17 @@ class DebeziumConnectCluster(Construct):
         self.namespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", vpc=vpc,
                                                               name=f"{name}.connect.internal",
                                                               description=f"Kafka Connect {name} REST API")
-        self.service = ecs.FargateService(
+        self.service = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
-            security_groups=[self.security_group], assign_public_ip=False, vpc_subnets=subnets,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            min_healthy_percent=100, max_healthy_percent=200, propagate_tags=ecs.PropagatedTagSource.SERVICE,
-            enable_ecs_managed_tags=True,
+            security_group=self.security_group, vpc_subnets=subnets,
             cloud_map_options=ecs.CloudMapOptions(cloud_map_namespace=self.namespace, name="rest",
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
                                                   dns_ttl=Duration.seconds(10)))
         self.connect_url = f"http://rest.{name}.connect.internal:{REST_PORT}"
 
-        self.scalable_target = appscaling.ScalableTarget(
-            self, "WorkerCount", service_namespace=appscaling.ServiceNamespace.ECS,
-            scalable_dimension="ecs:service:DesiredCount", min_capacity=min_workers, max_capacity=max_workers,
-            resource_id=f"service/{self.ecs_cluster.cluster_name}/{self.service.service_name}",
-            role=iam.Role.from_role_arn(self, "ScalingRole", _ECS_SCALING_ROLE.format(
-                partition=stack.partition, account=stack.account), mutable=False))
+        self.scalable_target = task_count_target(self, "WorkerCount", ecs_cluster=self.ecs_cluster,
+                                                 service=self.service, min_capacity=min_workers,
+                                                 max_capacity=max_workers)
         self.scalable_target.scale_to_track_metric(
             "Cpu", target_value=cpu_target_percent,
             predefined_metric=appscaling.PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,

@@ -37,8 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Size, Stack
-from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -49,6 +48,7 @@ from constructs import Construct
 
 from kafka_platform.constructs.consumer_alarms import ConsumerAlarms
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
+from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.kafka_topic import KafkaTopic
 from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingScaling, WakeUpOnProduce,
@@ -61,9 +61,6 @@ from kafka_platform.errors import raise_problems
 from kafka_platform.gates.acknowledge import acknowledge
 
 ScalingMode = Literal["steps", "target_tracking"]
-# Application Auto Scaling acts on ECS services through this service-linked role, as ecs.BaseService does.
-_ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
-                     "AWSServiceRoleForApplicationAutoScaling_ECSService")
 
 
 @dataclass(frozen=True)
@@ -181,23 +178,15 @@ class KafkaConsumerService(Construct):
             description=f"Consumer {consumer_group}: out to the MSK IAM port and to AWS APIs over HTTPS")
         self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
                                             "Image pulls, logs and secrets over HTTPS")
-        self.service = ecs.FargateService(
+        self.service = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
-            security_groups=[self.security_group], assign_public_ip=False,
-            vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            min_healthy_percent=100, max_healthy_percent=200, propagate_tags=ecs.PropagatedTagSource.SERVICE,
-            enable_ecs_managed_tags=True)
+            security_group=self.security_group,
+            vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))
         self.connections = self.service.connections
         cluster.admit_client(self, self.security_group, f"Consumer {consumer_group}")
 
-        stack = Stack.of(self)
-        self.scalable_target = appscaling.ScalableTarget(
-            self, "TaskCount", service_namespace=appscaling.ServiceNamespace.ECS,
-            scalable_dimension="ecs:service:DesiredCount", min_capacity=self.min_tasks, max_capacity=self.max_tasks,
-            resource_id=f"service/{self.ecs_cluster.cluster_name}/{self.service.service_name}",
-            role=iam.Role.from_role_arn(self, "ScalingRole", _ECS_SCALING_ROLE.format(
-                partition=stack.partition, account=stack.account), mutable=False))
+        self.scalable_target = task_count_target(self, "TaskCount", ecs_cluster=self.ecs_cluster, service=self.service,
+                                                 min_capacity=self.min_tasks, max_capacity=self.max_tasks)
         # What the KafkaPlatform-ConsumerTasksWithinPartitions rule checks MaxCapacity against, and what the scaling
         # simulator needs beside the deployed policy: the consumer it scales (kafka_platform.deployed_scaling).
         self.scalable_target.node.default_child.add_metadata(SCALABLE_TARGET_METADATA_KEY, {
