@@ -17,6 +17,7 @@ from kafka_platform.config import load_environments  # noqa: E402
 from kafka_platform.errors import ConfigurationError  # noqa: E402
 from kafka_platform.gates.report import report_failures  # noqa: E402
 from kafka_platform.platform_app import compose  # noqa: E402
+from kafka_platform.quotas import assembly_quota_findings  # noqa: E402
 
 ENVIRONMENTS = Path(__file__).resolve().parent / "environments"
 
@@ -35,6 +36,11 @@ def main() -> None:
     failures = report_failures(assembly.directory)
     if failures:
         print("compliance gates failed:\n" + "\n".join(failures), file=sys.stderr)
+        sys.exit(1)
+    # AWS quotas no compliance pack checks: a template over one synthesizes, then fails its deployment.
+    over_quota = assembly_quota_findings(assembly.directory)
+    if over_quota:
+        print("deploy-readiness gate failed (AWS quotas):\n" + "\n".join(over_quota), file=sys.stderr)
         sys.exit(1)
 
 

@@ -115,6 +115,9 @@ class Consumer(Strict):
     and the acceptable delay unless given."""
 
     name: str
+    # The owning team: its services share the stack Consumers-<team> (kafka_platform.domain.stack_layout). Without
+    # one the service is in the stack Consumers. Changing it moves, and so replaces, the service.
+    team: str | None = None
     consumer_group: str
     topics: list[str]
     output_topics: list[str] = Field(default_factory=list)

@@ -11,10 +11,10 @@ import re
 from typing import Callable, Iterator
 
 from kafka_platform.config.model import Environment
-from kafka_platform.domain import aws, fargate, msk
+from kafka_platform.domain import aws, fargate, msk, stack_layout
 from kafka_platform.domain.connect_worker import group_id_problem
 from kafka_platform.domain.consumers import consumer_problems
-from kafka_platform.domain.debezium import connector_problems, uniqueness_problems
+from kafka_platform.domain.debezium import connector_problems, topic_under_prefix, uniqueness_problems
 from kafka_platform.domain.secrets_manager import secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
 from kafka_platform.errors import show
@@ -183,6 +183,8 @@ def _consumers(env: Environment) -> Found:
                 if topic not in declared:
                     yield f"{where}.{field}", (f"{show(topic)} is not declared under kafka.topics; declare it there "
                                                f"or correct the name (declared: {', '.join(declared)})")
+        if consumer.team is not None and (p := stack_layout.team_problem(consumer.team)) is not None:
+            yield f"{where}.team", p
         if (p := fargate.image_problem(consumer.image)) is not None:
             yield f"{where}.image", p
         if (size := fargate.task_size_problem(consumer.cpu, consumer.memory_mib)) is not None:
@@ -212,6 +214,8 @@ def _consumers(env: Environment) -> Found:
         if consumer.wake_up_on_produce and env.kafka.enhanced_monitoring in ("DEFAULT", "PER_BROKER"):
             yield f"{where}.wake_up_on_produce", (f"needs per-topic broker metrics, but kafka.enhanced_monitoring is "
                                                   f"{env.kafka.enhanced_monitoring}; use PER_TOPIC_PER_BROKER")
+    for name, p in stack_layout.layout_problems(env.consumers):
+        yield f"consumers[{name}].team", p
 
 
 def _connect(env: Environment) -> Found:
@@ -242,3 +246,9 @@ def _connect(env: Environment) -> Found:
             yield f"{where}.database.credentials_secret_arn", p
     for name, field, p in uniqueness_problems(c.spec() for c in connect.connectors):
         yield f"connect.connectors[{name}].{field}", p
+    specs = [c.spec() for c in connect.connectors]
+    for topic in env.kafka.topics:
+        if (owner := topic_under_prefix(topic.name, specs)) is not None:
+            yield f"kafka.topics[{topic.name}].name", (f"{show(topic.name)} lies under connector {owner.name}'s topic "
+                                                       f"prefix {show(owner.topic_prefix)}, which Kafka Connect may "
+                                                       "write; rename the topic or the connector's topic_prefix")

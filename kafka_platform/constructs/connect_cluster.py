@@ -11,8 +11,9 @@ Defaults, as behaviour:
 * **REST API** only inside the VPC, reachable only from the reconciler, the health monitor and the workers
   themselves (followers forward to the leader), at ``http://rest.<name>.connect.internal:8083`` (Cloud Map).
 * **Scaling** on CPU between ``min_workers`` and ``max_workers``; alarms when no worker runs and when CPU stays high.
-* **Task role**: exactly the internal topics, each connector's table topics and heartbeat topic, its group, and
-  its transactional ids; nothing else on the cluster.
+* **Task role**: exactly the internal topics, its group, and per connector the topics under its prefix
+  (``<topic_prefix>.*``), its heartbeat topic and its transactional id; nothing else on the cluster. The grants are
+  spread over as many managed policies as IAM's size quota needs (``ManagedPolicyRole``).
 * **Connectors** (``add_postgres_connector``): one ``Custom::KafkaConnector`` each, created if absent, updated only
   on change, brought to its desired state, waited for until running, deleted on removal; with
   ``prune_undeclared_connectors`` connectors nobody declared are deleted after every deployment.
@@ -53,7 +54,7 @@ from kafka_platform.domain.connect_worker import REST_PORT, ConnectWorkerSetting
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
                                            uniqueness_problems)
 from kafka_platform.errors import raise_problems
-from kafka_platform.gates.acknowledge import acknowledge
+from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_resources
 from kafka_platform.gates.template_metadata import skip_checkov
 
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
@@ -121,7 +122,6 @@ class DebeziumConnectCluster(Construct):
         peer = database_peer or ec2.Peer.ipv4(vpc.vpc_cidr_block)
         for port in sorted(set(database_ports)):
             self.security_group.add_egress_rule(peer, ec2.Port.tcp(port), f"PostgreSQL sources on {port}")
-        cluster.admit_client(self, self.security_group, f"Kafka Connect {name}")
 
         self.execution_role = ManagedPolicyRole(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
@@ -133,6 +133,8 @@ class DebeziumConnectCluster(Construct):
             self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"Kafka Connect {name}: its internal topics, its connectors' topics, its group",
             statements=self._worker_statements())
+        acknowledge_wildcard_resources(self, lambda: [p.node.default_child for p in self.task_role.policies],
+                                       self._topic_prefix_reason)
 
         self.task_definition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib,
@@ -164,7 +166,8 @@ class DebeziumConnectCluster(Construct):
                                                               description=f"Kafka Connect {name} REST API")
         self.service = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
-            security_group=self.security_group, vpc_subnets=subnets,
+            security_groups=cluster.client_security_groups(self, self.security_group, f"Kafka Connect {name}"),
+            vpc_subnets=subnets,
             cloud_map_options=ecs.CloudMapOptions(cloud_map_namespace=self.namespace, name="rest",
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
                                                   dns_ttl=Duration.seconds(10)))
@@ -203,7 +206,7 @@ class DebeziumConnectCluster(Construct):
         connector = DebeziumPostgresConnector(self, construct_id, connect=self, spec=spec,
                                               credentials_secret=credentials_secret)
         self.connectors.append(connector)
-        self.task_role.policy.add_statements(*self._connector_statements(spec))
+        self.task_role.add_statements(*self._connector_statements(spec))
         if self._prune:
             self._prune_resource().node.add_dependency(connector)
         return connector
@@ -236,15 +239,25 @@ class DebeziumConnectCluster(Construct):
         ]
 
     def _connector_statements(self, spec: PostgresConnectorSpec) -> list[iam.PolicyStatement]:
-        """Debezium's topics are known at synth: ``<prefix>.<schema>.<table>`` and the heartbeat topic."""
-        topics = [f"{spec.topic_prefix}.{table}" for table in spec.tables] + [spec.heartbeat_topic]
+        """What one connector owns: the topics under its prefix (``<topic_prefix>.*``: its tables' topics, whatever
+        tables it captures), its heartbeat topic and its transactional id. Topic prefixes never nest (checked with
+        the connector), so no prefix reaches another connector's topics."""
+        topics = [self.cluster.topic_arn(f"{spec.topic_prefix}.*"), self.cluster.topic_arn(spec.heartbeat_topic)]
         return [
-            iam.PolicyStatement(actions=["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic",
-                                         "kafka-cluster:WriteData"],
-                                resources=[self.cluster.topic_arn(t) for t in topics]),
+            iam.PolicyStatement(actions=list(msk_iam.CONNECTOR_TOPIC_ACTIONS), resources=topics),
             iam.PolicyStatement(actions=list(msk_iam.TRANSACTIONAL_ID_ACTIONS), resources=[
                 self.cluster.arn_parts.transactional_id_arn(f"{self.settings.transactional_id_prefix}{spec.name}-0")]),
         ]
+
+    def _topic_prefix_reason(self, resource: str) -> str | None:
+        """The reason a connector's ``<topic_prefix>.*`` grant is acceptable, for that grant alone."""
+        owner = next((c.spec for c in self.connectors if resource.endswith(f"/{c.spec.topic_prefix}.*")), None)
+        if owner is None:
+            return None
+        return (f"Connector {owner.name} owns every topic under its prefix {owner.topic_prefix}: Debezium names "
+                "each table's topic <prefix>.<schema>.<table> and Connect creates it. Prefixes of one Connect cluster "
+                "never nest (checked), so the wildcard reaches no other connector's or service's topic; one prefix "
+                "instead of a topic each keeps the worker's policies within IAM's size quota.")
 
     # ---- parts -----------------------------------------------------------------------------------------------
     def _built_image(self) -> ecs.ContainerImage:

@@ -27,7 +27,8 @@ The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defau
   datapoint for 5 minutes while tasks run (a stuck consumer or a group that keeps rebalancing).
 * **Deployments** never reset the task count (no DesiredCount in the template), keep 100% of tasks running while
   they roll (200% maximum), and roll back when the circuit breaker trips.
-* **Security:** private subnets without public IPs; a security group whose only way to the brokers is the IAM port;
+* **Security:** private subnets without public IPs; the brokers reached on the IAM port only, as a member of the
+  cluster's client security group (no rule per service on the brokers' group);
   a task role that can read exactly its topics as exactly its group (and write ``output_topics``), nothing else.
   Secrets come from Secrets Manager as ECS secrets, never as plain values.
 """
@@ -180,10 +181,9 @@ class KafkaConsumerService(Construct):
                                             "Image pulls, logs and secrets over HTTPS")
         self.service = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
-            security_group=self.security_group,
+            security_groups=cluster.client_security_groups(self, self.security_group, f"Consumer {consumer_group}"),
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))
         self.connections = self.service.connections
-        cluster.admit_client(self, self.security_group, f"Consumer {consumer_group}")
 
         self.scalable_target = task_count_target(self, "TaskCount", ecs_cluster=self.ecs_cluster, service=self.service,
                                                  min_capacity=self.min_tasks, max_capacity=self.max_tasks)

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from aws_cdk import Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
@@ -21,11 +23,12 @@ _ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.a
 
 
 def private_fargate_service(scope: Construct, construct_id: str, *, cluster: ecs.ICluster,
-                            task_definition: ecs.FargateTaskDefinition, security_group: ec2.ISecurityGroup,
-                            vpc_subnets: ec2.SubnetSelection, **options) -> ecs.FargateService:
+                            task_definition: ecs.FargateTaskDefinition,
+                            security_groups: Sequence[ec2.ISecurityGroup], vpc_subnets: ec2.SubnetSelection,
+                            **options) -> ecs.FargateService:
     """A Fargate service as described above; ``options`` are further ``ecs.FargateService`` props."""
     return ecs.FargateService(
-        scope, construct_id, cluster=cluster, task_definition=task_definition, security_groups=[security_group],
+        scope, construct_id, cluster=cluster, task_definition=task_definition, security_groups=list(security_groups),
         assign_public_ip=False, vpc_subnets=vpc_subnets,
         circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
         min_healthy_percent=100, max_healthy_percent=200, propagate_tags=ecs.PropagatedTagSource.SERVICE,

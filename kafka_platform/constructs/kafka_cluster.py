@@ -9,7 +9,9 @@ Defaults, as behaviour:
 * The bank's broker defaults (zstd, replication 3, min ISR 2, no unclean leader election, no topic auto-creation,
   7 days' retention), each overridable through ``server_properties``.
 * Broker logs to a KMS-encrypted log group kept ``broker_log_retention_days``.
-* A security group that admits nothing: open it with ``cluster.connections.allow_default_port_from(peer)``.
+* A security group for the brokers that admits only members of ``client_security_group`` on the IAM port: clients
+  join that group (``client_security_groups``), so the brokers' rules stay constant however many clients there are.
+  ``cluster.connections.allow_default_port_from(peer)`` still admits a peer with a rule of its own.
 * Retained (cluster, configuration, key, logs) when removed from the stack, unless ``removal_policy`` says DESTROY.
 
 Construct ids are public API: renaming ``Resource`` or the cluster's own id replaces the cluster and loses its data.
@@ -60,9 +62,24 @@ class KafkaClusterBase(Construct):
     tiered_storage: bool | None = None
 
     # ---- network -------------------------------------------------------------------------------------------------
+    #: Members of this group reach the brokers on the IAM port; None for an imported cluster given no such group.
+    client_security_group: ec2.ISecurityGroup | None = None
+
+    def client_security_groups(self, scope: Construct, own: ec2.ISecurityGroup,
+                               description: str) -> list[ec2.ISecurityGroup]:
+        """The security groups a client's network interfaces carry to reach the brokers: ``own`` and the cluster's
+        client security group, which every client joins, so that the brokers' group keeps two rules however many
+        clients there are (a security group holds 60 rules each way). Without a client group (an imported cluster
+        given none) ``own`` is admitted with rules of its own (``admit_client``)."""
+        if self.client_security_group is not None:
+            return [own, self.client_security_group]
+        self.admit_client(scope, own, description)
+        return [own]
+
     def admit_client(self, scope: Construct, client: ec2.ISecurityGroup, description: str) -> None:
-        """Let ``client`` reach the brokers on the IAM port. Both rules are created in ``scope`` (the client's
-        stack), so that a client stack depends on the cluster's stack and never the other way round."""
+        """Let ``client`` reach the brokers on the IAM port with a rule of its own (one of the brokers' 60 inbound
+        rules). Both rules are created in ``scope`` (the client's stack), so that a client stack depends on the
+        cluster's stack and never the other way round. Prefer ``client_security_groups``."""
         for index, brokers in enumerate(self.connections.security_groups):
             ec2.CfnSecurityGroupIngress(
                 scope, f"BrokerIngress{index or ''}", group_id=brokers.security_group_id, ip_protocol="tcp",
@@ -204,6 +221,19 @@ class KafkaCluster(KafkaClusterBase):
             description=f"MSK brokers of {cluster_name}; clients are admitted one by one on the IAM port")
         self.connections = ec2.Connections(security_groups=[self.security_group],
                                            default_port=ec2.Port.tcp(IAM_PORT))
+        # The brokers' own group is create-only on the cluster (changing it replaces the cluster): clients join this
+        # second group instead of adding rules to it.
+        self.client_security_group = ec2.SecurityGroup(
+            self, "ClientSecurityGroup", vpc=vpc, allow_all_outbound=False,
+            description=f"Clients of MSK cluster {cluster_name}: members reach the brokers on the IAM port")
+        self.security_group.add_ingress_rule(self.client_security_group, ec2.Port.tcp(IAM_PORT),
+                                             "Members of the client security group, on the IAM port")
+        # As an L1 rule: the L2's add_egress_rule would drop the group's "no traffic" placeholder for a rule written
+        # as a separate resource, and EC2 would then keep its default rule (all traffic out) beside it.
+        ec2.CfnSecurityGroupEgress(self, "ClientEgress", group_id=self.client_security_group.security_group_id,
+                                   ip_protocol="tcp", from_port=IAM_PORT, to_port=IAM_PORT,
+                                   destination_security_group_id=self.security_group.security_group_id,
+                                   description=f"MSK brokers (IAM) of {cluster_name}")
 
         self.configuration = msk.CfnConfiguration(
             self, "Configuration", name=msk_facts.configuration_name(cluster_name, kafka_version),
@@ -286,24 +316,29 @@ class KafkaCluster(KafkaClusterBase):
     def from_cluster_attributes(cls, scope: Construct, construct_id: str, *, cluster_arn: str,
                                 bootstrap_brokers: str, security_group_id: str, cluster_name: str | None = None,
                                 broker_count: int | None = None, tiered_storage: bool | None = None,
-                                security_group_mutable: bool = True) -> KafkaClusterBase:
+                                security_group_mutable: bool = True,
+                                client_security_group_id: str | None = None) -> KafkaClusterBase:
         """Reference a cluster this stack does not own (another team's, or the platform's shared one).
 
         ``cluster_name`` is read from a literal ARN; give it when the ARN is a token (an SSM parameter, an import).
         With ``security_group_mutable`` (default) ``connections.allow_default_port_from(...)`` adds the ingress rule
         to the cluster's security group from the importing stack. ``broker_count`` and ``tiered_storage`` let
-        KafkaTopic check replication and tiering against the cluster.
+        KafkaTopic check replication and tiering against the cluster. ``client_security_group_id`` (the owning
+        stack's ``cluster.client_security_group``) lets this stack's clients join that group instead of each adding
+        a rule to the brokers' group.
         """
         return _ImportedKafkaCluster(scope, construct_id, cluster_arn=cluster_arn,
                                      bootstrap_brokers=bootstrap_brokers, security_group_id=security_group_id,
                                      cluster_name=cluster_name, broker_count=broker_count,
-                                     tiered_storage=tiered_storage, security_group_mutable=security_group_mutable)
+                                     tiered_storage=tiered_storage, security_group_mutable=security_group_mutable,
+                                     client_security_group_id=client_security_group_id)
 
 
 class _ImportedKafkaCluster(KafkaClusterBase):
     def __init__(self, scope: Construct, construct_id: str, *, cluster_arn: str, bootstrap_brokers: str,
                  security_group_id: str, cluster_name: str | None, broker_count: int | None,
-                 tiered_storage: bool | None, security_group_mutable: bool) -> None:
+                 tiered_storage: bool | None, security_group_mutable: bool,
+                 client_security_group_id: str | None = None) -> None:
         super().__init__(scope, construct_id)
         if Token.is_unresolved(cluster_arn):
             if cluster_name is None:
@@ -329,6 +364,9 @@ class _ImportedKafkaCluster(KafkaClusterBase):
         security_group = ec2.SecurityGroup.from_security_group_id(self, "SecurityGroup", security_group_id,
                                                                   mutable=security_group_mutable)
         self.connections = ec2.Connections(security_groups=[security_group], default_port=ec2.Port.tcp(IAM_PORT))
+        if client_security_group_id is not None:
+            self.client_security_group = ec2.SecurityGroup.from_security_group_id(
+                self, "ClientSecurityGroup", client_security_group_id, mutable=False)
 
 
 _SELECTION_FIELDS = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets",

@@ -163,4 +163,18 @@ def uniqueness_problems(specs: Iterable[PostgresConnectorSpec]) -> list[tuple[st
                                                         f"each connector needs its own {field_name.replace('_', ' ')}"))
             else:
                 used[value] = spec.name
+        # Each connector may write the topics under its prefix (``<prefix>.*``): a prefix inside another would let
+        # one connector write the other's topics.
+        for other, owner in seen["topic_prefix"].items():
+            if owner != spec.name and (spec.topic_prefix.startswith(other + ".") or
+                                       other.startswith(spec.topic_prefix + ".")):
+                problems.append((spec.name, "topic_prefix",
+                                 f"{show(spec.topic_prefix)} nests with {show(other)} of connector {owner}; a "
+                                 "connector's grant covers every topic under its prefix, so use prefixes that do "
+                                 "not contain one another, such as cdc.accounts and cdc.payments"))
     return problems
+
+
+def topic_under_prefix(topic: str, specs: Iterable[PostgresConnectorSpec]) -> PostgresConnectorSpec | None:
+    """The connector whose topic prefix covers ``topic`` (and may therefore write it), if any."""
+    return next((spec for spec in specs if topic.startswith(spec.topic_prefix + ".")), None)

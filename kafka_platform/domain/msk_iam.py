@@ -15,6 +15,8 @@ CONSUME_TOPIC_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"
 CONSUME_GROUP_ACTIONS = ("kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup")
 PRODUCE_TOPIC_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData")
 IDEMPOTENT_PRODUCE_CLUSTER_ACTION = "kafka-cluster:WriteDataIdempotently"
+# What a Debezium source connector does to the topics under its prefix (Connect creates them, then writes).
+CONNECTOR_TOPIC_ACTIONS = ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData")
 TRANSACTIONAL_ID_ACTIONS = ("kafka-cluster:DescribeTransactionalId", "kafka-cluster:AlterTransactionalId")
 # What Kafka Connect's admin client does to its own internal topics and to the topics its connectors create.
 ADMIN_TOPIC_ACTIONS = ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic",

@@ -1,12 +1,15 @@
-"""The environment's consumer services, scaled on their lag, in one ECS cluster with Container Insights."""
+"""Consumer services scaled on their lag, in one ECS cluster with Container Insights: the services without a team in
+``Consumers``, each team's in ``Consumers-<team>`` (``kafka_platform.domain.stack_layout``)."""
 
 from __future__ import annotations
+
+from typing import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from kafka_platform.config.model import Environment
+from kafka_platform.config.model import Consumer, Environment
 from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.consumer_service import ConsumerSecret, KafkaConsumerService
 from kafka_platform.constructs.encryption import LogsKey
@@ -19,15 +22,15 @@ _ARCHITECTURES = {"x86_64": ecs.CpuArchitecture.X86_64, "arm64": ecs.CpuArchitec
 
 
 class ConsumersStack(PlatformStack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, network: PlatformNetwork,
-                 kafka: KafkaStack, alarm_topic: AlarmTopic) -> None:
-        super().__init__(scope, construct_id, config=config, what="Kafka consumer services scaled on lag")
+    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, consumers: Sequence[Consumer],
+                 network: PlatformNetwork, kafka: KafkaStack, alarm_topic: AlarmTopic, what: str) -> None:
+        super().__init__(scope, construct_id, config=config, what=what)
         retain = removal_policy(config)
         logs_key = LogsKey(self, "LogsKey", description=f"{config.name} consumer logs", removal_policy=retain).key
         self.ecs_cluster = ecs.Cluster(self, "EcsCluster", vpc=network.vpc,
                                        container_insights_v2=ecs.ContainerInsights.ENHANCED)
         self.services: dict[str, KafkaConsumerService] = {}
-        for consumer in config.consumers:
+        for consumer in consumers:
             secrets = {name: ConsumerSecret(secret(self, f"{consumer.name}-{name}", s.secret_arn, s.kms_key_arn),
                                             s.field) for name, s in consumer.secrets.items()}
             self.services[consumer.name] = KafkaConsumerService(

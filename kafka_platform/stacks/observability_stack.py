@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
@@ -12,10 +14,10 @@ from kafka_platform.stacks.consumers_stack import ConsumersStack
 
 
 class ObservabilityStack(PlatformStack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: Environment, consumers: ConsumersStack,
-                 connect: ConnectStack | None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: Environment,
+                 consumers: Sequence[ConsumersStack], connect: ConnectStack | None) -> None:
         super().__init__(scope, construct_id, config=config, what="Dashboard")
         self.dashboard = PlatformDashboard(self, "Dashboard", dashboard_name=f"kafka-platform-{config.name}",
-                                           services=list(consumers.services.values()))
+                                           services=[s for stack in consumers for s in stack.services.values()])
         if connect is not None:
             self.dashboard.add_connect_cluster(connect.connect)

@@ -7,6 +7,8 @@ from aws_cdk import Stage, Tags
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
+from kafka_platform.constructs.consumer_service import KafkaConsumerService
+from kafka_platform.domain import stack_layout
 from kafka_platform.stacks.alerting_stack import AlertingStack
 from kafka_platform.stacks.connect_stack import ConnectStack
 from kafka_platform.stacks.consumers_stack import ConsumersStack
@@ -29,10 +31,19 @@ class PlatformStage(Stage):
         self.alerting = AlertingStack(self, "Alerting", config=config)
         self.kafka = KafkaStack(self, "Kafka", config=config, network=self.network.network,
                                 alarm_topic=self.alerting.alarm_topic)
-        self.consumers = ConsumersStack(self, "Consumers", config=config, network=self.network.network,
-                                        kafka=self.kafka, alarm_topic=self.alerting.alarm_topic)
+        #: The consumer stacks by construct id: ``Consumers`` (services without a team) and ``Consumers-<team>``.
+        self.consumer_stacks = {
+            stack_id: ConsumersStack(self, stack_id, config=config, consumers=consumers, network=self.network.network,
+                                     kafka=self.kafka, alarm_topic=self.alerting.alarm_topic,
+                                     what=stack_layout.consumer_stack_description(stack_id))
+            for stack_id, consumers in stack_layout.consumer_stacks(config.consumers).items()}
         self.connect = None if config.connect is None else ConnectStack(
             self, "Connect", config=config, connect=config.connect, network=self.network.network, kafka=self.kafka,
             alarm_topic=self.alerting.alarm_topic)
-        self.observability = ObservabilityStack(self, "Observability", config=config, consumers=self.consumers,
-                                                connect=self.connect)
+        self.observability = ObservabilityStack(self, "Observability", config=config,
+                                                consumers=list(self.consumer_stacks.values()), connect=self.connect)
+
+    @property
+    def consumer_services(self) -> dict[str, KafkaConsumerService]:
+        """Every consumer service of the environment, by name, whichever stack holds it."""
+        return {name: service for stack in self.consumer_stacks.values() for name, service in stack.services.items()}

@@ -62,7 +62,7 @@ def backlog_queries(alarm):
 def test_scaling_alarms_watch_the_group_lag_per_running_task_every_minute(synthesized, environments, environment,
                                                                           name):
     consumer = config(environments, environment, name)
-    service = synthesized.stages[environment].consumers.services[name]
+    service = synthesized.stages[environment].consumer_services[name]
     for kind in ("ScaleOutAlarm", "ScaleInAlarm"):
         queries = backlog_queries(one(synthesized, environment, name, "AWS::CloudWatch::Alarm", f"{kind}/Resource"))
         assert set(queries) == {"lag0", "tasks", "expr_1"}
@@ -273,14 +273,18 @@ def test_deployments_never_reset_the_task_count_and_roll_back_on_failure(synthes
 @pytest.mark.parametrize("environment,name", SHIPPED)
 def test_tasks_run_in_private_subnets_and_reach_brokers_only_on_the_iam_port(synthesized, environment, name):
     service = one(synthesized, environment, name, "AWS::ECS::Service")
-    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
     group = one(synthesized, environment, name, "AWS::EC2::SecurityGroup")
     assert "SecurityGroupIngress" not in group
     egress = sorted((e["FromPort"], e.get("CidrIp", "group")) for e in group["SecurityGroupEgress"])
-    assert egress == [(443, "0.0.0.0/0"), (9098, "group")]
-    ingress = one(synthesized, environment, name, "AWS::EC2::SecurityGroupIngress", "BrokerIngress")
-    assert (ingress["FromPort"], ingress["ToPort"]) == (9098, 9098)
-    assert ingress["GroupId"]["Fn::GetStackOutput"]["StackName"].endswith("-Kafka")
+    assert egress == [(443, "0.0.0.0/0")]
+    # The brokers are reached as a member of the cluster's client security group: no rule of the service's own.
+    own, client_group = network["SecurityGroups"]
+    assert own["Fn::GetAtt"][1] == "GroupId"
+    assert client_group["Fn::GetStackOutput"]["StackName"].endswith("-Kafka")
+    assert "ClientSecurityGroup" in client_group["Fn::GetStackOutput"]["OutputName"]
+    assert resources(synthesized.raw(environment, "Consumers"), "AWS::EC2::SecurityGroupIngress") == {}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
@@ -296,7 +300,7 @@ def test_logs_are_encrypted_and_kept_a_year(synthesized, environment, name):
 
 
 def test_effective_values_are_exposed_read_only(synthesized):
-    service = synthesized.stages["prod"].consumers.services["loan-approvals"]
+    service = synthesized.stages["prod"].consumer_services["loan-approvals"]
     assert (service.min_tasks, service.max_tasks, service.partitions) == (2, 24, 24)
     assert service.scaling_policy.scale_out_backlog_per_task == 800  # 40 messages/s x 20 s (a sixth of 120 s)
     assert service.step_scaling.scale_out_alarm.alarm_name  # the alarms themselves, for dashboards and tests

@@ -115,14 +115,38 @@ def test_monitoring_level_and_prometheus_exporters_follow_the_configuration(synt
     assert dev["OpenMonitoring"]["Prometheus"]["JmxExporter"] == {"EnabledInBroker": False}
 
 
-def test_the_broker_security_group_admits_nothing_by_itself(synthesized):
+def test_the_broker_security_group_admits_only_the_client_group_on_the_iam_port(synthesized):
     template = synthesized.raw("prod", "Kafka")
-    group_id = cluster_properties(synthesized, "prod")["BrokerNodeGroupInfo"]["SecurityGroups"][0]["Fn::GetAtt"][0]
-    group = template["Resources"][group_id]["Properties"]
-    assert "SecurityGroupIngress" not in group
-    ingress = [r for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()
+    [group_ref] = cluster_properties(synthesized, "prod")["BrokerNodeGroupInfo"]["SecurityGroups"]
+    group_id = group_ref["Fn::GetAtt"][0]
+    assert "SecurityGroupIngress" not in template["Resources"][group_id]["Properties"]
+    ingress = [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()
                if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}]
-    assert ingress == []
+    [rule] = ingress
+    assert (rule["FromPort"], rule["ToPort"], rule["IpProtocol"]) == (9098, 9098, "tcp")
+    client_id = rule["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+    assert template["Resources"][client_id]["Metadata"]["aws:cdk:path"] == "Prod/Kafka/Cluster/ClientSecurityGroup/Resource"
+
+
+def test_the_brokers_rules_stay_constant_however_many_clients_join(synthesized):
+    """Every client stack of every environment adds no rule to the brokers' group: it joins the client group."""
+    for environment in ENVIRONMENT_NAMES:
+        for stack in synthesized.assembly.stacks(synthesized.stages[environment].stage_name):
+            if stack.stack_name.endswith("-Kafka"):
+                continue
+            for rule in stack.resources("AWS::EC2::SecurityGroupIngress").values():
+                assert "Kafka" not in json.dumps(rule["Properties"]["GroupId"]), stack.stack_name
+
+
+def test_the_client_group_reaches_only_the_brokers_iam_port(synthesized):
+    template = synthesized.raw("prod", "Kafka")
+    group = next(r for r in resources(template, "AWS::EC2::SecurityGroup").values()
+                 if r["Metadata"]["aws:cdk:path"].endswith("/ClientSecurityGroup/Resource"))["Properties"]
+    assert "SecurityGroupIngress" not in group
+    egress = [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupEgress").values()]
+    assert [(e["FromPort"], e["ToPort"]) for e in egress] == [(9098, 9098)]
+    # Only the placeholder rule CDK writes for a group that allows no outbound traffic by default.
+    assert [e["CidrIp"] for e in group["SecurityGroupEgress"]] == ["255.255.255.255/32"]
 
 
 def test_storage_grows_from_the_starting_size_to_the_maximum_and_never_shrinks(synthesized):
@@ -257,8 +281,50 @@ def test_connections_open_only_the_iam_port():
 
     client = ec2.SecurityGroup(stack, "Client", vpc=stack.node.find_child("Vpc"))
     cluster.connections.allow_default_port_from(client)
-    ingress = only(_synth(stack), "AWS::EC2::SecurityGroupIngress")["Properties"]
+    rules = [r["Properties"] for r in resources(_synth(stack), "AWS::EC2::SecurityGroupIngress").values()]
+    [ingress] = [r for r in rules if "Client" in json.dumps(r["SourceSecurityGroupId"])
+                 and "ClientSecurityGroup" not in json.dumps(r["SourceSecurityGroupId"])]
     assert (ingress["FromPort"], ingress["ToPort"], ingress["IpProtocol"]) == (9098, 9098, "tcp")
+
+
+def test_clients_join_the_client_group_and_add_no_rule_to_the_brokers_group():
+    stack, cluster = make_cluster()
+    from aws_cdk import aws_ec2 as ec2
+
+    own = ec2.SecurityGroup(stack, "Own", vpc=stack.node.find_child("Vpc"), allow_all_outbound=False)
+    groups = cluster.client_security_groups(stack, own, "a client")
+    assert groups == [own, cluster.client_security_group]
+    template = _synth(stack)
+    assert len(resources(template, "AWS::EC2::SecurityGroupIngress")) == 1  # the client group's rule only
+
+
+def test_an_imported_cluster_without_a_client_group_admits_each_client_with_its_own_rule():
+    stack = new_stack()
+    from aws_cdk import aws_ec2 as ec2
+
+    vpc = new_vpc(stack)
+    cluster = KafkaCluster.from_cluster_attributes(
+        stack, "Imported", cluster_arn="arn:aws:kafka:eu-west-2:123456789012:cluster/shared/abc-1",
+        bootstrap_brokers="b-1:9098", security_group_id="sg-0123456789abcdef0")
+    own = ec2.SecurityGroup(stack, "Own", vpc=vpc, allow_all_outbound=False)
+    assert cluster.client_security_groups(stack, own, "a client") == [own]
+    [ingress] = resources(_synth(stack), "AWS::EC2::SecurityGroupIngress").values()
+    assert ingress["Properties"]["GroupId"] == "sg-0123456789abcdef0"
+
+
+def test_an_imported_cluster_with_a_client_group_lets_clients_join_it():
+    stack = new_stack()
+    from aws_cdk import aws_ec2 as ec2
+
+    vpc = new_vpc(stack)
+    cluster = KafkaCluster.from_cluster_attributes(
+        stack, "Imported", cluster_arn="arn:aws:kafka:eu-west-2:123456789012:cluster/shared/abc-1",
+        bootstrap_brokers="b-1:9098", security_group_id="sg-0123456789abcdef0",
+        client_security_group_id="sg-0fedcba9876543210")
+    own = ec2.SecurityGroup(stack, "Own", vpc=vpc, allow_all_outbound=False)
+    groups = cluster.client_security_groups(stack, own, "a client")
+    assert [stack.resolve(g.security_group_id) for g in groups][1] == "sg-0fedcba9876543210"
+    assert resources(_synth(stack), "AWS::EC2::SecurityGroupIngress") == {}
 
 
 def test_lag_metrics_are_one_minute_with_an_explicit_statistic_and_all_three_dimensions():

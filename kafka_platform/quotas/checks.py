@@ -1,0 +1,235 @@
+"""One function per AWS quota: the environment's stacks in, the findings out (aws-facts.md section 12).
+
+Every measure is taken on resolved values; every quota is the default one an account has without a request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from kafka_platform.assembly import SynthesizedStack
+from kafka_platform.quotas.resolve import Resolver
+
+RESOURCES_PER_STACK = 500
+OUTPUTS_PER_STACK = 200
+PARAMETERS_PER_STACK = 200
+TEMPLATE_BODY_BYTES = 1_048_576  # through S3; the CDK CLI uploads every template larger than 50 KiB there
+MANAGED_POLICY_CHARS = 6_144  # whitespace not counted
+INLINE_POLICY_CHARS_PER_ROLE = 10_240
+MANAGED_POLICIES_PER_ROLE = 10
+TRUST_POLICY_CHARS = 2_048
+RULES_PER_SECURITY_GROUP = 60  # each way
+SECURITY_GROUPS_PER_INTERFACE = 5
+CONTAINER_DEFINITIONS_BYTES = 65_536
+LAMBDA_ENVIRONMENT_BYTES = 4_096
+METRICS_PER_ALARM = 10
+WIDGETS_PER_DASHBOARD = 500
+DASHBOARD_BODY_BYTES = 1_048_576
+
+
+@dataclass(frozen=True)
+class QuotaFinding:
+    """One quota one resource (or stack) would break."""
+
+    stack: str
+    resource: str  # logical id, or "" for the stack itself
+    path: str  # the construct path, where the template records it
+    quota_name: str
+    measured: int
+    quota: int
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.stack}/{self.resource}" if self.resource else self.stack
+        path = f" ({self.path})" if self.path else ""
+        return (f"{where}{path}: {self.quota_name} is {self.measured:,}, over the quota of {self.quota:,}; "
+                f"{self.fix}")
+
+
+Check = Callable[[Sequence[SynthesizedStack], Resolver], Iterator[QuotaFinding]]
+
+
+def _resources(stack: SynthesizedStack, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical_id, resource in stack.template.get("Resources", {}).items():
+        if resource.get("Type") in types:
+            yield logical_id, resource
+
+
+def _finding(stack: SynthesizedStack, logical_id: str, quota_name: str, measured: int, quota: int,
+             fix: str) -> QuotaFinding:
+    resource = stack.template.get("Resources", {}).get(logical_id, {}) if logical_id else {}
+    path = resource.get("Metadata", {}).get("aws:cdk:path", "")
+    return QuotaFinding(stack.stack_name, logical_id, path, quota_name, measured, quota, fix)
+
+
+def iam_policy_chars(document: Any) -> int:
+    """IAM's measure of a policy: its JSON without any whitespace."""
+    return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+# ---- CloudFormation --------------------------------------------------------------------------------------------
+def stack_size(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    for stack in stacks:
+        template = stack.template
+        for section, quota in (("Resources", RESOURCES_PER_STACK), ("Outputs", OUTPUTS_PER_STACK),
+                               ("Parameters", PARAMETERS_PER_STACK)):
+            count = len(template.get(section, {}))
+            if count > quota:
+                yield _finding(stack, "", f"the number of {section.lower()}", count, quota,
+                               "spread the stack's constructs over more stacks (consumer services go to the stack of "
+                               "their team: set consumers[].team)")
+        size = stack.template_path.stat().st_size
+        if size > TEMPLATE_BODY_BYTES:
+            yield _finding(stack, "", "the template body in bytes", size, TEMPLATE_BODY_BYTES,
+                           "split the stack; CloudFormation reads templates of at most 1 MB from S3")
+
+
+# ---- IAM -------------------------------------------------------------------------------------------------------
+def managed_policy_size(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::IAM::ManagedPolicy"):
+            size = iam_policy_chars(resolver.resolve(stack, resource["Properties"]["PolicyDocument"]))
+            if size > MANAGED_POLICY_CHARS:
+                yield _finding(stack, logical_id, "the customer-managed policy in characters (whitespace not "
+                                                  "counted, intrinsics resolved)", size, MANAGED_POLICY_CHARS,
+                               "grant by ARN prefix where one prefix covers what the principal owns, or spread the "
+                               "statements over several policies (ManagedPolicyRole does so by size)")
+
+
+def _role_names(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> dict[str, tuple[SynthesizedStack, str]]:
+    return {str(resolver.resolve(stack, {"Ref": logical_id})): (stack, logical_id)
+            for stack in stacks for logical_id, _ in _resources(stack, "AWS::IAM::Role")}
+
+
+def role_policies(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    """Per role: the trust policy, the inline policies together, and the managed policies attached (from any stack
+    of the environment)."""
+    roles = _role_names(stacks, resolver)
+    inline: dict[str, int] = defaultdict(int)
+    attached: dict[str, int] = defaultdict(int)
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::IAM::Role"):
+            properties = resolver.resolve(stack, resource.get("Properties", {}))
+            name = str(resolver.resolve(stack, {"Ref": logical_id}))
+            trust = iam_policy_chars(properties.get("AssumeRolePolicyDocument", {}))
+            if trust > TRUST_POLICY_CHARS:
+                yield _finding(stack, logical_id, "the role's trust policy in characters", trust, TRUST_POLICY_CHARS,
+                               "trust fewer principals, or one principal per service")
+            inline[name] += sum(iam_policy_chars(p.get("PolicyDocument", {})) for p in properties.get("Policies", []))
+            attached[name] += len(properties.get("ManagedPolicyArns", []))
+        for _, resource in _resources(stack, "AWS::IAM::Policy"):
+            properties = resolver.resolve(stack, resource["Properties"])
+            for role in properties.get("Roles", []):
+                inline[str(role)] += iam_policy_chars(properties["PolicyDocument"])
+        for _, resource in _resources(stack, "AWS::IAM::ManagedPolicy"):
+            for role in resolver.resolve(stack, resource["Properties"].get("Roles", [])):
+                attached[str(role)] += 1
+    for name, (stack, logical_id) in roles.items():
+        if inline[name] > INLINE_POLICY_CHARS_PER_ROLE:
+            yield _finding(stack, logical_id, "the role's inline policies together in characters", inline[name],
+                           INLINE_POLICY_CHARS_PER_ROLE, "move the statements into customer-managed policies")
+        if attached[name] > MANAGED_POLICIES_PER_ROLE:
+            yield _finding(stack, logical_id, "the managed policies attached to the role", attached[name],
+                           MANAGED_POLICIES_PER_ROLE,
+                           "grant by ARN prefix so that fewer, smaller policies suffice, or split the principal "
+                           "(for Kafka Connect: fewer connectors per Connect cluster)")
+
+
+# ---- EC2 -------------------------------------------------------------------------------------------------------
+def security_group_rules(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    """Rules each way per security group, wherever they are declared: inline, or as separate resources in any stack
+    of the environment (a client stack adding itself to the brokers' group counts against the brokers' group)."""
+    groups: dict[str, tuple[SynthesizedStack, str]] = {}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::EC2::SecurityGroup"):
+            group = str(resolver.resolve(stack, {"Ref": logical_id}))
+            groups[group] = (stack, logical_id)
+            properties = resource.get("Properties", {})
+            counts[(group, "inbound")] += len(properties.get("SecurityGroupIngress", []))
+            # Without egress rules a group keeps its default rule (all traffic out): that one counts too.
+            counts[(group, "outbound")] += len(properties.get("SecurityGroupEgress", [])) or 1
+        for kind, direction in (("AWS::EC2::SecurityGroupIngress", "inbound"),
+                                ("AWS::EC2::SecurityGroupEgress", "outbound")):
+            for _, resource in _resources(stack, kind):
+                counts[(str(resolver.resolve(stack, resource["Properties"]["GroupId"])), direction)] += 1
+    for (group, direction), count in sorted(counts.items()):
+        if count > RULES_PER_SECURITY_GROUP and group in groups:
+            stack, logical_id = groups[group]
+            yield _finding(stack, logical_id, f"the number of {direction} rules of the security group, counted "
+                                              "across the environment's stacks", count, RULES_PER_SECURITY_GROUP,
+                           "let clients join one shared client security group instead of adding a rule each "
+                           "(KafkaCluster.client_security_group)")
+
+
+def security_groups_per_interface(stacks: Sequence[SynthesizedStack],
+                                  resolver: Resolver) -> Iterator[QuotaFinding]:
+    paths = {"AWS::ECS::Service": ("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),
+             "AWS::Lambda::Function": ("VpcConfig", "SecurityGroupIds"),
+             "AWS::MSK::Cluster": ("BrokerNodeGroupInfo", "SecurityGroups")}
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, *paths):
+            node: Any = resource.get("Properties", {})
+            for key in paths[resource["Type"]]:
+                node = node.get(key, {}) if isinstance(node, dict) else {}
+            count = len(node) if isinstance(node, list) else 0
+            if count > SECURITY_GROUPS_PER_INTERFACE:
+                yield _finding(stack, logical_id, "the security groups of one network interface", count,
+                               SECURITY_GROUPS_PER_INTERFACE, "merge security groups")
+
+
+# ---- ECS, Lambda, CloudWatch -----------------------------------------------------------------------------------
+def container_definitions(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::ECS::TaskDefinition"):
+            size = _json_bytes(resolver.resolve(stack, resource["Properties"].get("ContainerDefinitions", [])))
+            if size > CONTAINER_DEFINITIONS_BYTES:
+                yield _finding(stack, logical_id, "the container definitions in bytes", size,
+                               CONTAINER_DEFINITIONS_BYTES,
+                               "move settings out of the environment (a file in the image, an SSM parameter), or "
+                               "split the workers")
+
+
+def lambda_environment(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::Lambda::Function"):
+            variables = resolver.resolve(stack, resource["Properties"].get("Environment", {})).get("Variables", {})
+            size = _json_bytes(variables) if variables else 0
+            if size > LAMBDA_ENVIRONMENT_BYTES:
+                yield _finding(stack, logical_id, "the function's environment variables in bytes", size,
+                               LAMBDA_ENVIRONMENT_BYTES, "pass large settings through an SSM parameter or S3")
+
+
+def alarm_metrics(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::CloudWatch::Alarm"):
+            count = sum(1 for query in resource["Properties"].get("Metrics", []) if "MetricStat" in query)
+            if count > METRICS_PER_ALARM:
+                yield _finding(stack, logical_id, "the metrics in the alarm's metric math", count, METRICS_PER_ALARM,
+                               "alarm on fewer topics per expression (one alarm per group of 10 topics)")
+
+
+def dashboard_widgets(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    for stack in stacks:
+        for logical_id, resource in _resources(stack, "AWS::CloudWatch::Dashboard"):
+            body = str(resolver.resolve(stack, resource["Properties"]["DashboardBody"]))
+            widgets = len(json.loads(body).get("widgets", []))
+            if widgets > WIDGETS_PER_DASHBOARD:
+                yield _finding(stack, logical_id, "the widgets of the dashboard", widgets, WIDGETS_PER_DASHBOARD,
+                               "split the dashboard (one per team)")
+            if len(body.encode()) > DASHBOARD_BODY_BYTES:
+                yield _finding(stack, logical_id, "the dashboard body in bytes", len(body.encode()),
+                               DASHBOARD_BODY_BYTES, "split the dashboard (one per team)")
+
+
+CHECKS: tuple[Check, ...] = (stack_size, managed_policy_size, role_policies, security_group_rules,
+                             security_groups_per_interface, container_definitions, lambda_environment, alarm_metrics,
+                             dashboard_widgets)
