@@ -2,6 +2,7 @@
 #   make synth   synthesize every environment into cdk.out (real CDK CLI, cdk-nag gates on) and print a summary
 #   make test    the whole test suite
 #   make bench   replay the shipped scaling policies against the load profiles (writes bench/)
+#   make bench-synth  what synthesis costs, shipped and at the bank's scale, as ratios to a floor (bench/synth/)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -30,12 +31,13 @@ ENVIRONMENTS_DIR ?= environments
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench lock clean validate
+.PHONY: help setup synth test bench bench-synth lock clean validate
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   benchmark the shipped scaling policies (table and plots in bench/)"
+	@echo "make bench-synth  measure synthesis: shipped and 20/40/80 services and connectors (bench/synth/)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -69,6 +71,10 @@ test: setup
 
 bench: synth
 	@$(BIN)/kafka-platform bench --out bench
+
+bench-synth: setup
+	@$(NO_AWS) $(BIN)/kafka-platform bench-synth --cdk "$(BIN)/node node_modules/aws-cdk/bin/cdk" --out bench/synth \
+		$(if $(REPEATS),--repeats $(REPEATS),)
 
 # Re-resolve every Python dependency and rewrite the exact pins (a deliberate bump: snapshots may move).
 lock:

@@ -48,6 +48,14 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_synth(args: argparse.Namespace) -> int:
+    from kafka_platform import synth_bench
+
+    print(synth_bench.bench(Path(args.root).resolve(), args.cdk.split(), Path(args.out), repeats=args.repeats,
+                            scales=[int(n) for n in args.scales.split(",")]))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kafka-platform", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -85,6 +93,16 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--profile", action="append", help="only this shipped profile (repeatable; default: all)")
     bench.add_argument("--out", default="bench", help="folder for table.md, results.json and plots/ (default bench)")
     bench.set_defaults(run=_bench)
+
+    synth = commands.add_parser("bench-synth", help="wall time and peak memory of cdk synth, as ratios to a one-stack "
+                                                    "floor, for the shipped environments and the bank's scale")
+    synth.add_argument("--root", default=".", help="the repository (its app.py and environments/)")
+    synth.add_argument("--cdk", required=True, help="the CDK CLI command, e.g. 'node node_modules/aws-cdk/bin/cdk'")
+    synth.add_argument("--repeats", type=int, default=3, help="interleaved repeats; medians are reported (default 3)")
+    synth.add_argument("--scales", default="20,40,80", help="services and connectors per environment (default "
+                                                             "20,40,80)")
+    synth.add_argument("--out", default="bench/synth", help="folder for table.md and results.json")
+    synth.set_defaults(run=_bench_synth)
     return root
 
 

@@ -225,6 +225,15 @@ class Alarms(Strict):
     email_subscriptions: list[str] = Field(default_factory=list)
 
 
+class AcknowledgedReplacement(Strict):
+    """A deployment that replaces or removes a stateful resource (an MSK cluster or topic, a key, a log group, a
+    secret), allowed on purpose: the stack's construct id (``Kafka``), the resource's logical id, and why."""
+
+    stack: str
+    logical_id: str
+    reason: str
+
+
 class Environment(Strict):
     name: str
     account: str
@@ -237,6 +246,8 @@ class Environment(Strict):
     connect: Connect | None = None
     alarms: Alarms = Field(default_factory=Alarms)
     tags: dict[str, str] = Field(default_factory=dict)
+    # Checked by the change-safety test against the approved templates (the snapshots); see kafka_platform.change_safety.
+    acknowledged_replacements: list[AcknowledgedReplacement] = Field(default_factory=list)
 
     @property
     def stage_name(self) -> str:

@@ -7,17 +7,20 @@ and a construct call are held to one rule.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Callable, Iterator
 
 from kafka_platform.config.model import Environment
 from kafka_platform.domain import aws, fargate, msk, stack_layout
-from kafka_platform.domain.connect_worker import group_id_problem
+from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
 from kafka_platform.domain.debezium import connector_problems, topic_under_prefix, uniqueness_problems
 from kafka_platform.domain.secrets_manager import secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
 from kafka_platform.errors import show
+from kafka_platform.quotas.checks import (MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_BUDGET_CHARS,
+                                          MANAGED_POLICY_CHARS)
 
 Found = Iterator[tuple[str, str]]
 PROTECTED_ENVIRONMENTS = ("staging", "prod")
@@ -52,6 +55,11 @@ def _identity(env: Environment) -> Found:
     for key, value in env.tags.items():
         if not key or len(key) > 128 or len(value) > 256:
             yield f"tags.{key}", f"{show(value)} is not a valid tag; keys take 1-128 characters, values up to 256"
+    for i, acknowledged in enumerate(env.acknowledged_replacements):
+        if len(acknowledged.reason.strip()) < 40:
+            yield f"acknowledged_replacements[{i}].reason", (
+                f"{show(acknowledged.reason)} is too short to justify replacing {acknowledged.stack}/"
+                f"{acknowledged.logical_id}, which loses its data; say in 40 characters or more why that is intended")
 
 
 def _zones(env: Environment) -> Found:
@@ -247,6 +255,13 @@ def _connect(env: Environment) -> Found:
     for name, field, p in uniqueness_problems(c.spec() for c in connect.connectors):
         yield f"connect.connectors[{name}].{field}", p
     specs = [c.spec() for c in connect.connectors]
+    grants = worker_grant_chars(ConnectWorkerSettings(group_id=connect.name), specs, region=env.region,
+                                account=env.account, cluster_name=env.kafka.cluster_name)
+    if (needed := math.ceil(grants / MANAGED_POLICY_BUDGET_CHARS)) > MANAGED_POLICIES_PER_ROLE:
+        yield "connect.connectors", (f"{len(specs)} connectors need about {needed} managed policies of "
+                                     f"{MANAGED_POLICY_CHARS:,} characters on the workers' role ({grants:,} "
+                                     f"characters of grants), and IAM attaches at most {MANAGED_POLICIES_PER_ROLE}; "
+                                     "move some connectors to another Connect cluster")
     for topic in env.kafka.topics:
         if (owner := topic_under_prefix(topic.name, specs)) is not None:
             yield f"kafka.topics[{topic.name}].name", (f"{show(topic.name)} lies under connector {owner.name}'s topic "

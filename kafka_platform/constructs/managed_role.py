@@ -22,11 +22,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from kafka_platform.errors import raise_problems
-from kafka_platform.quotas.checks import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_CHARS, iam_policy_chars
+from kafka_platform.quotas.checks import (MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_BUDGET_CHARS,
+                                          MANAGED_POLICY_CHARS, iam_policy_chars)
 from kafka_platform.quotas.resolve import estimate
 
-# Room kept in each policy for the document's envelope and for what minimisation cannot merge.
-POLICY_BUDGET_CHARS = MANAGED_POLICY_CHARS - 300
 # Where the stack's account or region is a token (an environment-agnostic library stack): the longest there is.
 _LONGEST_REGION = "ap-southeast-4"
 _ACCOUNT = "123456789012"
@@ -84,7 +83,7 @@ class ManagedPolicyRole(iam.Role):
         return sum(iam_policy_chars(r) + 1 for r in new)
 
     def _fits(self, index: int, resolved: dict) -> bool:
-        return self._used[index] + self._cost(index, resolved) <= POLICY_BUDGET_CHARS
+        return self._used[index] + self._cost(index, resolved) <= MANAGED_POLICY_BUDGET_CHARS
 
     def _record(self, index: int, resolved: dict) -> None:
         self._used[index] += self._cost(index, resolved)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
+from kafka_platform.domain.debezium import PostgresConnectorSpec
+from kafka_platform.domain.msk_iam import resolved_arn_chars
 from kafka_platform.errors import show
 
 REST_PORT = 8083
@@ -100,3 +102,20 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
 
 def render(properties: dict[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in properties.items())
+
+
+# The worker's own statements (internal topics, group, leader's transactional id) with their actions and the
+# policy document's envelope, measured on the synthesized policy: about 1,400 characters; 1,600 keeps a margin.
+_WORKER_GRANT_CHARS = 1_600
+
+
+def worker_grant_chars(settings: ConnectWorkerSettings, connectors: Sequence[PostgresConnectorSpec], *, region: str,
+                       account: str, cluster_name: str) -> int:
+    """The size, as IAM measures it, of everything the worker's task role is granted: its own statements and, per
+    connector, its topic prefix, heartbeat topic and transactional id (each ARN quoted, with a comma)."""
+    def arn(resource_type: str, name: str) -> int:
+        return resolved_arn_chars(region=region, account=account, cluster_name=cluster_name,
+                                  resource_type=resource_type, name=name) + 3
+    return _WORKER_GRANT_CHARS + sum(
+        arn("topic", f"{spec.topic_prefix}.*") + arn("topic", spec.heartbeat_topic) +
+        arn("transactional-id", f"{settings.transactional_id_prefix}{spec.name}-0") for spec in connectors)

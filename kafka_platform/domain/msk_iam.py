@@ -61,3 +61,12 @@ class ClusterArnParts:
 
     def transactional_id_arn(self, transactional_id: str) -> str:
         return self.resource_arn("transactional-id", transactional_id)
+
+
+# An MSK cluster's UUID in its ARNs: 36 characters and a suffix such as "-2".
+CLUSTER_UUID_CHARS = 38
+
+
+def resolved_arn_chars(*, region: str, account: str, cluster_name: str, resource_type: str, name: str) -> int:
+    """The length of ``arn:aws:kafka:REGION:ACCOUNT:TYPE/CLUSTER/UUID/NAME`` once deployed, before the UUID exists."""
+    return len(f"arn:aws:kafka:{region}:{account}:{resource_type}/{cluster_name}//{name}") + CLUSTER_UUID_CHARS

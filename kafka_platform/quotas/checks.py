@@ -19,6 +19,9 @@ OUTPUTS_PER_STACK = 200
 PARAMETERS_PER_STACK = 200
 TEMPLATE_BODY_BYTES = 1_048_576  # through S3; the CDK CLI uploads every template larger than 50 KiB there
 MANAGED_POLICY_CHARS = 6_144  # whitespace not counted
+# What the platform fills a managed policy to: room kept for the document's envelope and for what CDK's statement
+# merging does not merge (ManagedPolicyRole and the configuration check of the Connect worker's grants).
+MANAGED_POLICY_BUDGET_CHARS = MANAGED_POLICY_CHARS - 300
 INLINE_POLICY_CHARS_PER_ROLE = 10_240
 MANAGED_POLICIES_PER_ROLE = 10
 TRUST_POLICY_CHARS = 2_048

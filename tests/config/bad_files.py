@@ -348,6 +348,17 @@ CASES = [
     BadFile("connect-without-workers", setting("connect.min_workers", 0),
             f"{F}: connect.min_workers: 0 is not between 1 and max_workers 6; a Connect cluster needs at least one "
             "worker"),
+    BadFile("connector-prefix-nested", setting("connect.connectors[payments-cdc].topic_prefix", "cdc.accounts.eu"),
+            f"{F}: connect.connectors[payments-cdc].topic_prefix: \"cdc.accounts.eu\" nests with \"cdc.accounts\" of "
+            "connector accounts-cdc; a connector's grant covers every topic under its prefix, so use prefixes that do "
+            "not contain one another, such as cdc.accounts and cdc.payments"),
+    BadFile("topic-under-a-connector-prefix", adding_topic({"name": "cdc.ledger.adjustments", "partitions": 6}),
+            f"{F}: kafka.topics[cdc.ledger.adjustments].name: \"cdc.ledger.adjustments\" lies under connector "
+            "ledger-cdc's topic prefix \"cdc.ledger\", which Kafka Connect may write; rename the topic or the "
+            "connector's topic_prefix"),
+    BadFile("consumer-team-invalid", setting("consumers[loan-approvals].team", "Lending Team"),
+            f"{F}: consumers[loan-approvals].team: \"Lending Team\" is not a team name; use 2-30 lower-case letters, "
+            "digits and hyphens, starting with a letter, such as lending"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

@@ -1,0 +1,118 @@
+"""80 connectors and 80 consumer services in each environment: every gate, the quota gate included, finds nothing;
+the stacks are laid out by team; what cannot fit is refused before synthesis in one line."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import yaml
+
+from kafka_platform.config import load_environment
+from kafka_platform.domain import stack_layout
+from kafka_platform.errors import ConfigurationError
+from kafka_platform.gates.report import report_failures
+from kafka_platform.quotas import quota_findings
+from kafka_platform.quotas.checks import OUTPUTS_PER_STACK, RESOURCES_PER_STACK
+from kafka_platform.scale_reference import scale_environment
+from tests.conftest import ENVIRONMENTS_DIR
+from tests.scale.conftest import SCALE
+
+
+def test_the_reference_declares_the_banks_scale(scale_reference):
+    for environment in scale_reference.environments.values():
+        assert len(environment.consumers) == SCALE and len(environment.connect.connectors) == SCALE
+
+
+def test_every_compliance_pack_passes(scale_reference):
+    assert report_failures(scale_reference.assembly.directory) == []
+    assert [v["ruleName"] for p in scale_reference.report["pluginReports"] for v in p["violations"]] == []
+
+
+def test_the_quota_gate_finds_nothing(scale_reference):
+    assert [str(f) for f in quota_findings(scale_reference.assembly.stacks())] == []
+
+
+def test_checkov_finds_nothing(scale_reference):
+    output = scale_reference.checkov_output()
+    assert [(c["check_id"], c["resource"]) for c in output["failed"]] == []
+    assert output["passed"] > 1000
+
+
+def test_cfn_lint_finds_nothing(scale_reference):
+    code, matches = scale_reference.cfn_lint_output()
+    assert [(m["Rule"]["Id"], m["Filename"].rsplit("/", 1)[-1], m["Message"]) for m in matches] == []
+    assert code == 0
+
+
+def test_services_are_spread_over_one_stack_per_team(scale_reference):
+    for environment in scale_reference.environments.values():
+        stacks = {s.stack_name: s for s in scale_reference.assembly.stacks(environment.stage_name)}
+        teams = sorted({c.team for c in environment.consumers})
+        assert sorted(n for n in stacks if "-Consumers-" in n) == [f"{environment.stage_name}-Consumers-{t}"
+                                                                     for t in teams]
+        for consumer in environment.consumers:
+            stack = stacks[f"{environment.stage_name}-Consumers-{consumer.team}"]
+            assert any(f"/{consumer.name}/" in r["Metadata"]["aws:cdk:path"] for r in stack.resources().values())
+
+
+def test_a_service_costs_what_the_stack_bound_assumes(scale_reference, synthesized):
+    """MAX_SERVICES_PER_STACK rests on a service costing at most 17 resources and 6 outputs: measure it on every
+    service synthesized, the shipped ones (wake-up, target tracking, secrets) and the reference."""
+    worst_resources = worst_outputs = 0
+    for assembly in (scale_reference.assembly, synthesized.assembly):
+        for stack in assembly.stacks():
+            if "-Consumers" not in stack.stack_name:
+                continue
+            per_service: dict[str, int] = {}
+            for resource in stack.resources().values():
+                service = resource["Metadata"]["aws:cdk:path"].split("/")[2]
+                if service not in ("LogsKey", "EcsCluster"):
+                    per_service[service] = per_service.get(service, 0) + 1
+            services = max(len(per_service), 1)
+            worst_resources = max(worst_resources, *per_service.values(), 0)
+            worst_outputs = max(worst_outputs, math.ceil(len(stack.template.get("Outputs", {})) / services))
+    assert worst_resources <= 17 and worst_outputs <= 6
+    assert stack_layout.MAX_SERVICES_PER_STACK * 17 + 2 <= RESOURCES_PER_STACK
+    assert stack_layout.MAX_SERVICES_PER_STACK * 6 <= OUTPUTS_PER_STACK
+
+
+def test_the_connect_workers_grants_fit_a_role(scale_reference):
+    for environment in scale_reference.environments.values():
+        stack = scale_reference.assembly.stack(f"{environment.stage_name}/Connect")
+        task_policies = [r for r in stack.resources("AWS::IAM::ManagedPolicy").values()
+                         if "/TaskRole/Policy" in r["Metadata"]["aws:cdk:path"]]
+        assert 2 <= len(task_policies) <= 10
+
+
+# ---- what cannot fit: one line before synthesis -----------------------------------------------------------------
+def _prod(count: int):
+    return scale_environment(yaml.safe_load((ENVIRONMENTS_DIR / "prod.yaml").read_text()), count)
+
+
+def _refused(data, tmp_path) -> list[str]:
+    path = tmp_path / "prod.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigurationError) as raised:
+        load_environment(path)
+    return [str(p) for p in raised.value.problems]
+
+
+def test_a_team_over_one_stack_is_refused_naming_the_service_to_move(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = _prod(30)
+    for consumer in data["consumers"][:26]:
+        consumer["team"] = "payments"
+    assert _refused(data, tmp_path) == [
+        "prod.yaml: consumers[service-025].team: is service 26 of the 26 team payments, but one stack "
+        "(Consumers-payments) holds at most 25 (500 resources); give this service a team of its own, such as the "
+        "team's name with a suffix (a service that already runs is replaced when it moves, so move the newest ones)"]
+
+
+def test_more_connectors_than_one_role_can_be_granted_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    [line] = _refused(_prod(140), tmp_path)
+    assert re.fullmatch(r"prod\.yaml: connect\.connectors: 140 connectors need about 11 managed policies of 6,144 "
+                        r"characters on the workers' role \([\d,]+ characters of grants\), and IAM attaches at most "
+                        r"10; move some connectors to another Connect cluster", line)
