@@ -18,7 +18,8 @@ Defaults, as behaviour:
   on change, brought to its desired state, waited for until running, deleted on removal; with
   ``prune_undeclared_connectors`` connectors nobody declared are deleted after every deployment.
 * **Health**: every minute a function counts failed connectors and tasks (``KafkaPlatform/Connect``), restarts them
-  with a growing backoff, and alarms notify ``alarm_action``.
+  with a growing backoff (except those whose database refused the credentials: they page instead), and alarms notify
+  ``alarm_action``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresCon
                                            uniqueness_problems)
 from kafka_platform.errors import raise_problems
 from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_resources
-from kafka_platform.gates.template_metadata import skip_checkov
 
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
@@ -99,7 +99,11 @@ class DebeziumConnectCluster(Construct):
             group_id=name, scheduled_rebalance_max_delay_ms=int(scheduled_rebalance_max_delay.to_milliseconds()))
         self.connectors: list[DebeziumPostgresConnector] = []
         self.reconcile_timeout = reconcile_timeout
-        self._removal_policy = removal_policy
+        #: How long CloudFormation waits for the reconciler's answer: the reconcile time and a minute to answer
+        #: (never the default hour, should an answer be lost).
+        self.service_timeout = Duration.seconds(int(reconcile_timeout.to_seconds()) + 60)
+        #: Connector resources follow it: a retained environment keeps its connectors when the stack is deleted.
+        self.removal_policy = removal_policy
         subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
 
         self.ecs_cluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
@@ -156,10 +160,9 @@ class DebeziumConnectCluster(Construct):
                     "The environment holds the worker settings rendered at synth (no secret: the platform's "
                     "NoSecretInEnvironment rule checks them), the bootstrap brokers and the heap size; connector "
                     "credentials arrive as ECS secrets from Secrets Manager.")
-        # Connect writes its plugin class loaders and temporary files under /tmp: the root file system stays writable.
-        skip_checkov(self.task_definition.node.default_child, "CKV_AWS_336",
-                     "Kafka Connect unpacks plugin class loaders and writes temporary files at run time; the image "
-                     "runs as an unprivileged user (uid 10001) with nothing else writable by it.")
+        # The root file system stays writable (Connect unpacks plugin class loaders and temporary files under /tmp):
+        # a read-only root with task volumes for those paths is open (security review, Low). checkov 3.3 checks
+        # read-only roots for Terraform only, so no skip is written for it.
 
         self.namespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", vpc=vpc,
                                                               name=f"{name}.connect.internal",
@@ -186,7 +189,9 @@ class DebeziumConnectCluster(Construct):
             description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
             logs_key=logs_key, log_retention_days=log_retention_days, removal_policy=removal_policy,
             statements=[], timeout=Duration.minutes(15), invoked_by="cloudformation",
-            reserved_concurrent_executions=4)
+            reserved_concurrent_executions=4,
+            # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
+            environment={"CONNECT_URL": self.connect_url})
         self.health_monitor = self._health_monitor(vpc, subnets)
         for client in (self.reconciler, self.health_monitor):
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
@@ -216,7 +221,7 @@ class DebeziumConnectCluster(Construct):
         if existing is not None:
             return existing
         return CustomResource(self, "PruneUndeclared", service_token=self.reconciler.function.function_arn,
-                              resource_type="Custom::KafkaConnectorPrune",
+                              resource_type="Custom::KafkaConnectorPrune", service_timeout=self.service_timeout,
                               properties={"ConnectUrl": self.connect_url,
                                           "TimeoutSeconds": int(self.reconcile_timeout.to_seconds()),
                                           "DeclaredConnectors": Lazy.list(_DeclaredNames(self))})
@@ -278,7 +283,7 @@ class DebeziumConnectCluster(Construct):
             self, "HealthMonitor", handler="connect_health.handler",
             description=f"Watches Kafka Connect {self.name}: failed connectors and tasks, restarts with backoff",
             vpc=vpc, vpc_subnets=subnets, logs_key=self._logs_key, log_retention_days=self._log_retention_days,
-            removal_policy=self._removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
+            removal_policy=self.removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
                          "RESTART_STATE_PARAMETER": self.restart_state.parameter_name},
             statements=[
@@ -293,7 +298,8 @@ class DebeziumConnectCluster(Construct):
         return monitor
 
     def metric_health(self, metric_name: str) -> cloudwatch.Metric:
-        """``Connectors``, ``FailedConnectors``, ``FailedTasks`` or ``RestartsRequested`` from the health monitor."""
+        """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested`` or ``CredentialsRefused``
+        from the health monitor."""
         return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
                                  period=Duration.minutes(1), dimensions_map={"ConnectCluster": self.name})
 
@@ -325,6 +331,15 @@ class DebeziumConnectCluster(Construct):
                 comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING, alarm_name=f"{prefix}-failed-connectors",
                 alarm_description="Connectors FAILED for 3 minutes despite automatic restarts"),
+            # Not restarted (a restart would only send more failed logins): a person fixes the secret or the role.
+            "credentials-refused": cloudwatch.Alarm(
+                self, "CredentialsRefusedAlarm", metric=self.metric_health("CredentialsRefused"), threshold=1,
+                comparison_operator=gt, evaluation_periods=1, datapoints_to_alarm=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_name=f"{prefix}-credentials-refused",
+                alarm_description="A database refused a connector's credentials; it is not restarted automatically "
+                                  "(that would repeat failed logins): fix the secret or the database role, then "
+                                  "restart the connector"),
             "failed-tasks": cloudwatch.Alarm(
                 self, "FailedTasksAlarm", metric=self.metric_health("FailedTasks"), threshold=1,
                 comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
@@ -350,7 +365,8 @@ class DebeziumPostgresConnector(Construct):
                                                                                             "password"))
         self.resource = CustomResource(
             self, "Resource", service_token=connect.reconciler.function.function_arn,
-            resource_type=CONNECTOR_RESOURCE_TYPE,
+            resource_type=CONNECTOR_RESOURCE_TYPE, service_timeout=connect.service_timeout,
+            removal_policy=connect.removal_policy,
             properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": spec.config(),
                         "DesiredState": spec.desired_state,
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15})

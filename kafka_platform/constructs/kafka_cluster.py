@@ -291,7 +291,7 @@ class KafkaCluster(KafkaClusterBase):
             statements=[iam.PolicyStatement(actions=["kafka:GetBootstrapBrokers"], resources=[self.cluster_arn])])
         self.bootstrap_brokers_resource = CustomResource(
             self, "BootstrapBrokers", service_token=self.bootstrap_brokers_function.function.function_arn,
-            resource_type="Custom::MskBootstrapBrokers",
+            resource_type="Custom::MskBootstrapBrokers", service_timeout=Duration.minutes(2),
             properties={"ClusterArn": self.cluster_arn, "ClusterVersion": self.resource.attr_current_version})
         self.bootstrap_brokers = self.bootstrap_brokers_resource.get_att_string("BootstrapBrokerStringSaslIam")
         # The UUID comes from the custom resource (parsed from the ARN), not Fn::Split: stacks that read the cluster

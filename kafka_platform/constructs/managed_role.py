@@ -48,6 +48,7 @@ class ManagedPolicyRole(iam.Role):
         self._used: list[int] = [0]
         # Per policy: each statement shape (all but the resources) and the resources it has so far.
         self._shapes: list[dict[str, set[str]]] = [{}]
+        self._stack_names: tuple[Stack, str, str, str] | None = None
         self.add_statements(*statements)
 
     def add_statements(self, *statements: iam.PolicyStatement) -> None:
@@ -105,10 +106,15 @@ class ManagedPolicyRole(iam.Role):
         return len(self.policies) - 1
 
     def _estimate(self, statement: iam.PolicyStatement) -> dict:
-        stack = Stack.of(self)
-        region = _LONGEST_REGION if Token.is_unresolved(stack.region) else stack.region
-        account = _ACCOUNT if Token.is_unresolved(stack.account) else stack.account
-        return estimate(stack.resolve(statement.to_statement_json()), stack_name=stack.stack_name, region=region,
+        # Two jsii calls a statement: the stack's names are read once per role (a synthesis at the bank's scale
+        # places about 2,700 statements).
+        if self._stack_names is None:
+            stack = Stack.of(self)
+            self._stack_names = (stack, stack.stack_name,
+                                 _LONGEST_REGION if Token.is_unresolved(stack.region) else stack.region,
+                                 _ACCOUNT if Token.is_unresolved(stack.account) else stack.account)
+        stack, stack_name, region, account = self._stack_names
+        return estimate(stack.resolve(statement.to_statement_json()), stack_name=stack_name, region=region,
                         account=account)
 
 

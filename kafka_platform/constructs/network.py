@@ -68,6 +68,10 @@ class PlatformNetwork(Construct):
                                         cidr_mask=20),
             ])
         _explain_default_security_group_provider(Stack.of(self))
+        # CDK's custom resource sets no ServiceTimeout: a lost answer would keep the stack waiting an hour.
+        restrict = vpc.node.try_find_child("RestrictDefaultSecurityGroupCustomResource")
+        if restrict is not None:
+            restrict.node.default_child.add_property_override("ServiceTimeout", 300)
         for subnet in [*vpc.public_subnets, *vpc.private_subnets]:
             acknowledge(subnet.node.default_child, "W3010", _ZONE_REASON)
         for subnet in vpc.public_subnets:

@@ -70,7 +70,8 @@ class PlatformDashboard(Construct):
         health = cloudwatch.GraphWidget(
             title=f"Kafka Connect {connect.name}: connectors",
             left=[connect.metric_health("Connectors"), connect.metric_health("FailedConnectors"),
-                  connect.metric_health("FailedTasks"), connect.metric_health("RestartsRequested")],
+                  connect.metric_health("FailedTasks"), connect.metric_health("RestartsRequested"),
+                  connect.metric_health("CredentialsRefused")],
             width=8, height=6)
         workers = cloudwatch.GraphWidget(
             title=f"Kafka Connect {connect.name}: workers and CPU", left=[connect.metric_running_workers()],

@@ -18,12 +18,15 @@ from kafka_platform.constructs.managed_role import ManagedPolicyRole, write_logs
 from kafka_platform.gates.acknowledge import acknowledge
 from kafka_platform.gates.template_metadata import ignore_cfn_lint, skip_checkov
 
-ENI_REASON = ("Lambda in a VPC creates, describes and deletes its own network interfaces; EC2 does not scope these "
-              "actions to resources. Every other statement of this policy names exact ARNs.")
+ENI_REASON = ("Lambda in a VPC creates, describes and deletes its own network interfaces; these actions are granted on "
+              "'*' (scoping them by subnet and security group is open: security review M6). Where the function may "
+              "call cloudwatch:PutMetricData, which has no resource-level permissions, a cloudwatch:namespace "
+              "condition limits it to the platform's namespace; every other statement names exact ARNs.")
 CLOUDFORMATION_DLQ_REASON = (
-    "CloudFormation custom-resource handler: every outcome, failure included, is reported to CloudFormation through "
-    "the response URL and fails or completes the deployment; a dead-letter queue would only hold events "
-    "CloudFormation has already reported.")
+    "CloudFormation custom-resource handler: every path, a malformed event and a failed operation included, answers "
+    "CloudFormation through the response URL (retried when the PUT fails), and each custom resource sets "
+    "ServiceTimeout, so CloudFormation never waits past it; a dead-letter queue would only hold events "
+    "CloudFormation has already been told about.")
 SCHEDULE_DLQ_REASON = (
     "Invoked every minute by a schedule: a failed run is superseded by the next one, and the metrics it did not "
     "publish trip alarms that treat missing data as breaching; a dead-letter queue of stale runs has no use.")

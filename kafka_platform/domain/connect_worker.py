@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from kafka_platform.domain.debezium import PostgresConnectorSpec
+from kafka_platform.domain.debezium import CREDENTIALS_PREFIX, PostgresConnectorSpec
 from kafka_platform.domain.msk_iam import resolved_arn_chars
 from kafka_platform.errors import show
 
@@ -85,6 +85,8 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         # Database passwords reach connectors as ${env:NAME}, from ECS secrets injected into the worker.
         "config.providers": "env",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        # Only the connectors' credentials: no connector config may read any other variable of the worker.
+        "config.providers.env.param.allowlist.pattern": f"{CREDENTIALS_PREFIX}.*",
         "listeners": f"http://0.0.0.0:{REST_PORT}",
         "rest.advertised.port": str(REST_PORT),
         "rest.advertised.listener": "http",

@@ -12,6 +12,9 @@ from kafka_platform.domain.topics import topic_name_problem
 from kafka_platform.errors import show
 
 CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
+# Every connector's credentials reach the workers as DBZ_<CONNECTOR>_USER and _PASSWORD (``env_prefix``); the workers'
+# config provider reads nothing else, and the reconciler lets a connector read only its own.
+CREDENTIALS_PREFIX = "DBZ_"
 # The custom resource type a declared connector is deployed as (the reconciler Lambda dispatches on it too).
 CONNECTOR_RESOURCE_TYPE = "Custom::KafkaConnector"
 SnapshotMode = Literal["initial", "initial_only", "no_data", "when_needed", "never", "always", "recovery"]
@@ -99,7 +102,7 @@ class PostgresConnectorSpec:
 
 def env_prefix(connector_name: str) -> str:
     """``accounts-cdc`` -> ``DBZ_ACCOUNTS_CDC``: where the worker finds that connector's credentials."""
-    return "DBZ_" + re.sub(r"[^A-Z0-9]", "_", connector_name.upper())
+    return CREDENTIALS_PREFIX + re.sub(r"[^A-Z0-9]", "_", connector_name.upper())
 
 
 def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None = None) -> list[tuple[str, str]]:

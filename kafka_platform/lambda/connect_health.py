@@ -1,8 +1,9 @@
 """Scheduled health check of a Kafka Connect cluster, with Strimzi-style automatic restarts.
 
-Each run reads ``/connectors?expand=status``, publishes ``Connectors``, ``FailedConnectors``, ``FailedTasks`` and
-``RestartsRequested`` (namespace ``KafkaPlatform/Connect``, dimension ``ConnectCluster``), and restarts what
-failed with a growing backoff: the n-th restart of a connector waits n*n + n minutes after the previous one (2, 6,
+Each run reads ``/connectors?expand=status``, publishes ``Connectors``, ``FailedConnectors``, ``FailedTasks``,
+``RestartsRequested`` and ``CredentialsRefused`` (namespace ``KafkaPlatform/Connect``, dimension
+``ConnectCluster``), and restarts what failed with a growing backoff, except what failed because the database refused
+its credentials (a restart would only send more failed logins: that waits for a person, and its alarm pages): the n-th restart of a connector waits n*n + n minutes after the previous one (2, 6,
 12, 20 ...), at most ``MAX_RESTARTS`` times, after which only the alarm speaks. A connector that has run cleanly for
 ``RESET_AFTER_SECONDS`` since its last restart starts afresh. Restart history persists in an SSM parameter.
 
@@ -26,6 +27,9 @@ NAMESPACE = "KafkaPlatform/Connect"
 MAX_RESTARTS = 7
 RESET_AFTER_SECONDS = 600
 CHECK_BUDGET_SECONDS = 45
+# What PostgreSQL (through the JDBC driver) says when it refuses a login, in a failed connector's or task's trace.
+_CREDENTIAL_MARKERS = ("password authentication failed", "no pg_hba.conf entry", "authentication failed for user",
+                       "invalid authorization specification")
 
 
 class StateStore(Protocol):
@@ -41,10 +45,12 @@ class Report:
     failed_tasks: list[str] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    credentials_refused: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, int]:
         return {"Connectors": self.connectors, "FailedConnectors": len(self.failed_connectors),
-                "FailedTasks": len(self.failed_tasks), "RestartsRequested": len(self.restarted)}
+                "FailedTasks": len(self.failed_tasks), "RestartsRequested": len(self.restarted),
+                "CredentialsRefused": len(self.credentials_refused)}
 
 
 def restart_delay_seconds(restarts_so_far: int) -> int:
@@ -52,8 +58,16 @@ def restart_delay_seconds(restarts_so_far: int) -> int:
     return (restarts_so_far * restarts_so_far + restarts_so_far) * 60
 
 
+def credentials_refused(status: dict[str, Any]) -> bool:
+    """Whether the connector or a task failed because the database refused its credentials: restarting would only
+    send the database more failed logins (and may lock the account), so such a failure waits for a person."""
+    traces = [status["connector"].get("trace", "")] + [t.get("trace", "") for t in status.get("tasks", [])]
+    return any(marker in trace.lower() for trace in traces for marker in _CREDENTIAL_MARKERS)
+
+
 def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
-    """Read every connector's status, restart what is due; ``state`` (restart history) is updated in place."""
+    """Read every connector's status, restart what is due; ``state`` (restart history) is updated in place, each
+    restart recorded before it is asked for, so that a restart call that fails still counts (and backs off)."""
     report = Report()
     client.wait_until_ready()
     for name, entry in sorted(client.statuses().items()):
@@ -69,15 +83,23 @@ def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
             if name in state and now - history["last"] >= RESET_AFTER_SECONDS:
                 del state[name]
             continue
+        if credentials_refused(status):
+            report.credentials_refused.append(name)
+            continue
         if history["restarts"] >= MAX_RESTARTS or now - history["last"] < restart_delay_seconds(history["restarts"]):
             report.waiting.append(name)
             continue
-        if connector_failed:
-            client.restart_connector(name)  # includeTasks=true&onlyFailed=true
-        else:
-            for task in failed_tasks:
-                client.restart_task(name, task)
         state[name] = {"restarts": history["restarts"] + 1, "last": now}
+        try:
+            if connector_failed:
+                client.restart_connector(name)  # includeTasks=true&onlyFailed=true
+            else:
+                for task in failed_tasks:
+                    client.restart_task(name, task)
+        except ConnectError as error:
+            LOGGER.error("restarting %s failed (restart %d, counted): %s", name, state[name]["restarts"], error)
+            report.waiting.append(name)
+            continue
         report.restarted.append(name)
         LOGGER.info("restarted %s (restart %d)", name, state[name]["restarts"])
     return report
@@ -119,6 +141,7 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
         # An unreachable Connect cluster is what the "no running worker" alarm is for; say so and report nothing.
         LOGGER.error("Connect cluster %s could not be checked: %s", cluster, error)
         raise
-    store.save(state)
+    finally:
+        store.save(state)  # restarts already asked for stay counted, whatever happened after them
     publish(cloudwatch, cluster, report)
     return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting}

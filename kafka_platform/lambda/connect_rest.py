@@ -19,8 +19,22 @@ import urllib.request
 from typing import Any, Callable
 
 LOGGER = logging.getLogger(__name__)
-_SECRET_KEY = re.compile(r"(password|passwd|secret|token|credential|api[._-]?key|private[._-]?key)", re.I)
-_SECRET_IN_TEXT = re.compile(r"((?:password|passwd|secret|token)\s*[=:]\s*)([^\s,;'\"}]+)", re.I)
+_SECRET_WORD = r"(?:password|passwd|pwd|passphrase|secret|token|credentials?|api[._-]?key|private[._-]?key)"
+_SECRET_KEY = re.compile(_SECRET_WORD, re.I)
+# A name that holds a secret: any identifier containing one of the words (database.password, AWS_SECRET_ACCESS_KEY,
+# ssl.key.password, sasl.jaas.config's password, apiKey ...).
+_NAME = rf"[\w.-]*{_SECRET_WORD}[\w.-]*"
+# Redacted by structure, in this order: JSON members, quoted values (JAAS, properties), URL user-info, Kafka's
+# ConfigException, and unquoted values, which run to the end of the line (a value may hold commas, semicolons or spaces: where it ends is unknown).
+_REDACTIONS = (
+    (re.compile(rf'("{_NAME}"\s*:\s*)"(?:[^"\\]|\\.)*"', re.I), r'\1"****"'),
+    (re.compile(rf"(\b{_NAME}\s*[=:]\s*)\"(?:[^\"\\]|\\.)*\"", re.I), r'\1"****"'),
+    (re.compile(rf"(\b{_NAME}\s*[=:]\s*)'(?:[^'\\]|\\.)*'", re.I), r"\1'****'"),
+    (re.compile(r"(//[^/\s:@]+:)[^@\s/]+(@)"), r"\1****\2"),
+    # Kafka's ConfigException puts the value before the name: "Invalid value X for configuration NAME: ..."
+    (re.compile(rf"(Invalid value ).+?( for configuration {_NAME})", re.I), r"\1****\2"),
+    (re.compile(rf"(\b{_NAME}\s*[=:]\s*)(?![\"'\s]|\*\*\*\*|\$\{{)[^\r\n]+", re.I), r"\1****"),
+)
 
 
 class ConnectError(Exception):
@@ -32,8 +46,13 @@ class ConnectError(Exception):
 
 
 def redact_text(text: str) -> str:
-    """``password=hunter2`` -> ``password=****`` in any text that leaves the function (logs, CloudFormation)."""
-    return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + "****", text)
+    """Every secret value in text that leaves the function (logs, CloudFormation's status reason, which anyone with
+    DescribeStackEvents reads): ``"database.password": "x"``, ``password="x"`` (JAAS), ``password=x, y`` (to the end of
+    the line), ``jdbc:postgresql://user:x@host``, ``AWS_SECRET_ACCESS_KEY=x``. A config-provider reference
+    (``${env:NAME}``) is kept: it names where the secret is, not the secret."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def redact_config(config: dict[str, Any]) -> dict[str, Any]:

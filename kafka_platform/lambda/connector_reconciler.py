@@ -10,6 +10,9 @@ paused | stopped, ``TimeoutSeconds``, ``StableSeconds``):
   Retries 409 (rebalance) and 5xx with backoff, always within ``TimeoutSeconds``.
 * Delete: delete the connector; one that is already gone is fine.
 
+It is the policy point for connectors: it acts only on its own Connect cluster (``CONNECT_URL``, set when it is
+deployed, whatever the event says), and refuses a config that refers to any credentials but its connector's own.
+
 ``Custom::KafkaConnectorPrune`` (``ConnectUrl``, ``DeclaredConnectors``): on Create / Update deletes every connector
 that is not declared. Attributes: ``Deleted`` (comma-separated).
 """
@@ -17,6 +20,8 @@ that is not declared. Attributes: ``Deleted`` (comma-separated).
 from __future__ import annotations
 
 import logging
+import os
+import re
 import time
 from typing import Any, Callable, Mapping
 
@@ -28,18 +33,71 @@ DEFAULT_TIMEOUT_SECONDS = 600
 DEFAULT_STABLE_SECONDS = 15
 # Lambda must answer CloudFormation before it is killed: keep this much of its time for the response.
 RESPONSE_MARGIN_SECONDS = 20
+# ... and this much more to remove a connector that a failed request created (the budget may be spent by then).
+CLEANUP_SECONDS = 15
 POLL_SECONDS = 2.0
 _TARGET = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
+_REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*):([^}:]*)(?::[^}]*)?\}")
+
+
+class PolicyError(Exception):
+    """A request this reconciler refuses: another Connect cluster, or a config reaching beyond its connector."""
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Every path answers CloudFormation, a malformed event included (``respond`` turns any error into FAILED)."""
+    return respond(event, lambda e: _operate(e, context))
+
+
+def _operate(event: Mapping[str, Any], context: Any) -> Outcome:
     properties = event["ResourceProperties"]
-    budget = float(properties.get("TimeoutSeconds", DEFAULT_TIMEOUT_SECONDS))
+    url = own_connect_url(properties.get("ConnectUrl"))
+    budget = _seconds(properties.get("TimeoutSeconds", DEFAULT_TIMEOUT_SECONDS), "TimeoutSeconds")
     if context is not None:
-        budget = min(budget, context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_SECONDS)
-    client = ConnectClient(properties["ConnectUrl"], deadline=time.monotonic() + budget)
-    operation = prune if event["ResourceType"] == "Custom::KafkaConnectorPrune" else reconcile
-    return respond(event, lambda e: operation(e, client))
+        budget = min(budget, context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_SECONDS
+                     - CLEANUP_SECONDS)
+    client = ConnectClient(url, deadline=time.monotonic() + budget)
+    resource_type = event.get("ResourceType")
+    if resource_type == "Custom::KafkaConnectorPrune":
+        return prune(event, client)
+    if resource_type != "Custom::KafkaConnector":
+        raise PolicyError(f"resource type {resource_type!r} is not one this function reconciles "
+                          "(Custom::KafkaConnector, Custom::KafkaConnectorPrune)")
+    return reconcile(event, client)
+
+
+def own_connect_url(requested: Any) -> str:
+    """The reconciler acts on its own Connect cluster only (``CONNECT_URL``, set when it is deployed), whatever a
+    caller puts in the event: a principal that may invoke it cannot point it at another cluster or host."""
+    own = os.environ.get("CONNECT_URL")
+    if not own:
+        raise PolicyError("CONNECT_URL is not set: this function reconciles no Connect cluster")
+    if requested != own:
+        raise PolicyError(f"ConnectUrl {requested!r} is not this reconciler's Connect cluster ({own})")
+    return own
+
+
+def credential_problems(name: str, config: Mapping[str, str]) -> list[str]:
+    """A connector may read only its own credentials: ``${env:DBZ_<CONNECTOR>_...}``. Any other config-provider
+    reference would let one connector's config read another's database password from the shared workers."""
+    own = "DBZ_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
+    problems = []
+    for key, value in sorted(config.items()):
+        for provider, variable in _REFERENCE.findall(str(value)):
+            if provider != "env" or not variable.startswith(own):
+                problems.append(f"{key} refers to ${{{provider}:{variable}}}, which is not connector {name}'s own "
+                                f"(${{env:{own}...}})")
+    return problems
+
+
+def _seconds(value: Any, name: str, *, least: float = 1) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise PolicyError(f"{name} {value!r} is not a number of seconds") from None
+    if not least <= seconds <= 900:
+        raise PolicyError(f"{name} {value!r} is outside {least:g}-900 seconds")
+    return seconds
 
 
 def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[float], None] = time.sleep) -> Outcome:
@@ -55,7 +113,10 @@ def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[
 
     name = properties["ConnectorName"]
     desired = {key: str(value) for key, value in properties["Config"].items()}
+    if problems := credential_problems(name, desired):
+        raise PolicyError("; ".join(problems))
     state = properties.get("DesiredState", "running")
+    stable_seconds = _seconds(properties.get("StableSeconds", DEFAULT_STABLE_SECONDS), "StableSeconds", least=0)
     client.wait_until_ready()
     current = client.connector_config(name)
     if current is None:
@@ -75,9 +136,24 @@ def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[
     else:
         action = "unchanged"
     LOGGER.info("connector %s %s: %s", name, action, redact_config(desired))
-    wait_for_state(client, name, state, sleep=sleep,
-                   stable_seconds=float(properties.get("StableSeconds", DEFAULT_STABLE_SECONDS)))
+    try:
+        wait_for_state(client, name, state, sleep=sleep, stable_seconds=stable_seconds)
+    except Exception:
+        if action == "created":
+            # A failed Create answers a physical id CloudFormation's rollback cannot delete, and a failed rename
+            # keeps the old one: the connector this request created is removed here, or nobody would remove it.
+            _delete_quietly(client, name)
+        raise
     return Outcome(name, {"Action": action, "State": _TARGET[state]})
+
+
+def _delete_quietly(client: ConnectClient, name: str) -> None:
+    client.deadline = max(client.deadline, client.clock() + CLEANUP_SECONDS)
+    try:
+        client.delete(name)
+        LOGGER.info("connector %s deleted: the request that created it failed", name)
+    except Exception as error:  # noqa: BLE001 - the original failure is what CloudFormation must see
+        LOGGER.error("connector %s was created by a failed request and could not be deleted: %s", name, error)
 
 
 def prune(event: Mapping[str, Any], client: ConnectClient) -> Outcome:

@@ -177,8 +177,11 @@ def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesize
     alarms = {a["Properties"]["AlarmName"]: a["Properties"]
               for a in resources(template(synthesized, "prod"), "AWS::CloudWatch::Alarm").values()}
     prefix = "bank-streaming-prod-connect-bank-cdc-prod"
-    assert set(alarms) == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks")}
+    assert set(alarms) == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks",
+                                                     "credentials-refused")}
     assert alarms[f"{prefix}-no-worker"]["TreatMissingData"] == "breaching"
+    refused = alarms[f"{prefix}-credentials-refused"]
+    assert (refused["MetricName"], refused["Threshold"], refused["EvaluationPeriods"]) == ("CredentialsRefused", 1, 1)
     assert alarms[f"{prefix}-failed-tasks"]["Namespace"] == "KafkaPlatform/Connect"
     for alarm in alarms.values():
         assert alarm["AlarmActions"][0]["Fn::GetStackOutput"]["StackName"] == "Prod-Alerting"
@@ -291,3 +294,38 @@ def test_a_bad_cluster_name_is_refused():
     assert str(raised.value) == ("Test/Connect: name: \"CDC\" is not a Connect cluster name; use 3-49 lower-case "
                                  "letters, digits and hyphens, starting with a letter (it names the group, internal "
                                  "topics and transactional ids)")
+
+
+# ---- the security review's findings (H1, M1, M2) -----------------------------------------------------------------
+def test_the_workers_config_provider_reads_only_connector_credentials(synthesized):
+    properties = worker_properties(synthesized, "prod")
+    assert properties["config.providers.env.param.allowlist.pattern"] == "DBZ_.*"
+    container = only(template(synthesized, "prod"), "AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"][0]
+    assert all(s["Name"].startswith("DBZ_") for s in container["Secrets"])
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_the_reconciler_is_deployed_for_its_own_connect_cluster_only(synthesized, environment):
+    raw = template(synthesized, environment)
+    reconciler = next(r for r in resources(raw, "AWS::Lambda::Function").values()
+                      if "/Reconciler/" in r["Metadata"]["aws:cdk:path"])
+    own = reconciler["Properties"]["Environment"]["Variables"]["CONNECT_URL"]
+    for kind in ("Custom::KafkaConnector", "Custom::KafkaConnectorPrune"):
+        for resource in resources(raw, kind).values():
+            assert resource["Properties"]["ConnectUrl"] == own
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_every_custom_resource_bounds_how_long_cloudformation_waits(synthesized, environment):
+    """Without ServiceTimeout a lost answer keeps the stack waiting an hour."""
+    for stack in synthesized.assembly.stacks(synthesized.stages[environment].stage_name):
+        for logical_id, resource in stack.resources().items():
+            if resource["Type"].startswith("Custom::"):
+                timeout = int(resource["Properties"].get("ServiceTimeout", 3600))
+                assert timeout <= 960, (stack.stack_name, logical_id)
+
+
+@pytest.mark.parametrize("environment, policy", [("dev", "Delete"), ("staging", "Retain"), ("prod", "Retain")])
+def test_connectors_are_retained_with_their_environment(synthesized, environment, policy):
+    for resource in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (policy, policy)

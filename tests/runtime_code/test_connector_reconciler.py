@@ -19,8 +19,9 @@ CONFIG = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector
 
 
 @pytest.fixture
-def connect():
+def connect(monkeypatch):
     with FakeConnectServer() as server:
+        monkeypatch.setenv("CONNECT_URL", server.url)  # the reconciler is deployed for this Connect cluster
         yield server
 
 
@@ -240,3 +241,77 @@ def test_a_create_that_finds_the_connector_existing_updates_it(connect, monkeypa
     outcome = run(event("Create", connect.url), connect.url)
     assert outcome.data["Action"] == "updated"
     assert connect.fake.connectors["accounts-cdc"].config["database.hostname"] == "accounts-db"
+
+
+# ---- every path answers CloudFormation; the reconciler as the policy point ----------------------------------------
+@pytest.fixture
+def sent(monkeypatch):
+    responses = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: responses.append(json.loads(body)))
+    return responses
+
+
+@pytest.mark.parametrize("broken, reason", [
+    (lambda e: e["ResourceProperties"].update(TimeoutSeconds="ten"), "TimeoutSeconds 'ten' is not a number of seconds"),
+    (lambda e: e.pop("ResourceType"), "resource type None is not one this function reconciles"),
+    (lambda e: e["ResourceProperties"].pop("ConnectorName"), "the event has no 'ConnectorName'"),
+    (lambda e: e["ResourceProperties"].update(StableSeconds="-1"), "StableSeconds '-1' is outside 0-900 seconds"),
+])
+def test_a_malformed_event_is_answered_failed_never_left_waiting(connect, sent, broken, reason):
+    malformed = event("Create", connect.url)
+    broken(malformed)
+    reconciler.handler(malformed, None)
+    assert sent[-1]["Status"] == "FAILED" and sent[-1]["Reason"].startswith(reason), sent[-1]["Reason"]
+
+
+def test_a_failed_response_put_is_retried_and_never_raised(monkeypatch, caplog):
+    attempts = []
+
+    def unreachable(url, body):
+        attempts.append(url)
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(custom_resource, "_put", unreachable)
+    monkeypatch.setattr(custom_resource.time, "sleep", lambda seconds: None)
+    body = custom_resource.respond(event("Delete", "http://127.0.0.1:1", physical="failed-x"),
+                                   lambda e: custom_resource.Outcome("failed-x"))
+    assert body["Status"] == "SUCCESS" and len(attempts) == 4
+    assert "answering CloudFormation failed (attempt 4 of 4)" in caplog.text
+
+
+def test_another_connect_cluster_is_refused_whatever_the_event_says(connect, sent, monkeypatch):
+    reconciler.handler(event("Create", "http://10.0.0.99:8083"), None)
+    assert sent[-1]["Status"] == "FAILED"
+    assert sent[-1]["Reason"] == (f"ConnectUrl 'http://10.0.0.99:8083' is not this reconciler's Connect cluster "
+                                  f"({connect.url})")
+    monkeypatch.delenv("CONNECT_URL")
+    reconciler.handler(event("Create", connect.url), None)
+    assert sent[-1]["Reason"] == "CONNECT_URL is not set: this function reconciles no Connect cluster"
+    assert connect.fake.requests == []
+
+
+@pytest.mark.parametrize("value", ["${env:DBZ_PAYMENTS_CDC_PASSWORD}", "${env:AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}",
+                                   "${file:/etc/passwd:root}", "prefix-${env:DBZ_PAYMENTS_CDC_USER}"])
+def test_a_config_reading_credentials_not_its_own_is_refused(connect, sent, value):
+    reconciler.handler(event("Create", connect.url, config={**CONFIG, "database.password": value}), None)
+    assert sent[-1]["Status"] == "FAILED"
+    assert "database.password refers to" in sent[-1]["Reason"] and "not connector accounts-cdc's own" in \
+        sent[-1]["Reason"]
+    assert connect.fake.writes() == []
+
+
+def test_a_failed_create_removes_the_connector_it_created(connect):
+    connect.fake.assignment_polls = 10**6
+    with pytest.raises(connect_rest.ConnectError):
+        run(event("Create", connect.url), connect.url, budget=1.0)
+    assert "accounts-cdc" not in connect.fake.connectors
+    assert ("DELETE", "/connectors/accounts-cdc") in connect.fake.writes()
+
+
+def test_a_failed_update_of_an_existing_connector_leaves_it_in_place(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    connect.fake.assignment_polls = 0
+    connect.fake.fail("accounts-cdc", "boom", task=True)
+    with pytest.raises(connect_rest.ConnectError):
+        run(event("Update", connect.url, physical="accounts-cdc", config={**CONFIG, "x": "1"}), connect.url)
+    assert "accounts-cdc" in connect.fake.connectors

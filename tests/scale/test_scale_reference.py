@@ -6,8 +6,14 @@ from __future__ import annotations
 import math
 import re
 
+from pathlib import Path
+
 import pytest
 import yaml
+from aws_cdk import App
+
+from kafka_platform.assembly import CloudAssembly
+from kafka_platform.platform_app import compose
 
 from kafka_platform.config import load_environment
 from kafka_platform.domain import stack_layout
@@ -16,7 +22,7 @@ from kafka_platform.gates.report import report_failures
 from kafka_platform.quotas import quota_findings
 from kafka_platform.quotas.checks import OUTPUTS_PER_STACK, RESOURCES_PER_STACK
 from kafka_platform.scale_reference import scale_environment
-from tests.conftest import ENVIRONMENTS_DIR
+from tests.conftest import ENVIRONMENTS_DIR, cdk_context
 from tests.scale.conftest import SCALE
 
 
@@ -84,6 +90,36 @@ def test_the_connect_workers_grants_fit_a_role(scale_reference):
         task_policies = [r for r in stack.resources("AWS::IAM::ManagedPolicy").values()
                          if "/TaskRole/Policy" in r["Metadata"]["aws:cdk:path"]]
         assert 2 <= len(task_policies) <= 10
+
+
+def test_adding_and_removing_services_moves_no_other_service_or_connector(scale_reference, tmp_path):
+    """Service 81 added, service 5 and connector 5 removed: every other service keeps its stack and its logical ids,
+    every other connector its logical id (a move or a new id would replace it)."""
+    data = _prod(SCALE + 1)
+    data["consumers"] = [c for c in data["consumers"] if c["name"] != "service-005"]
+    data["connect"]["connectors"] = [c for c in data["connect"]["connectors"] if c["name"] != "service-005-cdc"]
+    path = tmp_path / "prod.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    app = App(outdir=str(tmp_path / "cdk.out"), context=cdk_context())
+    compose(app, [load_environment(path)], gates=False)
+    changed = CloudAssembly(Path(app.synth().directory))
+
+    def placement(assembly):
+        found = {}
+        for stack in assembly.stacks("Prod"):
+            for logical_id, resource in stack.resources().items():
+                path = resource["Metadata"]["aws:cdk:path"].split("/")
+                if stack.stack_name.startswith("Prod-Consumers") and len(path) > 3:
+                    found.setdefault(path[2], set()).add((stack.stack_name, logical_id))
+                elif resource["Type"] == "Custom::KafkaConnector":
+                    found[path[3]] = {(stack.stack_name, logical_id)}
+        return found
+
+    before, after = placement(scale_reference.assembly), placement(changed)
+    kept = {name for name in before if name.startswith("service-")} - {"service-005", "service-005-cdc"}
+    assert len(kept) == 2 * SCALE - 2
+    assert kept <= set(after) and "service-080" in after and "service-005" not in after
+    assert {name: before[name] for name in kept} == {name: after[name] for name in kept}
 
 
 # ---- what cannot fit: one line before synthesis -----------------------------------------------------------------
