@@ -32,6 +32,7 @@ from constructs import Construct
 
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.platform_function import PlatformFunction
+from kafka_platform.constructs.subnets import selection_arguments
 from kafka_platform.domain import msk as msk_facts
 from kafka_platform.domain import msk_iam, msk_metrics
 from kafka_platform.domain.msk_iam import ClusterArnParts
@@ -188,7 +189,7 @@ class KafkaCluster(KafkaClusterBase):
                  encryption_key: kms.IKey | None = None, logs_key: kms.IKey | None = None,
                  broker_log_retention_days: int = 365, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
-        subnet_ids = vpc.select_subnets(**_selection(vpc_subnets)).subnet_ids
+        subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         broker_count = broker_count if broker_count is not None else len(subnet_ids)
         server_overrides = dict(server_properties or {})
         raise_problems(self.node.path, _props_problems(
@@ -367,17 +368,6 @@ class _ImportedKafkaCluster(KafkaClusterBase):
         if client_security_group_id is not None:
             self.client_security_group = ec2.SecurityGroup.from_security_group_id(
                 self, "ClientSecurityGroup", client_security_group_id, mutable=False)
-
-
-_SELECTION_FIELDS = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets",
-                     "subnet_type")
-
-
-def _selection(vpc_subnets: ec2.SubnetSelection | None) -> dict:
-    """SubnetSelection as the keyword arguments of ``IVpc.select_subnets``."""
-    if vpc_subnets is None:
-        return {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS}
-    return {name: getattr(vpc_subnets, name) for name in _SELECTION_FIELDS if getattr(vpc_subnets, name) is not None}
 
 
 def _props_problems(*, cluster_name: str, kafka_version: str, broker_instance_type: str, broker_count: int,

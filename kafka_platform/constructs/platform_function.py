@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,13 +15,17 @@ from constructs import Construct
 
 from kafka_platform.constructs.encryption import encrypted_log_group
 from kafka_platform.constructs.managed_role import ManagedPolicyRole, write_logs_statement
-from kafka_platform.gates.acknowledge import acknowledge
+from kafka_platform.constructs.subnets import selection_arguments
+from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_resources
 from kafka_platform.gates.template_metadata import ignore_cfn_lint, skip_checkov
 
-ENI_REASON = ("Lambda in a VPC creates, describes and deletes its own network interfaces; these actions are granted on "
-              "'*' (scoping them by subnet and security group is open: security review M6). Where the function may "
-              "call cloudwatch:PutMetricData, which has no resource-level permissions, a cloudwatch:namespace "
-              "condition limits it to the platform's namespace; every other statement names exact ARNs.")
+DESCRIBE_REASON = ("ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets work only on '*' (Lambda's documentation); "
+                   "they read no data. Where the function may call cloudwatch:PutMetricData, which has no "
+                   "resource-level permissions, a cloudwatch:namespace condition limits it to the platform's "
+                   "namespace. Every other statement names exact ARNs or interfaces in the function's own VPC.")
+INTERFACE_REASON = ("Lambda names a network interface only when it creates it: the function may create interfaces only "
+                    "in its own subnets with its own security group, and delete or re-address only interfaces in its "
+                    "own VPC (ec2:Vpc condition).")
 CLOUDFORMATION_DLQ_REASON = (
     "CloudFormation custom-resource handler: every path, a malformed event and a failed operation included, answers "
     "CloudFormation through the response URL (retried when the PUT fails), and each custom resource sets "
@@ -37,10 +41,30 @@ LAMBDA_CODE_DIRECTORY = Path(__file__).resolve().parent.parent / "lambda"
 # cdk-nag AwsSolutions-L1 wants the newest runtime the installed aws-cdk-lib knows; pinned so a bump is deliberate.
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 
-# Lambda in a VPC manages its own network interfaces; EC2 does not scope these actions to resources.
-_VPC_NETWORK_INTERFACE_ACTIONS = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                                  "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
-                                  "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+# Lambda in a VPC manages its own network interfaces with the function's role. Describe works only on "*"; the rest
+# is scoped to the function's subnets, its security group and interfaces in its VPC (Lambda's documentation allows
+# unique resource ids for these actions).
+_DESCRIBE_ACTIONS = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+_INTERFACE_ACTIONS = ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+
+
+def network_interface_statements(scope: Construct, vpc: ec2.IVpc, subnet_ids: Sequence[str],
+                                 security_group: ec2.ISecurityGroup) -> list[iam.PolicyStatement]:
+    """What a VPC function's role needs for its own network interfaces, and no more: create them only in the
+    function's subnets with its security group, delete and re-address only interfaces in its VPC."""
+    stack = Stack.of(scope)
+
+    def arn(resource: str) -> str:
+        return f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:{resource}"
+
+    in_vpc = {"ArnEquals": {"ec2:Vpc": arn(f"vpc/{vpc.vpc_id}")}}
+    return [
+        iam.PolicyStatement(actions=_DESCRIBE_ACTIONS, resources=["*"]),
+        iam.PolicyStatement(actions=["ec2:CreateNetworkInterface"], conditions=in_vpc, resources=[
+            arn("network-interface/*"), *(arn(f"subnet/{subnet}") for subnet in subnet_ids),
+            arn(f"security-group/{security_group.security_group_id}")]),
+        iam.PolicyStatement(actions=_INTERFACE_ACTIONS, resources=[arn("network-interface/*")], conditions=in_vpc),
+    ]
 
 
 class PlatformFunction(Construct):
@@ -63,10 +87,11 @@ class PlatformFunction(Construct):
         self.connections = self.security_group.connections
         self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
+        subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         self.role = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                                       description=description, statements=[
                                           write_logs_statement(self.log_group),
-                                          iam.PolicyStatement(actions=_VPC_NETWORK_INTERFACE_ACTIONS, resources=["*"]),
+                                          *network_interface_statements(self, vpc, subnet_ids, self.security_group),
                                           *statements])
         self.function = lambda_.Function(
             self, "Function", runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
@@ -82,8 +107,10 @@ class PlatformFunction(Construct):
         # The function must not run before its permissions exist.
         self.function.node.add_dependency(self.role.policy)
         policy = self.role.policy.node.default_child
-        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]", ENI_REASON)
-        skip_checkov(policy, "CKV_AWS_111", ENI_REASON)
+        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]", DESCRIBE_REASON)
+        acknowledge_wildcard_resources(self, lambda: [policy],
+                                       lambda arn: INTERFACE_REASON if arn.endswith(":network-interface/*") else None)
+        skip_checkov(policy, "CKV_AWS_111", DESCRIBE_REASON)
         function = self.function.node.default_child
         ignore_cfn_lint(function, "W3005", ROLE_DEPENDENCY_REASON)
         dlq_reason = CLOUDFORMATION_DLQ_REASON if invoked_by == "cloudformation" else SCHEDULE_DLQ_REASON

@@ -1,5 +1,7 @@
 """Lambda functions of the platform pass the gates by construction."""
 
+import json
+
 from kafka_platform.constructs.platform_function import LAMBDA_CODE_DIRECTORY, PYTHON_RUNTIME
 from tests.support import only, resources
 
@@ -47,3 +49,28 @@ def test_the_function_may_only_reach_https(synthesized):
 def test_the_code_asset_is_the_lambda_folder_of_the_package():
     assert (LAMBDA_CODE_DIRECTORY / "bootstrap_brokers.py").exists()
     assert (LAMBDA_CODE_DIRECTORY / "custom_resource.py").exists()
+
+
+def test_a_function_manages_only_its_own_network_interfaces(synthesized):
+    """Security review M6: only Describe stays on "*"; creating an interface needs the function's own subnets and
+    security group, and deleting or re-addressing one is limited to the function's VPC."""
+    for stack in synthesized.assembly.stacks("Prod"):
+        for resource in stack.resources("AWS::IAM::ManagedPolicy").values():
+            if not resource["Metadata"]["aws:cdk:path"].endswith("/Role/Policy/Resource"):
+                continue
+            statements = resource["Properties"]["PolicyDocument"]["Statement"]
+            ec2 = [s for s in statements if any(a.startswith("ec2:") for a in _as_list(s["Action"]))]
+            if not ec2:
+                continue
+            on_everything = [a for s in ec2 if s["Resource"] == "*" for a in _as_list(s["Action"])]
+            assert sorted(on_everything) == ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+            for statement in ec2:
+                if statement["Resource"] != "*":
+                    assert "ec2:Vpc" in statement["Condition"]["ArnEquals"]
+            create = next(s for s in ec2 if s["Action"] == "ec2:CreateNetworkInterface")
+            kinds = sorted(json.dumps(r).split(":ec2:eu-west-2:333333333333:")[1].split("/")[0] for r in create["Resource"])
+            assert kinds == ["network-interface", "security-group", "subnet", "subnet", "subnet"]
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
