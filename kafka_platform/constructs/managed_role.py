@@ -65,32 +65,26 @@ class ManagedPolicyRole(iam.Role):
 
     def _place(self, statement: iam.PolicyStatement) -> iam.ManagedPolicy:
         resolved = self._estimate(statement)
-        index = next((i for i, _ in enumerate(self.policies) if self._fits(i, resolved)), None)
-        if index is None:
-            index = self._open_policy()
-        self._record(index, resolved)
-        self.policies[index].add_statements(statement)
-        return self.policies[index]
-
-    # With the minimizePolicies feature flag CDK merges statements that differ only in their resources: a statement
-    # whose actions, effect and conditions a policy already has costs that policy only its new resources.
-    def _cost(self, index: int, resolved: dict) -> int:
         shape = json.dumps({k: v for k, v in resolved.items() if k != "Resource"}, sort_keys=True)
         resources = resolved.get("Resource", [])
         resources = resources if isinstance(resources, list) else [resources]
+        costs = [self._cost(index, shape, resources, resolved) for index in range(len(self.policies))]
+        index = next((i for i, cost in enumerate(costs) if self._used[i] + cost <= MANAGED_POLICY_BUDGET_CHARS), None)
+        if index is None:
+            index = self._open_policy()
+            costs.append(iam_policy_chars(resolved) + 1)
+        self._used[index] += costs[index]
+        self._shapes[index].setdefault(shape, set()).update(resources)
+        self.policies[index].add_statements(statement)
+        return self.policies[index]
+
+    def _cost(self, index: int, shape: str, resources: list[str], resolved: dict) -> int:
+        """What the statement adds to policy ``index``. With the minimizePolicies feature flag CDK merges statements
+        that differ only in their resources: one whose actions, effect and conditions the policy already has costs
+        only its new resources."""
         if not self._minimized or shape not in self._shapes[index]:
             return iam_policy_chars(resolved) + 1
-        new = [r for r in resources if r not in self._shapes[index][shape]]
-        return sum(iam_policy_chars(r) + 1 for r in new)
-
-    def _fits(self, index: int, resolved: dict) -> bool:
-        return self._used[index] + self._cost(index, resolved) <= MANAGED_POLICY_BUDGET_CHARS
-
-    def _record(self, index: int, resolved: dict) -> None:
-        self._used[index] += self._cost(index, resolved)
-        shape = json.dumps({k: v for k, v in resolved.items() if k != "Resource"}, sort_keys=True)
-        resources = resolved.get("Resource", [])
-        self._shapes[index].setdefault(shape, set()).update(resources if isinstance(resources, list) else [resources])
+        return sum(iam_policy_chars(r) + 1 for r in resources if r not in self._shapes[index][shape])
 
     def _open_policy(self) -> int:
         if len(self.policies) >= self._max_policies:

@@ -1,4 +1,6 @@
-"""One function per AWS quota: the environment's stacks in, the findings out (aws-facts.md section 12).
+"""The AWS quotas a template must fit (aws-facts.md section 12): what counts across a stack or an environment as a
+function of the environment's stacks (``stack_size``, ``role_policies``, ``security_group_rules``), what one
+resource must fit as data (``RESOURCE_QUOTAS``: a type, a measure, a quota and the fix).
 
 Every measure is taken on resolved values; every quota is the default one an account has without a request.
 """
@@ -9,7 +11,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from kafka_platform.assembly import SynthesizedStack
 from kafka_platform.quotas.resolve import Resolver
@@ -96,17 +98,6 @@ def stack_size(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterat
 
 
 # ---- IAM -------------------------------------------------------------------------------------------------------
-def managed_policy_size(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
-    for stack in stacks:
-        for logical_id, resource in _resources(stack, "AWS::IAM::ManagedPolicy"):
-            size = iam_policy_chars(resolver.resolve(stack, resource["Properties"]["PolicyDocument"]))
-            if size > MANAGED_POLICY_CHARS:
-                yield _finding(stack, logical_id, "the customer-managed policy in characters (whitespace not "
-                                                  "counted, intrinsics resolved)", size, MANAGED_POLICY_CHARS,
-                               "grant by ARN prefix where one prefix covers what the principal owns, or spread the "
-                               "statements over several policies (ManagedPolicyRole does so by size)")
-
-
 def _role_names(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> dict[str, tuple[SynthesizedStack, str]]:
     return {str(resolver.resolve(stack, {"Ref": logical_id})): (stack, logical_id)
             for stack in stacks for logical_id, _ in _resources(stack, "AWS::IAM::Role")}
@@ -173,66 +164,70 @@ def security_group_rules(stacks: Sequence[SynthesizedStack], resolver: Resolver)
                            "(KafkaCluster.client_security_group)")
 
 
-def security_groups_per_interface(stacks: Sequence[SynthesizedStack],
-                                  resolver: Resolver) -> Iterator[QuotaFinding]:
-    paths = {"AWS::ECS::Service": ("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),
-             "AWS::Lambda::Function": ("VpcConfig", "SecurityGroupIds"),
-             "AWS::MSK::Cluster": ("BrokerNodeGroupInfo", "SecurityGroups")}
+# ---- one measure of one resource against one quota ------------------------------------------------------------
+@dataclass(frozen=True)
+class ResourceQuota:
+    resource_type: str
+    quota_name: str
+    quota: int
+    fix: str
+    measure: Callable[[Mapping[str, Any], SynthesizedStack, Resolver], int]  # resolved where it must be
+
+
+def _security_groups(*path: str) -> Callable[[Mapping[str, Any], SynthesizedStack, Resolver], int]:
+    def count(properties: Mapping[str, Any], stack: SynthesizedStack, resolver: Resolver) -> int:
+        node: Any = properties
+        for key in path:
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        return len(node) if isinstance(node, list) else 0
+    return count
+
+
+def _dashboard_body(properties: Mapping[str, Any], stack: SynthesizedStack, resolver: Resolver) -> str:
+    return str(resolver.resolve(stack, properties["DashboardBody"]))
+
+
+_SECURITY_GROUPS = ("the security groups of one network interface", SECURITY_GROUPS_PER_INTERFACE,
+                    "merge security groups")
+_DASHBOARD_FIX = "split the dashboard (one per team)"
+RESOURCE_QUOTAS: tuple[ResourceQuota, ...] = (
+    ResourceQuota("AWS::IAM::ManagedPolicy", "the customer-managed policy in characters (whitespace not counted, "
+                                             "intrinsics resolved)", MANAGED_POLICY_CHARS,
+                  "grant by ARN prefix where one prefix covers what the principal owns, or spread the statements "
+                  "over several policies (ManagedPolicyRole does so by size)",
+                  lambda p, s, r: iam_policy_chars(r.resolve(s, p["PolicyDocument"]))),
+    ResourceQuota("AWS::ECS::Service", *_SECURITY_GROUPS,
+                  _security_groups("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups")),
+    ResourceQuota("AWS::Lambda::Function", *_SECURITY_GROUPS, _security_groups("VpcConfig", "SecurityGroupIds")),
+    ResourceQuota("AWS::MSK::Cluster", *_SECURITY_GROUPS, _security_groups("BrokerNodeGroupInfo", "SecurityGroups")),
+    ResourceQuota("AWS::ECS::TaskDefinition", "the container definitions in bytes", CONTAINER_DEFINITIONS_BYTES,
+                  "move settings out of the environment (a file in the image, an SSM parameter), or split the workers",
+                  lambda p, s, r: _json_bytes(r.resolve(s, p.get("ContainerDefinitions", [])))),
+    ResourceQuota("AWS::Lambda::Function", "the function's environment variables in bytes", LAMBDA_ENVIRONMENT_BYTES,
+                  "pass large settings through an SSM parameter or S3",
+                  lambda p, s, r: _json_bytes(r.resolve(s, p.get("Environment", {})).get("Variables", {}))
+                  if p.get("Environment", {}).get("Variables") else 0),
+    ResourceQuota("AWS::CloudWatch::Alarm", "the metrics in the alarm's metric math", METRICS_PER_ALARM,
+                  "alarm on fewer topics per expression (one alarm per group of 10 topics)",
+                  lambda p, s, r: sum(1 for query in p.get("Metrics", []) if "MetricStat" in query)),
+    ResourceQuota("AWS::CloudWatch::Dashboard", "the widgets of the dashboard", WIDGETS_PER_DASHBOARD, _DASHBOARD_FIX,
+                  lambda p, s, r: len(json.loads(_dashboard_body(p, s, r)).get("widgets", []))),
+    ResourceQuota("AWS::CloudWatch::Dashboard", "the dashboard body in bytes", DASHBOARD_BODY_BYTES, _DASHBOARD_FIX,
+                  lambda p, s, r: len(_dashboard_body(p, s, r).encode())),
+)
+
+
+def resource_quotas(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    """Every ``RESOURCE_QUOTAS`` measure on every resource of its type."""
+    by_type: dict[str, list[ResourceQuota]] = defaultdict(list)
+    for quota in RESOURCE_QUOTAS:
+        by_type[quota.resource_type].append(quota)
     for stack in stacks:
-        for logical_id, resource in _resources(stack, *paths):
-            node: Any = resource.get("Properties", {})
-            for key in paths[resource["Type"]]:
-                node = node.get(key, {}) if isinstance(node, dict) else {}
-            count = len(node) if isinstance(node, list) else 0
-            if count > SECURITY_GROUPS_PER_INTERFACE:
-                yield _finding(stack, logical_id, "the security groups of one network interface", count,
-                               SECURITY_GROUPS_PER_INTERFACE, "merge security groups")
+        for logical_id, resource in stack.template.get("Resources", {}).items():
+            for quota in by_type.get(resource.get("Type"), []):
+                measured = quota.measure(resource.get("Properties", {}), stack, resolver)
+                if measured > quota.quota:
+                    yield _finding(stack, logical_id, quota.quota_name, measured, quota.quota, quota.fix)
 
 
-# ---- ECS, Lambda, CloudWatch -----------------------------------------------------------------------------------
-def container_definitions(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
-    for stack in stacks:
-        for logical_id, resource in _resources(stack, "AWS::ECS::TaskDefinition"):
-            size = _json_bytes(resolver.resolve(stack, resource["Properties"].get("ContainerDefinitions", [])))
-            if size > CONTAINER_DEFINITIONS_BYTES:
-                yield _finding(stack, logical_id, "the container definitions in bytes", size,
-                               CONTAINER_DEFINITIONS_BYTES,
-                               "move settings out of the environment (a file in the image, an SSM parameter), or "
-                               "split the workers")
-
-
-def lambda_environment(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
-    for stack in stacks:
-        for logical_id, resource in _resources(stack, "AWS::Lambda::Function"):
-            variables = resolver.resolve(stack, resource["Properties"].get("Environment", {})).get("Variables", {})
-            size = _json_bytes(variables) if variables else 0
-            if size > LAMBDA_ENVIRONMENT_BYTES:
-                yield _finding(stack, logical_id, "the function's environment variables in bytes", size,
-                               LAMBDA_ENVIRONMENT_BYTES, "pass large settings through an SSM parameter or S3")
-
-
-def alarm_metrics(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
-    for stack in stacks:
-        for logical_id, resource in _resources(stack, "AWS::CloudWatch::Alarm"):
-            count = sum(1 for query in resource["Properties"].get("Metrics", []) if "MetricStat" in query)
-            if count > METRICS_PER_ALARM:
-                yield _finding(stack, logical_id, "the metrics in the alarm's metric math", count, METRICS_PER_ALARM,
-                               "alarm on fewer topics per expression (one alarm per group of 10 topics)")
-
-
-def dashboard_widgets(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
-    for stack in stacks:
-        for logical_id, resource in _resources(stack, "AWS::CloudWatch::Dashboard"):
-            body = str(resolver.resolve(stack, resource["Properties"]["DashboardBody"]))
-            widgets = len(json.loads(body).get("widgets", []))
-            if widgets > WIDGETS_PER_DASHBOARD:
-                yield _finding(stack, logical_id, "the widgets of the dashboard", widgets, WIDGETS_PER_DASHBOARD,
-                               "split the dashboard (one per team)")
-            if len(body.encode()) > DASHBOARD_BODY_BYTES:
-                yield _finding(stack, logical_id, "the dashboard body in bytes", len(body.encode()),
-                               DASHBOARD_BODY_BYTES, "split the dashboard (one per team)")
-
-
-CHECKS: tuple[Check, ...] = (stack_size, managed_policy_size, role_policies, security_group_rules,
-                             security_groups_per_interface, container_definitions, lambda_environment, alarm_metrics,
-                             dashboard_widgets)
+CHECKS: tuple[Check, ...] = (stack_size, role_policies, security_group_rules, resource_quotas)

@@ -197,11 +197,27 @@ def test_more_than_500_widgets_on_a_dashboard(tmp_path):
 
 
 def test_every_quota_has_a_check_here():
-    """Each check in the gate is exercised by one of the planted violations above."""
-    assert [c.__name__ for c in checks.CHECKS] == [
-        "stack_size", "managed_policy_size", "role_policies", "security_group_rules",
-        "security_groups_per_interface", "container_definitions", "lambda_environment", "alarm_metrics",
-        "dashboard_widgets"]
+    """Each check and each resource quota of the gate is exercised by one of the planted violations above."""
+    assert [c.__name__ for c in checks.CHECKS] == ["stack_size", "role_policies", "security_group_rules",
+                                                   "resource_quotas"]
+    assert [(q.resource_type, q.quota) for q in checks.RESOURCE_QUOTAS] == [
+        ("AWS::IAM::ManagedPolicy", 6_144), ("AWS::ECS::Service", 5), ("AWS::Lambda::Function", 5),
+        ("AWS::MSK::Cluster", 5), ("AWS::ECS::TaskDefinition", 65_536), ("AWS::Lambda::Function", 4_096),
+        ("AWS::CloudWatch::Alarm", 10), ("AWS::CloudWatch::Dashboard", 500), ("AWS::CloudWatch::Dashboard", 1_048_576)]
+
+
+def test_a_dashboard_body_over_1_mb(tmp_path):
+    body = json.dumps({"widgets": [{"type": "text", "properties": {"markdown": "x" * 1_100_000}}]})
+    dashboard = resource("AWS::CloudWatch::Dashboard", DashboardBody=body)
+    found = quota_findings([stack(tmp_path, "Prod-Dash", {"D": dashboard})])
+    assert [(f.quota_name, f.quota) for f in found if f.quota_name.startswith("the dashboard body")] == [
+        ("the dashboard body in bytes", 1_048_576)]
+
+
+def test_an_msk_cluster_with_six_security_groups(tmp_path):
+    cluster = resource("AWS::MSK::Cluster", BrokerNodeGroupInfo={"SecurityGroups": [f"sg-{i}" for i in range(6)]})
+    [finding] = quota_findings([stack(tmp_path, "Prod-Kafka", {"C": cluster})])
+    assert (finding.resource, finding.measured) == ("C", 6)
 
 
 @pytest.mark.parametrize("text", ["Prod-Connect/P (Prod/X/Resource): the customer-managed policy"])
