@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kafka_platform.domain.debezium import DesiredState, PostgresConnectorSpec, SnapshotMode, env_prefix
+from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, PostgresConnectorSpec, SnapshotMode, SslMode,
+                                           env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
                                                default_scale_out_cooldown_seconds)
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
@@ -159,7 +160,11 @@ class ConnectorDatabase(Strict):
     hostname: str
     port: int = 5432
     name: str
-    ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "require"
+    # verify-full checks the server's certificate and host name against ssl_root_cert (RDS's CA bundle, in the image);
+    # a weaker mode needs ssl_mode_reason.
+    ssl_mode: SslMode = "verify-full"
+    ssl_mode_reason: str | None = None
+    ssl_root_cert: str = RDS_CA_BUNDLE
     credentials_secret_arn: str
     credentials_kms_key_arn: str | None = None
 
@@ -192,7 +197,9 @@ class Connector(Strict):
     def spec(self) -> PostgresConnectorSpec:
         return PostgresConnectorSpec(
             name=self.name, database_host=self.database.hostname, database_port=self.database.port,
-            database_name=self.database.name, database_ssl_mode=self.database.ssl_mode, tables=tuple(self.tables),
+            database_name=self.database.name, database_ssl_mode=self.database.ssl_mode,
+            database_ssl_root_cert=self.database.ssl_root_cert, database_ssl_mode_reason=self.database.ssl_mode_reason,
+            tables=tuple(self.tables),
             topic_prefix=self.topic_prefix, slot_name=self.slot_name, publication_name=self.publication_name,
             credentials_env_prefix=env_prefix(self.name), snapshot_mode=self.snapshot_mode,
             heartbeat_interval_ms=self.heartbeat_interval_ms, heartbeat_action_query=self.heartbeat_action_query,

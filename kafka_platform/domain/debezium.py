@@ -15,6 +15,10 @@ CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
 # Every connector's credentials reach the workers as DBZ_<CONNECTOR>_USER and _PASSWORD (``env_prefix``); the workers'
 # config provider reads nothing else, and the reconciler lets a connector read only its own.
 CREDENTIALS_PREFIX = "DBZ_"
+SslMode = Literal["disable", "require", "verify-ca", "verify-full"]
+# Where the image keeps Amazon RDS's CA bundle (all regions): verify-full checks the database's certificate against it.
+RDS_CA_BUNDLE = "/opt/connect/certs/rds-global-bundle.pem"
+_VERIFYING = ("verify-ca", "verify-full")
 # The custom resource type a declared connector is deployed as (the reconciler Lambda dispatches on it too).
 CONNECTOR_RESOURCE_TYPE = "Custom::KafkaConnector"
 SnapshotMode = Literal["initial", "initial_only", "no_data", "when_needed", "never", "always", "recovery"]
@@ -29,7 +33,8 @@ _CONNECTOR_NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 # Settings the platform owns: a connector may not override them through extra_config.
 MANAGED_KEYS = frozenset({"connector.class", "plugin.name", "database.password", "database.user", "slot.name",
-                          "publication.name", "topic.prefix", "tasks.max", "name"})
+                          "publication.name", "topic.prefix", "tasks.max", "name", "database.sslmode",
+                          "database.sslrootcert"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,9 @@ class PostgresConnectorSpec:
     publication_name: str
     credentials_env_prefix: str
     database_port: int = 5432
-    database_ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = "require"
+    database_ssl_mode: SslMode = "verify-full"
+    database_ssl_root_cert: str = RDS_CA_BUNDLE
+    database_ssl_mode_reason: str | None = None
     snapshot_mode: SnapshotMode = "initial"
     heartbeat_interval_ms: int = 10_000
     heartbeat_action_query: str | None = None
@@ -77,6 +84,8 @@ class PostgresConnectorSpec:
             "database.user": f"${{env:{self.user_variable}}}",
             "database.password": f"${{env:{self.password_variable}}}",
             "database.sslmode": self.database_ssl_mode,
+            **({"database.sslrootcert": self.database_ssl_root_cert}
+               if self.database_ssl_mode in _VERIFYING else {}),
             "topic.prefix": self.topic_prefix,
             "slot.name": self.slot_name,
             "publication.name": self.publication_name,
@@ -132,6 +141,14 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
         if not _TABLE.match(table):
             problems.append((f"tables[{i}]", f"{show(table)} is not schema.table in lower case; write e.g. "
                                              "public.accounts"))
+    if spec.database_ssl_mode != "verify-full" and len((spec.database_ssl_mode_reason or "").strip()) < 40:
+        problems.append(("database.ssl_mode", (
+            f"{show(spec.database_ssl_mode)} does not verify that the database is the one named (a host on the path "
+            "could impersonate it and receive the connector's password); use verify-full (the default: RDS's CA "
+            "bundle is in the image), or say why not in database.ssl_mode_reason, 40 characters or more")))
+    if not spec.database_ssl_root_cert.startswith("/"):
+        problems.append(("database.ssl_root_cert", f"{show(spec.database_ssl_root_cert)} is not an absolute path in "
+                                                   f"the worker image; use {RDS_CA_BUNDLE} or your image's own CA file"))
     if not _HOST.match(spec.database_host):
         problems.append(("database.hostname", f"{show(spec.database_host)} is not a host name"))
     if not 1 <= spec.database_port <= 65535:

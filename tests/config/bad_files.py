@@ -359,6 +359,14 @@ CASES = [
     BadFile("consumer-team-invalid", setting("consumers[loan-approvals].team", "Lending Team"),
             f"{F}: consumers[loan-approvals].team: \"Lending Team\" is not a team name; use 2-30 lower-case letters, "
             "digits and hyphens, starting with a letter, such as lending"),
+    BadFile("connector-tls-without-verification", setting("connect.connectors[accounts-cdc].database.ssl_mode", "require"),
+            f"{F}: connect.connectors[accounts-cdc].database.ssl_mode: \"require\" does not verify that the database is "
+            "the one named (a host on the path could impersonate it and receive the connector's password); use "
+            "verify-full (the default: RDS's CA bundle is in the image), or say why not in database.ssl_mode_reason, "
+            "40 characters or more"),
+    BadFile("connector-ca-not-a-path", setting("connect.connectors[accounts-cdc].database.ssl_root_cert", "rds.pem"),
+            f"{F}: connect.connectors[accounts-cdc].database.ssl_root_cert: \"rds.pem\" is not an absolute path in the "
+            "worker image; use /opt/connect/certs/rds-global-bundle.pem or your image's own CA file"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

@@ -74,7 +74,8 @@ def test_connector_configs_reference_credentials_through_the_env_provider(synthe
         assert int(config["heartbeat.interval.ms"]) > 0
         assert config["topic.creation.default.replication.factor"] == "3"
         assert config["topic.creation.default.compression.type"] == "zstd"
-        assert config["database.sslmode"] == "require"
+        assert config["database.sslmode"] == "verify-full"
+        assert config["database.sslrootcert"] == "/opt/connect/certs/rds-global-bundle.pem"
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)

@@ -62,9 +62,11 @@ class Runtime:
                 if environment.connect for connector in environment.connect.connectors]
 
     def connector_config(self, connector: Connector, **overrides: str) -> dict[str, str]:
-        """The declared configuration, pointed at the local PostgreSQL: only host and port are test values."""
+        """The declared configuration, pointed at the local PostgreSQL: only the host, the port and the CA (the
+        harness's own instead of RDS's) are test values; sslmode stays verify-full."""
         config = connector.spec().config()
-        config.update({"database.hostname": "127.0.0.1", "database.port": str(self.postgres.port)})
+        config.update({"database.hostname": "127.0.0.1", "database.port": str(self.postgres.port),
+                       "database.sslrootcert": str(self.postgres.ca_file)})
         config.update(overrides)
         return config
 

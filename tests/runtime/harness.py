@@ -5,7 +5,8 @@
   (Maven's own repository included), so the second run resolves nothing.
 * Kafka: three KRaft nodes (broker and controller each) running the server properties the MSK configuration declares
   (``kafka_platform.domain.msk.effective_server_properties``): replication 3 and min ISR 2 cannot hold on one node.
-* PostgreSQL: Debian's server binaries, logical replication on, TLS on (connectors keep ``sslmode=require``).
+* PostgreSQL: Debian's server binaries, logical replication on, TLS on with a certificate for 127.0.0.1 signed by a CA
+  of the harness's own (connectors keep ``sslmode=verify-full`` and name that CA as ``database.sslrootcert``).
 * Kafka Connect: distributed workers with ``kafka_platform.domain.connect_worker.worker_properties``, plaintext
   instead of MSK IAM (a local broker has no IAM), and the connectors' credentials in their environment.
 """
@@ -140,12 +141,33 @@ def start_process(name: str, command: list[str], directory: Path, env: Mapping[s
 
 # ---- PostgreSQL --------------------------------------------------------------------------------------------------
 
+def issue_server_certificate(directory: Path, data: Path) -> None:
+    """A CA (``directory/ca.crt``) and, signed by it, the server's certificate for 127.0.0.1 and localhost."""
+    def openssl(*arguments: str) -> None:
+        subprocess.run(["openssl", *arguments], check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=kafka-platform test CA",
+            "-keyout", str(directory / "ca.key"), "-out", str(directory / "ca.crt"))
+    openssl("req", "-new", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(data / "server.key"),
+            "-out", str(directory / "server.csr"))
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-days", "2", "-in", str(directory / "server.csr"), "-CA", str(directory / "ca.crt"),
+            "-CAkey", str(directory / "ca.key"), "-CAcreateserial", "-extfile", str(directory / "san.ext"),
+            "-out", str(data / "server.crt"))
+    os.chmod(directory / "ca.crt", 0o644)
+
+
 @dataclass
 class Postgres:
     bin_dir: Path
     directory: Path
     port: int
     process: Process | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA that signed the server's certificate: what a connector's ``database.sslrootcert`` names here."""
+        return self.directory / "ca.crt"
 
     def _as_postgres(self, command: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
@@ -159,9 +181,7 @@ class Postgres:
         subprocess.run(self._as_postgres([str(self.bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
                                           "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"]),
                        check=True, capture_output=True, timeout=120)
-        subprocess.run(["openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=localhost",
-                        "-keyout", str(data / "server.key"), "-out", str(data / "server.crt")],
-                       check=True, capture_output=True, timeout=60)
+        issue_server_certificate(self.directory, data)
         os.chmod(data / "server.key", 0o600)
         if os.geteuid() == 0:
             for name in ("server.key", "server.crt"):

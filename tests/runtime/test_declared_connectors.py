@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
 
 import yaml
@@ -59,6 +60,21 @@ def test_a_missing_database_is_caught_by_the_plugin_connecting(runtime):
     # Debezium connects while validating: a database that is not there is reported against the host.
     assert errors == ['database.hostname: Error while validating connector config: FATAL: database "nowhere" '
                       'does not exist']
+
+
+def test_verify_full_refuses_a_server_whose_certificate_another_ca_signed(runtime, tmp_path):
+    """The declared connectors pass with the CA that signed the server (above); with any other CA, verify-full refuses
+    the connection: the database's identity is really checked."""
+    other = tmp_path / "other-ca.crt"
+    subprocess.run(["openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj", "/CN=another CA",
+                    "-keyout", str(tmp_path / "other-ca.key"), "-out", str(other)], check=True, capture_output=True)
+    other.chmod(0o644)
+    _, connector = runtime.connectors()[0]
+    config = runtime.connector_config(connector, **{"database.sslrootcert": str(other)})
+    assert config["database.sslmode"] == "verify-full"
+    errors = validate(runtime.connect_url, {"name": connector.name, **config})
+    assert errors and all(error.startswith("database.hostname: ") for error in errors), errors
+    assert any("SSL" in error or "certificate" in error.lower() or "PKIX" in error for error in errors), errors
 
 
 def test_the_workers_config_provider_reads_only_connector_credentials(runtime):

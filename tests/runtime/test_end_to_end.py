@@ -24,7 +24,8 @@ def accounts(synthesized, runtime):
     [(logical_id, resource)] = resources(synthesized.raw("dev", "Connect"), "Custom::KafkaConnector").items()
     properties = {k: v for k, v in resource["Properties"].items() if k != "ServiceToken"}
     properties.update(ConnectUrl=runtime.connect_url, TimeoutSeconds=180, StableSeconds=5, Config={
-        **properties["Config"], "database.hostname": "127.0.0.1", "database.port": str(runtime.postgres.port)})
+        **properties["Config"], "database.hostname": "127.0.0.1", "database.port": str(runtime.postgres.port),
+        "database.sslrootcert": str(runtime.postgres.ca_file)})
     server = ResponseServer()
     reconciler.handler(event("Create", properties, response_url=server.url, logical_id=logical_id), Context())
     assert server.responses[-1]["Status"] == "SUCCESS", server.responses[-1]

@@ -35,6 +35,7 @@ def declared(synthesized, runtime):
     [(logical_id, resource)] = resources(synthesized.raw("dev", "Connect"), "Custom::KafkaConnector").items()
     properties = {k: v for k, v in resource["Properties"].items() if k != "ServiceToken"}
     config = {**properties["Config"], "database.hostname": "127.0.0.1", "database.port": str(runtime.postgres.port),
+              "database.sslrootcert": str(runtime.postgres.ca_file),
               "slot.name": "reconciler_accounts", "topic.prefix": "reconciler.accounts"}
     # The template waits 15 s for a connector to hold its state; 5 s keeps this tier within its minutes.
     properties.update(ConnectUrl=runtime.connect_url, ConnectorName=NAME, Config=runtime.own_credentials(NAME, config),
