@@ -51,6 +51,13 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 def _operate(event: Mapping[str, Any], context: Any) -> Outcome:
     properties = event["ResourceProperties"]
+    if event.get("RequestType") == "Delete" and properties.get("ConnectUrl") != os.environ.get("CONNECT_URL"):
+        # A connector of another Connect cluster (renamed, or never this function's) is not this function's to
+        # delete; refusing would leave the stack unable to delete the resource.
+        LOGGER.warning("Delete of %s on %s, which is not this reconciler's Connect cluster: nothing to do",
+                       event.get("PhysicalResourceId"), properties.get("ConnectUrl"))
+        return Outcome(event.get("PhysicalResourceId") or f"absent-{event.get('RequestId', 'unknown')}",
+                       {"Action": "not-ours"})
     url = own_connect_url(properties.get("ConnectUrl"))
     budget = _seconds(properties.get("TimeoutSeconds", DEFAULT_TIMEOUT_SECONDS), "TimeoutSeconds")
     if context is not None:

@@ -315,3 +315,10 @@ def test_a_failed_update_of_an_existing_connector_leaves_it_in_place(connect):
     with pytest.raises(connect_rest.ConnectError):
         run(event("Update", connect.url, physical="accounts-cdc", config={**CONFIG, "x": "1"}), connect.url)
     assert "accounts-cdc" in connect.fake.connectors
+
+
+def test_a_delete_on_another_connect_cluster_deletes_nothing_and_does_not_block_the_stack(connect, sent):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    reconciler.handler(event("Delete", "http://rest.old-name.connect.internal:8083", physical="accounts-cdc"), None)
+    assert (sent[-1]["Status"], sent[-1]["Data"]) == ("SUCCESS", {"Action": "not-ours"})
+    assert "accounts-cdc" in connect.fake.connectors and connect.fake.writes() == []
