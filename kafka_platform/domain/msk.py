@@ -142,6 +142,49 @@ def partitions_per_broker_limit(instance_type: str) -> int:
     return _PARTITIONS_PER_BROKER.get(size, 4000)
 
 
+# Broker properties that decide whether acknowledged data survives, each with the bank's floor and why. The
+# configuration refuses a lower value, and the KafkaPlatform gate refuses it in a synthesized MSK configuration.
+_DAY_MS = 86_400_000
+DURABILITY_FLOORS: Mapping[str, tuple[int, str]] = {
+    "min.insync.replicas": (2, "would acknowledge writes held by a single broker; the bank requires 2 or more"),
+    "default.replication.factor": (3, "leaves topics with fewer than 3 copies; the bank requires 3"),
+    "offsets.topic.replication.factor": (3, "keeps consumer offsets on fewer than 3 brokers: losing one loses where "
+                                            "every group was; the bank requires 3"),
+    "transaction.state.log.replication.factor": (3, "keeps transaction state (exactly-once Connect) on fewer than 3 "
+                                                    "brokers; the bank requires 3"),
+    "transaction.state.log.min.isr": (2, "would commit transactions held by a single broker; the bank requires 2 or "
+                                         "more"),
+    "offsets.retention.minutes": (10_080, "forgets an idle group's offsets in less than a week, and it then starts "
+                                          "over from its reset point; keep 10080 (7 days) or more"),
+    # Cluster-wide retention is the default of every topic without its own, Debezium's and Connect's among them.
+    "log.retention.hours": (24, "deletes data within a day on every topic without its own retention; keep 24 or more "
+                                "(168 is the bank's default) and give short-lived topics their own retention_hours"),
+    "log.retention.minutes": (24 * 60, "deletes data within a day on every topic without its own retention; keep "
+                                       "1440 or more, or set log.retention.hours"),
+    "log.retention.ms": (_DAY_MS, f"deletes data within a day on every topic without its own retention; keep "
+                                  f"{_DAY_MS} or more, or set log.retention.hours"),
+}
+# Retention by size caps every partition of every topic without its own: a surge deletes unread data.
+_UNLIMITED = -1
+
+
+def durability_problem(key: str, value: str) -> str | None:
+    """Why ``key=value`` would lose acknowledged data or its position, or None (also None for keys it does not
+    judge). Retention may be -1 (forever)."""
+    number = _int(value)
+    if key == "log.retention.bytes":
+        if number == _UNLIMITED:
+            return None
+        return (f"{show(value)} caps every partition of every topic without its own retention by size, so a surge "
+                "deletes data nobody has read; keep -1 and limit retention by time")
+    if key not in DURABILITY_FLOORS or number is None:
+        return None
+    floor, why = DURABILITY_FLOORS[key]
+    if key.startswith("log.retention.") and number == _UNLIMITED:
+        return None
+    return f"{show(value)} {why}" if number < floor else None
+
+
 def server_properties_problems(overrides: Mapping[str, str]) -> list[tuple[str, str]]:
     """Unknown keys, and overrides that would weaken the bank's durability guarantees, by property name."""
     problems = []
@@ -150,11 +193,8 @@ def server_properties_problems(overrides: Mapping[str, str]) -> list[tuple[str, 
             problems.append((key, f"{show(key)} is not a property MSK lets you set{_suggest(key)}; see the MSK "
                                   "developer guide, Custom MSK configurations"))
             continue
-        if key == "min.insync.replicas" and _int(value) is not None and _int(value) < 2:
-            problems.append((key, f"{show(value)} would acknowledge writes held by a single broker; the bank requires "
-                                  "2 or more"))
-        elif key == "default.replication.factor" and _int(value) is not None and _int(value) < 3:
-            problems.append((key, f"{show(value)} leaves topics with fewer than 3 copies; the bank requires 3"))
+        if (p := durability_problem(key, value)) is not None:
+            problems.append((key, p))
         elif key == "unclean.leader.election.enable" and value.lower() != "false":
             problems.append((key, f"{show(value)} lets an out-of-sync replica become leader and lose acknowledged "
                                   "writes; keep false"))

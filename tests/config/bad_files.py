@@ -131,6 +131,31 @@ CASES = [
     BadFile("server-property-typo", setting("kafka.server_properties", {"log.retention.hour": "72"}),
             f"{F}: kafka.server_properties.log.retention.hour: \"log.retention.hour\" is not a property MSK lets you "
             "set (did you mean log.retention.hours?); see the MSK developer guide, Custom MSK configurations"),
+    BadFile("server-property-retention-by-size", setting("kafka.server_properties", {"log.retention.bytes": "1"}),
+            f"{F}: kafka.server_properties.log.retention.bytes: \"1\" caps every partition of every topic without its "
+            "own retention by size, so a surge deletes data nobody has read; keep -1 and limit retention by time"),
+    BadFile("server-property-retention-ms", setting("kafka.server_properties", {"log.retention.ms": "1"}),
+            f"{F}: kafka.server_properties.log.retention.ms: \"1\" deletes data within a day on every topic without "
+            "its own retention; keep 86400000 or more, or set log.retention.hours"),
+    BadFile("server-property-retention-hours", setting("kafka.server_properties", {"log.retention.hours": "1"}),
+            f"{F}: kafka.server_properties.log.retention.hours: \"1\" deletes data within a day on every topic "
+            "without its own retention; keep 24 or more (168 is the bank's default) and give short-lived topics "
+            "their own retention_hours"),
+    BadFile("server-property-offsets-replication", setting("kafka.server_properties",
+                                                           {"offsets.topic.replication.factor": "1"}),
+            f"{F}: kafka.server_properties.offsets.topic.replication.factor: \"1\" keeps consumer offsets on fewer "
+            "than 3 brokers: losing one loses where every group was; the bank requires 3"),
+    BadFile("server-property-transaction-replication", setting("kafka.server_properties",
+                                                               {"transaction.state.log.replication.factor": "1"}),
+            f"{F}: kafka.server_properties.transaction.state.log.replication.factor: \"1\" keeps transaction state "
+            "(exactly-once Connect) on fewer than 3 brokers; the bank requires 3"),
+    BadFile("server-property-transaction-min-isr", setting("kafka.server_properties",
+                                                           {"transaction.state.log.min.isr": "1"}),
+            f"{F}: kafka.server_properties.transaction.state.log.min.isr: \"1\" would commit transactions held by a "
+            "single broker; the bank requires 2 or more"),
+    BadFile("server-property-offsets-retention", setting("kafka.server_properties", {"offsets.retention.minutes": "60"}),
+            f"{F}: kafka.server_properties.offsets.retention.minutes: \"60\" forgets an idle group's offsets in less "
+            "than a week, and it then starts over from its reset point; keep 10080 (7 days) or more"),
     BadFile("server-property-weakens-min-isr", setting("kafka.server_properties", {"min.insync.replicas": "1"}),
             f"{F}: kafka.server_properties.min.insync.replicas: \"1\" would acknowledge writes held by a single "
             "broker; the bank requires 2 or more"),

@@ -58,6 +58,15 @@ def test_configuration_durable():
         == ["unclean.leader.election.enable"]
 
 
+@pytest.mark.parametrize("planted", ["offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=2",
+                                     "transaction.state.log.min.isr=1", "log.retention.hours=1",
+                                     "log.retention.ms=1", "log.retention.bytes=1", "offsets.retention.minutes=60"])
+def test_configuration_durable_covers_every_durability_floor(planted):
+    good = "min.insync.replicas=2\ndefault.replication.factor=3\nunclean.leader.election.enable=false\n"
+    assert msk_configuration_durable.check(configuration(good + "log.retention.hours=-1\n")) is Compliance.COMPLIANT
+    assert msk_configuration_durable.check(configuration(good + planted + "\n")) == [planted.split("=")[0]]
+
+
 def test_no_secret_in_task_environment():
     task = {"ContainerDefinitions": [{"Environment": [{"Name": "KAFKA_TOPICS", "Value": "repayments"},
                                                       {"Name": "BOOTSTRAP", "Value": {"Fn::GetAtt": ["B", "S"]}}]}]}
