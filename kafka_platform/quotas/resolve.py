@@ -28,7 +28,7 @@ PARTITION = "aws"
 URL_SUFFIX = "amazonaws.com"
 # CloudFormation's generated physical names: stack name and logical id, cut to fit, and 12 random characters.
 GENERATED_NAME_LIMIT = 64
-MSK_UUID_LENGTH = 38  # 36-character UUID and "-2", as in ...:cluster/NAME/6357e0b2-...-2e31-2
+GENERIC_ARN_LENGTH = 128  # an ARN of a resource the estimate cannot see
 _NO_VALUE = object()
 
 # Ref returns the ARN for these types (CloudFormation's "Return values" of each resource type).
@@ -66,9 +66,6 @@ def _digest(*parts: str, length: int, alphabet: str = "0123456789abcdef") -> str
 def _uuid(*parts: str) -> str:
     h = _digest(*parts, length=32)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-GENERIC_ARN_LENGTH = 128
 
 
 def _generic_attribute(stack: Any, logical_id: str, attribute: str) -> str:
