@@ -19,7 +19,16 @@ DEFAULT_DIRECTORY = Path("environments")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (PyYAML would keep the last one silently)."""
+    """SafeLoader that refuses a key written twice in one mapping (PyYAML would keep the last one silently), and any
+    alias, before it is expanded: a few nested aliases expand to gigabytes (the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"uses the YAML alias *{event.anchor}; write the value out (aliases are refused: a few "
+                            "nested ones expand to gigabytes)", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -76,6 +85,16 @@ def load_environments(directory: Path | str = DEFAULT_DIRECTORY,
     """Every ``*.yaml`` in ``directory`` (or the named ones), sorted by name; problems of all files together."""
     directory = Path(directory)
     wanted = list(only) if only else None
+    if not directory.is_dir():
+        raise ConfigurationError([Problem(display_path(directory), "", "is not a folder (it does not exist); point "
+                                                                       "ENVIRONMENTS_DIR (or --directory) at the "
+                                                                       "folder of environment files")])
+    # A .yml file would be skipped without a word: name it instead, so nobody deploys without the file they edited.
+    misnamed = sorted(directory.glob("*.yml"))
+    if misnamed:
+        raise ConfigurationError([Problem(display_path(path), "", f"is not read: environment files end in .yaml; "
+                                                                  f"rename it to {path.stem}.yaml")
+                                  for path in misnamed])
     files = sorted(directory.glob("*.yaml"))
     available = [f.stem for f in files]
     if wanted is not None:
@@ -104,7 +123,7 @@ def _yaml_message(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     problem = getattr(error, "problem", None) or str(error)
-    if "appears twice" in problem:  # _construct_mapping's own message, already says what to do
+    if "appears twice" in problem or "YAML alias" in problem:  # our own messages, which already say what to do
         return f"{where}{problem}"
     context = getattr(error, "context", None)
     detail = f"{context}, {problem}" if context else problem

@@ -16,13 +16,18 @@ from kafka_platform.domain import aws, fargate, msk, stack_layout
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
 from kafka_platform.domain.debezium import connector_problems, topic_under_prefix, uniqueness_problems
-from kafka_platform.domain.secrets_manager import secret_arn_problem
+from kafka_platform.domain.secrets_manager import kms_key_arn_problem, secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
 from kafka_platform.errors import show
 from kafka_platform.quotas.checks import (MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_BUDGET_CHARS,
                                           MANAGED_POLICY_CHARS)
 
 Found = Iterator[tuple[str, str]]
+# Tags the stage puts on every resource (kafka_platform.stacks.stage); a user tag of the same key would replace them.
+RESERVED_TAGS = {"environment": lambda env: env.name, "managed-by": lambda env: "kafka-platform"}
+MAX_TAGS = 50  # per resource
+_TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$", re.UNICODE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PROTECTED_ENVIRONMENTS = ("staging", "prod")
 _ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -55,6 +60,25 @@ def _identity(env: Environment) -> Found:
     for key, value in env.tags.items():
         if not key or len(key) > 128 or len(value) > 256:
             yield f"tags.{key}", f"{show(value)} is not a valid tag; keys take 1-128 characters, values up to 256"
+        elif key.lower().startswith("aws:"):
+            yield f"tags.{key}", (f"{show(key)} starts with aws:, which AWS reserves (CloudFormation refuses it on "
+                                  "every resource); choose another key")
+        elif key in RESERVED_TAGS:
+            yield f"tags.{key}", (f"{show(key)} is the platform's own tag ({key}: {RESERVED_TAGS[key](env)}); it cannot "
+                                  "be replaced, choose another key")
+        elif not _TAG_TEXT.match(key) or not _TAG_TEXT.match(value):
+            yield f"tags.{key}", (f"{show(key)}: {show(value)} has a character tags do not take; use letters, digits, "
+                                  "spaces and _ . : / = + - @")
+    if len(env.tags) + len(RESERVED_TAGS) > MAX_TAGS:
+        yield "tags", (f"has {len(env.tags)} tags, and with the platform's {len(RESERVED_TAGS)} that is more than the "
+                       f"{MAX_TAGS} a resource takes; keep {MAX_TAGS - len(RESERVED_TAGS)} or fewer")
+    emails = env.alarms.email_subscriptions
+    for i, email in enumerate(emails):
+        if not _EMAIL.match(email):
+            yield f"alarms.email_subscriptions[{i}]", (f"{show(email)} is not an e-mail address (SNS refuses it at "
+                                                       "deploy); write it as name@example.com")
+        elif email.lower() in (e.lower() for e in emails[:i]):
+            yield f"alarms.email_subscriptions[{i}]", f"{show(email)} is listed twice; list each address once"
     for i, acknowledged in enumerate(env.acknowledged_replacements):
         if len(acknowledged.reason.strip()) < 40:
             yield f"acknowledged_replacements[{i}].reason", (
@@ -162,6 +186,9 @@ def _topics(env: Environment) -> Found:
         for field, p in topic_problems(topic.spec(), broker_count=kafka.broker_count,
                                        cluster_tiered_storage=kafka.tiered_storage):
             yield f"{where}.{field}", p
+    # Kafka refuses a topic whose name differs from another's only by "." against "_" (they collide in metric names).
+    for topic, other in _colliding(t.name for t in kafka.topics):
+        yield f"kafka.topics[{topic}].name", _collision(topic, other)
     total = sum(t.partitions * t.replication_factor for t in kafka.topics)
     limit = msk.partitions_per_broker_limit(kafka.broker_instance_type) * kafka.broker_count
     if total > limit:
@@ -202,6 +229,8 @@ def _consumers(env: Environment) -> Found:
         for name, secret in consumer.secrets.items():
             if (p := secret_arn_problem(secret.secret_arn)) is not None:
                 yield f"{where}.secrets.{name}.secret_arn", p
+            if secret.kms_key_arn is not None and (p := kms_key_arn_problem(secret.kms_key_arn)) is not None:
+                yield f"{where}.secrets.{name}.kms_key_arn", p
         if any(topic not in declared for topic in consumer.topics):
             continue  # partitions unknown: capacity checks would only repeat the missing topic
         for field, p in consumer_problems(
@@ -252,9 +281,22 @@ def _connect(env: Environment) -> Found:
             yield f"{where}.{field}", p
         if (p := secret_arn_problem(connector.database.credentials_secret_arn)) is not None:
             yield f"{where}.database.credentials_secret_arn", p
+        kms_key = connector.database.credentials_kms_key_arn
+        if kms_key is not None and (p := kms_key_arn_problem(kms_key)) is not None:
+            yield f"{where}.database.credentials_kms_key_arn", p
     for name, field, p in uniqueness_problems(c.spec() for c in connect.connectors):
         yield f"connect.connectors[{name}].{field}", p
     specs = [c.spec() for c in connect.connectors]
+    # A declared topic that collides with a connector's: Kafka refuses the second, the connector fails, and its
+    # replication slot keeps the database's log.
+    connector_topics = {f"{s.topic_prefix}.{table}": s.name for s in specs for table in s.tables} | {
+        s.heartbeat_topic: s.name for s in specs}
+    by_key = {_collision_key(name): name for name in connector_topics}
+    for topic in env.kafka.topics:
+        other = by_key.get(_collision_key(topic.name))
+        if other is not None and other != topic.name:
+            yield f"kafka.topics[{topic.name}].name", (f"{_collision(topic.name, other)} of connector "
+                                                       f"{connector_topics[other]}")
     grants = worker_grant_chars(ConnectWorkerSettings(group_id=connect.name), specs, region=env.region,
                                 account=env.account, cluster_name=env.kafka.cluster_name)
     if (needed := math.ceil(grants / MANAGED_POLICY_BUDGET_CHARS)) > MANAGED_POLICIES_PER_ROLE:
@@ -267,3 +309,21 @@ def _connect(env: Environment) -> Found:
             yield f"kafka.topics[{topic.name}].name", (f"{show(topic.name)} lies under connector {owner.name}'s topic "
                                                        f"prefix {show(owner.topic_prefix)}, which Kafka Connect may "
                                                        "write; rename the topic or the connector's topic_prefix")
+
+
+def _collision_key(topic: str) -> str:
+    return topic.replace(".", "_")
+
+
+def _colliding(names: Iterator[str] | list[str]) -> Iterator[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for name in names:
+        key = _collision_key(name)
+        if key in seen and seen[key] != name:
+            yield name, seen[key]
+        seen.setdefault(key, name)
+
+
+def _collision(topic: str, other: str) -> str:
+    return (f"{show(topic)} collides with {show(other)}: Kafka treats \".\" and \"_\" alike in metric names and "
+            "refuses the second topic; rename one of them")

@@ -11,6 +11,7 @@ from typing import Mapping, Sequence
 from kafka_platform.domain import lag_scaling, msk_metrics
 from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.domain.secrets import secret_problem
+from kafka_platform.errors import show
 
 CLOUDWATCH_METRICS_PER_ALARM = 10
 # The CloudFormation metadata key under which KafkaConsumerService describes the consumer on its scalable target
@@ -39,6 +40,9 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
                                    f"topic by the running tasks, and CloudWatch allows {CLOUDWATCH_METRICS_PER_ALARM} "
                                    f"metrics per alarm: consume {CLOUDWATCH_METRICS_PER_ALARM - 1} topics or fewer, "
                                    "or split the service"))
+    for topic in sorted({t for t in topic_names if list(topic_names).count(t) > 1}):
+        # Tasks would be sized for its partitions twice, and its lag counted twice.
+        problems.append(("topics", f"{show(topic)} is listed twice; list each topic once"))
     if max_delay_seconds < 60:
         problems.append(("max_delay_seconds", f"{max_delay_seconds} is below the one-minute lag metric; use 60 or "
                                               "more"))

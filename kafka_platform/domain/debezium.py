@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping, Sequence
 
-from kafka_platform.domain.secrets import is_provider_reference, secret_name
+from kafka_platform.domain.secrets import secret_name, secret_problem
 from kafka_platform.domain.topics import topic_name_problem
 from kafka_platform.errors import show
 
@@ -164,9 +164,10 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
     for key, value in spec.extra_config.items():
         if key in MANAGED_KEYS:
             problems.append((f"extra_config.{key}", f"{show(key)} is set by the platform; remove it from extra_config"))
-        elif secret_name(key) and not is_provider_reference(value):
-            problems.append((f"extra_config.{key}", f"{key} holds a secret in clear; reference it as ${{env:NAME}} "
-                                                    "from a secret given to the Connect cluster"))
+        elif (p := secret_problem(key, value)) is not None:
+            what = f"{key} holds a secret in clear" if secret_name(key) else p
+            problems.append((f"extra_config.{key}", f"{what}; reference it as ${{env:NAME}} from a secret given to "
+                                                    "the Connect cluster"))
     return problems
 
 

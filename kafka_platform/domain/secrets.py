@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 
 _SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PASSPHRASE"}
+# Inside a longer word too: sslpassword, dbPassword, clientsecret, authtoken. ("key" alone is not one: Kafka's own
+# key.converter and key.serializer would be refused.)
+_SECRET_PARTS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL")
 _SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"), ("CLIENT", "SECRET")}
 _SECRET_VALUES = (
     (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
     (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "a URL with a password in it"),
+    (re.compile(r"\b(?:password|passwd|secret|token)\s*=\s*\"(?!\$\{)[^\"]+\"", re.I), "a JAAS password"),
     (re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"), "a JSON web token"),
 )
 _PROVIDER_REFERENCE = re.compile(r"^\$\{[A-Za-z][A-Za-z0-9]*:[^}]+\}$")
@@ -28,7 +32,8 @@ def secret_name(name: str) -> bool:
     """Whether ``name`` (DB_PASSWORD, database.password, apiKey, ...) is where a secret would be stored."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced.upper()) if w]
-    return any(w in _SECRET_WORDS for w in words) or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))
+    return (any(w in _SECRET_WORDS or any(part in w for part in _SECRET_PARTS) for w in words)
+            or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:])))
 
 
 def secret_problem(name: str, value: object) -> str | None:

@@ -104,6 +104,10 @@ def from_csv(path: Path | str) -> LoadProfile:
                 if minute != len(rates):
                     problems.append(Problem(str(path), f"line {line}", f"minute {minute} is not {len(rates)}; list "
                                                                        "every minute once, in order"))
+                elif not math.isfinite(rate):
+                    problems.append(Problem(str(path), f"line {line}", f"{row['messages_per_second']} is not a "
+                                                                       "finite rate; write a number such as 350.5"))
+                    rate = 0.0
                 elif rate < 0:
                     problems.append(Problem(str(path), f"line {line}", f"{rate} is negative; rates are messages "
                                                                        "per second, 0 or more"))

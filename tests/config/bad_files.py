@@ -392,6 +392,58 @@ CASES = [
     BadFile("connector-ca-not-a-path", setting("connect.connectors[accounts-cdc].database.ssl_root_cert", "rds.pem"),
             f"{F}: connect.connectors[accounts-cdc].database.ssl_root_cert: \"rds.pem\" is not an absolute path in the "
             "worker image; use /opt/connect/certs/rds-global-bundle.pem or your image's own CA file"),
+    BadFile("connector-ssl-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config",
+                                                       {"database.sslpassword": "hunter2-prod"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.database.sslpassword: database.sslpassword holds a "
+            "secret in clear; reference it as ${env:NAME} from a secret given to the Connect cluster"),
+    BadFile("connector-jaas-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config", {
+        "signal.kafka.sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required '
+                                         'username="dbz" password="hunter2";'}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.signal.kafka.sasl.jaas.config: the value of "
+            "signal.kafka.sasl.jaas.config looks like a JAAS password; reference it as ${env:NAME} from a secret "
+            "given to the Connect cluster"),
+    BadFile("consumer-jaas-password-in-environment", setting("consumers[loan-approvals].environment",
+                                                             {"KAFKA_SASL_JAAS": 'password="hunter2"'}),
+            f"{F}: consumers[loan-approvals].environment.KAFKA_SASL_JAAS: the value of KAFKA_SASL_JAAS looks like a "
+            "JAAS password; pass it under secrets, from Secrets Manager"),
+    BadFile("topic-collides-with-a-debezium-topic", adding_topic({"name": "cdc_accounts.public_accounts",
+                                                                  "partitions": 6}),
+            f"{F}: kafka.topics[cdc_accounts.public_accounts].name: \"cdc_accounts.public_accounts\" collides with "
+            "\"cdc.accounts.public.accounts\": Kafka treats \".\" and \"_\" alike in metric names and refuses the "
+            "second topic; rename one of them of connector accounts-cdc"),
+    BadFile("topics-collide", lambda data: data["kafka"]["topics"].extend([{"name": "fx.quotes", "partitions": 6},
+                                                                         {"name": "fx_quotes", "partitions": 6}]),
+            f"{F}: kafka.topics[fx_quotes].name: \"fx_quotes\" collides with \"fx.quotes\": Kafka treats \".\" and "
+            "\"_\" alike in metric names and refuses the second topic; rename one of them"),
+    BadFile("consumer-topic-listed-twice", setting("consumers[repayments-processor].topics",
+                                                   ["repayments", "repayments"]),
+            f"{F}: consumers[repayments-processor].topics: \"repayments\" is listed twice; list each topic once"),
+    BadFile("alarm-email-without-at", setting("alarms.email_subscriptions", ["streaming-oncall.bank.example"]),
+            f"{F}: alarms.email_subscriptions[0]: \"streaming-oncall.bank.example\" is not an e-mail address (SNS "
+            "refuses it at deploy); write it as name@example.com"),
+    BadFile("alarm-email-twice", setting("alarms.email_subscriptions", ["oncall@bank.example", "OnCall@bank.example"]),
+            f"{F}: alarms.email_subscriptions[1]: \"OnCall@bank.example\" is listed twice; list each address once"),
+    BadFile("tag-aws-prefix", setting("tags", {"aws:owner": "streaming"}),
+            f"{F}: tags.aws:owner: \"aws:owner\" starts with aws:, which AWS reserves (CloudFormation refuses it on "
+            "every resource); choose another key"),
+    BadFile("tag-replaces-the-platforms", setting("tags", {"environment": "production"}),
+            f"{F}: tags.environment: \"environment\" is the platform's own tag (environment: prod); it cannot be "
+            "replaced, choose another key"),
+    BadFile("tag-with-a-hash", setting("tags", {"cost#centre": "streaming"}),
+            f"{F}: tags.cost#centre: \"cost#centre\": \"streaming\" has a character tags do not take; use letters, "
+            "digits, spaces and _ . : / = + - @"),
+    BadFile("tags-too-many", setting("tags", {f"tag-{i:02d}": "x" for i in range(49)}),
+            f"{F}: tags: has 49 tags, and with the platform's 2 that is more than the 50 a resource takes; keep 48 or "
+            "fewer"),
+    BadFile("secret-key-by-alias", setting("consumers[loan-approvals].secrets.LOANS_DB_PASSWORD.kms_key_arn",
+                                           "alias/loans"),
+            f"{F}: consumers[loan-approvals].secrets.LOANS_DB_PASSWORD.kms_key_arn: \"alias/loans\" is not a KMS key "
+            "ARN; the tasks' permission to decrypt names the key itself, so give its ARN (arn:aws:kms:REGION:ACCOUNT:"
+            "key/KEY-ID, from the key's page or `aws kms describe-key --key-id alias/...`), not an alias"),
+    BadFile("yaml-alias-bomb", "name: prod\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a]\n"
+                               "tags: {t: *b}\n",
+            f"{F}: line 3, column 8: uses the YAML alias *a; write the value out (aliases are refused: a few nested "
+            "ones expand to gigabytes)"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

@@ -103,3 +103,20 @@ def test_only_limits_the_environments_loaded(folder):
 def test_an_empty_folder_is_refused(folder):
     with pytest.raises(ConfigurationError, match="holds no environment files"):
         load_environments(folder)
+
+
+def test_a_yml_file_is_named_not_silently_skipped(folder):
+    (folder / "prod.yaml").write_text(MINIMAL.replace("name: dev", "name: prod"))
+    (folder / "dev.yml").write_text(MINIMAL)
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        "environments/dev.yml: is not read: environment files end in .yaml; rename it to dev.yaml"]
+
+
+def test_a_folder_that_does_not_exist_is_named(folder):
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder.parent / "nonexistent")
+    assert [str(p) for p in raised.value.problems] == [
+        "nonexistent: is not a folder (it does not exist); point ENVIRONMENTS_DIR (or --directory) at the folder of "
+        "environment files"]

@@ -154,3 +154,12 @@ def test_what_counts_as_a_secret(name, value, secret):
     from kafka_platform.domain.secrets import secret_problem
 
     assert (secret_problem(name, value) is not None) is secret
+
+
+def test_no_secret_in_environment_by_the_shape_of_the_value():
+    """A JAAS password under a harmless name (the gate uses the configuration's rule: name or value)."""
+    task = {"ContainerDefinitions": [{"Environment": [
+        {"Name": "KAFKA_SASL_JAAS", "Value": 'PlainLoginModule required username="u" password="hunter2";'},
+        {"Name": "DB_SSLPASSWORD_FILE_MODE", "Value": "x"}, {"Name": "KEY_CONVERTER", "Value": "json"}]}]}
+    assert no_secret_in_environment.check(Resource("AWS::ECS::TaskDefinition", task)) == [
+        "Variable::DB_SSLPASSWORD_FILE_MODE", "Variable::KAFKA_SASL_JAAS"]

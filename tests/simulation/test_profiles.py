@@ -63,3 +63,11 @@ def test_a_missing_csv_is_refused(tmp_path):
     with pytest.raises(ConfigurationError) as raised:
         profiles.from_csv(tmp_path / "nope.csv")
     assert str(raised.value) == f"{tmp_path / 'nope.csv'}: cannot be read (No such file or directory)"
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "-inf"])
+def test_a_rate_that_is_not_finite_is_refused_in_one_line(tmp_path, rate):
+    with pytest.raises(ConfigurationError) as raised:
+        profiles.from_csv(write(tmp_path, f"minute,messages_per_second\n0,10\n1,{rate}\n"))
+    assert [str(p) for p in raised.value.problems] == [
+        f"{tmp_path / 'load.csv'}: line 3: {rate} is not a finite rate; write a number such as 350.5"]
