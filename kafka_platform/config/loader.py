@@ -67,7 +67,9 @@ def load_environment(path: Path | str) -> Environment:
     except yaml.YAMLError as error:
         raise ConfigurationError([Problem(source, "", _yaml_message(error))]) from None
     if not isinstance(data, dict):
-        raise ConfigurationError([Problem(source, "", f"holds {show(data)}, not a mapping; start with name: "
+        shown = show(data)
+        shown = shown if len(shown) <= 80 else f"a {type(data).__name__} ({len(shown):,} characters)"
+        raise ConfigurationError([Problem(source, "", f"holds {shown}, not a mapping; start with name: "
                                                       f"{path.stem} and the keys of the README's example")])
     try:
         environment = Environment.model_validate(data)
@@ -114,9 +116,30 @@ def load_environments(directory: Path | str = DEFAULT_DIRECTORY,
             environments.append(load_environment(file))
         except ConfigurationError as error:
             problems.extend(error.problems)
+    problems += _shared_account_problems(environments, {e.name: f for e, f in zip(environments, files)})
     if problems:
         raise ConfigurationError(problems)
     return environments
+
+
+def _shared_account_problems(environments: list[Environment], files: dict[str, Path]) -> list[Problem]:
+    """Two environments in one account only when both say so; never two clusters of one name in one account."""
+    problems = []
+    for i, env in enumerate(environments):
+        for other in environments[:i]:
+            if env.account != other.account:
+                continue
+            source = display_path(files[env.name])
+            if env.kafka.cluster_name == other.kafka.cluster_name:
+                problems.append(Problem(source, "kafka.cluster_name", (
+                    f"{show(env.kafka.cluster_name)} is also {other.name}'s cluster, in the same account "
+                    f"{env.account}: MSK cannot hold two clusters of one name there; give this one its own name")))
+            elif other.name not in env.shares_account_with or env.name not in other.shares_account_with:
+                problems.append(Problem(source, "account", (
+                    f"{show(env.account)} is also {other.name}'s account; if both environments belong there, say so "
+                    f"in both files (shares_account_with: [{other.name}] here, [{env.name}] there), otherwise "
+                    "correct the account")))
+    return problems
 
 
 def _yaml_message(error: yaml.YAMLError) -> str:

@@ -253,6 +253,9 @@ class Environment(Strict):
     connect: Connect | None = None
     alarms: Alarms = Field(default_factory=Alarms)
     tags: dict[str, str] = Field(default_factory=dict)
+    # Other environments deliberately deployed to the same account (otherwise two environments in one account are
+    # refused: a dev file copied from prod and half-edited deploys into production).
+    shares_account_with: list[str] = Field(default_factory=list)
     # Checked by the change-safety test against the approved templates (the snapshots); see kafka_platform.change_safety.
     acknowledged_replacements: list[AcknowledgedReplacement] = Field(default_factory=list)
 

@@ -109,6 +109,10 @@ def _network(env: Environment) -> Found:
             yield "network.vpc_cidr", "is missing; give the new VPC a range such as 10.30.0.0/16, or set existing_vpc"
         elif (p := _cidr_problem(network.vpc_cidr)) is not None:
             yield "network.vpc_cidr", p
+        if network.nat_gateways < 1:
+            yield "network.nat_gateways", ("0 leaves the private subnets without a way out, and the platform has no VPC "
+                                           "endpoints yet: tasks could not pull their images nor custom resources "
+                                           "answer CloudFormation; use 1 or more")
         if network.nat_gateways > len(env.availability_zones):
             yield "network.nat_gateways", (f"{network.nat_gateways} is more than the {len(env.availability_zones)} "
                                            "availability zones; use at most one per zone")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from kafka_platform.errors import show
@@ -21,10 +22,26 @@ def account_problem(account: str) -> str | None:
     return f"{show(account)} is not a 12-digit AWS account id; write it quoted, for example \"123456789012\""
 
 
+# The regions of the aws, aws-cn and aws-us-gov partitions (cfn-lint's resource specifications list the same set;
+# me-south-1 added). A region AWS opens later is added here, deliberately.
+REGIONS: tuple[str, ...] = (
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-central-1",
+    "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
+    "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1",
+    "us-gov-west-1", "us-west-1", "us-west-2",
+)
+
+
 def region_problem(region: str) -> str | None:
-    if _REGION.match(region):
+    if region in REGIONS:
         return None
-    return f"{show(region)} is not an AWS region name; use a name such as eu-west-2"
+    if not _REGION.match(region):
+        return f"{show(region)} is not an AWS region name; use a name such as eu-west-2"
+    nearest = difflib.get_close_matches(region, REGIONS, n=1, cutoff=0.6)
+    hint = f"did you mean {nearest[0]}?" if nearest else "use a region such as eu-west-2"
+    return f"{show(region)} is not an AWS region; {hint}"
 
 
 def zone_problem(zone: str, region: str) -> str | None:

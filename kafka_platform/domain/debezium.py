@@ -150,9 +150,12 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
         problems.append(("database.ssl_root_cert", f"{show(spec.database_ssl_root_cert)} is not an absolute path in "
                                                    f"the worker image; use {RDS_CA_BUNDLE} or your image's own CA file"))
     if not _HOST.match(spec.database_host):
-        problems.append(("database.hostname", f"{show(spec.database_host)} is not a host name"))
+        problems.append(("database.hostname", f"{show(spec.database_host)} is not a host name; use the database's "
+                                              "DNS name (letters, digits, dots and hyphens), such as "
+                                              "accounts-db.prod.internal.bank.example"))
     if not 1 <= spec.database_port <= 65535:
-        problems.append(("database.port", f"{spec.database_port} is not a TCP port"))
+        problems.append(("database.port", f"{spec.database_port} is not a TCP port; use 1-65535 (PostgreSQL "
+                                          "listens on 5432 unless told otherwise)"))
     if spec.topic_replication_factor < 3:
         problems.append(("topic_creation.replication_factor", f"{spec.topic_replication_factor} keeps fewer than 3 "
                                                               "copies of the change events; the bank requires 3"))

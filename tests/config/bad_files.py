@@ -444,6 +444,24 @@ CASES = [
                                "tags: {t: *b}\n",
             f"{F}: line 3, column 8: uses the YAML alias *a; write the value out (aliases are refused: a few nested "
             "ones expand to gigabytes)"),
+    BadFile("region-typo-everywhere", lambda data: data.update(
+        region="eu-wset-2", availability_zones=["eu-wset-2a", "eu-wset-2b", "eu-wset-2c"]),
+            f"{F}: region: \"eu-wset-2\" is not an AWS region; did you mean eu-west-2?"),
+    BadFile("disaster-recovery-region-unknown", setting("disaster_recovery_region", "eu-west-9"),
+            f"{F}: disaster_recovery_region: \"eu-west-9\" is not an AWS region; did you mean eu-west-3?"),
+    BadFile("connector-port-out-of-range", setting("connect.connectors[accounts-cdc].database.port", 70000),
+            f"{F}: connect.connectors[accounts-cdc].database.port: 70000 is not a TCP port; use 1-65535 (PostgreSQL "
+            "listens on 5432 unless told otherwise)"),
+    BadFile("connector-host-invalid", setting("connect.connectors[accounts-cdc].database.hostname", "accounts db"),
+            f"{F}: connect.connectors[accounts-cdc].database.hostname: \"accounts db\" is not a host name; use the "
+            "database's DNS name (letters, digits, dots and hyphens), such as accounts-db.prod.internal.bank.example"),
+    BadFile("no-nat-gateway", setting("network.nat_gateways", 0),
+            f"{F}: network.nat_gateways: 0 leaves the private subnets without a way out, and the platform has no VPC "
+            "endpoints yet: tasks could not pull their images nor custom resources answer CloudFormation; use 1 or "
+            "more"),
+    BadFile("top-level-list", "- " + "x" * 200 + "\n- y\n",
+            f"{F}: holds a list (209 characters), not a mapping; start with name: prod and the keys of the README's "
+            "example"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

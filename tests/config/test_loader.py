@@ -120,3 +120,29 @@ def test_a_folder_that_does_not_exist_is_named(folder):
     assert [str(p) for p in raised.value.problems] == [
         "nonexistent: is not a folder (it does not exist); point ENVIRONMENTS_DIR (or --directory) at the folder of "
         "environment files"]
+
+
+PROD = MINIMAL.replace("name: dev", "name: prod").replace("bank-dev", "bank-prod")
+
+
+def test_a_dev_file_copied_from_prod_with_its_account_and_cluster_is_refused(folder):
+    (folder / "prod.yaml").write_text(PROD)
+    (folder / "dev.yaml").write_text(PROD.replace("name: prod", "name: dev"))
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        "environments/prod.yaml: kafka.cluster_name: \"bank-prod\" is also dev's cluster, in the same account "
+        "111111111111: MSK cannot hold two clusters of one name there; give this one its own name"]
+
+
+def test_two_environments_share_an_account_only_when_both_say_so(folder):
+    (folder / "prod.yaml").write_text(PROD)
+    (folder / "dev.yaml").write_text(MINIMAL)
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        "environments/prod.yaml: account: \"111111111111\" is also dev's account; if both environments belong there, "
+        "say so in both files (shares_account_with: [dev] here, [prod] there), otherwise correct the account"]
+    (folder / "prod.yaml").write_text(PROD + "shares_account_with: [dev]\n")
+    (folder / "dev.yaml").write_text(MINIMAL + "shares_account_with: [prod]\n")
+    assert [e.name for e in load_environments(folder)] == ["dev", "prod"]
