@@ -44,12 +44,27 @@ def region_problem(region: str) -> str | None:
     return f"{show(region)} is not an AWS region; {hint}"
 
 
+# The zone letters a region has, for the regions whose zones we are sure of (the letters any account may see; which
+# physical zone a letter names differs per account). Other regions' zones are checked for their form only.
+ZONE_LETTERS: dict[str, str] = {
+    "eu-west-1": "abc", "eu-west-2": "abc", "eu-west-3": "abc", "eu-central-1": "abc", "eu-north-1": "abc",
+    "us-east-1": "abcdef", "us-east-2": "abc", "us-west-1": "abc", "us-west-2": "abcd", "ca-central-1": "abd",
+    "sa-east-1": "abc", "ap-south-1": "abc", "ap-southeast-1": "abc", "ap-southeast-2": "abc",
+    "ap-northeast-1": "acd",
+}
+
+
 def zone_problem(zone: str, region: str) -> str | None:
     match = _ZONE.match(zone)
     if match is None:
         return f"{show(zone)} is not an availability zone name; use a name such as {region}a"
     if match.group(1) != region:
         return f"{show(zone)} is not in region {region}; use zones of {region}, such as {region}a"
+    letters = ZONE_LETTERS.get(region)
+    if letters is not None and match.group(3) not in letters:
+        names = [f"{region}{letter}" for letter in letters]
+        return (f"{show(zone)} is not an availability zone of {region}; use "
+                f"{', '.join(names[:-1])} or {names[-1]}")
     return None
 
 

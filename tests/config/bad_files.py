@@ -462,6 +462,9 @@ CASES = [
     BadFile("top-level-list", "- " + "x" * 200 + "\n- y\n",
             f"{F}: holds a list (209 characters), not a mapping; start with name: prod and the keys of the README's "
             "example"),
+    BadFile("zone-that-does-not-exist", setting("availability_zones", ["eu-west-2a", "eu-west-2b", "eu-west-2d"]),
+            f"{F}: availability_zones[2]: \"eu-west-2d\" is not an availability zone of eu-west-2; use eu-west-2a, "
+            "eu-west-2b or eu-west-2c"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]
