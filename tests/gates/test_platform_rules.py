@@ -130,6 +130,8 @@ def test_consumer_tasks_within_partitions():
                                                   TOPOLOGY) is Compliance.COMPLIANT
     assert consumer_tasks_within_partitions.check(scalable_target(49, ["repayments"]), TOPOLOGY) == ["MaxCapacity"]
     assert consumer_tasks_within_partitions.check(scalable_target(1, ["ghost"]), TOPOLOGY) == ["Topic::ghost"]
+    assert consumer_tasks_within_partitions.check(scalable_target(96, ["repayments", "repayments"]), TOPOLOGY) == [
+        "TopicListedTwice::repayments"]
     storage = Resource("AWS::ApplicationAutoScaling::ScalableTarget", {"MaxCapacity": 8000})
     assert consumer_tasks_within_partitions.check(storage, TOPOLOGY) is Compliance.NOT_APPLICABLE
 

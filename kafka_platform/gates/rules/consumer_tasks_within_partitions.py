@@ -13,6 +13,10 @@ def check(resource: Resource, topology: DeclaredTopology | None = None) -> Resul
     undeclared = [t for t in consumer["Topics"] if t not in topology.topic_partitions]
     if undeclared:
         return [f"Topic::{t}" for t in undeclared]
+    # A topic listed twice would size the service for its partitions twice (and count its lag twice).
+    twice = sorted({t for t in consumer["Topics"] if consumer["Topics"].count(t) > 1})
+    if twice:
+        return [f"TopicListedTwice::{t}" for t in twice]
     partitions = sum(topology.topic_partitions[t] for t in consumer["Topics"])
     maximum = resource.properties.get("MaxCapacity")
     if not isinstance(maximum, int) or maximum > partitions:
