@@ -1,6 +1,19 @@
-"""Fixtures shared by the whole suite. Every environment is synthesized once per session, gates included."""
+"""Fixtures shared by the whole suite. Every environment is synthesized once per session, gates included.
 
-from kafka_platform.node_runtime import use_wheel_node
+Nothing may call AWS: the run has credentials planted and every AWS endpoint pointed at a closed local port, so any
+call (boto3, botocore, the CDK CLI's SDK) fails the test that made it instead of reaching an account.
+"""
+
+import os
+
+PLANTED_AWS = {"AWS_ACCESS_KEY_ID": "AKIAPLANTEDNOTREAL00", "AWS_SECRET_ACCESS_KEY": "planted-not-a-real-secret",
+               "AWS_SESSION_TOKEN": "planted", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_REGION": "eu-west-2",
+               "AWS_DEFAULT_REGION": "eu-west-2", "AWS_EC2_METADATA_DISABLED": "true",
+               "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+os.environ.update(PLANTED_AWS)
+os.environ.pop("AWS_PROFILE", None)
+
+from kafka_platform.node_runtime import use_wheel_node  # noqa: E402
 
 use_wheel_node()
 

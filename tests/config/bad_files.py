@@ -465,6 +465,9 @@ CASES = [
     BadFile("zone-that-does-not-exist", setting("availability_zones", ["eu-west-2a", "eu-west-2b", "eu-west-2d"]),
             f"{F}: availability_zones[2]: \"eu-west-2d\" is not an availability zone of eu-west-2; use eu-west-2a, "
             "eu-west-2b or eu-west-2c"),
+    BadFile("server-property-replication-two", setting("kafka.server_properties", {"default.replication.factor": "2"}),
+            f"{F}: kafka.server_properties.default.replication.factor: \"2\" leaves topics with fewer than 3 copies; "
+            "the bank requires 3"),
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]

@@ -146,3 +146,21 @@ def test_two_environments_share_an_account_only_when_both_say_so(folder):
     (folder / "prod.yaml").write_text(PROD + "shares_account_with: [dev]\n")
     (folder / "dev.yaml").write_text(MINIMAL + "shares_account_with: [prod]\n")
     assert [e.name for e in load_environments(folder)] == ["dev", "prod"]
+
+
+def test_staging_may_not_be_destroyed_with_its_stack(folder):
+    (folder / "staging.yaml").write_text(MINIMAL.replace("name: dev", "name: staging") + "  removal_policy: destroy\n")
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        "environments/staging.yaml: kafka.removal_policy: \"destroy\" would delete the staging cluster and its data "
+        "with the stack; staging and prod must use retain"]
+
+
+def test_the_connect_defaults_are_the_documented_ones():
+    from kafka_platform.config.model import Connect
+
+    connect = Connect(name="bank-cdc")
+    assert connect.prune_undeclared_connectors is True
+    assert (connect.cpu, connect.memory_mib, connect.min_workers, connect.max_workers) == (2048, 8192, 2, 4)
+    assert (connect.scheduled_rebalance_max_delay_seconds, connect.reconcile_timeout_seconds) == (120, 600)

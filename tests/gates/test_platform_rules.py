@@ -51,6 +51,9 @@ def configuration(text):
 def test_configuration_durable():
     good = "min.insync.replicas=2\ndefault.replication.factor=3\nunclean.leader.election.enable=false\n"
     assert msk_configuration_durable.check(configuration(good)) is Compliance.COMPLIANT
+    assert msk_configuration_durable.check(configuration(good.replace("default.replication.factor=3",
+                                                                      "default.replication.factor=2"))) == [
+        "default.replication.factor"]
     assert msk_configuration_durable.check(configuration("min.insync.replicas=1\n")) == [
         "min.insync.replicas", "default.replication.factor", "unclean.leader.election.enable"]
     # MSK defaults unclean leader election to true: leaving it out is not enough.

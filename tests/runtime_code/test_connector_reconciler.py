@@ -322,3 +322,21 @@ def test_a_delete_on_another_connect_cluster_deletes_nothing_and_does_not_block_
     reconciler.handler(event("Delete", "http://rest.old-name.connect.internal:8083", physical="accounts-cdc"), None)
     assert (sent[-1]["Status"], sent[-1]["Data"]) == ("SUCCESS", {"Action": "not-ours"})
     assert "accounts-cdc" in connect.fake.connectors and connect.fake.writes() == []
+
+
+def test_the_client_backs_off_from_200_ms_doubling_by_default(connect):
+    waits = []
+    connect.fake.rebalance(3)
+    client_ = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10, sleep=waits.append)
+    assert client_.first_backoff == 0.2
+    client_.request("GET", "/connectors")
+    assert waits == [0.2, 0.4, 0.8]
+
+
+def test_a_delete_waits_for_a_worker_that_is_still_starting(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    connect.fake.starting = 2  # /health answers 503 twice, as a worker still joining its group does
+    run(event("Delete", connect.url, physical="accounts-cdc"), connect.url)
+    paths = [path for _, path in connect.fake.requests]
+    assert paths.count("/health") == 3 and paths.index("/connectors/accounts-cdc") > paths.index("/health") + 1
+    assert "accounts-cdc" not in connect.fake.connectors
