@@ -34,8 +34,8 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 
 def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
-    checks: list[Callable[[Environment], Found]] = [_identity, _zones, _network, _kafka, _topics, _consumers,
-                                                    _connect]
+    checks: list[Callable[[Environment], Found]] = [_identity, _tags, _alarms, _acknowledged_replacements, _zones,
+                                                    _network, _kafka, _topics, _consumers, _connect]
     found = [problem for check in checks for problem in check(env)]
     if env.name != file_stem:
         found.insert(0, ("name", f"{show(env.name)} does not match the file name; rename the file to "
@@ -57,6 +57,9 @@ def _identity(env: Environment) -> Found:
         elif env.disaster_recovery_region == env.region:
             yield "disaster_recovery_region", (f"{show(env.disaster_recovery_region)} is the primary region; "
                                                "disaster recovery needs another region, such as eu-west-1")
+
+
+def _tags(env: Environment) -> Found:
     for key, value in env.tags.items():
         if not key or len(key) > 128 or len(value) > 256:
             yield f"tags.{key}", f"{show(value)} is not a valid tag; keys take 1-128 characters, values up to 256"
@@ -72,6 +75,9 @@ def _identity(env: Environment) -> Found:
     if len(env.tags) + len(RESERVED_TAGS) > MAX_TAGS:
         yield "tags", (f"has {len(env.tags)} tags, and with the platform's {len(RESERVED_TAGS)} that is more than the "
                        f"{MAX_TAGS} a resource takes; keep {MAX_TAGS - len(RESERVED_TAGS)} or fewer")
+
+
+def _alarms(env: Environment) -> Found:
     emails = env.alarms.email_subscriptions
     for i, email in enumerate(emails):
         if not _EMAIL.match(email):
@@ -79,6 +85,9 @@ def _identity(env: Environment) -> Found:
                                                        "deploy); write it as name@example.com")
         elif email.lower() in (e.lower() for e in emails[:i]):
             yield f"alarms.email_subscriptions[{i}]", f"{show(email)} is listed twice; list each address once"
+
+
+def _acknowledged_replacements(env: Environment) -> Found:
     for i, acknowledged in enumerate(env.acknowledged_replacements):
         if len(acknowledged.reason.strip()) < 40:
             yield f"acknowledged_replacements[{i}].reason", (
@@ -279,20 +288,27 @@ def _connect(env: Environment) -> Found:
         yield "connect.log_retention_days", p
     if connect.image is not None and (p := fargate.image_problem(connect.image)) is not None:
         yield "connect.image", p
-    for connector in connect.connectors:
+    specs = [c.spec() for c in connect.connectors]
+    for connector, spec in zip(connect.connectors, specs):
         where = f"connect.connectors[{connector.name}]"
-        for field, p in connector_problems(connector.spec(), broker_count=env.kafka.broker_count):
+        for field, p in connector_problems(spec, broker_count=env.kafka.broker_count):
             yield f"{where}.{field}", p
         if (p := secret_arn_problem(connector.database.credentials_secret_arn)) is not None:
             yield f"{where}.database.credentials_secret_arn", p
         kms_key = connector.database.credentials_kms_key_arn
         if kms_key is not None and (p := kms_key_arn_problem(kms_key)) is not None:
             yield f"{where}.database.credentials_kms_key_arn", p
-    for name, field, p in uniqueness_problems(c.spec() for c in connect.connectors):
+    for name, field, p in uniqueness_problems(specs):
         yield f"connect.connectors[{name}].{field}", p
-    specs = [c.spec() for c in connect.connectors]
-    # A declared topic that collides with a connector's: Kafka refuses the second, the connector fails, and its
-    # replication slot keeps the database's log.
+    grants = worker_grant_chars(ConnectWorkerSettings(group_id=connect.name), specs, region=env.region,
+                                account=env.account, cluster_name=env.kafka.cluster_name)
+    if (needed := math.ceil(grants / MANAGED_POLICY_BUDGET_CHARS)) > MANAGED_POLICIES_PER_ROLE:
+        yield "connect.connectors", (f"{len(specs)} connectors need about {needed} managed policies of "
+                                     f"{MANAGED_POLICY_CHARS:,} characters on the workers' role ({grants:,} "
+                                     f"characters of grants), and IAM attaches at most {MANAGED_POLICIES_PER_ROLE}; "
+                                     "move some connectors to another Connect cluster")
+    # A declared topic that collides with a connector's (Kafka refuses the second, the connector fails, and its
+    # replication slot keeps the database's log), or that lies under a connector's prefix (Connect may write it).
     connector_topics = {f"{s.topic_prefix}.{table}": s.name for s in specs for table in s.tables} | {
         s.heartbeat_topic: s.name for s in specs}
     by_key = {_collision_key(name): name for name in connector_topics}
@@ -301,14 +317,6 @@ def _connect(env: Environment) -> Found:
         if other is not None and other != topic.name:
             yield f"kafka.topics[{topic.name}].name", (f"{_collision(topic.name, other)} of connector "
                                                        f"{connector_topics[other]}")
-    grants = worker_grant_chars(ConnectWorkerSettings(group_id=connect.name), specs, region=env.region,
-                                account=env.account, cluster_name=env.kafka.cluster_name)
-    if (needed := math.ceil(grants / MANAGED_POLICY_BUDGET_CHARS)) > MANAGED_POLICIES_PER_ROLE:
-        yield "connect.connectors", (f"{len(specs)} connectors need about {needed} managed policies of "
-                                     f"{MANAGED_POLICY_CHARS:,} characters on the workers' role ({grants:,} "
-                                     f"characters of grants), and IAM attaches at most {MANAGED_POLICIES_PER_ROLE}; "
-                                     "move some connectors to another Connect cluster")
-    for topic in env.kafka.topics:
         if (owner := topic_under_prefix(topic.name, specs)) is not None:
             yield f"kafka.topics[{topic.name}].name", (f"{show(topic.name)} lies under connector {owner.name}'s topic "
                                                        f"prefix {show(owner.topic_prefix)}, which Kafka Connect may "

@@ -19,7 +19,7 @@ from kafka_platform.errors import show
 DEFAULT_STACK = "Consumers"
 # The most services one consumer stack takes: at most 17 resources and 6 outputs a service (a wake-up alarm
 # included), plus the stack's ECS cluster and logs key, stays under 500 resources and 200 outputs with room.
-# tests/stacks/test_stack_layout.py measures a service's cost and holds this bound to it.
+# tests/scale/test_scale_reference.py measures a service's cost and holds this bound to it.
 MAX_SERVICES_PER_STACK = 25
 _TEAM = re.compile(r"^[a-z][a-z0-9-]{1,29}$")
 
