@@ -9,7 +9,9 @@ Defaults, as behaviour:
   source support; each worker advertises its own task IP; Kafka's EnvVarConfigProvider, so connectors read database
   credentials as ``${env:...}`` from ECS secrets (adding a connector therefore rolls the workers once).
 * **REST API** only inside the VPC, reachable only from the reconciler, the health monitor and the workers
-  themselves (followers forward to the leader), at ``http://rest.<name>.connect.internal:8083`` (Cloud Map).
+  themselves (followers forward to the leader), at ``http://rest.<name>.connect.internal:8083`` (Cloud Map), and
+  only with basic credentials: one user, ``platform``, whose password Secrets Manager generates (``rest_credentials``,
+  encrypted with the cluster's key); the workers, the reconciler and the health monitor read it, nobody else.
 * **Scaling** on CPU between ``min_workers`` and ``max_workers``; alarms when no worker runs and when CPU stays high.
 * **Task role**: exactly the internal topics, its group, and per connector the topics under its prefix
   (``<topic_prefix>.*``), its heartbeat topic and its transactional id; nothing else on the cluster. The grants are
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 import jsii
-from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy
+from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -50,8 +52,8 @@ from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
-from kafka_platform.domain.connect_worker import REST_PORT, ConnectWorkerSettings, group_id_problem, render, \
-    worker_properties
+from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, ConnectWorkerSettings, group_id_problem, \
+    render, rest_jaas_config, worker_properties
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
                                            uniqueness_problems)
 from kafka_platform.errors import raise_problems
@@ -60,6 +62,11 @@ from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_r
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
+_REST_ROTATION_REASON = (
+    "Not rotated on a schedule: the workers read the REST password once, at start, so a scheduled rotation would lock "
+    "the reconciler and the health monitor out until every worker restarted. It is rotated by a deployment instead "
+    "(put a new value, then deploy, which rolls the workers). Only the workers' execution role, the reconciler and "
+    "the health monitor may read it, and the API it opens is reachable only from them, inside the VPC.")
 
 
 def pinned_versions() -> dict[str, str]:
@@ -140,6 +147,16 @@ class DebeziumConnectCluster(Construct):
         acknowledge_wildcard_resources(self, lambda: [p.node.default_child for p in self.task_role.policies],
                                        self._topic_prefix_reason)
 
+        #: The REST API's one user and its generated password (letters and digits: no escaping anywhere).
+        self.rest_credentials = secretsmanager.Secret(
+            self, "RestCredentials", description=f"Kafka Connect {name} REST API: the platform's basic credentials",
+            encryption_key=logs_key, removal_policy=removal_policy,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"username": REST_USERNAME}), generate_string_key="password",
+                exclude_punctuation=True, password_length=40))
+        for finding in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):
+            acknowledge(self.rest_credentials.node.default_child, finding, _REST_ROTATION_REASON)
+
         self.task_definition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib,
             execution_role=self.execution_role, task_role=self.task_role)
@@ -147,13 +164,17 @@ class DebeziumConnectCluster(Construct):
         self.container = self.task_definition.add_container(
             "Worker", image=image or self._built_image(), readonly_root_filesystem=False,
             environment={"CONNECT_WORKER_PROPERTIES": render(worker_properties(self.settings)),
-                         "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap},
+                         "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap,
+                         "CONNECT_REST_JAAS": rest_jaas_config()},
+            secrets={"CONNECT_REST_USERNAME": ecs.Secret.from_secrets_manager(self.rest_credentials, "username"),
+                     "CONNECT_REST_PASSWORD": ecs.Secret.from_secrets_manager(self.rest_credentials, "password")},
             port_mappings=[ecs.PortMapping(container_port=REST_PORT, name="rest")],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="connect", log_group=self.log_group,
                                             mode=ecs.AwsLogDriverMode.NON_BLOCKING),
             # /health (Kafka 3.9+) turns 200 once the worker has joined its group: Cloud Map only sends traffic then.
-            health_check=ecs.HealthCheck(command=["CMD-SHELL",
-                                                  f"curl -fsS http://localhost:{REST_PORT}/health || exit 1"],
+            # It asks for credentials too; the entrypoint wrote them for curl (-K), off the command line.
+            health_check=ecs.HealthCheck(command=["CMD-SHELL", "curl -fsS -K /opt/connect/config/rest-curl.conf "
+                                                               f"http://localhost:{REST_PORT}/health || exit 1"],
                                          interval=Duration.seconds(30), timeout=Duration.seconds(5), retries=3,
                                          start_period=Duration.minutes(2)))
         acknowledge(self.task_definition.node.default_child, "AwsSolutions-ECS2",
@@ -191,9 +212,11 @@ class DebeziumConnectCluster(Construct):
             statements=[], timeout=Duration.minutes(15), invoked_by="cloudformation",
             reserved_concurrent_executions=4,
             # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
-            environment={"CONNECT_URL": self.connect_url})
+            environment={"CONNECT_URL": self.connect_url,
+                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn})
         self.health_monitor = self._health_monitor(vpc, subnets)
         for client in (self.reconciler, self.health_monitor):
+            client.role.add_statements(*_read_secret_statements(self.rest_credentials, logs_key))
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
         self.alarms = self._alarms(alarm_action)
@@ -285,7 +308,8 @@ class DebeziumConnectCluster(Construct):
             vpc=vpc, vpc_subnets=subnets, logs_key=self._logs_key, log_retention_days=self._log_retention_days,
             removal_policy=self.removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
-                         "RESTART_STATE_PARAMETER": self.restart_state.parameter_name},
+                         "RESTART_STATE_PARAMETER": self.restart_state.parameter_name,
+                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn},
             statements=[
                 iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter"],
                                     resources=[self.restart_state.parameter_arn]),
@@ -372,6 +396,17 @@ class DebeziumPostgresConnector(Construct):
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)
+
+
+def _read_secret_statements(secret: secretsmanager.ISecret, key: kms.IKey) -> list[iam.PolicyStatement]:
+    """Read exactly ``secret``: its value, and its key's Decrypt only through Secrets Manager."""
+    stack = Stack.of(secret)
+    return [
+        iam.PolicyStatement(actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                            resources=[secret.secret_arn]),
+        iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn], conditions={
+            "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}}),
+    ]
 
 
 @jsii.implements(IStableListProducer)

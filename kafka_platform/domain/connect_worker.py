@@ -12,6 +12,14 @@ from kafka_platform.domain.msk_iam import resolved_arn_chars
 from kafka_platform.errors import show
 
 REST_PORT = 8083
+# The REST API asks every caller for basic credentials (Kafka's BasicAuthSecurityRestExtension with JAAS). One user,
+# the platform's (the reconciler, the health monitor and operators), whose password Secrets Manager generates; the
+# worker writes it to REST_CREDENTIALS_FILE at start. Requests between workers (task configs, fencing) are
+# authenticated by Connect's own session key instead (KIP-507), which the extension lets through.
+REST_USERNAME = "platform"
+REST_AUTH_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+REST_LOGIN_MODULE = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule"
+REST_CREDENTIALS_FILE = "/opt/connect/config/rest-credentials.properties"
 _GROUP_ID = re.compile(r"^[a-z][a-z0-9-]{2,48}$")
 
 # MSK IAM for the worker and for each client the worker creates on its connectors' behalf.
@@ -88,6 +96,7 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         # Only the connectors' credentials: no connector config may read any other variable of the worker.
         "config.providers.env.param.allowlist.pattern": f"{CREDENTIALS_PREFIX}.*",
         "listeners": f"http://0.0.0.0:{REST_PORT}",
+        "rest.extension.classes": REST_AUTH_EXTENSION,
         "rest.advertised.port": str(REST_PORT),
         "rest.advertised.listener": "http",
         # A dead worker's connectors wait this long before moving; 2 minutes rides out a task replacement.
@@ -100,6 +109,15 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         for prefix in ("", "producer.", "consumer.", "admin."):
             properties.update({f"{prefix}{key}": value for key, value in _MSK_IAM.items()})
     return dict(sorted(properties.items()))
+
+
+def rest_jaas_config(credentials_file: str = REST_CREDENTIALS_FILE) -> str:
+    """The JAAS file the REST extension reads (``-Djava.security.auth.login.config``): the login module checks each
+    request's basic credentials against ``credentials_file`` (``user=password`` lines; the password holds only
+    letters and digits, so it needs no escaping)."""
+    if any(c in credentials_file for c in '"\\\n'):
+        raise ValueError(f"{credentials_file!r} cannot be named in a JAAS file")
+    return f'KafkaConnect {{\n  {REST_LOGIN_MODULE} required\n  file="{credentials_file}";\n}};\n'
 
 
 def render(properties: dict[str, str]) -> str:

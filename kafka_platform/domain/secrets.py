@@ -28,6 +28,10 @@ def is_provider_reference(value: str) -> bool:
     return bool(_PROVIDER_REFERENCE.match(value.strip()))
 
 
+def _names_an_arn(name: str) -> bool:
+    return re.split(r"[^A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).upper())[-1] == "ARN"
+
+
 def secret_name(name: str) -> bool:
     """Whether ``name`` (DB_PASSWORD, database.password, apiKey, ...) is where a secret would be stored."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
@@ -42,6 +46,8 @@ def secret_problem(name: str, value: object) -> str | None:
     text = value if isinstance(value, str) else None
     if text is not None and is_provider_reference(text):
         return None
+    if _names_an_arn(name) and (text is None or re.fullmatch(r"arn:[\w-]+:[\w-]+:[^\s]*", text)):
+        return None  # CONNECT_REST_SECRET_ARN: where a secret is (an ARN, or a reference to one), not the secret
     if secret_name(name):
         return f"{name} looks like a secret by its name"
     if text is not None:

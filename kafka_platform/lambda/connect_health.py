@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from connect_rest import ConnectClient, ConnectError
+from connect_rest import ConnectClient, ConnectError, rest_credentials
 
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
@@ -133,7 +133,8 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
         cloudwatch = cloudwatch or boto3.client("cloudwatch")
         store = store or ParameterStore(os.environ["RESTART_STATE_PARAMETER"], boto3.client("ssm"))
     cluster = os.environ["CONNECT_CLUSTER"]
-    client = ConnectClient(os.environ["CONNECT_URL"], deadline=time.monotonic() + CHECK_BUDGET_SECONDS)
+    client = ConnectClient(os.environ["CONNECT_URL"], deadline=time.monotonic() + CHECK_BUDGET_SECONDS,
+                           credentials=rest_credentials())
     state = store.load()
     try:
         report = check(client, state, clock())

@@ -3,13 +3,16 @@
 Retries what Connect says is transient (409 while a rebalance is in progress, 503 while a worker starts, 5xx,
 timeouts, refused connections)
 with exponential backoff, 200 ms doubling, at most ``max_attempts`` times and never past the ``deadline``. Whatever
-it reports has secrets redacted.
+it reports has secrets redacted. It authenticates with the REST API's basic credentials, which ``rest_credentials``
+reads from the Secrets Manager secret named by ``CONNECT_REST_SECRET_ARN``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import os
 import re
 import socket
 import time
@@ -19,7 +22,7 @@ import urllib.request
 from typing import Any, Callable
 
 LOGGER = logging.getLogger(__name__)
-_SECRET_WORD = r"(?:password|passwd|pwd|passphrase|secret|token|credentials?|api[._-]?key|private[._-]?key)"
+_SECRET_WORD = r"(?:password|passwd|pwd|passphrase|secret(?!smanager)|token|credentials?|api[._-]?key|private[._-]?key)"
 _SECRET_KEY = re.compile(_SECRET_WORD, re.I)
 # A name that holds a secret: any identifier containing one of the words (database.password, AWS_SECRET_ACCESS_KEY,
 # ssl.key.password, sasl.jaas.config's password, apiKey ...).
@@ -33,7 +36,8 @@ _REDACTIONS = (
     (re.compile(r"(//[^/\s:@]+:)[^@\s/]+(@)"), r"\1****\2"),
     # Kafka's ConfigException puts the value before the name: "Invalid value X for configuration NAME: ..."
     (re.compile(rf"(Invalid value ).+?( for configuration {_NAME})", re.I), r"\1****\2"),
-    (re.compile(rf"(\b{_NAME}\s*[=:]\s*)(?![\"'\s]|\*\*\*\*|\$\{{)[^\r\n]+", re.I), r"\1****"),
+    # (not an ARN's resource type: "...:secret:name-AbCdEf" names a secret, it does not hold one)
+    (re.compile(rf"(?<!:)(\b{_NAME}\s*[=:]\s*)(?![\"'\s]|\*\*\*\*|\$\{{)[^\r\n]+", re.I), r"\1****"),
 )
 
 
@@ -59,11 +63,37 @@ def redact_config(config: dict[str, Any]) -> dict[str, Any]:
     return {k: ("****" if _SECRET_KEY.search(k) and not str(v).startswith("${") else v) for k, v in config.items()}
 
 
+REST_SECRET_VARIABLE = "CONNECT_REST_SECRET_ARN"
+_CREDENTIALS: dict[str, tuple[str, str]] = {}
+
+
+def rest_credentials(secrets_client: Any = None) -> tuple[str, str] | None:
+    """The REST API's ``(username, password)`` from the secret ``CONNECT_REST_SECRET_ARN`` names (read once per
+    execution environment), or None where no secret is named (a Connect cluster without authentication)."""
+    arn = os.environ.get(REST_SECRET_VARIABLE)
+    if not arn:
+        return None
+    if arn not in _CREDENTIALS:
+        if secrets_client is None:
+            import boto3
+
+            secrets_client = boto3.client("secretsmanager")
+        try:
+            value = json.loads(secrets_client.get_secret_value(SecretId=arn)["SecretString"])
+            _CREDENTIALS[arn] = (str(value["username"]), str(value["password"]))
+        except Exception as error:  # noqa: BLE001 - any failure is reported the same way, without the value
+            raise ConnectError(f"cannot read the Connect REST credentials from {arn}: {type(error).__name__}") \
+                from None
+    return _CREDENTIALS[arn]
+
+
 class ConnectClient:
     def __init__(self, base_url: str, *, deadline: float, request_timeout: float = 30.0, max_attempts: int = 10,
                  first_backoff: float = 0.2, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, credentials: tuple[str, str] | None = None):
         self.base_url = base_url.rstrip("/")
+        self._authorization = None if credentials is None else \
+            "Basic " + base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
         self.deadline = deadline
         self.request_timeout = request_timeout
         self.max_attempts = max_attempts
@@ -133,8 +163,10 @@ class ConnectClient:
 
     def _once(self, method: str, path: str, body: Any, allow_404: bool, retry_404: bool) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json", "Accept": "application/json"})
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._authorization:
+            headers["Authorization"] = self._authorization
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         timeout = max(0.1, min(self.request_timeout, self.remaining()))
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the Connect REST API
@@ -142,6 +174,10 @@ class ConnectClient:
                 return json.loads(text) if response.status != 204 else {}
         except urllib.error.HTTPError as error:
             detail = _error_message(error)
+            if error.code in (401, 403):
+                raise ConnectError(f"{method} {path}: HTTP {error.code}: Connect refused the REST credentials "
+                                   f"(check the secret {REST_SECRET_VARIABLE} names and the workers' copy of it)",
+                                   error.code) from None
             if error.code == 404 and allow_404:
                 return None
             if error.code == 404 and retry_404:

@@ -25,7 +25,7 @@ import re
 import time
 from typing import Any, Callable, Mapping
 
-from connect_rest import ConnectClient, ConnectError, redact_config, redact_text
+from connect_rest import ConnectClient, ConnectError, redact_config, redact_text, rest_credentials
 from custom_resource import Outcome, respond
 
 LOGGER = logging.getLogger()
@@ -63,7 +63,7 @@ def _operate(event: Mapping[str, Any], context: Any) -> Outcome:
     if context is not None:
         budget = min(budget, context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_SECONDS
                      - CLEANUP_SECONDS)
-    client = ConnectClient(url, deadline=time.monotonic() + budget)
+    client = ConnectClient(url, deadline=time.monotonic() + budget, credentials=rest_credentials())
     resource_type = event.get("ResourceType")
     if resource_type == "Custom::KafkaConnectorPrune":
         return prune(event, client)

@@ -1,6 +1,7 @@
 """The Debezium Kafka Connect cluster of every environment, its connectors and its guarantees."""
 
 import json
+import re
 
 import pytest
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -310,7 +311,45 @@ def test_the_workers_config_provider_reads_only_connector_credentials(synthesize
     properties = worker_properties(synthesized, "prod")
     assert properties["config.providers.env.param.allowlist.pattern"] == "DBZ_.*"
     container = only(template(synthesized, "prod"), "AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"][0]
-    assert all(s["Name"].startswith("DBZ_") for s in container["Secrets"])
+    pattern = re.compile(properties["config.providers.env.param.allowlist.pattern"])
+    readable = {s["Name"] for s in container["Secrets"] if pattern.fullmatch(s["Name"])}
+    # Connectors may read the database credentials, and nothing else the worker holds: not the REST API's password.
+    assert {s["Name"] for s in container["Secrets"]} - readable == {"CONNECT_REST_USERNAME", "CONNECT_REST_PASSWORD"}
+    assert readable and all(name.startswith("DBZ_") for name in readable)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_the_rest_api_asks_for_credentials_that_only_the_platform_reads(synthesized, environment):
+    raw = template(synthesized, environment)
+    properties = worker_properties(synthesized, environment)
+    assert properties["rest.extension.classes"] == \
+        "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+    container = worker_container(synthesized, environment)
+    variables = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert 'file="/opt/connect/config/rest-credentials.properties"' in variables["CONNECT_REST_JAAS"]
+    (secret_id, secret), = resources(raw, "AWS::SecretsManager::Secret").items()
+    generator = secret["Properties"]["GenerateSecretString"]
+    assert generator["ExcludePunctuation"] is True and generator["PasswordLength"] >= 32
+    assert json.loads(generator["SecretStringTemplate"]) == {"username": "platform"}
+    assert "KmsKeyId" in secret["Properties"]
+    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
+    assert all(secret_id in json.dumps(secrets[n]) for n in ("CONNECT_REST_USERNAME", "CONNECT_REST_PASSWORD"))
+    # The container's health check authenticates from a file, never with the password on its command line.
+    assert "-K /opt/connect/config/rest-curl.conf" in " ".join(container["HealthCheck"]["Command"])
+    # Who may read it: the workers' execution role (to start) and the two functions that call the API. Nobody else.
+    readers = set()
+    for policy in resources(raw, "AWS::IAM::ManagedPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"]) and \
+                    secret_id in json.dumps(statement["Resource"]):
+                readers.update(role["Ref"] for role in policy["Properties"]["Roles"])
+    paths = {raw["Resources"][role]["Metadata"]["aws:cdk:path"].split("/Connect/Connect/")[1] for role in readers}
+    assert paths == {"ExecutionRole/Resource", "Reconciler/Role/Resource", "HealthMonitor/Role/Resource"}
+    functions = [f for f in resources(raw, "AWS::Lambda::Function").values()
+                 if f["Properties"].get("Environment", {}).get("Variables", {}).get("CONNECT_URL")]
+    assert len(functions) == 2
+    for function in functions:
+        assert secret_id in json.dumps(function["Properties"]["Environment"]["Variables"]["CONNECT_REST_SECRET_ARN"])
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)

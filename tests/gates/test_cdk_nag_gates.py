@@ -22,6 +22,8 @@ EXPECTED_ACKNOWLEDGMENTS = Counter({
     **{("NIST.800.53.R5-LambdaDLQ", f"{function}/Function/Resource"): 1 for function in FUNCTIONS},
     # Kafka Connect workers: settings in the environment, ECR login.
     ("AwsSolutions-ECS2", "<Stage>/Connect/Connect/TaskDefinition/Resource"): 1,
+    ("AwsSolutions-SMG4", "<Stage>/Connect/Connect/RestCredentials/Resource"): 1,
+    ("NIST.800.53.R5-SecretsManagerRotationEnabled", "<Stage>/Connect/Connect/RestCredentials/Resource"): 1,
     ("AwsSolutions-IAM5[Resource::*]", "<Stage>/Connect/Connect/ExecutionRole/Policy/Resource"): 1,
     **{(f"{pack}-VPCNoUnrestrictedRouteToIGW", f"<Stage>/Network/Network/Vpc/PublicSubnet{i}/DefaultRoute"): 1
        for pack in ("PCI.DSS.321", "NIST.800.53.R5") for i in (1, 2, 3)},

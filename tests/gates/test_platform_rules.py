@@ -154,6 +154,10 @@ def test_iam_policies_managed():
     ("KAFKA_TOPICS", "repayments", False), ("AWS_KEY", "AKIAABCDEFGHIJKLMNOP", True),
     ("CERT", "-----BEGIN RSA PRIVATE KEY-----", True), ("TOKEN_BUCKET_SIZE", "10", True),
     ("CONSUMER_GROUP", "loan-approvals", False),
+    # Where a secret is, not the secret: an ARN (or CloudFormation's reference to one) under a name ending in ARN.
+    ("CONNECT_REST_SECRET_ARN", {"Ref": "RestCredentials"}, False),
+    ("DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-2:111122223333:secret:db-AbCdEf", False),
+    ("DB_SECRET_ARN", "hunter2", True), ("DB_PASSWORD_ARN_VALUE", "x", True),
 ])
 def test_what_counts_as_a_secret(name, value, secret):
     from kafka_platform.domain.secrets import secret_problem

@@ -105,6 +105,7 @@ def runtime() -> Any:
                                    effective_server_properties(environments["prod"].kafka.server_properties))
         workers: list[harness.ConnectWorker] = []
         runtime = None
+        secrets = harness.FakeSecretsManager()
         try:
             postgres.start()
             kafka.start()
@@ -124,11 +125,16 @@ def runtime() -> Any:
                                                         worker_environment, "connect-1"))
             runtime = Runtime(environments, postgres, kafka, workers[0], jars, directory, worker_environment,
                               started_in_seconds=time.monotonic() - started)
-            # The reconciler acts on the Connect cluster it was deployed for (CONNECT_URL): here, the local worker.
+            # The reconciler acts on the Connect cluster it was deployed for (CONNECT_URL): here, the local worker,
+            # with the REST credentials from the secret the stack names, read through boto3 as on AWS.
             os.environ["CONNECT_URL"] = runtime.connect_url
+            os.environ["CONNECT_REST_SECRET_ARN"] = harness.REST_SECRET_ARN
+            os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = secrets.url
             yield runtime
         finally:
-            os.environ.pop("CONNECT_URL", None)
+            for variable in ("CONNECT_URL", "CONNECT_REST_SECRET_ARN", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+                os.environ.pop(variable, None)
+            secrets.stop()
             for worker in workers + (runtime.extra_workers if runtime else []):
                 worker.stop()
             kafka.stop()

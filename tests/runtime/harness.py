@@ -8,7 +8,9 @@
 * PostgreSQL: Debian's server binaries, logical replication on, TLS on with a certificate for 127.0.0.1 signed by a CA
   of the harness's own (connectors keep ``sslmode=verify-full`` and name that CA as ``database.sslrootcert``).
 * Kafka Connect: distributed workers with ``kafka_platform.domain.connect_worker.worker_properties``, plaintext
-  instead of MSK IAM (a local broker has no IAM), and the connectors' credentials in their environment.
+  instead of MSK IAM (a local broker has no IAM), and the connectors' credentials in their environment; the REST API
+  asks for basic credentials (the platform's JAAS file), which ``FakeSecretsManager`` hands to the Lambda code
+  through boto3, as Secrets Manager does on AWS.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from kafka_platform.constructs.connect_cluster import IMAGE_DIRECTORY, pinned_versions
-from kafka_platform.domain.connect_worker import ConnectWorkerSettings, render, worker_properties
+from kafka_platform.domain.connect_worker import REST_USERNAME, ConnectWorkerSettings, render, rest_jaas_config, \
+    worker_properties
 from kafka_platform.domain.msk import effective_server_properties
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +41,57 @@ CACHE = ROOT / ".runtime-cache"
 DB_USER = "debezium"
 DB_PASSWORD = "debezium-test-password"
 WRONG_PASSWORD = "not-the-password"
+REST_PASSWORD = uuid.uuid4().hex  # letters and digits, as Secrets Manager generates it for the platform
+REST_SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:runtime-connect-rest-AbCdEf"
+
+
+def rest_request(url: str, *, method: str = "GET", data: bytes | None = None,
+                 credentials: tuple[str, str] | None = (REST_USERNAME, REST_PASSWORD)) -> urllib.request.Request:
+    """A request to a worker's REST API, with the platform's basic credentials unless told otherwise."""
+    import base64
+
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if credentials:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+    return urllib.request.Request(url, data=data, method=method, headers=headers)
+
+
+class FakeSecretsManager:
+    """Answers Secrets Manager's GetSecretValue for the REST credentials, on loopback: boto3 reaches it through
+    ``AWS_ENDPOINT_URL_SECRETS_MANAGER``, so the Lambda code reads its credentials exactly as on AWS."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import threading
+
+        secret = json.dumps({"username": REST_USERNAME, "password": REST_PASSWORD})
+        self.requests: list[str] = []
+        requests = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                requests.append(body.get("SecretId", ""))
+                found = self.headers.get("X-Amz-Target") == "secretsmanager.GetSecretValue" and \
+                    body.get("SecretId") == REST_SECRET_ARN
+                answer = ({"ARN": REST_SECRET_ARN, "Name": "runtime-connect-rest", "SecretString": secret}
+                          if found else {"__type": "ResourceNotFoundException", "message": "no such secret"})
+                payload = json.dumps(answer).encode()
+                self.send_response(200 if found else 400)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
 
 
 class MissingPrerequisite(Exception):
@@ -98,6 +152,8 @@ def resolve_jars(mvn: str) -> Path:
     # Maven writes target/ beside the pom it runs: give it a copy in the cache, never the package's own file.
     build = CACHE / "maven-build"
     build.mkdir(parents=True, exist_ok=True)
+    # The dependency plugin skips an unpack whose marker a previous build left in target/: start clean.
+    shutil.rmtree(build / "target", ignore_errors=True)
     shutil.copy(pom, build / "pom.xml")
     command = [mvn, "-q", "-B", "-f", str(build / "pom.xml"), "-Pbroker", "package", f"-Doutput.dir={target}",
                f"-Dmaven.repo.local={CACHE / 'm2'}", f"-Dkafka.version={versions['kafka']}",
@@ -290,8 +346,10 @@ def base64_uuid() -> str:
             return candidate
 
 
-def java_command(jars: Path, main: str, arguments: list[str], *, heap: str) -> list[str]:
+def java_command(jars: Path, main: str, arguments: list[str], *, heap: str,
+                 system_properties: Mapping[str, str] | None = None) -> list[str]:
     return ["java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            *(f"-D{key}={value}" for key, value in (system_properties or {}).items()),
             f"-Dlog4j2.configurationFile={IMAGE_DIRECTORY / 'log4j2.properties'}", "-cp", f"{jars / 'libs'}/*",
             main, *arguments]
 
@@ -328,14 +386,20 @@ def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: 
                   "offset.flush.interval.ms": "1000"}
     config = worker_dir / "worker.properties"
     config.write_text(render(properties))
-    process = start_process(name, java_command(jars, "org.apache.kafka.connect.cli.ConnectDistributed",
-                                               [str(config)], heap="768m"), worker_dir, environment)
+    # The REST API's basic authentication, as the image's entrypoint writes it.
+    credentials = worker_dir / "rest-credentials.properties"
+    credentials.write_text(f"{REST_USERNAME}={REST_PASSWORD}\n")
+    jaas = worker_dir / "rest-jaas.conf"
+    jaas.write_text(rest_jaas_config(str(credentials)))
+    command = java_command(jars, "org.apache.kafka.connect.cli.ConnectDistributed", [str(config)], heap="768m",
+                           system_properties={"java.security.auth.login.config": str(jaas)})
+    process = start_process(name, command, worker_dir, environment)
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
         if process.popen.poll() is not None:
             raise RuntimeError(f"Kafka Connect {name} exited:\n{process.tail()}")
-        with urllib.request.urlopen(f"{url}/connector-plugins", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(rest_request(f"{url}/connector-plugins"), timeout=5) as response:  # noqa: S310
             plugins = json.loads(response.read())
         return any(p["class"].endswith("PostgresConnector") for p in plugins)
 
@@ -354,6 +418,7 @@ def temporary_directory() -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-__all__ = ["DB_PASSWORD", "DB_USER", "ConnectWorker", "KafkaNodes", "MissingPrerequisite", "Postgres",
+__all__ = ["DB_PASSWORD", "DB_USER", "ConnectWorker", "FakeSecretsManager", "KafkaNodes", "MissingPrerequisite",
+           "Postgres", "REST_PASSWORD", "REST_SECRET_ARN", "rest_request",
            "ROOT", "WRONG_PASSWORD", "effective_server_properties", "prerequisites", "resolve_jars",
            "start_connect_worker", "temporary_directory", "wait_until"]

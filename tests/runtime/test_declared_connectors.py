@@ -11,14 +11,14 @@ import yaml
 from kafka_platform.config import load_environment
 from kafka_platform.domain.debezium import CONNECTOR_CLASS
 from tests.conftest import ENVIRONMENTS_DIR
+from tests.runtime import harness
 from tests.runtime.conftest import NOT_ALLOWED_VARIABLE
 
 
 def validate(connect_url: str, config: dict[str, str]) -> list[str]:
     """``PUT /connector-plugins/<class>/config/validate``: the plugin's own checks, errors as field: message."""
-    request = urllib.request.Request(f"{connect_url}/connector-plugins/{CONNECTOR_CLASS}/config/validate",
-                                     data=json.dumps(config).encode(), method="PUT",
-                                     headers={"Content-Type": "application/json"})
+    request = harness.rest_request(f"{connect_url}/connector-plugins/{CONNECTOR_CLASS}/config/validate",
+                                   data=json.dumps(config).encode(), method="PUT")
     with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - the local Connect worker
         result = json.loads(response.read())
     return [f"{item['value']['name']}: {error}" for item in result["configs"] for error in item["value"]["errors"]]

@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
+from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
 from tests.runtime_code.lambda_modules import load
 
@@ -18,7 +19,8 @@ connect_rest = load("connect_rest")
 def status(runtime, name):
     """The connector's status; no tasks yet while Connect has not written its first status (404 just after a POST)."""
     try:
-        with urllib.request.urlopen(f"{runtime.connect_url}/connectors/{name}/status", timeout=30) as response:  # noqa
+        request = harness.rest_request(f"{runtime.connect_url}/connectors/{name}/status")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local Connect worker
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
         if error.code != 404:
@@ -82,7 +84,8 @@ def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch):
     again = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time)
     assert "health-second" in again["waiting"]  # the next restart waits for its backoff
 
-    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 60)
+    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 60,
+                                        credentials=connect_rest.rest_credentials())
     for name in ("health-second", "health-first"):
         client.delete(name)
     server.close()
@@ -90,6 +93,7 @@ def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch):
 
 def _post_connector(runtime, name, config):
     """POST it once the worker is ready (a worker still joining after the previous test answers 404)."""
-    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 120)
+    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 120,
+                                        credentials=connect_rest.rest_credentials())
     client.wait_until_ready()
     client.request("POST", "/connectors", body={"name": name, "config": config})

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
 from tests.runtime.conftest import WRONG_PASSWORD_CONNECTOR
 from tests.runtime_code.lambda_modules import load
@@ -51,7 +52,7 @@ def call(request_type, properties, server, logical_id, **options):
 
 
 def connect_get(runtime, path):
-    with urllib.request.urlopen(f"{runtime.connect_url}{path}", timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(harness.rest_request(f"{runtime.connect_url}{path}"), timeout=30) as response:  # noqa: S310
         return json.loads(response.read())
 
 
@@ -149,3 +150,22 @@ def test_the_reconciler_refuses_another_connectors_credentials_and_another_conne
     elsewhere = call("Create", {**properties, "ConnectUrl": "http://127.0.0.1:1"}, response_server, logical_id)
     assert elsewhere["Status"] == "FAILED" and "is not this reconciler's Connect cluster" in elsewhere["Reason"]
     assert "reconciler-thief" not in connect_get(runtime, "/connectors")
+
+
+@pytest.mark.parametrize("credentials", [None, ("platform", "guessed"), ("admin", harness.REST_PASSWORD)],
+                         ids=["none", "wrong-password", "wrong-user"])
+def test_the_rest_api_refuses_whoever_lacks_the_platforms_credentials(runtime, credentials):
+    """The attack: a host that reaches port 8083 (the workers' security group) writes a connector of its own. The
+    real worker's basic-auth extension refuses it, and every read too, /health included."""
+    import urllib.error
+
+    attempts = [("POST", "/connectors", json.dumps({"name": "intruder", "config": {
+                    "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector"}}).encode()),
+                ("GET", "/connectors", None), ("GET", "/health", None)]
+    for method, path, body in attempts:
+        request = harness.rest_request(f"{runtime.connect_url}{path}", method=method, data=body,
+                                       credentials=credentials)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)  # noqa: S310 - the local Connect worker
+        assert refused.value.code == 401, (method, path)
+    assert "intruder" not in connect_get(runtime, "/connectors")
