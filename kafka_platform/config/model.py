@@ -29,15 +29,20 @@ class ExistingVpc(Strict):
     vpc_cidr: str
     private_subnet_ids: list[str]
     private_subnet_route_table_ids: list[str]
+    #: The security group of the VPC's interface endpoints (its owner runs them and S3's gateway endpoint).
+    endpoints_security_group_id: str | None = None
 
 
 class Network(Strict):
-    """Either a new VPC (``vpc_cidr``, ``nat_gateways``) or ``existing_vpc``."""
+    """Either a new VPC (``vpc_cidr``, ``nat_gateways``) or ``existing_vpc``; ``internet_egress_reason`` opens HTTPS
+    to the internet for the environment's workloads, saying why."""
 
     vpc_cidr: str | None = None
     nat_gateways: int = Field(default=1, ge=0)
     flow_logs_retention_days: int = 365
     existing_vpc: ExistingVpc | None = None
+    #: Workloads reach only AWS's VPC endpoints, S3 and the brokers, unless this says why they need the internet.
+    internet_egress_reason: str | None = None
 
 
 class StorageAutoExpansion(Strict):

@@ -112,16 +112,29 @@ def _network(env: Environment) -> Found:
     network = env.network
     if (p := aws.log_retention_problem(network.flow_logs_retention_days)) is not None:
         yield "network.flow_logs_retention_days", p
+    if network.internet_egress_reason is not None and len(network.internet_egress_reason.split()) < 4:
+        yield "network.internet_egress_reason", (f"{show(network.internet_egress_reason)} does not say why; write who "
+                                                 "needs the internet and for what (a reviewer reads it), or remove it "
+                                                 "so that workloads reach only AWS's VPC endpoints")
     existing = network.existing_vpc
+    if existing is not None and existing.endpoints_security_group_id is None and \
+            network.internet_egress_reason is None:
+        yield "network.existing_vpc.endpoints_security_group_id", (
+            "is missing; name the security group of the VPC's interface endpoints (its owner runs them, with S3's "
+            "gateway endpoint) so that workloads reach AWS APIs through them, or set network.internet_egress_reason")
+    if existing is not None and existing.endpoints_security_group_id is not None and \
+            not re.match(r"^sg-[0-9a-f]{8,17}$", existing.endpoints_security_group_id):
+        yield "network.existing_vpc.endpoints_security_group_id", (
+            f"{show(existing.endpoints_security_group_id)} is not a security group id; use the form sg-0abc1234")
     if existing is None:
         if network.vpc_cidr is None:
             yield "network.vpc_cidr", "is missing; give the new VPC a range such as 10.30.0.0/16, or set existing_vpc"
         elif (p := _cidr_problem(network.vpc_cidr)) is not None:
             yield "network.vpc_cidr", p
         if network.nat_gateways < 1:
-            yield "network.nat_gateways", ("0 leaves the private subnets without a way out, and the platform has no VPC "
-                                           "endpoints yet: tasks could not pull their images nor custom resources "
-                                           "answer CloudFormation; use 1 or more")
+            yield "network.nat_gateways", ("0 cannot build the platform's private subnets (subnets with egress route "
+                                           "through a NAT gateway); use 1 or more. Workloads still reach only the "
+                                           "VPC endpoints unless internet_egress_reason is set")
         if network.nat_gateways > len(env.availability_zones):
             yield "network.nat_gateways", (f"{network.nat_gateways} is more than the {len(env.availability_zones)} "
                                            "availability zones; use at most one per zone")

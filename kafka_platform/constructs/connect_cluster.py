@@ -46,6 +46,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
@@ -86,8 +87,10 @@ class DebeziumConnectCluster(Construct):
                  scheduled_rebalance_max_delay: Duration = Duration.minutes(2),
                  reconcile_timeout: Duration = Duration.minutes(10), prune_undeclared_connectors: bool = False,
                  logs_key: kms.IKey | None = None, log_retention_days: int = 365,
-                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
+        self._aws_api_security_group = aws_api_security_group
         problems = [("name", p)] if (p := group_id_problem(name)) else []
         if not 1 <= min_workers <= max_workers:
             problems.append(("min_workers", f"{min_workers} is not between 1 and max_workers {max_workers}; a "
@@ -124,8 +127,6 @@ class DebeziumConnectCluster(Construct):
 
         self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
                                                 description=f"Kafka Connect {name} workers")
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
-                                            "Image pulls, logs and secrets over HTTPS")
         self.security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(REST_PORT),
                                              "Followers forward REST requests to the leader")
         self.security_group.add_egress_rule(self.security_group, ec2.Port.tcp(REST_PORT),
@@ -190,7 +191,8 @@ class DebeziumConnectCluster(Construct):
                                                               description=f"Kafka Connect {name} REST API")
         self.service = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
-            security_groups=cluster.client_security_groups(self, self.security_group, f"Kafka Connect {name}"),
+            security_groups=[*cluster.client_security_groups(self, self.security_group, f"Kafka Connect {name}"),
+                             *aws_api_groups(self.security_group, aws_api_security_group, "Kafka Connect")],
             vpc_subnets=subnets,
             cloud_map_options=ecs.CloudMapOptions(cloud_map_namespace=self.namespace, name="rest",
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
@@ -210,7 +212,7 @@ class DebeziumConnectCluster(Construct):
             description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
             logs_key=logs_key, log_retention_days=log_retention_days, removal_policy=removal_policy,
             statements=[], timeout=Duration.minutes(15), invoked_by="cloudformation",
-            reserved_concurrent_executions=4,
+            reserved_concurrent_executions=4, aws_api_security_group=aws_api_security_group,
             # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
             environment={"CONNECT_URL": self.connect_url,
                          "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn})
@@ -307,6 +309,7 @@ class DebeziumConnectCluster(Construct):
             description=f"Watches Kafka Connect {self.name}: failed connectors and tasks, restarts with backoff",
             vpc=vpc, vpc_subnets=subnets, logs_key=self._logs_key, log_retention_days=self._log_retention_days,
             removal_policy=self.removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
+            aws_api_security_group=self._aws_api_security_group,
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
                          "RESTART_STATE_PARAMETER": self.restart_state.parameter_name,
                          "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn},

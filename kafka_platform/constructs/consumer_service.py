@@ -47,6 +47,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.consumer_alarms import ConsumerAlarms
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
@@ -98,7 +99,8 @@ class KafkaConsumerService(Construct):
                  scale_out_cooldown: Duration | None = None, scale_in_cooldown: Duration | None = None,
                  target_backlog_per_task_messages: int | None = None, wake_up_on_produce: bool = False,
                  logs_key: kms.IKey | None = None, log_retention_days: int = 365,
-                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
         self.cluster = cluster
         self.consumer_group = consumer_group
@@ -177,11 +179,10 @@ class KafkaConsumerService(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=self.ecs_cluster.vpc, allow_all_outbound=False,
             description=f"Consumer {consumer_group}: out to the MSK IAM port and to AWS APIs over HTTPS")
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
-                                            "Image pulls, logs and secrets over HTTPS")
         self.service = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
-            security_groups=cluster.client_security_groups(self, self.security_group, f"Consumer {consumer_group}"),
+            security_groups=[*cluster.client_security_groups(self, self.security_group, f"Consumer {consumer_group}"),
+                             *aws_api_groups(self.security_group, aws_api_security_group, "Consumer")],
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))
         self.connections = self.service.connections
 

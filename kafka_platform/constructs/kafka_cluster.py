@@ -187,7 +187,8 @@ class KafkaCluster(KafkaClusterBase):
                  enhanced_monitoring: str = "PER_TOPIC_PER_BROKER", prometheus_jmx_exporter: bool = False,
                  prometheus_node_exporter: bool = False, scram_authentication: bool = False,
                  encryption_key: kms.IKey | None = None, logs_key: kms.IKey | None = None,
-                 broker_log_retention_days: int = 365, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+                 broker_log_retention_days: int = 365, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         broker_count = broker_count if broker_count is not None else len(subnet_ids)
@@ -288,7 +289,7 @@ class KafkaCluster(KafkaClusterBase):
             description=f"Reads the bootstrap brokers of {cluster_name}", vpc=vpc,
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             logs_key=logs_key, log_retention_days=broker_log_retention_days, removal_policy=removal_policy,
-            timeout=Duration.minutes(1), invoked_by="cloudformation",
+            timeout=Duration.minutes(1), invoked_by="cloudformation", aws_api_security_group=aws_api_security_group,
             statements=[iam.PolicyStatement(actions=["kafka:GetBootstrapBrokers"], resources=[self.cluster_arn])])
         self.bootstrap_brokers_resource = CustomResource(
             self, "BootstrapBrokers", service_token=self.bootstrap_brokers_function.function.function_arn,

@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from kafka_platform.constructs.aws_api_access import AwsApiAccess
 from kafka_platform.constructs.encryption import encrypted_log_group
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.gates.acknowledge import acknowledge
@@ -18,9 +19,11 @@ from kafka_platform.gates.template_metadata import ignore_cfn_lint, skip_checkov
 
 _ZONE_REASON = ("Availability zones are configuration: the bank pins each environment to named zones (eu-west-2a/b/c) "
                 "so that synthesis never looks them up in an account and templates are reproducible.")
-_NAT_ROUTE_REASON = ("Route of a public subnet that holds only a NAT gateway: private subnets reach AWS APIs and "
-                     "image registries through it. Nothing in public subnets gets a public IP, and no security "
-                     "group admits traffic from the internet.")
+_NAT_ROUTE_REASON = ("Route of a public subnet that holds only a NAT gateway. No workload reaches the internet through "
+                     "it unless the environment declares network.internet_egress_reason: every workload's security "
+                     "groups allow HTTPS only to the VPC's interface endpoints and S3's gateway endpoint, and "
+                     "otherwise only the brokers and declared database ports inside the VPC. Nothing in public "
+                     "subnets gets a public IP, and no security group admits traffic from the internet.")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class ExistingVpcAttributes:
     vpc_cidr: str
     private_subnet_ids: Sequence[str]
     private_subnet_route_table_ids: Sequence[str]
+    #: The security group of the VPC's interface endpoints; None when workloads go to the internet instead.
+    endpoints_security_group_id: str | None = None
 
 
 class PlatformNetwork(Construct):
@@ -44,7 +49,7 @@ class PlatformNetwork(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, availability_zones: Sequence[str],
                  logs_key: kms.IKey, vpc_cidr: str | None = None, nat_gateways: int = 1,
                  flow_logs_retention_days: int = 365, existing_vpc: ExistingVpcAttributes | None = None,
-                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+                 removal_policy: RemovalPolicy = RemovalPolicy.RETAIN, internet_egress: bool = False) -> None:
         super().__init__(scope, construct_id)
         if (vpc_cidr is None) == (existing_vpc is None):
             raise ValueError(f"{self.node.path}: set exactly one of vpc_cidr (a new VPC) or existing_vpc "
@@ -57,6 +62,11 @@ class PlatformNetwork(Construct):
                 private_subnet_ids=list(existing_vpc.private_subnet_ids),
                 private_subnet_route_table_ids=list(existing_vpc.private_subnet_route_table_ids))
             self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+            self.aws_api = AwsApiAccess(self, "AwsApi", vpc=self.vpc, subnets=self.private_subnets,
+                                        logs_key=logs_key, log_retention_days=flow_logs_retention_days,
+                                        removal_policy=removal_policy,
+                                        endpoints_security_group_id=existing_vpc.endpoints_security_group_id,
+                                        internet_egress=internet_egress)
             return
         vpc = ec2.Vpc(
             self, "Vpc", ip_addresses=ec2.IpAddresses.cidr(vpc_cidr), availability_zones=self.availability_zones,
@@ -80,6 +90,10 @@ class PlatformNetwork(Construct):
                 acknowledge(route, finding, _NAT_ROUTE_REASON)
         self.vpc = vpc
         self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        #: Interface endpoints, S3's gateway endpoint and the security group workloads join to reach them.
+        self.aws_api = AwsApiAccess(self, "AwsApi", vpc=vpc, subnets=self.private_subnets, logs_key=logs_key,
+                                    log_retention_days=flow_logs_retention_days, removal_policy=removal_policy,
+                                    internet_egress=internet_egress)
         self.flow_log_group = encrypted_log_group(self, "FlowLogs", key=logs_key,
                                                   retention_days=flow_logs_retention_days,
                                                   removal_policy=removal_policy)

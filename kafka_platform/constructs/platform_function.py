@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.encryption import encrypted_log_group
 from kafka_platform.constructs.managed_role import ManagedPolicyRole, write_logs_statement
 from kafka_platform.constructs.subnets import selection_arguments
@@ -77,13 +78,15 @@ class PlatformFunction(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, handler: str, description: str, vpc: ec2.IVpc,
                  vpc_subnets: ec2.SubnetSelection, logs_key: kms.IKey, log_retention_days: int,
                  removal_policy: RemovalPolicy, statements: Sequence[iam.PolicyStatement], timeout: Duration,
-                 invoked_by: Literal["cloudformation", "schedule"], memory_size: int = 256, reserved_concurrent_executions: int = 1,
-                 environment: Mapping[str, str] | None = None) -> None:
+                 invoked_by: Literal["cloudformation", "schedule"], memory_size: int = 256,
+                 reserved_concurrent_executions: int = 1, environment: Mapping[str, str] | None = None,
+                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
                                                 description=f"{description} (Lambda)")
-        # HTTPS out: AWS APIs and CloudFormation's pre-signed response URL, through the NAT gateways.
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS")
+        # AWS APIs and CloudFormation's pre-signed response URL (S3): through the VPC's endpoints when given.
+        security_groups = [self.security_group, *aws_api_groups(self.security_group, aws_api_security_group,
+                                                                 "Function")]
         self.connections = self.security_group.connections
         self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
@@ -97,7 +100,7 @@ class PlatformFunction(Construct):
             self, "Function", runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
             handler=handler, description=description,
             code=lambda_.Code.from_asset(str(LAMBDA_CODE_DIRECTORY), exclude=["__pycache__", "*.pyc"]),
-            role=self.role, vpc=vpc, vpc_subnets=vpc_subnets, security_groups=[self.security_group],
+            role=self.role, vpc=vpc, vpc_subnets=vpc_subnets, security_groups=security_groups,
             log_group=self.log_group, timeout=timeout, memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,
             environment=dict(environment or {}),

@@ -34,7 +34,8 @@ class ConnectStack(PlatformStack):
             scheduled_rebalance_max_delay=Duration.seconds(connect.scheduled_rebalance_max_delay_seconds),
             reconcile_timeout=Duration.seconds(connect.reconcile_timeout_seconds),
             prune_undeclared_connectors=connect.prune_undeclared_connectors, logs_key=logs_key,
-            log_retention_days=connect.log_retention_days, removal_policy=retain)
+            log_retention_days=connect.log_retention_days, removal_policy=retain,
+            aws_api_security_group=network.aws_api.clients)
         for connector in connect.connectors:
             self.connect.add_postgres_connector(
                 connector.name, spec=connector.spec(),

@@ -33,7 +33,8 @@ class KafkaStack(PlatformStack):
             prometheus_jmx_exporter=kafka.prometheus_jmx_exporter,
             prometheus_node_exporter=kafka.prometheus_node_exporter,
             scram_authentication=kafka.scram_authentication, logs_key=logs_key,
-            broker_log_retention_days=kafka.broker_log_retention_days, removal_policy=retain)
+            broker_log_retention_days=kafka.broker_log_retention_days, removal_policy=retain,
+            aws_api_security_group=network.aws_api.clients)
         self.topics = {
             topic.name: KafkaTopic(
                 self, f"Topic-{topic.name}", cluster=self.cluster, topic_name=topic.name,

@@ -12,7 +12,7 @@ from kafka_platform.stacks.common import PlatformStack, removal_policy
 
 class NetworkStack(PlatformStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Environment) -> None:
-        super().__init__(scope, construct_id, config=config, what="VPC, private subnets and flow logs")
+        super().__init__(scope, construct_id, config=config, what="VPC, private subnets, AWS API endpoints and flow logs")
         network = config.network
         existing = network.existing_vpc
         self.logs_key = LogsKey(self, "LogsKey", description=f"{config.name} network logs",
@@ -21,6 +21,8 @@ class NetworkStack(PlatformStack):
             self, "Network", availability_zones=config.availability_zones, logs_key=self.logs_key,
             vpc_cidr=network.vpc_cidr, nat_gateways=network.nat_gateways,
             flow_logs_retention_days=network.flow_logs_retention_days, removal_policy=removal_policy(config),
+            internet_egress=network.internet_egress_reason is not None,
             existing_vpc=None if existing is None else ExistingVpcAttributes(
                 vpc_id=existing.vpc_id, vpc_cidr=existing.vpc_cidr, private_subnet_ids=existing.private_subnet_ids,
-                private_subnet_route_table_ids=existing.private_subnet_route_table_ids))
+                private_subnet_route_table_ids=existing.private_subnet_route_table_ids,
+                endpoints_security_group_id=existing.endpoints_security_group_id))

@@ -246,15 +246,34 @@ CASES = [
     BadFile("new-and-existing-vpc", setting("network.existing_vpc", {
         "vpc_id": "vpc-0abc12345", "vpc_cidr": "10.30.0.0/16",
         "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"],
-        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"]}),
+        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"],
+        "endpoints_security_group_id": "sg-0abc12345"}),
             f"{F}: network.vpc_cidr: \"10.30.0.0/16\" conflicts with existing_vpc; set one of vpc_cidr (a new VPC) "
             "or existing_vpc (an imported one)"),
     BadFile("existing-vpc-subnets-per-zone", lambda d: d.update(network={"existing_vpc": {
         "vpc_id": "vpc-0abc12345", "vpc_cidr": "10.30.0.0/16",
         "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222"],
-        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"]}}),
+        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"],
+        "endpoints_security_group_id": "sg-0abc12345"}}),
             f"{F}: network.existing_vpc.private_subnet_ids: [\"subnet-0aaa1111\", \"subnet-0bbb2222\"] has 2 entries "
             "for 3 availability zones; give one per zone, in the order of availability_zones"),
+    BadFile("existing-vpc-without-endpoints", lambda d: d.update(network={"existing_vpc": {
+        "vpc_id": "vpc-0abc12345", "vpc_cidr": "10.30.0.0/16",
+        "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"],
+        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"]}}),
+            f"{F}: network.existing_vpc.endpoints_security_group_id: is missing; name the security group of the VPC's "
+            "interface endpoints (its owner runs them, with S3's gateway endpoint) so that workloads reach AWS APIs "
+            "through them, or set network.internet_egress_reason"),
+    BadFile("existing-vpc-endpoints-group-malformed", lambda d: d.update(network={"existing_vpc": {
+        "vpc_id": "vpc-0abc12345", "vpc_cidr": "10.30.0.0/16",
+        "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"],
+        "private_subnet_route_table_ids": ["rtb-0aaa1111", "rtb-0bbb2222", "rtb-0ccc3333"],
+        "endpoints_security_group_id": "vpce-0abc12345"}}),
+            f"{F}: network.existing_vpc.endpoints_security_group_id: \"vpce-0abc12345\" is not a security group id; "
+            "use the form sg-0abc1234"),
+    BadFile("internet-egress-without-a-reason", setting("network.internet_egress_reason", "needed"),
+            f"{F}: network.internet_egress_reason: \"needed\" does not say why; write who needs the internet and for "
+            "what (a reviewer reads it), or remove it so that workloads reach only AWS's VPC endpoints"),
     BadFile("environment-name-differs-from-file", setting("name", "production"),
             f"{F}: name: \"production\" does not match the file name; rename the file to production.yaml or set "
             "name: prod"),
@@ -456,9 +475,9 @@ CASES = [
             f"{F}: connect.connectors[accounts-cdc].database.hostname: \"accounts db\" is not a host name; use the "
             "database's DNS name (letters, digits, dots and hyphens), such as accounts-db.prod.internal.bank.example"),
     BadFile("no-nat-gateway", setting("network.nat_gateways", 0),
-            f"{F}: network.nat_gateways: 0 leaves the private subnets without a way out, and the platform has no VPC "
-            "endpoints yet: tasks could not pull their images nor custom resources answer CloudFormation; use 1 or "
-            "more"),
+            f"{F}: network.nat_gateways: 0 cannot build the platform's private subnets (subnets with egress route "
+            "through a NAT gateway); use 1 or more. Workloads still reach only the VPC endpoints unless "
+            "internet_egress_reason is set"),
     BadFile("top-level-list", "- " + "x" * 200 + "\n- y\n",
             f"{F}: holds a list (209 characters), not a mapping; start with name: prod and the keys of the README's "
             "example"),

@@ -278,9 +278,12 @@ def test_tasks_run_in_private_subnets_and_reach_brokers_only_on_the_iam_port(syn
     group = one(synthesized, environment, name, "AWS::EC2::SecurityGroup")
     assert "SecurityGroupIngress" not in group
     egress = sorted((e["FromPort"], e.get("CidrIp", "group")) for e in group["SecurityGroupEgress"])
-    assert egress == [(443, "0.0.0.0/0")]
-    # The brokers are reached as a member of the cluster's client security group: no rule of the service's own.
-    own, client_group = network["SecurityGroups"]
+    assert egress == [(252, "255.255.255.255/32")]  # aws-cdk-lib's "no egress" placeholder: nothing of its own
+    # The brokers are reached as a member of the cluster's client security group, AWS APIs as a member of the
+    # network's AWS API clients group: no rule of the service's own.
+    own, client_group, aws_api = network["SecurityGroups"]
+    assert aws_api["Fn::GetStackOutput"]["StackName"].endswith("-Network")
+    assert "AwsApiClients" in aws_api["Fn::GetStackOutput"]["OutputName"]
     assert own["Fn::GetAtt"][1] == "GroupId"
     assert client_group["Fn::GetStackOutput"]["StackName"].endswith("-Kafka")
     assert "ClientSecurityGroup" in client_group["Fn::GetStackOutput"]["OutputName"]

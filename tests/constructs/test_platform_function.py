@@ -37,12 +37,15 @@ def test_roles_hold_no_inline_policy_and_no_aws_managed_policy(synthesized):
                 assert ":iam::aws:policy" not in str(role["Properties"].get("ManagedPolicyArns", ""))
 
 
-def test_the_function_may_only_reach_https(synthesized):
+def test_the_function_reaches_aws_only_through_the_vpc_endpoints(synthesized):
     template = synthesized.raw("prod", "Kafka")
     function = only(template, "AWS::Lambda::Function")["Properties"]
-    group = template["Resources"][function["VpcConfig"]["SecurityGroupIds"][0]["Fn::GetAtt"][0]]["Properties"]
-    assert group["SecurityGroupEgress"] == [{"CidrIp": "0.0.0.0/0", "Description": "AWS APIs over HTTPS",
-                                             "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}]
+    own, aws_api = function["VpcConfig"]["SecurityGroupIds"]
+    group = template["Resources"][own["Fn::GetAtt"][0]]["Properties"]
+    # No egress of its own (aws-cdk-lib's placeholder only): AWS APIs, S3 (the response URL) through the network's
+    # AWS API clients group, which reaches only the VPC endpoints.
+    assert [e["CidrIp"] for e in group["SecurityGroupEgress"]] == ["255.255.255.255/32"]
+    assert "AwsApiClients" in aws_api["Fn::GetStackOutput"]["OutputName"]
     assert "SecurityGroupIngress" not in group
 
 

@@ -44,6 +44,9 @@ def test_every_skip_carries_a_reason(synthesized):
         ("CKV_AWS_115", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E"),
         ("CKV_AWS_116", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E"),
         ("CKV_AWS_117", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E"),
+        ("CKV_AWS_111", "NetworkAwsApiPrefixListLookupRolePolicy5F70564D"),
+        *((check, "AWS679f53fac002430cb0da5b7982bd22872D164C4C")
+          for check in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173")),
     }
 
 
