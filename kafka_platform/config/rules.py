@@ -223,6 +223,11 @@ def _topics(env: Environment) -> Found:
                                "partitions")
 
 
+def _pulls_only_in_region(env: Environment) -> bool:
+    """Tasks pull images only from ECR in their region: no internet egress (and a region to judge by)."""
+    return env.network.internet_egress_reason is None and aws.region_problem(env.region) is None
+
+
 def _consumers(env: Environment) -> Found:
     declared = {topic.name: topic.partitions for topic in env.kafka.topics}
     names: set[str] = set()
@@ -247,6 +252,9 @@ def _consumers(env: Environment) -> Found:
         if consumer.team is not None and (p := stack_layout.team_problem(consumer.team)) is not None:
             yield f"{where}.team", p
         if (p := fargate.image_problem(consumer.image)) is not None:
+            yield f"{where}.image", p
+        elif _pulls_only_in_region(env) and \
+                (p := fargate.image_reachability_problem(consumer.image, env.region)) is not None:
             yield f"{where}.image", p
         if (size := fargate.task_size_problem(consumer.cpu, consumer.memory_mib)) is not None:
             yield f"{where}.{size[0]}", size[1]
@@ -300,6 +308,9 @@ def _connect(env: Environment) -> Found:
     if (p := aws.log_retention_problem(connect.log_retention_days)) is not None:
         yield "connect.log_retention_days", p
     if connect.image is not None and (p := fargate.image_problem(connect.image)) is not None:
+        yield "connect.image", p
+    elif connect.image is not None and _pulls_only_in_region(env) and \
+            (p := fargate.image_reachability_problem(connect.image, env.region)) is not None:
         yield "connect.image", p
     specs = [c.spec() for c in connect.connectors]
     for connector, spec in zip(connect.connectors, specs):

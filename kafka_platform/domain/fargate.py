@@ -31,6 +31,18 @@ def task_size_problem(cpu: int, memory_mib: int) -> tuple[str, str] | None:
     return None
 
 
+def image_reachability_problem(image: str, region: str) -> str | None:
+    """Without internet egress, tasks pull only from ECR in their own region (through the VPC's ECR endpoints;
+    another region's ECR or another registry is on the internet)."""
+    match = ECR_IMAGE.match(image)
+    if match is not None and match["region"] == region:
+        return None
+    where = f"ECR in {match['region']}" if match else image.split("/", 1)[0]
+    return (f"{show(image)} is pulled from {where}, which the VPC's endpoints do not reach (tasks have no internet); "
+            f"copy it to ECR in {region} (<account>.dkr.ecr.{region}.amazonaws.com/<repository>:<version>), or set "
+            "network.internet_egress_reason")
+
+
 def image_problem(image: str) -> str | None:
     """A bank deploys what it reviewed: an image is pinned to a version tag or a digest, never latest."""
     if not (ECR_IMAGE.match(image) or _ANY_IMAGE.match(image)):

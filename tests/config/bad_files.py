@@ -334,6 +334,18 @@ CASES = [
             f"{F}: consumers[loan-approvals].image: \"333333333333.dkr.ecr.eu-west-2.amazonaws.com/lending/"
             "loan-approvals:latest\" is not pinned: latest changes under a running service; use a version tag or "
             "digest"),
+    BadFile("consumer-image-from-docker-hub", setting("consumers[loan-approvals].image",
+                                                     "docker.io/lending/loan-approvals:2.3.1"),
+            f"{F}: consumers[loan-approvals].image: \"docker.io/lending/loan-approvals:2.3.1\" is pulled from "
+            "docker.io, which the VPC's endpoints do not reach (tasks have no internet); copy it to ECR in eu-west-2 "
+            "(<account>.dkr.ecr.eu-west-2.amazonaws.com/<repository>:<version>), or set "
+            "network.internet_egress_reason"),
+    BadFile("connect-image-from-another-region", setting(
+        "connect.image", "333333333333.dkr.ecr.eu-west-1.amazonaws.com/platform/connect:4.3.1"),
+            f"{F}: connect.image: \"333333333333.dkr.ecr.eu-west-1.amazonaws.com/platform/connect:4.3.1\" is pulled "
+            "from ECR in eu-west-1, which the VPC's endpoints do not reach (tasks have no internet); copy it to ECR in "
+            "eu-west-2 (<account>.dkr.ecr.eu-west-2.amazonaws.com/<repository>:<version>), or set "
+            "network.internet_egress_reason"),
     BadFile("consumer-task-size", setting("consumers[loan-approvals].memory_mib", 1000),
             f"{F}: consumers[loan-approvals].memory_mib: 1000 does not fit cpu 1024; Fargate offers 2048 to 8192 MiB "
             "in steps of 1024"),
