@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -12,6 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+
+from kafka_platform.constructs.encryption import platform_key
 
 
 class AlarmTopic(Construct):
@@ -21,12 +23,17 @@ class AlarmTopic(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, display_name: str,
                  email_subscriptions: Sequence[str] = (), removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(self, "Key", description=f"Alarm notifications: {display_name}", enable_key_rotation=True,
-                           removal_policy=removal_policy)
-        # CloudWatch publishes alarm state changes into the encrypted topic with this key.
-        self.key.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"]))
+        stack = Stack.of(self)
+        # CloudWatch publishes alarm state changes into the encrypted topic with this key: only for alarms of this
+        # account and region. The account may use the key only through SNS.
+        cloudwatch_alarms = iam.PolicyStatement(
+            sid="CloudWatchAlarmsOfThisAccount", principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": stack.account},
+                        "ArnLike": {"aws:SourceArn":
+                                    f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"}})
+        self.key = platform_key(self, "Key", description=f"Alarm notifications: {display_name}",
+                                removal_policy=removal_policy, used_through=("sns",), statements=[cloudwatch_alarms])
         self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=self.key, enforce_ssl=True)
         for address in email_subscriptions:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))

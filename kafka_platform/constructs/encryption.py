@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -12,24 +14,63 @@ from kafka_platform.domain.aws import log_retention_problem
 from kafka_platform.errors import raise_problems
 
 
+# What administering a key means (the account's IAM administrators may do it), and what using it means (nobody may do
+# it directly: only through the AWS services named for that key, or as the service principals named for it).
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand")
+KEY_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+
+
+def platform_key(scope: Construct, construct_id: str, *, description: str, removal_policy: RemovalPolicy,
+                 used_through: Sequence[str], statements: Sequence[iam.PolicyStatement] = ()) -> kms.Key:
+    """A rotating key whose policy separates administration from use (security review M5).
+
+    * The account (its IAM principals, as their own policies allow) may administer the key, never use it directly.
+    * It may use the key only through ``used_through`` (service names such as ``secretsmanager``: ``kms:ViaService``
+      in this region), and let those services create grants only for AWS resources (Lambda, MSK).
+    * ``statements``: the service principals that use the key themselves, each with its own conditions.
+    """
+    stack = Stack.of(scope)
+    account_root = iam.AccountRootPrincipal()
+    via = [f"{service}.{stack.region}.amazonaws.com" for service in used_through]
+    policy = iam.PolicyDocument(statements=[
+        iam.PolicyStatement(sid="KeyAdministration", principals=[account_root],
+                            actions=list(KEY_ADMINISTRATION_ACTIONS), resources=["*"]),
+        *([iam.PolicyStatement(sid="UseThroughServices", principals=[account_root], actions=list(KEY_USE_ACTIONS),
+                               resources=["*"], conditions={"StringEquals": {"kms:ViaService": via,
+                                                                             "kms:CallerAccount": stack.account}}),
+           iam.PolicyStatement(sid="GrantsForServiceResources", principals=[account_root],
+                               actions=["kms:CreateGrant"], resources=["*"],
+                               conditions={"StringEquals": {"kms:ViaService": via,
+                                                            "kms:CallerAccount": stack.account},
+                                           "Bool": {"kms:GrantIsForAWSResource": "true"}})] if via else []),
+        *statements,
+    ])
+    return kms.Key(scope, construct_id, description=description, enable_key_rotation=True,
+                   rotation_period=Duration.days(365), removal_policy=removal_policy,
+                   pending_window=Duration.days(30), policy=policy)
+
+
 class LogsKey(Construct):
-    """A rotating KMS key that CloudWatch Logs may use for log groups in this stack's account and region."""
+    """The key of a stack's logs and function environments: CloudWatch Logs may use it for this stack's log groups
+    only (their generated names begin with the stack's name); the account may use it only through Lambda (function
+    environments) and Secrets Manager (secrets the stack encrypts with it)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, description: str,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.key = kms.Key(self, "Key", description=description, enable_key_rotation=True,
-                           rotation_period=Duration.days(365), removal_policy=removal_policy,
-                           pending_window=Duration.days(30))
-        # CloudWatch Logs encrypts with the key only for log groups of this account and region.
-        self.key.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+        logs = iam.PolicyStatement(
+            sid="CloudWatchLogsOfThisStack", principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
             actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             resources=["*"],
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                    f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"}},
-        ))
+                                    f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
+                                    f"{stack.stack_name}-*"}})
+        self.key = platform_key(self, "Key", description=description, removal_policy=removal_policy,
+                                used_through=("lambda", "secretsmanager"), statements=[logs])
 
 
 def encrypted_log_group(scope: Construct, construct_id: str, *, key: kms.IKey, retention_days: int,

@@ -30,7 +30,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
-from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
+from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group, platform_key
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.constructs.subnets import selection_arguments
 from kafka_platform.domain import msk as msk_facts
@@ -210,8 +210,9 @@ class KafkaCluster(KafkaClusterBase):
         self.scram_authentication = scram_authentication
 
         if encryption_key is None:
-            encryption_key = kms.Key(self, "Key", description=f"MSK data at rest, {cluster_name}",
-                                     enable_key_rotation=True, removal_policy=removal_policy)
+            # The account may use it only through MSK (which holds a grant for the cluster's volumes).
+            encryption_key = platform_key(self, "Key", description=f"MSK data at rest, {cluster_name}",
+                                          removal_policy=removal_policy, used_through=("kafka",))
         self.encryption_key = encryption_key
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"MSK broker logs, {cluster_name}",
                                        removal_policy=removal_policy).key
