@@ -40,7 +40,7 @@ def scale_environment(shipped: dict[str, Any], count: int) -> dict[str, Any]:
     connect = dict(env["connect"])
     connect["connectors"] = [{
         "name": f"service-{i:03d}-cdc",
-        "database": {"hostname": f"service-{i:03d}-db.{name}.internal.bank.example", "name": f"service_{i:03d}",
+        "database": {"hostname": f"service-{i:03d}-db-{name}.c9akciq32xyz.eu-west-2.rds.amazonaws.com", "name": f"service_{i:03d}",
                      "credentials_secret_arn": f"arn:aws:secretsmanager:{region}:{account}:secret:cdc/"
                                                f"service-{i:03d}-Cd{i:04d}"},
         "tables": ["public.entities", "public.entity_events"] if i % 2 == 0 else ["public.entities"],

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, PostgresConnectorSpec, SnapshotMode, SslMode,
-                                           env_prefix)
+from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, PostgresConnectorSpec, SlotOnDelete,
+                                           SnapshotMode, SslMode, env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
                                                default_scale_out_cooldown_seconds)
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
@@ -172,6 +172,8 @@ class ConnectorDatabase(Strict):
     ssl_root_cert: str = RDS_CA_BUNDLE
     credentials_secret_arn: str
     credentials_kms_key_arn: str | None = None
+    #: The RDS or Aurora instance the database runs on: the Connect cluster alarms on its replication-slot lag.
+    rds_instance_id: str | None = None
 
 
 class TopicCreation(Strict):
@@ -198,6 +200,8 @@ class Connector(Strict):
     topic_creation: TopicCreation = Field(default_factory=TopicCreation)
     state: DesiredState = "running"
     extra_config: dict[str, str] = Field(default_factory=dict)
+    #: retain (default: a re-created connector resumes where it stopped) or drop the replication slot on deletion.
+    slot_on_delete: SlotOnDelete = "retain"
 
     def spec(self) -> PostgresConnectorSpec:
         return PostgresConnectorSpec(
@@ -211,7 +215,8 @@ class Connector(Strict):
             topic_partitions=self.topic_creation.partitions,
             topic_replication_factor=self.topic_creation.replication_factor,
             topic_compression_type=self.topic_creation.compression_type, plugin_name=self.plugin_name,
-            desired_state=self.state, extra_config=dict(self.extra_config))
+            desired_state=self.state, extra_config=dict(self.extra_config), slot_on_delete=self.slot_on_delete,
+            rds_instance_id=self.database.rds_instance_id)
 
 
 class Connect(Strict):

@@ -88,9 +88,13 @@ class DebeziumConnectCluster(Construct):
                  reconcile_timeout: Duration = Duration.minutes(10), prune_undeclared_connectors: bool = False,
                  logs_key: kms.IKey | None = None, log_retention_days: int = 365,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
-                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
+                 aws_api_security_group: ec2.ISecurityGroup | None = None,
+                 slot_lag_alarm_bytes: int = 10 * 2**30) -> None:
         super().__init__(scope, construct_id)
         self._aws_api_security_group = aws_api_security_group
+        self._alarm_action = alarm_action
+        #: A database whose oldest replication slot holds back this much WAL (default 10 GiB) pages.
+        self.slot_lag_alarm_bytes = slot_lag_alarm_bytes
         problems = [("name", p)] if (p := group_id_problem(name)) else []
         if not 1 <= min_workers <= max_workers:
             problems.append(("min_workers", f"{min_workers} is not between 1 and max_workers {max_workers}; a "
@@ -222,6 +226,8 @@ class DebeziumConnectCluster(Construct):
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
         self.alarms = self._alarms(alarm_action)
+        #: One per database instance the connectors read (RDS's OldestReplicationSlotLag), by instance id.
+        self.slot_lag_alarms: dict[str, cloudwatch.Alarm] = {}
         self._prune = prune_undeclared_connectors
 
     # ---- connectors ------------------------------------------------------------------------------------------
@@ -237,6 +243,8 @@ class DebeziumConnectCluster(Construct):
                                               credentials_secret=credentials_secret)
         self.connectors.append(connector)
         self.task_role.add_statements(*self._connector_statements(spec))
+        if spec.watched_rds_instance is not None:
+            self._slot_lag_alarm(spec.watched_rds_instance)
         if self._prune:
             self._prune_resource().node.add_dependency(connector)
         return connector
@@ -250,6 +258,34 @@ class DebeziumConnectCluster(Construct):
                               properties={"ConnectUrl": self.connect_url,
                                           "TimeoutSeconds": int(self.reconcile_timeout.to_seconds()),
                                           "DeclaredConnectors": Lazy.list(_DeclaredNames(self))})
+
+    def _slot_lag_alarm(self, instance: str) -> cloudwatch.Alarm:
+        """One alarm per database instance on RDS's ``OldestReplicationSlotLag``: WAL a slot holds back. It catches
+        a connector that runs but no longer advances its slot, and the slot of a deleted connector that was retained;
+        either fills the database's disk."""
+        construct_id = f"SlotLagAlarm-{instance}"
+        existing = self.node.try_find_child(construct_id)
+        if existing is not None:
+            return existing
+        alarm = cloudwatch.Alarm(
+            self, construct_id, metric=self.metric_slot_lag(instance),
+            threshold=self.slot_lag_alarm_bytes, evaluation_periods=3, datapoints_to_alarm=3,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_name=f"{self.cluster.cluster_name}-connect-{self.name}-slot-lag-{instance}",
+            alarm_description=f"A replication slot on {instance} holds back {self.slot_lag_alarm_bytes // 2**30} GiB "
+                              "of WAL or more for 15 minutes: a connector is not advancing it, or a deleted "
+                              "connector's slot was retained. See the README's runbook 'A replication slot holds "
+                              "back WAL'.")
+        alarm.add_alarm_action(self._alarm_action)
+        alarm.add_ok_action(self._alarm_action)
+        self.slot_lag_alarms[instance] = alarm
+        return alarm
+
+    def metric_slot_lag(self, instance: str) -> cloudwatch.Metric:
+        """RDS's ``OldestReplicationSlotLag`` (bytes of WAL the oldest slot holds back) of one database instance."""
+        return cloudwatch.Metric(namespace="AWS/RDS", metric_name="OldestReplicationSlotLag", statistic="Maximum",
+                                 period=Duration.minutes(5), dimensions_map={"DBInstanceIdentifier": instance})
 
     # ---- IAM -------------------------------------------------------------------------------------------------
     def _worker_statements(self) -> list[iam.PolicyStatement]:
@@ -395,7 +431,7 @@ class DebeziumPostgresConnector(Construct):
             resource_type=CONNECTOR_RESOURCE_TYPE, service_timeout=connect.service_timeout,
             removal_policy=connect.removal_policy,
             properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": spec.config(),
-                        "DesiredState": spec.desired_state,
+                        "DesiredState": spec.desired_state, "SlotOnDelete": spec.slot_on_delete,
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)

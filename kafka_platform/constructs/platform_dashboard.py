@@ -79,3 +79,11 @@ class PlatformDashboard(Construct):
         alarms = cloudwatch.AlarmStatusWidget(title=f"Kafka Connect {connect.name}: alarms",
                                               alarms=list(connect.alarms.values()), width=8, height=6)
         self.dashboard.add_widgets(health, workers, alarms)
+        if connect.slot_lag_alarms:
+            # Metrics, not the alarms themselves: one alarm per database would be one cross-stack output each.
+            self.dashboard.add_widgets(cloudwatch.GraphWidget(
+                title=f"Kafka Connect {connect.name}: WAL held back by replication slots",
+                left=[connect.metric_slot_lag(instance) for instance in sorted(connect.slot_lag_alarms)],
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=connect.slot_lag_alarm_bytes,
+                                                                  label="alarm")],
+                width=24, height=6))

@@ -34,7 +34,20 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 # Settings the platform owns: a connector may not override them through extra_config.
 MANAGED_KEYS = frozenset({"connector.class", "plugin.name", "database.password", "database.user", "slot.name",
                           "publication.name", "topic.prefix", "tasks.max", "name", "database.sslmode",
-                          "database.sslrootcert"})
+                          "database.sslrootcert", "slot.drop.on.stop"})
+SlotOnDelete = Literal["retain", "drop"]
+_RDS_INSTANCE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+# <instance>.<id>.<region>.rds.amazonaws.com; a cluster endpoint's second label starts with "cluster-".
+_RDS_ENDPOINT = re.compile(r"^(?P<name>[a-z][a-z0-9-]{0,62})\.(?P<kind>[a-z0-9-]+)\.[a-z0-9-]+\.rds\.amazonaws\.com$")
+
+
+def rds_instance_of(host: str) -> str | None:
+    """The RDS instance an instance endpoint names (``accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com``), or
+    None (a cluster, proxy or custom endpoint names no single instance)."""
+    match = _RDS_ENDPOINT.match(host)
+    if match is None or match["kind"].startswith(("cluster-", "proxy-")):
+        return None
+    return match["name"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,11 @@ class PostgresConnectorSpec:
     plugin_name: str = "pgoutput"
     desired_state: DesiredState = "running"
     extra_config: Mapping[str, str] = field(default_factory=dict)
+    #: What deleting the connector does to its replication slot: ``retain`` it (a re-created connector resumes where
+    #: it stopped; the slot pins WAL until dropped by hand) or ``drop`` it (Debezium drops it as its task stops).
+    slot_on_delete: SlotOnDelete = "retain"
+    #: The RDS or Aurora instance the database runs on: its replication-slot lag is alarmed.
+    rds_instance_id: str | None = None
 
     @property
     def user_variable(self) -> str:
@@ -103,6 +121,12 @@ class PostgresConnectorSpec:
             config["heartbeat.action.query"] = self.heartbeat_action_query
         config.update(self.extra_config)
         return dict(sorted(config.items()))
+
+    @property
+    def watched_rds_instance(self) -> str | None:
+        """The instance whose replication-slot lag is alarmed: ``rds_instance_id``, or the one an instance endpoint
+        names."""
+        return self.rds_instance_id or rds_instance_of(self.database_host)
 
     @property
     def heartbeat_topic(self) -> str:
@@ -152,7 +176,13 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
     if not _HOST.match(spec.database_host):
         problems.append(("database.hostname", f"{show(spec.database_host)} is not a host name; use the database's "
                                               "DNS name (letters, digits, dots and hyphens), such as "
-                                              "accounts-db.prod.internal.bank.example"))
+                                              "accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com"))
+    elif spec.database_ssl_mode == "verify-full" and spec.database_ssl_root_cert == RDS_CA_BUNDLE and \
+            not _RDS_ENDPOINT.match(spec.database_host):
+        problems.append(("database.hostname", f"{show(spec.database_host)} is not an RDS endpoint, and verify-full "
+                                              "checks the host name against the server's certificate, which RDS "
+                                              "issues for its endpoints only (...rds.amazonaws.com): use the "
+                                              "instance or cluster endpoint, or name your own CA in ssl_root_cert"))
     if not 1 <= spec.database_port <= 65535:
         problems.append(("database.port", f"{spec.database_port} is not a TCP port; use 1-65535 (PostgreSQL "
                                           "listens on 5432 unless told otherwise)"))
@@ -164,8 +194,19 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
                                                               f"{broker_count} brokers"))
     if spec.topic_partitions < 1:
         problems.append(("topic_creation.partitions", f"{spec.topic_partitions} is below 1"))
+    if spec.slot_on_delete not in ("retain", "drop"):
+        problems.append(("slot_on_delete", f"{show(spec.slot_on_delete)} is not retain or drop"))
+    if spec.rds_instance_id is not None and not _RDS_INSTANCE.match(spec.rds_instance_id):
+        problems.append(("database.rds_instance_id", f"{show(spec.rds_instance_id)} is not an RDS instance "
+                                                     "identifier; use 1-63 lower-case letters, digits and hyphens, "
+                                                     "starting with a letter"))
     for key, value in spec.extra_config.items():
-        if key in MANAGED_KEYS:
+        if key == "slot.drop.on.stop":
+            problems.append((f"extra_config.{key}", "drops the replication slot on every stop, a rebalance or a "
+                                                    "restart included, and loses the changes made meanwhile; remove "
+                                                    "it, and set slot_on_delete: drop to drop the slot when the "
+                                                    "connector is deleted"))
+        elif key in MANAGED_KEYS:
             problems.append((f"extra_config.{key}", f"{show(key)} is set by the platform; remove it from extra_config"))
         elif (p := secret_problem(key, value)) is not None:
             what = f"{key} holds a secret in clear" if secret_name(key) else p

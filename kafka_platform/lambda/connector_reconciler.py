@@ -114,9 +114,13 @@ def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[
         if name.startswith("failed-"):  # the create failed before the connector existed
             return Outcome(name)
         client.wait_until_ready()
+        data = {}
+        if properties.get("SlotOnDelete") == "drop":
+            stable = _seconds(properties.get("StableSeconds", DEFAULT_STABLE_SECONDS), "StableSeconds", least=0)
+            data["Slot"] = _prepare_slot_drop(client, name, sleep, stable)
         deleted = client.delete(name)
         LOGGER.info("connector %s %s", name, "deleted" if deleted else "was already gone")
-        return Outcome(name, {"Action": "deleted" if deleted else "absent"})
+        return Outcome(name, {"Action": "deleted" if deleted else "absent", **data})
 
     name = properties["ConnectorName"]
     desired = {key: str(value) for key, value in properties["Config"].items()}
@@ -152,6 +156,28 @@ def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[
             _delete_quietly(client, name)
         raise
     return Outcome(name, {"Action": action, "State": _TARGET[state]})
+
+
+def _prepare_slot_drop(client: ConnectClient, name: str, sleep: Callable[[float], None], stable_seconds: float) -> str:
+    """``slot_on_delete: drop``: Debezium drops its replication slot when its task stops gracefully with
+    ``slot.drop.on.stop``. The setting is put only now, just before the connector is deleted (set earlier, any restart
+    or rebalance would drop the slot and lose the changes made meanwhile); the task restarts with it, runs, and the
+    deletion that follows stops it. A connector that cannot run with it (its database unreachable) is deleted all the
+    same: the slot stays, and the slot-lag alarm pages for it."""
+    current = client.connector_config(name)
+    if current is None:
+        return "absent"
+    config = {key: str(value) for key, value in current.items() if key != "name"}
+    try:
+        if config.get("slot.drop.on.stop") != "true":
+            client.put_config(name, {**config, "slot.drop.on.stop": "true"})
+        # Running for the stability window: long enough for Connect to restart the task with the new setting.
+        wait_for_state(client, name, "running", sleep=sleep, stable_seconds=stable_seconds)
+    except ConnectError as error:
+        LOGGER.error("connector %s: its replication slot could not be prepared for dropping and stays: %s",
+                     name, error)
+        return "retained (the connector could not run to drop it)"
+    return "dropped"
 
 
 def _delete_quietly(client: ConnectClient, name: str) -> None:

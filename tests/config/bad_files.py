@@ -346,6 +346,21 @@ CASES = [
             "from ECR in eu-west-1, which the VPC's endpoints do not reach (tasks have no internet); copy it to ECR in "
             "eu-west-2 (<account>.dkr.ecr.eu-west-2.amazonaws.com/<repository>:<version>), or set "
             "network.internet_egress_reason"),
+    BadFile("connector-host-not-rds-with-verify-full",
+            setting("connect.connectors[accounts-cdc].database.hostname", "accounts-db.prod.internal.bank.example"),
+            f"{F}: connect.connectors[accounts-cdc].database.hostname: \"accounts-db.prod.internal.bank.example\" is not "
+            "an RDS endpoint, and verify-full checks the host name against the server's certificate, which RDS issues "
+            "for its endpoints only (...rds.amazonaws.com): use the instance or cluster endpoint, or name your own CA "
+            "in ssl_root_cert"),
+    BadFile("connector-drops-its-slot-on-every-stop",
+            setting("connect.connectors[accounts-cdc].extra_config", {"slot.drop.on.stop": "true"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.slot.drop.on.stop: drops the replication slot on "
+            "every stop, a rebalance or a restart included, and loses the changes made meanwhile; remove it, and set "
+            "slot_on_delete: drop to drop the slot when the connector is deleted"),
+    BadFile("connector-rds-instance-malformed",
+            setting("connect.connectors[accounts-cdc].database.rds_instance_id", "Accounts_DB"),
+            f"{F}: connect.connectors[accounts-cdc].database.rds_instance_id: \"Accounts_DB\" is not an RDS instance "
+            "identifier; use 1-63 lower-case letters, digits and hyphens, starting with a letter"),
     BadFile("consumer-task-size", setting("consumers[loan-approvals].memory_mib", 1000),
             f"{F}: consumers[loan-approvals].memory_mib: 1000 does not fit cpu 1024; Fargate offers 2048 to 8192 MiB "
             "in steps of 1024"),
@@ -485,7 +500,7 @@ CASES = [
             "listens on 5432 unless told otherwise)"),
     BadFile("connector-host-invalid", setting("connect.connectors[accounts-cdc].database.hostname", "accounts db"),
             f"{F}: connect.connectors[accounts-cdc].database.hostname: \"accounts db\" is not a host name; use the "
-            "database's DNS name (letters, digits, dots and hyphens), such as accounts-db.prod.internal.bank.example"),
+            "database's DNS name (letters, digits, dots and hyphens), such as accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com"),
     BadFile("no-nat-gateway", setting("network.nat_gateways", 0),
             f"{F}: network.nat_gateways: 0 cannot build the platform's private subnets (subnets with egress route "
             "through a NAT gateway); use 1 or more. Workloads still reach only the VPC endpoints unless "

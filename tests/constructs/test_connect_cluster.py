@@ -187,8 +187,8 @@ def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesize
     alarms = {a["Properties"]["AlarmName"]: a["Properties"]
               for a in resources(template(synthesized, "prod"), "AWS::CloudWatch::Alarm").values()}
     prefix = "bank-streaming-prod-connect-bank-cdc-prod"
-    assert set(alarms) == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks",
-                                                     "credentials-refused")}
+    assert {name for name in alarms if "-slot-lag-" not in name} == {
+        f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks", "credentials-refused")}
     assert alarms[f"{prefix}-no-worker"]["TreatMissingData"] == "breaching"
     refused = alarms[f"{prefix}-credentials-refused"]
     assert (refused["MetricName"], refused["Threshold"], refused["EvaluationPeriods"]) == ("CredentialsRefused", 1, 1)
@@ -236,7 +236,8 @@ def connect_cluster(**props):
 
 
 def spec(**changes):
-    values = dict(name="accounts-cdc", database_host="accounts-db", database_name="accounts",
+    values = dict(name="accounts-cdc", database_host="accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com",
+                  database_name="accounts",
                   tables=("public.accounts",), topic_prefix="cdc.accounts", slot_name="debezium_accounts",
                   publication_name="dbz_accounts", credentials_env_prefix=env_prefix("accounts-cdc"))
     values.update(changes)
@@ -377,3 +378,31 @@ def test_every_custom_resource_bounds_how_long_cloudformation_waits(synthesized,
 def test_connectors_are_retained_with_their_environment(synthesized, environment, policy):
     for resource in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (policy, policy)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_every_connectors_database_has_a_replication_slot_lag_alarm(synthesized, environments, environment):
+    """Security review M2 (and a RUNNING connector whose slot stopped advancing): RDS's OldestReplicationSlotLag of
+    every declared database's instance pages at 10 GiB held back for 15 minutes."""
+    instances = {c.spec().watched_rds_instance for c in environments[environment].connect.connectors}
+    assert None not in instances
+    alarms = [a["Properties"] for a in resources(template(synthesized, environment), "AWS::CloudWatch::Alarm").values()
+              if a["Properties"].get("MetricName") == "OldestReplicationSlotLag"]
+    assert sorted(a["Dimensions"][0]["Value"] for a in alarms) == sorted(instances)
+    for alarm in alarms:
+        assert (alarm["Namespace"], alarm["Threshold"], alarm["EvaluationPeriods"]) == ("AWS/RDS", 10 * 2**30, 3)
+        assert alarm["AlarmActions"] and alarm["OKActions"]
+
+
+def test_an_aurora_cluster_endpoint_needs_its_instance_named(environments):
+    [ledger] = [c for c in environments["prod"].connect.connectors if c.name == "ledger-cdc"]
+    assert ".cluster-" in ledger.database.hostname
+    assert ledger.spec().watched_rds_instance == "ledger-db-prod-1"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_slots_are_retained_on_deletion_unless_declared(synthesized, environments, environment):
+    declared = {c.name: c.slot_on_delete for c in environments[environment].connect.connectors}
+    for resource in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
+        assert resource["Properties"]["SlotOnDelete"] == declared[resource["Properties"]["ConnectorName"]]
+    assert set(declared.values()) == {"retain"}  # the default: a re-created connector resumes where it stopped

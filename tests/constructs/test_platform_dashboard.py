@@ -62,3 +62,14 @@ def test_scaling_activity_shows_the_scaling_and_business_alarms(synthesized):
     assert len(widgets["card-fraud-screening: scaling and alarms"]["properties"]["alarms"]) == 4
     dev = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "dev"))["widgets"]}
     assert len(dev["card-fraud-screening: scaling and alarms"]["properties"]["alarms"]) == 2
+
+
+def test_the_wal_each_database_holds_back_is_drawn_against_the_alarm(synthesized, environments):
+    widgets = json.loads(body(synthesized, "prod"))["widgets"]
+    [slots] = [w for w in widgets if w["properties"].get("title", "").endswith("WAL held back by replication slots")]
+    drawn = {m[3] for m in slots["properties"]["metrics"]}
+    assert drawn == {c.spec().watched_rds_instance for c in environments["prod"].connect.connectors}
+    assert slots["properties"]["annotations"]["horizontal"][0]["value"] == 10 * 2**30
+    # Drawn from metrics, so no alarm of the Connect stack becomes an output per database.
+    outputs = synthesized.raw("prod", "Connect").get("Outputs", {})
+    assert not [name for name in outputs if "SlotLag" in name]

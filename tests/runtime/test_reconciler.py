@@ -169,3 +169,37 @@ def test_the_rest_api_refuses_whoever_lacks_the_platforms_credentials(runtime, c
             urllib.request.urlopen(request, timeout=30)  # noqa: S310 - the local Connect worker
         assert refused.value.code == 401, (method, path)
     assert "intruder" not in connect_get(runtime, "/connectors")
+
+
+def _slots(runtime) -> set[str]:
+    return set(filter(None, runtime.postgres.sql("postgres", "SELECT slot_name FROM pg_replication_slots").split("\n")))
+
+
+@pytest.mark.parametrize("slot_on_delete", ["drop", "retain"])
+def test_deleting_a_connector_drops_its_replication_slot_only_when_declared(runtime, declared, response_server,
+                                                                           slot_on_delete):
+    """Security review M2: a deleted connector's slot pins WAL until it is dropped. With ``slot_on_delete: drop``
+    the reconciler has the real Debezium task drop it as the deletion stops it; with ``retain`` (the default) the
+    slot stays for a connector that will come back, and the slot-lag alarm watches it."""
+    logical_id, properties = declared
+    slot = f"reconciler_slot_{slot_on_delete}"
+    # A prefix of its own: Connect keeps a connector's offsets under its name and prefix, and Debezium refuses to
+    # resume from offsets whose slot was dropped (what the default, retain, protects against).
+    properties = {**properties, "SlotOnDelete": slot_on_delete,
+                  "Config": {**properties["Config"], "slot.name": slot, "topic.prefix": f"slot.{slot_on_delete}"}}
+    created = call("Create", properties, response_server, logical_id)
+    assert created["Status"] == "SUCCESS", created
+    harness.wait_until(lambda: slot in _slots(runtime), timeout=60, what=f"replication slot {slot}")
+    deleted = call("Delete", properties, response_server, logical_id, physical_id=NAME)
+    assert deleted["Status"] == "SUCCESS", deleted
+    try:
+        if slot_on_delete == "drop":
+            assert deleted["Data"] == {"Action": "deleted", "Slot": "dropped"}
+            harness.wait_until(lambda: slot not in _slots(runtime), timeout=60, what=f"slot {slot} dropped")
+        else:
+            assert deleted["Data"] == {"Action": "deleted"}
+            time.sleep(3)
+            assert slot in _slots(runtime)
+    finally:
+        if slot in _slots(runtime):
+            runtime.postgres.sql("postgres", f"SELECT pg_drop_replication_slot('{slot}')")

@@ -46,6 +46,7 @@ class Connector:
 class FakeConnect:
     connectors: dict[str, Connector] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    put_configs: list[dict[str, str]] = field(default_factory=list)  # every config PUT, in order
     conflicts: int = 0
     errors: int = 0
     delay: float = 0.0
@@ -112,6 +113,7 @@ class FakeConnect:
             connector = self.connectors.get(name)
             rest = parts[2:]
             if method == "PUT" and rest == ["config"]:
+                self.put_configs.append(dict(body))
                 created = connector is None
                 if created:
                     self.connectors[name] = Connector(dict(body), polls_until_assigned=self.assignment_polls)

@@ -102,6 +102,34 @@ def test_delete_removes_the_connector_and_accepts_one_already_gone(connect):
     assert run(event("Delete", connect.url, physical="accounts-cdc"), connect.url).data == {"Action": "absent"}
 
 
+def test_a_slot_declared_to_drop_is_dropped_by_the_task_the_deletion_stops(connect):
+    """slot_on_delete: drop puts slot.drop.on.stop just before the deletion (never earlier: any restart would drop
+    the slot), waits until the task runs with it, then deletes."""
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    deletion = event("Delete", connect.url, physical="accounts-cdc")
+    deletion["ResourceProperties"]["SlotOnDelete"] = "drop"
+    assert run(deletion, connect.url).data == {"Action": "deleted", "Slot": "dropped"}
+    puts = [path for method, path in connect.fake.requests if method == "PUT"]
+    assert puts == ["/connectors/accounts-cdc/config"]
+    assert connect.fake.requests[-1] == ("DELETE", "/connectors/accounts-cdc")
+    assert connect.fake.put_configs == [{**CONFIG, "slot.drop.on.stop": "true"}]
+
+
+def test_a_slot_that_cannot_be_dropped_is_reported_and_the_connector_still_deleted(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG), state="FAILED", trace="database unreachable")
+    deletion = event("Delete", connect.url, physical="accounts-cdc")
+    deletion["ResourceProperties"]["SlotOnDelete"] = "drop"
+    result = run(deletion, connect.url)
+    assert result.data == {"Action": "deleted", "Slot": "retained (the connector could not run to drop it)"}
+    assert "accounts-cdc" not in connect.fake.connectors
+
+
+def test_a_retained_slot_is_left_alone(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    assert run(event("Delete", connect.url, physical="accounts-cdc"), connect.url).data == {"Action": "deleted"}
+    assert [method for method, _ in connect.fake.requests if method == "PUT"] == []
+
+
 def test_deleting_a_connector_whose_create_failed_calls_nothing(connect):
     run(event("Delete", connect.url, physical="failed-request"), connect.url)
     assert connect.fake.requests == []
