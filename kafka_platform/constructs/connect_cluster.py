@@ -12,6 +12,7 @@ Defaults, as behaviour:
   themselves (followers forward to the leader), at ``http://rest.<name>.connect.internal:8083`` (Cloud Map), and
   only with basic credentials: one user, ``platform``, whose password Secrets Manager generates (``rest_credentials``,
   encrypted with the cluster's key); the workers, the reconciler and the health monitor read it, nobody else.
+* **Root file system** read-only; the worker writes only ``/opt/connect/config`` and ``/tmp``, task volumes.
 * **Scaling** on CPU between ``min_workers`` and ``max_workers``; alarms when no worker runs and when CPU stays high.
 * **Task role**: exactly the internal topics, its group, and per connector the topics under its prefix
   (``<topic_prefix>.*``), its heartbeat topic and its transactional id; nothing else on the cluster. The grants are
@@ -63,6 +64,8 @@ from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_r
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
+#: What a worker writes, each a task volume (the image declares them as VOLUMEs, owned so its user may write them).
+WRITABLE_PATHS = ("/opt/connect/config", "/tmp")
 _REST_ROTATION_REASON = (
     "Not rotated on a schedule: the workers read the REST password once, at start, so a scheduled rotation would lock "
     "the reconciler and the health monitor out until every worker restarted. It is rotated by a deployment instead "
@@ -167,7 +170,7 @@ class DebeziumConnectCluster(Construct):
             execution_role=self.execution_role, task_role=self.task_role)
         heap = f"-Xms{memory_limit_mib // 2}m -Xmx{memory_limit_mib // 2}m"
         self.container = self.task_definition.add_container(
-            "Worker", image=image or self._built_image(), readonly_root_filesystem=False,
+            "Worker", image=image or self._built_image(), readonly_root_filesystem=True,
             environment={"CONNECT_WORKER_PROPERTIES": render(worker_properties(self.settings)),
                          "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap,
                          "CONNECT_REST_JAAS": rest_jaas_config()},
@@ -186,9 +189,13 @@ class DebeziumConnectCluster(Construct):
                     "The environment holds the worker settings rendered at synth (no secret: the platform's "
                     "NoSecretInEnvironment rule checks them), the bootstrap brokers and the heap size; connector "
                     "credentials arrive as ECS secrets from Secrets Manager.")
-        # The root file system stays writable (Connect unpacks plugin class loaders and temporary files under /tmp):
-        # a read-only root with task volumes for those paths is open (security review, Low). checkov 3.3 checks
-        # read-only roots for Terraform only, so no skip is written for it.
+        # A read-only root: the worker writes only its rendered settings and REST credentials (WRITABLE_PATHS[0]) and
+        # temporary files (the JVM's, Connect's), each on a task volume of its own that lives as long as the task.
+        for index, path in enumerate(WRITABLE_PATHS):
+            volume = f"writable-{index}"
+            self.task_definition.add_volume(name=volume)
+            self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume,
+                                                           read_only=False))
 
         self.namespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", vpc=vpc,
                                                               name=f"{name}.connect.internal",

@@ -406,3 +406,24 @@ def test_slots_are_retained_on_deletion_unless_declared(synthesized, environment
     for resource in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
         assert resource["Properties"]["SlotOnDelete"] == declared[resource["Properties"]["ConnectorName"]]
     assert set(declared.values()) == {"retain"}  # the default: a re-created connector resumes where it stopped
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_the_workers_root_file_system_is_read_only_with_volumes_for_what_they_write(synthesized, environment):
+    """Security review (Low): a read-only root; the image declares the writable paths as VOLUMEs (ECS copies their
+    content, ownership included, into the task volumes), and the task mounts exactly those."""
+    from kafka_platform.constructs.connect_cluster import IMAGE_DIRECTORY, WRITABLE_PATHS
+
+    container = worker_container(synthesized, environment)
+    assert container["ReadonlyRootFilesystem"] is True
+    definition = only(template(synthesized, environment), "AWS::ECS::TaskDefinition")["Properties"]
+    volumes = {v["Name"] for v in definition["Volumes"]}
+    mounts = {m["ContainerPath"]: m["SourceVolume"] for m in container["MountPoints"]}
+    assert sorted(mounts) == sorted(WRITABLE_PATHS) and set(mounts.values()) == volumes
+    dockerfile = (IMAGE_DIRECTORY / "Dockerfile").read_text()
+    [volume_line] = [line for line in dockerfile.splitlines() if line.startswith("VOLUME ")]
+    assert json.loads(volume_line[len("VOLUME "):]) == list(WRITABLE_PATHS)
+    assert "chown connect /opt/connect/config /tmp/connect" in dockerfile
+    # Everything the entrypoint writes is under those paths.
+    entrypoint = (IMAGE_DIRECTORY / "entrypoint.sh").read_text()
+    assert 'CONFIG="$HOME_DIR/config"' in entrypoint and "-Djava.io.tmpdir=/tmp/connect" in entrypoint

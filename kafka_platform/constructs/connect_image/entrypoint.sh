@@ -30,6 +30,7 @@ advertised_host() {
 HOST="$(advertised_host)"
 : "${HOST:?cannot find this task's IP address}"
 HOME_DIR="${CONNECT_HOME:-/opt/connect}"
+mkdir -p /tmp/connect
 CONFIG="$HOME_DIR/config"
 PROPERTIES=$CONFIG/worker.properties
 umask 077
