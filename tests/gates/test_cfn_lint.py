@@ -13,8 +13,18 @@ def lint(template: dict, region: str) -> list[str]:
     return [f"{m.rule.id} {m.message} ({'/'.join(str(p) for p in m.path)})" for m in matches]
 
 
+def _lint_stack(item: tuple[str, dict, str]) -> tuple[str, list[str]]:
+    name, template, region = item
+    return name, lint(template, region)
+
+
 def test_every_template_lints_clean(synthesized):
-    problems = {stack.name: lint(stack.template, stack.region) for stack in synthesized.assembly.stacks()}
+    from concurrent.futures import ProcessPoolExecutor
+
+    stacks = [(stack.name, stack.template, stack.region) for stack in synthesized.assembly.stacks()]
+    # One process per core: cfn-lint is CPU-bound, and the suite has 10 minutes on 2 cores.
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        problems = dict(pool.map(_lint_stack, stacks))
     assert {name: found for name, found in problems.items() if found} == {}
     assert len(problems) >= 9
 

@@ -87,7 +87,9 @@ def worker_settings() -> ConnectWorkerSettings:
     return ConnectWorkerSettings(group_id=CONNECT_GROUP, security="plaintext", scheduled_rebalance_max_delay_ms=10_000)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the services stop, and the variables below are unset, once the last runtime test has run, so that
+# nothing outside this tier can reach the loopback endpoints (tests/test_nothing_calls_aws.py checks).
+@pytest.fixture(scope="package")
 def runtime() -> Any:
     try:
         tools = harness.prerequisites()

@@ -404,7 +404,11 @@ def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: 
         return any(p["class"].endswith("PostgresConnector") for p in plugins)
 
     if wait:
-        wait_until(ready, timeout=120, what=f"Kafka Connect {name}", interval=1.0)
+        try:
+            wait_until(ready, timeout=120, what=f"Kafka Connect {name}", interval=1.0)
+        except BaseException:
+            process.stop()  # nobody else holds it yet: a worker that never became ready must not outlive the run
+            raise
     return ConnectWorker(url, process)
 
 
