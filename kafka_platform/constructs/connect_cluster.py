@@ -52,6 +52,7 @@ from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.constructs.props import duration_problem, sequence_problem
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, ConnectWorkerSettings, group_id_problem, \
@@ -99,6 +100,13 @@ class DebeziumConnectCluster(Construct):
         #: A database whose oldest replication slot holds back this much WAL (default 10 GiB) pages.
         self.slot_lag_alarm_bytes = slot_lag_alarm_bytes
         problems = [("name", p)] if (p := group_id_problem(name)) else []
+        for prop, value in (("scheduled_rebalance_max_delay", scheduled_rebalance_max_delay),
+                            ("reconcile_timeout", reconcile_timeout)):
+            if (p := duration_problem(value)) is not None:
+                problems.append((prop, p))
+        if (p := sequence_problem(database_ports, int, "TCP ports", "5432")) is not None:
+            problems.append(("database_ports", p))
+        raise_problems(self.node.path, problems)
         if not 1 <= min_workers <= max_workers:
             problems.append(("min_workers", f"{min_workers} is not between 1 and max_workers {max_workers}; a "
                                             "Connect cluster needs at least one worker"))
