@@ -65,6 +65,7 @@ from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_r
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
+HEALTH_METRICS = ("Connectors", "FailedConnectors", "FailedTasks", "RestartsRequested", "CredentialsRefused")
 #: What a worker writes, each a task volume (the image declares them as VOLUMEs, owned so its user may write them).
 WRITABLE_PATHS = ("/opt/connect/config", "/tmp")
 _REST_ROTATION_REASON = (
@@ -217,6 +218,8 @@ class DebeziumConnectCluster(Construct):
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
                                                   dns_ttl=Duration.seconds(10)))
         self.connect_url = f"http://rest.{name}.connect.internal:{REST_PORT}"
+        #: The workers' connections (their own security group), as aws-cdk-lib's services offer.
+        self.connections = self.security_group.connections
 
         self.scalable_target = task_count_target(self, "WorkerCount", ecs_cluster=self.ecs_cluster,
                                                  service=self.service, min_capacity=min_workers,
@@ -378,6 +381,9 @@ class DebeziumConnectCluster(Construct):
     def metric_health(self, metric_name: str) -> cloudwatch.Metric:
         """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested`` or ``CredentialsRefused``
         from the health monitor."""
+        if metric_name not in HEALTH_METRICS:
+            raise_problems(self.node.path, [("metric_name", f"{metric_name!r} is not a metric the health monitor "
+                                                            f"publishes; use one of {', '.join(HEALTH_METRICS)}")])
         return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
                                  period=Duration.minutes(1), dimensions_map={"ConnectCluster": self.name})
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -82,8 +83,12 @@ class ConsumerSecret:
     field: str | None = None
 
 
+@jsii.implements(ec2.IConnectable, iam.IGrantable)
 class KafkaConsumerService(Construct):
-    """A lag-scaled Kafka consumer on Fargate; see the module docstring for every default."""
+    """A lag-scaled Kafka consumer on Fargate; see the module docstring for every default.
+
+    Like aws-cdk-lib's services it is ``IConnectable`` (``cluster.connections.allow_default_port_from(service)``)
+    and ``IGrantable`` (``topic.grant_consume(service, group)``, ``secret.grant_read(service)``: the task role)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase,
                  topics: Sequence[KafkaTopic | ConsumedTopic], consumer_group: str, image: ecs.ContainerImage,
@@ -193,7 +198,7 @@ class KafkaConsumerService(Construct):
             security_groups=[*cluster.client_security_groups(self, self.security_group, f"Consumer {consumer_group}"),
                              *aws_api_groups(self.security_group, aws_api_security_group, "Consumer")],
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))
-        self.connections = self.service.connections
+        self._connections = self.service.connections
 
         self.scalable_target = task_count_target(self, "TaskCount", ecs_cluster=self.ecs_cluster, service=self.service,
                                                  min_capacity=self.min_tasks, max_capacity=self.max_tasks)
@@ -206,6 +211,16 @@ class KafkaConsumerService(Construct):
                else {"TaskThroughputMessagesPerSecond": task_throughput_messages_per_second})})
         self.configure_scaling()
         self.alarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The tasks' network connections (their own security group)."""
+        return self._connections
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The task role: what the service's code runs as."""
+        return self.task_role
 
     # ---- scaling -----------------------------------------------------------------------------------------------
     def configure_scaling(self) -> None:

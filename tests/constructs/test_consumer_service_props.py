@@ -147,3 +147,40 @@ def test_the_connect_clusters_props_are_checked_before_use(team, props, expected
         DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=vpc, name="collections-cdc",
                                alarm_action=alarms, **props)
     assert f"Test/Connect: {expected}" in str(raised.value)
+
+
+# ---- conventions of aws-cdk-lib -----------------------------------------------------------------------------------
+def test_the_service_is_connectable_and_grantable_like_aws_cdk_libs_services(team):
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk.assertions import Template
+
+    stack, _, cluster, _ = team
+    consumer = service(team)
+    topic = KafkaTopic(stack, "Cases", cluster=cluster, topic_name="collections-cases", partitions=12)
+    topic.grant_consume(consumer, "collections-outcomes")
+    secretsmanager.Secret.from_secret_complete_arn(stack, "Db", SECRET_ARN).grant_read(consumer)
+    cluster.connections.allow_default_port_from(consumer)
+    peer = ec2.SecurityGroup(stack, "Peer", vpc=team[1])
+    consumer.connections.allow_from(peer, ec2.Port.tcp(8080))
+    text = str(Template.from_stack(stack).to_json())
+    assert "kafka-cluster:ReadData" in text and SECRET_ARN.split(":secret:")[0] in text
+
+
+def test_a_health_metric_that_does_not_exist_is_refused(team):
+    from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
+
+    stack, vpc, cluster, alarms = team
+    connect = DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=vpc, name="collections-cdc",
+                                     alarm_action=alarms)
+    assert connect.metric_health("FailedTasks").metric_name == "FailedTasks"
+    with pytest.raises(ConfigurationError, match="'Failedtasks' is not a metric the health monitor publishes"):
+        connect.metric_health("Failedtasks")
+    assert connect.connections.security_groups == [connect.security_group]
+
+
+def test_the_health_metrics_offered_are_exactly_those_the_monitor_publishes():
+    from kafka_platform.constructs.connect_cluster import HEALTH_METRICS
+    from tests.runtime_code.lambda_modules import load
+
+    report = load("connect_health").Report(connectors=0)
+    assert sorted(report.metrics()) == sorted(HEALTH_METRICS)
