@@ -52,6 +52,7 @@ from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.constructs.props import duration_problem, sequence_problem
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, ConnectWorkerSettings, group_id_problem, \
@@ -64,6 +65,7 @@ from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_r
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
+HEALTH_METRICS = ("Connectors", "FailedConnectors", "FailedTasks", "RestartsRequested", "CredentialsRefused")
 #: What a worker writes, each a task volume (the image declares them as VOLUMEs, owned so its user may write them).
 WRITABLE_PATHS = ("/opt/connect/config", "/tmp")
 _REST_ROTATION_REASON = (
@@ -99,6 +101,13 @@ class DebeziumConnectCluster(Construct):
         #: A database whose oldest replication slot holds back this much WAL (default 10 GiB) pages.
         self.slot_lag_alarm_bytes = slot_lag_alarm_bytes
         problems = [("name", p)] if (p := group_id_problem(name)) else []
+        for prop, value in (("scheduled_rebalance_max_delay", scheduled_rebalance_max_delay),
+                            ("reconcile_timeout", reconcile_timeout)):
+            if (p := duration_problem(value)) is not None:
+                problems.append((prop, p))
+        if (p := sequence_problem(database_ports, int, "TCP ports", "5432")) is not None:
+            problems.append(("database_ports", p))
+        raise_problems(self.node.path, problems)
         if not 1 <= min_workers <= max_workers:
             problems.append(("min_workers", f"{min_workers} is not between 1 and max_workers {max_workers}; a "
                                             "Connect cluster needs at least one worker"))
@@ -209,6 +218,8 @@ class DebeziumConnectCluster(Construct):
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
                                                   dns_ttl=Duration.seconds(10)))
         self.connect_url = f"http://rest.{name}.connect.internal:{REST_PORT}"
+        #: The workers' connections (their own security group), as aws-cdk-lib's services offer.
+        self.connections = self.security_group.connections
 
         self.scalable_target = task_count_target(self, "WorkerCount", ecs_cluster=self.ecs_cluster,
                                                  service=self.service, min_capacity=min_workers,
@@ -370,6 +381,9 @@ class DebeziumConnectCluster(Construct):
     def metric_health(self, metric_name: str) -> cloudwatch.Metric:
         """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested`` or ``CredentialsRefused``
         from the health monitor."""
+        if metric_name not in HEALTH_METRICS:
+            raise_problems(self.node.path, [("metric_name", f"{metric_name!r} is not a metric the health monitor "
+                                                            f"publishes; use one of {', '.join(HEALTH_METRICS)}")])
         return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
                                  period=Duration.minutes(1), dimensions_map={"ConnectCluster": self.name})
 

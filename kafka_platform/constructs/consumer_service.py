@@ -36,8 +36,9 @@ The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defau
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -56,10 +57,11 @@ from kafka_platform.constructs.kafka_topic import KafkaTopic
 from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingScaling, WakeUpOnProduce,
                                                    backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
-from kafka_platform.domain import lag_scaling
+from kafka_platform.constructs.props import duration_problem, sequence_problem, unpinned_image_problem
+from kafka_platform.domain import fargate, lag_scaling
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
-from kafka_platform.errors import raise_problems
+from kafka_platform.errors import raise_problems, show
 from kafka_platform.gates.acknowledge import acknowledge
 
 ScalingMode = Literal["steps", "target_tracking"]
@@ -81,8 +83,12 @@ class ConsumerSecret:
     field: str | None = None
 
 
+@jsii.implements(ec2.IConnectable, iam.IGrantable)
 class KafkaConsumerService(Construct):
-    """A lag-scaled Kafka consumer on Fargate; see the module docstring for every default."""
+    """A lag-scaled Kafka consumer on Fargate; see the module docstring for every default.
+
+    Like aws-cdk-lib's services it is ``IConnectable`` (``cluster.connections.allow_default_port_from(service)``)
+    and ``IGrantable`` (``topic.grant_consume(service, group)``, ``secret.grant_read(service)``: the task role)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase,
                  topics: Sequence[KafkaTopic | ConsumedTopic], consumer_group: str, image: ecs.ContainerImage,
@@ -102,6 +108,11 @@ class KafkaConsumerService(Construct):
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
+        # What Python's hints do not enforce, before anything reads the props (a string would be iterated).
+        raise_problems(self.node.path, prop_problems(
+            cluster=cluster, topics=topics, output_topics=output_topics, max_delay=max_delay,
+            scale_out_cooldown=scale_out_cooldown, scale_in_cooldown=scale_in_cooldown, environment=environment,
+            secrets=secrets, cpu=cpu, memory_limit_mib=memory_limit_mib))
         self.cluster = cluster
         self.consumer_group = consumer_group
         self.topic_names = [t.topic_name for t in topics]
@@ -168,6 +179,9 @@ class KafkaConsumerService(Construct):
             logging=ecs.LogDrivers.aws_logs(stream_prefix=consumer_group, log_group=self.log_group,
                                             mode=ecs.AwsLogDriverMode.NON_BLOCKING,
                                             max_buffer_size=Size.mebibytes(25)))
+        raise_problems(self.node.path, [("image", p)] if (p := unpinned_image_problem(self.container.image_name))
+                       else [])
+        _register_consumer_group(cluster, consumer_group, self.node.path)
         acknowledge(self.execution_role.policy.node.default_child, "AwsSolutions-IAM5[Resource::*]",
                     "ecr:GetAuthorizationToken has no resource-level permissions (it returns a registry login); "
                     "image pulls themselves are limited to the service's one repository.")
@@ -184,7 +198,7 @@ class KafkaConsumerService(Construct):
             security_groups=[*cluster.client_security_groups(self, self.security_group, f"Consumer {consumer_group}"),
                              *aws_api_groups(self.security_group, aws_api_security_group, "Consumer")],
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))
-        self.connections = self.service.connections
+        self._connections = self.service.connections
 
         self.scalable_target = task_count_target(self, "TaskCount", ecs_cluster=self.ecs_cluster, service=self.service,
                                                  min_capacity=self.min_tasks, max_capacity=self.max_tasks)
@@ -197,6 +211,16 @@ class KafkaConsumerService(Construct):
                else {"TaskThroughputMessagesPerSecond": task_throughput_messages_per_second})})
         self.configure_scaling()
         self.alarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The tasks' network connections (their own security group)."""
+        return self._connections
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The task role: what the service's code runs as."""
+        return self.task_role
 
     # ---- scaling -----------------------------------------------------------------------------------------------
     def configure_scaling(self) -> None:
@@ -265,6 +289,68 @@ class KafkaConsumerService(Construct):
         if output_topics:
             environment["KAFKA_OUTPUT_TOPICS"] = ",".join(output_topics)
         return environment
+
+
+#: The variables the platform sets in every consumer task (the container contract); a team's environment or secrets
+#: may not replace them.
+RESERVED_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPICS", "KAFKA_CONSUMER_GROUP", "KAFKA_SECURITY_PROTOCOL",
+                      "KAFKA_SASL_MECHANISM", "KAFKA_OUTPUT_TOPICS")
+
+
+def prop_problems(*, cluster: KafkaClusterBase, topics: Any, output_topics: Any, max_delay: Any,
+                  scale_out_cooldown: Any, scale_in_cooldown: Any, environment: Any, secrets: Any, cpu: int,
+                  memory_limit_mib: int) -> list[tuple[str, str]]:
+    """The props' shapes: lists that are lists, Durations of whole seconds, topics of this cluster, secrets by
+    complete ARN, no reserved variable, a Fargate size."""
+    problems: list[tuple[str, str]] = []
+    if (p := sequence_problem(topics, (KafkaTopic, ConsumedTopic), "KafkaTopic or ConsumedTopic",
+                              'ConsumedTopic("repayments", partitions=24)')) is not None:
+        problems.append(("topics", p))
+    else:
+        for topic in topics:
+            if isinstance(topic, KafkaTopic) and topic.cluster.cluster_name != cluster.cluster_name:
+                problems.append(("topics", f"{show(topic.topic_name)} is a topic of cluster "
+                                           f"{show(topic.cluster.cluster_name)}, not of this service's cluster "
+                                           f"{show(cluster.cluster_name)}: its grant would land on the wrong cluster; "
+                                           "pass the topic of this cluster, or a ConsumedTopic"))
+    if (p := sequence_problem(output_topics, str, "topic names", '"collections-outcomes"')) is not None:
+        problems.append(("output_topics", p))
+    for name, value in (("max_delay", max_delay), ("scale_out_cooldown", scale_out_cooldown),
+                        ("scale_in_cooldown", scale_in_cooldown)):
+        if (value is not None or name == "max_delay") and (p := duration_problem(value)) is not None:
+            problems.append((name, p))
+    for name, given in (("environment", environment), ("secrets", secrets)):
+        for variable in sorted(set(given or {}) & set(RESERVED_VARIABLES)):
+            problems.append((f"{name}.{variable}", "is set by the platform (the container contract); remove it, or "
+                                                   "use a name of your own"))
+    for variable, secret in sorted((secrets or {}).items()):
+        arn = getattr(getattr(secret, "secret", None), "secret_full_arn", None)
+        if not isinstance(secret, ConsumerSecret):
+            problems.append((f"secrets.{variable}", f"{_kind(secret)} is not a ConsumerSecret; pass "
+                                                    "ConsumerSecret(secretsmanager.Secret.from_secret_complete_arn(...))"))
+        elif arn is None:
+            problems.append((f"secrets.{variable}", "names its secret without the complete ARN (by name or partial "
+                                                    "ARN), so its readers cannot be granted exactly it; use "
+                                                    "Secret.from_secret_complete_arn with the ARN's six-character "
+                                                    "suffix"))
+    if (size := fargate.task_size_problem(cpu, memory_limit_mib)) is not None:
+        problems.append(({"memory_mib": "memory_limit_mib"}.get(size[0], size[0]), size[1]))
+    return problems
+
+
+def _kind(value: Any) -> str:
+    return show(value) if isinstance(value, (str, int, float, bool)) or value is None else f"a {type(value).__name__}"
+
+
+def _register_consumer_group(cluster: KafkaClusterBase, consumer_group: str, path: str) -> None:
+    """Two services in one consumer group split its partitions between them, each scaling on the group's whole lag,
+    and their alarms collide by name: refused."""
+    services = cluster.__dict__.setdefault("_consumer_services", {})
+    if consumer_group in services and services[consumer_group] != path:
+        raise_problems(path, [("consumer_group", f"{show(consumer_group)} is already the group of "
+                                                 f"{services[consumer_group]} on cluster {show(cluster.cluster_name)}; "
+                                                 "each service needs a consumer group of its own")])
+    services[consumer_group] = path
 
 
 # Where a prop is named differently from the configuration field the domain check is keyed by.

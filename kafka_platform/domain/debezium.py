@@ -159,6 +159,9 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
     if spec.heartbeat_interval_ms <= 0:
         problems.append(("heartbeat_interval_ms", f"{spec.heartbeat_interval_ms} turns heartbeats off; without them "
                                                   "a quiet database's slot pins WAL until the disk fills: use 10000"))
+    if isinstance(spec.tables, str):
+        return problems + [("tables", f"{show(spec.tables)} is a string, not a list: each character would count as "
+                                      f"a table; pass [{show(spec.tables)}]")]
     if not spec.tables:
         problems.append(("tables", "is empty; list the tables to capture as schema.table"))
     for i, table in enumerate(spec.tables):

@@ -18,6 +18,8 @@ _SECRET_VALUES = (
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
     (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "a URL with a password in it"),
     (re.compile(r"\b(?:password|passwd|secret|token)\s*=\s*\"(?!\$\{)[^\"]+\"", re.I), "a JAAS password"),
+    # Unquoted too: KAFKA_SASL_JAAS="... password=S3cr3t;" or "user=app password=S3cr3t" (a reference stays allowed).
+    (re.compile(r"\b(?:password|passwd|pwd|secret|token)\s*=\s*(?![\"'\s$*])[^\s;,]+", re.I), "a password in a value"),
     (re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"), "a JSON web token"),
 )
 _PROVIDER_REFERENCE = re.compile(r"^\$\{[A-Za-z][A-Za-z0-9]*:[^}]+\}$")
