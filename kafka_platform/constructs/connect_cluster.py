@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Sequence
 
 import jsii
-from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -240,7 +240,7 @@ class DebeziumConnectCluster(Construct):
                          "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn})
         self.health_monitor = self._health_monitor(vpc, subnets)
         for client in (self.reconciler, self.health_monitor):
-            client.role.add_statements(*_read_secret_statements(self.rest_credentials, logs_key))
+            self.rest_credentials.grant_read(client.role)  # its value, and its key only through Secrets Manager
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
         self.alarms = self._alarms(alarm_action)
@@ -456,17 +456,6 @@ class DebeziumPostgresConnector(Construct):
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)
-
-
-def _read_secret_statements(secret: secretsmanager.ISecret, key: kms.IKey) -> list[iam.PolicyStatement]:
-    """Read exactly ``secret``: its value, and its key's Decrypt only through Secrets Manager."""
-    stack = Stack.of(secret)
-    return [
-        iam.PolicyStatement(actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                            resources=[secret.secret_arn]),
-        iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn], conditions={
-            "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}}),
-    ]
 
 
 @jsii.implements(IStableListProducer)

@@ -30,14 +30,19 @@ def is_provider_reference(value: str) -> bool:
     return bool(_PROVIDER_REFERENCE.match(value.strip()))
 
 
+def _words(name: str) -> list[str]:
+    """``dbPassword`` and ``DB_PASSWORD`` alike: ``["DB", "PASSWORD"]``."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.upper()) if w]
+
+
 def _names_an_arn(name: str) -> bool:
-    return re.split(r"[^A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).upper())[-1] == "ARN"
+    return _words(name)[-1:] == ["ARN"]
 
 
 def secret_name(name: str) -> bool:
     """Whether ``name`` (DB_PASSWORD, database.password, apiKey, ...) is where a secret would be stored."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced.upper()) if w]
+    words = _words(name)
     return (any(w in _SECRET_WORDS or any(part in w for part in _SECRET_PARTS) for w in words)
             or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:])))
 
