@@ -46,6 +46,14 @@ def adding_topic(topic: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     return lambda data: data["kafka"]["topics"].append(topic)
 
 
+def settings(*changes: tuple[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """Several settings at once, for a problem that only their combination makes."""
+    def mutate(data: dict[str, Any]) -> None:
+        for path, value in changes:
+            setting(path, value)(data)
+    return mutate
+
+
 def _parts(path: str) -> list[str]:
     return [p for p in re.split(r"\.|\[|\]", path) if p]
 
@@ -91,6 +99,14 @@ CASES = [
             "\"123456789012\""),
     BadFile("region-invalid", setting("region", "london"),
             f"{F}: region: \"london\" is not an AWS region name; use a name such as eu-west-2"),
+    BadFile("one-zone", settings(("availability_zones", ["eu-west-2a"]), ("network.nat_gateways", 1)),
+            f"{F}: availability_zones: [\"eu-west-2a\"] lists 1 zones; MSK needs 2 or 3 zones, and a bank in "
+            "production wants 3"),
+    BadFile("wake-up-without-per-topic-metrics", settings(
+        ("kafka.enhanced_monitoring", "PER_BROKER"), ("consumers[loan-approvals].min_tasks", 0),
+        ("consumers[loan-approvals].wake_up_on_produce", True)),
+            f"{F}: consumers[loan-approvals].wake_up_on_produce: needs per-topic broker metrics, but "
+            "kafka.enhanced_monitoring is PER_BROKER; use PER_TOPIC_PER_BROKER"),
     BadFile("zone-in-other-region", setting("availability_zones[2]", "eu-west-1c"),
             f"{F}: availability_zones[2]: \"eu-west-1c\" is not in region eu-west-2; use zones of eu-west-2, such "
             "as eu-west-2a"),

@@ -427,3 +427,12 @@ def test_the_workers_root_file_system_is_read_only_with_volumes_for_what_they_wr
     # Everything the entrypoint writes is under those paths.
     entrypoint = (IMAGE_DIRECTORY / "entrypoint.sh").read_text()
     assert 'CONFIG="$HOME_DIR/config"' in entrypoint and "-Djava.io.tmpdir=/tmp/connect" in entrypoint
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_the_worker_heap_is_half_the_task_memory(synthesized, environments, environment):
+    """The README's "heap: half the memory": the rest is the JVM's own memory, the page cache and the OS."""
+    memory = environments[environment].connect.memory_mib
+    variables = {e["Name"]: e["Value"] for e in worker_container(synthesized, environment)["Environment"]}
+    assert variables["KAFKA_HEAP_OPTS"] == f"-Xms{memory // 2}m -Xmx{memory // 2}m"
+    assert only(template(synthesized, environment), "AWS::ECS::TaskDefinition")["Properties"]["Memory"] == str(memory)
