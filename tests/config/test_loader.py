@@ -164,3 +164,18 @@ def test_the_connect_defaults_are_the_documented_ones():
     assert connect.prune_undeclared_connectors is True
     assert (connect.cpu, connect.memory_mib, connect.min_workers, connect.max_workers) == (2048, 8192, 2, 4)
     assert (connect.scheduled_rebalance_max_delay_seconds, connect.reconcile_timeout_seconds) == (120, 600)
+
+
+def test_four_zones_are_refused_as_one_zone_is():
+    """"2 or 3 availability zones", the upper bound too (a region with four zones would otherwise pass)."""
+    from kafka_platform.config import load_environment
+    from kafka_platform.config.rules import _zones
+    from tests.conftest import ENVIRONMENTS_DIR
+
+    dev = load_environment(ENVIRONMENTS_DIR / "dev.yaml")
+    four = dev.model_copy(update={"region": "us-east-1",
+                                  "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]})
+    assert [field for field, _ in _zones(four)] == ["availability_zones"]
+    three = dev.model_copy(update={"region": "us-east-1",
+                                   "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]})
+    assert list(_zones(three)) == []
