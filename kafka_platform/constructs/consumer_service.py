@@ -57,7 +57,7 @@ from kafka_platform.constructs.kafka_topic import KafkaTopic
 from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingScaling, WakeUpOnProduce,
                                                    backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
-from kafka_platform.constructs.props import duration_problem, sequence_problem, unpinned_image_problem
+from kafka_platform.constructs.props import describe, duration_problem, sequence_problem, unpinned_image_problem
 from kafka_platform.domain import fargate, lag_scaling
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
@@ -326,7 +326,7 @@ def prop_problems(*, cluster: KafkaClusterBase, topics: Any, output_topics: Any,
     for variable, secret in sorted((secrets or {}).items()):
         arn = getattr(getattr(secret, "secret", None), "secret_full_arn", None)
         if not isinstance(secret, ConsumerSecret):
-            problems.append((f"secrets.{variable}", f"{_kind(secret)} is not a ConsumerSecret; pass "
+            problems.append((f"secrets.{variable}", f"{describe(secret)} is not a ConsumerSecret; pass "
                                                     "ConsumerSecret(secretsmanager.Secret.from_secret_complete_arn(...))"))
         elif arn is None:
             problems.append((f"secrets.{variable}", "names its secret without the complete ARN (by name or partial "
@@ -336,10 +336,6 @@ def prop_problems(*, cluster: KafkaClusterBase, topics: Any, output_topics: Any,
     if (size := fargate.task_size_problem(cpu, memory_limit_mib)) is not None:
         problems.append(({"memory_mib": "memory_limit_mib"}.get(size[0], size[0]), size[1]))
     return problems
-
-
-def _kind(value: Any) -> str:
-    return show(value) if isinstance(value, (str, int, float, bool)) or value is None else f"a {type(value).__name__}"
 
 
 def _register_consumer_group(cluster: KafkaClusterBase, consumer_group: str, path: str) -> None:

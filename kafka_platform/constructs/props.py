@@ -22,10 +22,10 @@ def sequence_problem(value: Any, item_type: type | tuple[type, ...], what: str, 
     if isinstance(value, (str, bytes)):
         return f"{show(value)} is a string, not a list: each character would count as one; pass [{show(value)}]"
     if not isinstance(value, (list, tuple)):
-        return f"{_describe(value)} is not a list; pass a list of {what}, e.g. [{example}]"
+        return f"{describe(value)} is not a list; pass a list of {what}, e.g. [{example}]"
     wrong = [item for item in value if not isinstance(item, item_type)]
     if wrong:
-        return f"holds {_describe(wrong[0])}, which is not one of {what}; pass a list of {what}, e.g. [{example}]"
+        return f"holds {describe(wrong[0])}, which is not one of {what}; pass a list of {what}, e.g. [{example}]"
     return None
 
 
@@ -33,9 +33,9 @@ def duration_problem(value: Any) -> str | None:
     """``value`` must be an aws-cdk-lib ``Duration`` of whole seconds (CloudWatch, Application Auto Scaling and
     Kafka Connect settings here count in seconds)."""
     if not isinstance(value, Duration):
-        return (f"{_describe(value)} is not a Duration; pass aws_cdk.Duration.seconds({show(value)}) or "
+        return (f"{describe(value)} is not a Duration; pass aws_cdk.Duration.seconds({show(value)}) or "
                 "Duration.minutes(...)" if isinstance(value, (int, float)) and not isinstance(value, bool) else
-                f"{_describe(value)} is not a Duration; pass aws_cdk.Duration.seconds(...) or Duration.minutes(...)")
+                f"{describe(value)} is not a Duration; pass aws_cdk.Duration.seconds(...) or Duration.minutes(...)")
     milliseconds = value.to_milliseconds()
     if milliseconds % 1000:
         return (f"{value.to_human_string()} is not a whole number of seconds; use "
@@ -56,7 +56,8 @@ def unpinned_image_problem(image_name: str) -> str | None:
     return None
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A value as a message shows it: literals as written, anything else by its type."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return show(value)
     return f"a {type(value).__name__}"
