@@ -7,11 +7,22 @@ from typing import Any
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.deployed_scaling import DeployedService, read_services
+from kafka_platform.domain.connect_worker import WORKERS_METADATA_KEY
 from kafka_platform.domain.debezium import CONNECTOR_RESOURCE_TYPE
+from kafka_platform.errors import ConfigurationError, Problem
+
+
+OUTSIDE_A_STAGE = "(stacks outside a stage)"
 
 
 def summarize(assembly: CloudAssembly) -> str:
-    blocks = [_stage(assembly, stage) for stage in assembly.stages()]
+    """One block per stage, and one for stacks an app created outside any stage (a team's own app); raises
+    ConfigurationError for an assembly without a stack."""
+    stages = ([""] if assembly.stacks("") else []) + assembly.stages()
+    blocks = [_stage(assembly, stage) for stage in stages if assembly.stacks(stage)]
+    if not blocks:
+        raise ConfigurationError([Problem(str(assembly.directory), "", "holds no stack; synthesize an app that "
+                                                                       "creates at least one")])
     return "\n\n".join(blocks)
 
 
@@ -19,7 +30,8 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
     stacks = assembly.stacks(stage)
     total = sum(len(s.resources()) for s in stacks)
     first = stacks[0]
-    lines = [f"{stage}: account {first.account}, {first.region}: {len(stacks)} stacks, {total} resources"]
+    lines = [f"{stage or OUTSIDE_A_STAGE}: account {first.account}, {first.region}: {len(stacks)} stacks, "
+             f"{total} resources"]
     lines += [f"  {s.stack_name:<28} {len(s.resources()):>4} resources" for s in stacks]
     for stack in stacks:
         lines += _cluster_lines(stack)
@@ -67,10 +79,12 @@ def _connect_lines(stack: SynthesizedStack) -> list[str]:
     if not connectors:
         return []
     workers = next((r["Properties"] for r in stack.resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
-                    if r.get("Metadata", {}).get("aws:cdk:path", "").endswith("/WorkerCount/Resource")), {})
+                    if WORKERS_METADATA_KEY in r.get("Metadata", {})), {})
     shown = ", ".join(connectors[:4]) + (f", ... ({len(connectors) - 4} more)" if len(connectors) > 4 else "")
-    return [f"  connect: {workers.get('MinCapacity')}-{workers.get('MaxCapacity')} workers, "
-            f"{len(connectors)} Debezium connectors: {shown}"]
+    # The worker count is known only where the template says it (its scalable target, found by its path).
+    counted = (f"{workers['MinCapacity']}-{workers['MaxCapacity']} workers, "
+               if "MinCapacity" in workers and "MaxCapacity" in workers else "")
+    return [f"  connect: {counted}{len(connectors)} Debezium connectors: {shown}"]
 
 
 def _topic_lines(stack: SynthesizedStack) -> list[str]:

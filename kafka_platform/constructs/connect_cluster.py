@@ -55,8 +55,8 @@ from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.props import duration_problem, sequence_problem
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
-from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, ConnectWorkerSettings, group_id_problem, \
-    render, rest_jaas_config, worker_properties
+from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKERS_METADATA_KEY, ConnectWorkerSettings, \
+    group_id_problem, render, rest_jaas_config, worker_properties
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
                                            uniqueness_problems)
 from kafka_platform.errors import raise_problems
@@ -224,6 +224,9 @@ class DebeziumConnectCluster(Construct):
         self.scalable_target = task_count_target(self, "WorkerCount", ecs_cluster=self.ecs_cluster,
                                                  service=self.service, min_capacity=min_workers,
                                                  max_capacity=max_workers)
+        # How the summary finds the workers' target in any app (construct paths are in templates only when the CDK
+        # CLI asks for them).
+        self.scalable_target.node.default_child.add_metadata(WORKERS_METADATA_KEY, {"ConnectCluster": name})
         self.scalable_target.scale_to_track_metric(
             "Cpu", target_value=cpu_target_percent,
             predefined_metric=appscaling.PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,

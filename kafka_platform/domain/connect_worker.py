@@ -12,6 +12,8 @@ from kafka_platform.domain.msk_iam import resolved_arn_chars
 from kafka_platform.errors import show
 
 REST_PORT = 8083
+#: Metadata on the workers' scalable target: how a reader of the template (the summary) finds it in any app.
+WORKERS_METADATA_KEY = "kafka-platform:connect-workers"
 # The REST API asks every caller for basic credentials (Kafka's BasicAuthSecurityRestExtension with JAAS). One user,
 # the platform's (the reconciler, the health monitor and operators), whose password Secrets Manager generates; the
 # worker writes it to REST_CREDENTIALS_FILE at start. Requests between workers (task configs, fencing) are

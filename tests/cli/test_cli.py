@@ -56,3 +56,46 @@ def test_validate_and_summary_never_start_jsii(synthesized):
               "print(sorted(m for m in ('jsii', 'aws_cdk', 'cdk_nag') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr
+
+
+def test_summary_of_a_teams_app_without_a_stage_shows_its_stacks_and_connect_workers(tmp_path, capsys):
+    """A team's own app: its stacks outside any stage, synthesized without the CDK CLI (so without construct
+    paths), and a Connect cluster left at its default worker counts."""
+    from aws_cdk import App
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_secretsmanager as secretsmanager
+
+    from kafka_platform.constructs.alarm_topic import AlarmTopic
+    from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
+    from kafka_platform.constructs.kafka_cluster import KafkaCluster
+    from kafka_platform.domain.debezium import PostgresConnectorSpec
+    from tests.conftest import cdk_context
+    from tests.support import new_stack, new_vpc
+
+    app = App(outdir=str(tmp_path / "cdk.out"), context=cdk_context())
+    stack = new_stack(app, "CollectionsCdc")
+    cluster = KafkaCluster.from_cluster_attributes(
+        stack, "Shared", cluster_arn="arn:aws:kafka:eu-west-2:111111111111:cluster/bank-streaming-dev/abc-1",
+        bootstrap_brokers="b-1:9098", security_group_id="sg-0123456789abcdef0", broker_count=3)
+    connect = DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=new_vpc(stack), name="collections-cdc",
+                                     alarm_action=AlarmTopic(stack, "Alarms", display_name="t").alarm_action,
+                                     image=ecs.ContainerImage.from_registry(
+                                         "111111111111.dkr.ecr.eu-west-2.amazonaws.com/connect:4.3.1"))
+    connect.add_postgres_connector("Cases", spec=PostgresConnectorSpec(
+        name="cases-cdc", database_host="cases-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com", database_name="cases",
+        tables=["public.cases"], topic_prefix="cdc.cases", slot_name="debezium_cases", publication_name="dbz_cases",
+        credentials_env_prefix="DBZ_CASES_CDC"), credentials_secret=secretsmanager.Secret.from_secret_complete_arn(
+            stack, "Db", "arn:aws:secretsmanager:eu-west-2:111111111111:secret:cases-db-AbCdEf"))
+    app.synth()
+    assert main(["summary", str(tmp_path / "cdk.out")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("(stacks outside a stage): account 123456789012, eu-west-2: 1 stacks")
+    assert "connect: 2-4 workers, 1 Debezium connectors: cases-cdc" in out
+
+
+def test_summary_of_an_assembly_without_stacks_says_so(tmp_path, capsys):
+    from aws_cdk import App
+
+    App(outdir=str(tmp_path / "cdk.out")).synth()
+    assert main(["summary", str(tmp_path / "cdk.out")]) == 1
+    assert "holds no stack; synthesize an app that creates at least one" in capsys.readouterr().err
