@@ -69,7 +69,6 @@ class AwsApiAccess(Construct):
                  logs_key: kms.IKey, log_retention_days: int, removal_policy: RemovalPolicy,
                  endpoints_security_group_id: str | None = None, internet_egress: bool = False) -> None:
         super().__init__(scope, construct_id)
-        self._logs = (logs_key, log_retention_days, removal_policy)
         self.clients = ec2.SecurityGroup(self, "Clients", vpc=vpc, allow_all_outbound=False,
                                          description="Workloads reaching AWS APIs over HTTPS through VPC endpoints")
         if endpoints_security_group_id is None:
@@ -92,16 +91,15 @@ class AwsApiAccess(Construct):
         self.clients.add_egress_rule(ec2.Peer.security_group_id(self.endpoints_security_group.security_group_id),
                                      ec2.Port.tcp(HTTPS), "AWS APIs through the interface endpoints")
         #: The region's S3 prefix list, read at deploy time (never at synth: no lookup in any account).
-        self.s3_prefix_list_id = self._s3_prefix_list_id()
+        self.s3_prefix_list_id = self._s3_prefix_list_id(logs_key, log_retention_days, removal_policy)
         self.clients.add_egress_rule(ec2.Peer.prefix_list(self.s3_prefix_list_id), ec2.Port.tcp(HTTPS),
                                      "S3 through the gateway endpoint (image layers, CloudFormation responses)")
         if internet_egress:
             self.clients.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS),
                                          "Internet over HTTPS (network.internet_egress_reason)")
 
-    def _s3_prefix_list_id(self) -> str:
+    def _s3_prefix_list_id(self, key: kms.IKey, retention_days: int, removal_policy: RemovalPolicy) -> str:
         stack = Stack.of(self)
-        key, retention_days, removal_policy = self._logs
         log_group = encrypted_log_group(self, "PrefixListLookupLogs", key=key, retention_days=retention_days,
                                         removal_policy=removal_policy)
         role = ManagedPolicyRole(

@@ -35,16 +35,15 @@ def platform_key(scope: Construct, construct_id: str, *, description: str, remov
     stack = Stack.of(scope)
     account_root = iam.AccountRootPrincipal()
     via = [f"{service}.{stack.region}.amazonaws.com" for service in used_through]
+    through = {"kms:ViaService": via, "kms:CallerAccount": stack.account}
     policy = iam.PolicyDocument(statements=[
         iam.PolicyStatement(sid="KeyAdministration", principals=[account_root],
                             actions=list(KEY_ADMINISTRATION_ACTIONS), resources=["*"]),
         *([iam.PolicyStatement(sid="UseThroughServices", principals=[account_root], actions=list(KEY_USE_ACTIONS),
-                               resources=["*"], conditions={"StringEquals": {"kms:ViaService": via,
-                                                                             "kms:CallerAccount": stack.account}}),
+                               resources=["*"], conditions={"StringEquals": through}),
            iam.PolicyStatement(sid="GrantsForServiceResources", principals=[account_root],
                                actions=["kms:CreateGrant"], resources=["*"],
-                               conditions={"StringEquals": {"kms:ViaService": via,
-                                                            "kms:CallerAccount": stack.account},
+                               conditions={"StringEquals": through,
                                            "Bool": {"kms:GrantIsForAWSResource": "true"}})] if via else []),
         *statements,
     ])

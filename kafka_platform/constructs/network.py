@@ -55,6 +55,14 @@ class PlatformNetwork(Construct):
             raise ValueError(f"{self.node.path}: set exactly one of vpc_cidr (a new VPC) or existing_vpc "
                              "(an imported one)")
         self.availability_zones = list(availability_zones)
+
+        def aws_api(endpoints_security_group_id: str | None) -> AwsApiAccess:
+            """Interface endpoints (or the VPC owner's), S3's gateway endpoint and the security group workloads join
+            to reach them."""
+            return AwsApiAccess(self, "AwsApi", vpc=self.vpc, subnets=self.private_subnets, logs_key=logs_key,
+                                log_retention_days=flow_logs_retention_days, removal_policy=removal_policy,
+                                endpoints_security_group_id=endpoints_security_group_id,
+                                internet_egress=internet_egress)
         if existing_vpc is not None:
             self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(
                 self, "Vpc", vpc_id=existing_vpc.vpc_id, vpc_cidr_block=existing_vpc.vpc_cidr,
@@ -62,11 +70,7 @@ class PlatformNetwork(Construct):
                 private_subnet_ids=list(existing_vpc.private_subnet_ids),
                 private_subnet_route_table_ids=list(existing_vpc.private_subnet_route_table_ids))
             self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-            self.aws_api = AwsApiAccess(self, "AwsApi", vpc=self.vpc, subnets=self.private_subnets,
-                                        logs_key=logs_key, log_retention_days=flow_logs_retention_days,
-                                        removal_policy=removal_policy,
-                                        endpoints_security_group_id=existing_vpc.endpoints_security_group_id,
-                                        internet_egress=internet_egress)
+            self.aws_api = aws_api(existing_vpc.endpoints_security_group_id)
             return
         vpc = ec2.Vpc(
             self, "Vpc", ip_addresses=ec2.IpAddresses.cidr(vpc_cidr), availability_zones=self.availability_zones,
@@ -90,10 +94,7 @@ class PlatformNetwork(Construct):
                 acknowledge(route, finding, _NAT_ROUTE_REASON)
         self.vpc = vpc
         self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        #: Interface endpoints, S3's gateway endpoint and the security group workloads join to reach them.
-        self.aws_api = AwsApiAccess(self, "AwsApi", vpc=vpc, subnets=self.private_subnets, logs_key=logs_key,
-                                    log_retention_days=flow_logs_retention_days, removal_policy=removal_policy,
-                                    internet_egress=internet_egress)
+        self.aws_api = aws_api(None)
         self.flow_log_group = encrypted_log_group(self, "FlowLogs", key=logs_key,
                                                   retention_days=flow_logs_retention_days,
                                                   removal_policy=removal_policy)
