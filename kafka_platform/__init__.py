@@ -16,6 +16,9 @@ _EXPORTS = {
     "ConsumedTopic": "kafka_platform.constructs.consumer_service",
     "DebeziumConnectCluster": "kafka_platform.constructs.connect_cluster",
     "DebeziumPostgresConnector": "kafka_platform.constructs.connect_cluster",
+    "DataProductConnector": "kafka_platform.constructs.connect_cluster",
+    "DataProductSpec": "kafka_platform.domain.data_products",
+    "DataTeamReadRole": "kafka_platform.constructs.data_team",
     "PostgresConnectorSpec": "kafka_platform.domain.debezium",
     "ConsumerSecret": "kafka_platform.constructs.consumer_service",
     "KafkaConsumerService": "kafka_platform.constructs.consumer_service",
@@ -34,7 +37,10 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.constructs.alarm_topic import AlarmTopic
     from kafka_platform.constructs.cluster_alarms import KafkaClusterAlarms
-    from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster, DebeziumPostgresConnector
+    from kafka_platform.constructs.connect_cluster import (DataProductConnector, DebeziumConnectCluster,
+                                                           DebeziumPostgresConnector)
+    from kafka_platform.constructs.data_team import DataTeamReadRole
+    from kafka_platform.domain.data_products import DataProductSpec
     from kafka_platform.domain.debezium import PostgresConnectorSpec
     from kafka_platform.constructs.consumer_service import ConsumedTopic, ConsumerSecret, KafkaConsumerService
     from kafka_platform.constructs.platform_dashboard import PlatformDashboard

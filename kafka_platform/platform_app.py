@@ -16,7 +16,10 @@ def declared_topology(environment: Environment) -> DeclaredTopology:
     """The topics (with partitions) and consumer groups (with their topics) an environment file declares."""
     return DeclaredTopology(
         topic_partitions={topic.name: topic.partitions for topic in environment.kafka.topics},
-        consumer_groups={consumer.consumer_group: tuple(consumer.topics) for consumer in environment.consumers})
+        consumer_groups={consumer.consumer_group: tuple(consumer.topics) for consumer in environment.consumers},
+        data_product_topics={topic: product.exposed_pii()
+                             for product in (environment.connect.product_specs() if environment.connect else [])
+                             for topic in product.topics})
 
 
 def compose(app: App, environments: Sequence[Environment], *, gates: bool = True) -> dict[str, PlatformStage]:

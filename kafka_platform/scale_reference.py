@@ -2,7 +2,8 @@
 
 The bank runs 70-80 Debezium connectors (one PostgreSQL database per microservice) and about as many consumer
 services. ``write_scale_reference`` copies each shipped environment file and gives it ``count`` connectors and
-``count`` consumer services in teams of ten, each service on a topic of its own, so that the templates are
+``count`` consumer services in teams of ten, each service on a topic of its own, and, where the shipped file declares
+data teams, a data product on every tenth connector, each read by a data team of its own, so that the templates are
 what such an environment really synthesizes. Used by the tests and by ``make bench-synth``.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 TEAM_SIZE = 10
+PRODUCT_EVERY = 10  # connectors per data product
 _HEARTBEAT = ("INSERT INTO debezium_heartbeat (id, seen_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET "
               "seen_at = now()")
 
@@ -46,7 +48,19 @@ def scale_environment(shipped: dict[str, Any], count: int) -> dict[str, Any]:
         "tables": ["public.entities", "public.entity_events"] if i % 2 == 0 else ["public.entities"],
         "topic_prefix": f"cdc.service-{i:03d}", "slot_name": f"debezium_service_{i:03d}",
         "publication_name": f"dbz_service_{i:03d}", "heartbeat_action_query": _HEARTBEAT,
+        **({"columns": {"public.entities.email": "pii", "public.entities.name": "pii",
+                        "public.entities.segment": "confidential"}} if i % PRODUCT_EVERY == 0 else {}),
     } for i in range(count)]
+    if env.get("data_teams"):
+        connect["data_products"] = [{
+            "name": f"service-{i:03d}-entities", "connector": f"service-{i:03d}-cdc", "tables": ["public.entities"],
+            "columns": {"public.entities.email": "hash", "public.entities.name": "exclude"},
+        } for i in range(0, count, PRODUCT_EVERY)]
+        env["data_teams"] = [{
+            "name": f"data-team-{i // PRODUCT_EVERY:02d}",
+            "principals": [f"arn:aws:iam::{account}:role/data-team-{i // PRODUCT_EVERY:02d}"],
+            "data_products": [f"service-{i:03d}-entities"], "consumer_group_prefix": f"data-{i // PRODUCT_EVERY:02d}-",
+        } for i in range(0, count, PRODUCT_EVERY)]
     env["connect"] = connect
     return env
 

@@ -8,6 +8,7 @@ from typing import Any
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.deployed_scaling import DeployedService, read_services
 from kafka_platform.domain.connect_worker import WORKERS_METADATA_KEY
+from kafka_platform.domain.data_products import DATA_PRODUCT_METADATA_KEY, DATA_TEAM_METADATA_KEY
 from kafka_platform.domain.debezium import CONNECTOR_RESOURCE_TYPE
 from kafka_platform.errors import ConfigurationError, Problem
 
@@ -37,6 +38,7 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
         lines += _cluster_lines(stack)
         lines += _topic_lines(stack)
         lines += _connect_lines(stack)
+        lines += _data_lines(stack)
     lines += [_service_line(service) for service in read_services(assembly, stage)]
     return "\n".join(lines)
 
@@ -85,6 +87,25 @@ def _connect_lines(stack: SynthesizedStack) -> list[str]:
     counted = (f"{workers['MinCapacity']}-{workers['MaxCapacity']} workers, "
                if "MinCapacity" in workers and "MaxCapacity" in workers else "")
     return [f"  connect: {counted}{len(connectors)} Debezium connectors: {shown}"]
+
+
+def _data_lines(stack: SynthesizedStack) -> list[str]:
+    """Data products (from their connectors' metadata) and data teams (from their roles')."""
+    lines = []
+    for resource in stack.resources(CONNECTOR_RESOURCE_TYPE).values():
+        product = resource.get("Metadata", {}).get(DATA_PRODUCT_METADATA_KEY)
+        if product:
+            treated = ", ".join(f"{column.rsplit('.', 1)[1]} {how}" for column, how in product["Columns"].items())
+            lines.append(f"  data product {product['Product']} (from {product['Source']}): "
+                         f"{', '.join(product['Topics'])}; {treated or 'every column in clear'}")
+    for resource in stack.resources("AWS::IAM::Role").values():
+        team = resource.get("Metadata", {}).get(DATA_TEAM_METADATA_KEY)
+        if team:
+            principals = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]
+            principals = principals if isinstance(principals, list) else [principals]
+            lines.append(f"  data team {team['Team']}: reads {', '.join(team['Topics'])} as "
+                         f"{team['ConsumerGroupPrefix']}*, assumed by {', '.join(map(str, principals))}")
+    return lines
 
 
 def _topic_lines(stack: SynthesizedStack) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kafka_platform.domain.data_products import Classification, DataProductSpec, DataTeamSpec, Treatment
 from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, PostgresConnectorSpec, SlotOnDelete,
                                            SnapshotMode, SslMode, env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
@@ -90,6 +91,10 @@ class Kafka(Strict):
     broker_log_retention_days: int = 365
     # Overrides of the bank's defaults (kafka_platform.domain.msk.BANK_SERVER_PROPERTIES), as text.
     server_properties: dict[str, str] = Field(default_factory=dict)
+    #: Multi-VPC private connectivity with IAM: how clients in other accounts (data teams) and MSK Replicator reach
+    #: the cluster. CloudFormation refuses it when the cluster is created, and turning it on restarts the brokers one
+    #: by one (30 minutes or more): set it in a deployment of its own, once the cluster exists.
+    multi_vpc_connectivity: bool = False
     # "retain" keeps the cluster, its key and its topics when a stack is deleted; staging and prod must retain.
     removal_policy: Literal["retain", "destroy"] = "retain"
     topics: list[Topic] = Field(default_factory=list)
@@ -202,6 +207,9 @@ class Connector(Strict):
     extra_config: dict[str, str] = Field(default_factory=dict)
     #: retain (default: a re-created connector resumes where it stopped) or drop the replication slot on deletion.
     slot_on_delete: SlotOnDelete = "retain"
+    #: Classified columns of the captured tables, ``schema.table.column: pii | confidential | internal``: a data
+    #: product publishes a pii column only excluded, hashed or masked.
+    columns: dict[str, Classification] = Field(default_factory=dict)
 
     def spec(self) -> PostgresConnectorSpec:
         return PostgresConnectorSpec(
@@ -219,6 +227,17 @@ class Connector(Strict):
             rds_instance_id=self.database.rds_instance_id)
 
 
+class DataProduct(Strict):
+    """A curated change stream for data teams: a second connector on ``connector``'s database, publishing ``tables``
+    under ``products.<name>.`` with each named column excluded, hashed or masked (``DataProductSpec``)."""
+
+    name: str
+    connector: str
+    tables: list[str]
+    columns: dict[str, Treatment] = Field(default_factory=dict)
+    description: str = ""
+
+
 class Connect(Strict):
     """The environment's Kafka Connect cluster for Debezium (DebeziumConnectCluster) and its connectors."""
 
@@ -234,6 +253,35 @@ class Connect(Strict):
     reconcile_timeout_seconds: int = 600
     log_retention_days: int = 365
     connectors: list[Connector] = Field(default_factory=list)
+    data_products: list[DataProduct] = Field(default_factory=list)
+
+    def product_specs(self) -> list[DataProductSpec]:
+        """The data products whose source connector is declared (the others are reported by the rules)."""
+        sources = {c.name: c for c in self.connectors}
+        return [DataProductSpec(name=p.name, source=sources[p.connector].spec(), tables=tuple(p.tables),
+                                columns=dict(p.columns), classification=dict(sources[p.connector].columns),
+                                description=p.description)
+                for p in self.data_products if p.connector in sources]
+
+    def connector_specs(self) -> list[PostgresConnectorSpec]:
+        """Every connector the cluster runs: the declared ones, then one per data product."""
+        return [c.spec() for c in self.connectors] + [p.connector_spec() for p in self.product_specs()]
+
+
+class DataTeam(Strict):
+    """A team that reads data products, and nothing else, through a role of its own (``DataTeamSpec``)."""
+
+    name: str
+    #: IAM roles, users or accounts (``arn:aws:iam::ACCOUNT:root``) that may assume the team's read role.
+    principals: list[str]
+    data_products: list[str]
+    #: The team's consumer groups start with it; no platform group may.
+    consumer_group_prefix: str
+    description: str = ""
+
+    def spec(self) -> DataTeamSpec:
+        return DataTeamSpec(name=self.name, principals=tuple(self.principals), products=tuple(self.data_products),
+                            consumer_group_prefix=self.consumer_group_prefix)
 
 
 class Alarms(Strict):
@@ -261,6 +309,7 @@ class Environment(Strict):
     kafka: Kafka
     consumers: list[Consumer] = Field(default_factory=list)
     connect: Connect | None = None
+    data_teams: list[DataTeam] = Field(default_factory=list)
     alarms: Alarms = Field(default_factory=Alarms)
     tags: dict[str, str] = Field(default_factory=dict)
     # Other environments deliberately deployed to the same account (otherwise two environments in one account are

@@ -6,6 +6,7 @@ and a construct call are held to one rule.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import re
@@ -15,6 +16,7 @@ from kafka_platform.config.model import Environment
 from kafka_platform.domain import aws, fargate, msk, stack_layout
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.domain.data_products import classification_problems, product_problems, team_problems
 from kafka_platform.domain.debezium import connector_problems, topic_under_prefix, uniqueness_problems
 from kafka_platform.domain.secrets_manager import kms_key_arn_problem, secret_arn_problem
 from kafka_platform.domain.topics import topic_problems
@@ -35,7 +37,8 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
     checks: list[Callable[[Environment], Found]] = [_identity, _tags, _alarms, _acknowledged_replacements, _zones,
-                                                    _network, _kafka, _topics, _consumers, _connect]
+                                                    _network, _kafka, _topics, _consumers, _connect,
+                                                    _data_products, _data_teams]
     found = [problem for check in checks for problem in check(env)]
     if env.name != file_stem:
         found.insert(0, ("name", f"{show(env.name)} does not match the file name; rename the file to "
@@ -312,22 +315,30 @@ def _connect(env: Environment) -> Found:
     elif connect.image is not None and _pulls_only_in_region(env) and \
             (p := fargate.image_reachability_problem(connect.image, env.region)) is not None:
         yield "connect.image", p
-    specs = [c.spec() for c in connect.connectors]
-    for connector, spec in zip(connect.connectors, specs):
+    declared = [c.spec() for c in connect.connectors]
+    for connector, spec in zip(connect.connectors, declared):
         where = f"connect.connectors[{connector.name}]"
         for field, p in connector_problems(spec, broker_count=env.kafka.broker_count):
+            yield f"{where}.{field}", p
+        for field, p in classification_problems(connector.tables, connector.columns):
             yield f"{where}.{field}", p
         if (p := secret_arn_problem(connector.database.credentials_secret_arn)) is not None:
             yield f"{where}.database.credentials_secret_arn", p
         kms_key = connector.database.credentials_kms_key_arn
         if kms_key is not None and (p := kms_key_arn_problem(kms_key)) is not None:
             yield f"{where}.database.credentials_kms_key_arn", p
+    # The data products' connectors share the cluster, its slots' namespace and its workers' role.
+    specs = connect.connector_specs()
+    products = {p.connector_name: p.name for p in connect.product_specs()}
     for name, field, p in uniqueness_problems(specs):
-        yield f"connect.connectors[{name}].{field}", p
+        where = f"connect.data_products[{products[name]}].name" if name in products else \
+            f"connect.connectors[{name}].{field}"
+        yield where, p
     grants = worker_grant_chars(ConnectWorkerSettings(group_id=connect.name), specs, region=env.region,
                                 account=env.account, cluster_name=env.kafka.cluster_name)
     if (needed := math.ceil(grants / MANAGED_POLICY_BUDGET_CHARS)) > MANAGED_POLICIES_PER_ROLE:
-        yield "connect.connectors", (f"{len(specs)} connectors need about {needed} managed policies of "
+        counted = f"{len(declared)} connectors" + (f" and {len(products)} data products" if products else "")
+        yield "connect.connectors", (f"{counted} need about {needed} managed policies of "
                                      f"{MANAGED_POLICY_CHARS:,} characters on the workers' role ({grants:,} "
                                      f"characters of grants), and IAM attaches at most {MANAGED_POLICIES_PER_ROLE}; "
                                      "move some connectors to another Connect cluster")
@@ -345,6 +356,53 @@ def _connect(env: Environment) -> Found:
             yield f"kafka.topics[{topic.name}].name", (f"{show(topic.name)} lies under connector {owner.name}'s topic "
                                                        f"prefix {show(owner.topic_prefix)}, which Kafka Connect may "
                                                        "write; rename the topic or the connector's topic_prefix")
+
+
+def _data_products(env: Environment) -> Found:
+    if env.connect is None:
+        return
+    connect = env.connect
+    sources = {c.name for c in connect.connectors}
+    specs = {p.name: p for p in connect.product_specs()}
+    seen: set[str] = set()
+    for product in connect.data_products:
+        where = f"connect.data_products[{product.name}]"
+        if product.name in seen:
+            yield f"{where}.name", f"{show(product.name)} is declared twice; give each data product its own name"
+        seen.add(product.name)
+        if product.connector not in sources:
+            close = difflib.get_close_matches(product.connector, sorted(sources), n=1)
+            hint = f"did you mean {close[0]}?" if close else "name one of connect.connectors"
+            yield f"{where}.connector", f"{show(product.connector)} is not a connector of this Connect cluster; {hint}"
+            continue
+        for field, p in product_problems(specs[product.name]):
+            yield f"{where}.{field}", p
+
+
+def _data_teams(env: Environment) -> Found:
+    products = [p.name for p in env.connect.data_products] if env.connect else []
+    groups = {c.consumer_group: f"consumer service {c.name}" for c in env.consumers}
+    if env.connect is not None:
+        groups[env.connect.name] = "the Connect cluster"
+    prefixes: dict[str, str] = {}
+    names: set[str] = set()
+    for team in env.data_teams:
+        where = f"data_teams[{team.name}]"
+        if (p := stack_layout.team_problem(team.name)) is not None:
+            yield f"{where}.name", p
+        if team.name in names:
+            yield f"{where}.name", f"{show(team.name)} is declared twice; give each data team its own name"
+        names.add(team.name)
+        spec = team.spec()
+        for field, p in team_problems(spec, products=products, service_groups=groups, other_prefixes=prefixes):
+            yield f"{where}.{field}", p
+        prefixes.setdefault(team.consumer_group_prefix, team.name)
+        outside = [a for a in spec.accounts() if a != env.account]
+        if outside and not env.kafka.multi_vpc_connectivity:
+            yield f"{where}.principals", (
+                f"account {', '.join(outside)} is not this environment's ({env.account}): its clients reach the "
+                "cluster only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a "
+                "deployment of its own once the cluster exists (see the README's 'Data teams')")
 
 
 def _collision_key(topic: str) -> str:

@@ -58,7 +58,7 @@ from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingSc
                                                    backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.props import describe, duration_problem, sequence_problem, unpinned_image_problem
-from kafka_platform.domain import fargate, lag_scaling
+from kafka_platform.domain import fargate, lag_scaling, msk_iam
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
 from kafka_platform.errors import raise_problems, show
@@ -167,6 +167,8 @@ class KafkaConsumerService(Construct):
             description=f"Consumer {consumer_group}: reads {', '.join(self.topic_names)} as {consumer_group}",
             statements=[*cluster.consume_statements(self.topic_names, consumer_group),
                         *(cluster.produce_statements(list(output_topics)) if output_topics else [])])
+        self.task_role.node.default_child.add_metadata(msk_iam.PRINCIPAL_METADATA_KEY,
+                                                       {"Kind": "service", "Name": self.node.id})
 
         self.task_definition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib, execution_role=self.execution_role,

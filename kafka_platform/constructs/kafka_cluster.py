@@ -188,7 +188,8 @@ class KafkaCluster(KafkaClusterBase):
                  prometheus_node_exporter: bool = False, scram_authentication: bool = False,
                  encryption_key: kms.IKey | None = None, logs_key: kms.IKey | None = None,
                  broker_log_retention_days: int = 365, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
-                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
+                 aws_api_security_group: ec2.ISecurityGroup | None = None,
+                 multi_vpc_connectivity: bool = False) -> None:
         super().__init__(scope, construct_id)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         broker_count = broker_count if broker_count is not None else len(subnet_ids)
@@ -257,7 +258,14 @@ class KafkaCluster(KafkaClusterBase):
                     msk.CfnCluster.ProvisionedThroughputProperty(enabled=True,
                                                                  volume_throughput=provisioned_throughput_mibps))),
                 connectivity_info=msk.CfnCluster.ConnectivityInfoProperty(
-                    public_access=msk.CfnCluster.PublicAccessProperty(type="DISABLED"))),
+                    public_access=msk.CfnCluster.PublicAccessProperty(type="DISABLED"),
+                    # Clients in other VPCs and accounts (data teams, MSK Replicator), with IAM only. CloudFormation
+                    # refuses it when the cluster is created: turn it on in a later deployment.
+                    vpc_connectivity=msk.CfnCluster.VpcConnectivityProperty(
+                        client_authentication=msk.CfnCluster.VpcConnectivityClientAuthenticationProperty(
+                            sasl=msk.CfnCluster.VpcConnectivitySaslProperty(
+                                iam=msk.CfnCluster.VpcConnectivityIamProperty(enabled=True))))
+                    if multi_vpc_connectivity else None)),
             client_authentication=msk.CfnCluster.ClientAuthenticationProperty(
                 sasl=msk.CfnCluster.SaslProperty(iam=msk.CfnCluster.IamProperty(enabled=True),
                                                  scram=msk.CfnCluster.ScramProperty(enabled=scram_authentication)),
@@ -279,6 +287,10 @@ class KafkaCluster(KafkaClusterBase):
             storage_mode="TIERED" if tiered_storage else "LOCAL")
         self.resource.apply_removal_policy(removal_policy)
         self.cluster_arn = self.resource.attr_arn
+        self.multi_vpc_connectivity = multi_vpc_connectivity
+        #: The cluster's resource policy (``AWS::MSK::ClusterPolicy``), created by the first statement added to it.
+        self.cluster_policy: msk.CfnClusterPolicy | None = None
+        self._cluster_policy_document = iam.PolicyDocument()
         stack = Stack.of(self)
 
         if storage_auto_expansion_max_gib is not None:
@@ -314,6 +326,25 @@ class KafkaCluster(KafkaClusterBase):
         self.storage_scaling_target.scale_to_track_metric(
             "StorageUtilization", target_value=target_percent, disable_scale_in=True,
             predefined_metric=appscaling.PredefinedMetric.KAFKA_BROKER_STORAGE_UTILIZATION)
+
+    def allow_vpc_connections_from(self, accounts: Sequence[str]) -> None:
+        """Let ``accounts`` create a managed VPC connection to the cluster and read its bootstrap brokers, and nothing
+        else (the console's default cluster policy grants ``kafka-cluster:*``: never that). What their principals
+        may do on the cluster is whatever role of this account they assume grants (a data team's read role)."""
+        if not self.multi_vpc_connectivity:
+            raise_problems(self.node.path, [("multi_vpc_connectivity", (
+                "is off, and other accounts reach the cluster only through it; turn it on (in a deployment of its "
+                "own: CloudFormation refuses it when the cluster is created) before admitting accounts "
+                f"{', '.join(accounts)}"))])
+        self._cluster_policy_document.add_statements(iam.PolicyStatement(
+            sid=f"VpcConnections{self._cluster_policy_document.statement_count + 1}",
+            principals=[iam.AccountPrincipal(account) for account in sorted(accounts)],
+            actions=["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers", "kafka:DescribeCluster",
+                     "kafka:DescribeClusterV2"],
+            resources=[self.cluster_arn]))
+        if self.cluster_policy is None:
+            self.cluster_policy = msk.CfnClusterPolicy(self, "ClusterPolicy", cluster_arn=self.cluster_arn,
+                                                       policy=self._cluster_policy_document)
 
     @classmethod
     def from_cluster_attributes(cls, scope: Construct, construct_id: str, *, cluster_arn: str,

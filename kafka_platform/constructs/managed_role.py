@@ -37,8 +37,9 @@ class ManagedPolicyRole(iam.Role):
     full, ``Policy2`` ... (``policies`` lists them all)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, assumed_by: iam.IPrincipal, description: str,
-                 statements: Sequence[iam.PolicyStatement] = (), max_policies: int = MANAGED_POLICIES_PER_ROLE) -> None:
-        super().__init__(scope, construct_id, assumed_by=assumed_by, description=description)
+                 statements: Sequence[iam.PolicyStatement] = (), max_policies: int = MANAGED_POLICIES_PER_ROLE,
+                 role_name: str | None = None) -> None:
+        super().__init__(scope, construct_id, assumed_by=assumed_by, description=description, role_name=role_name)
         self._description = description
         self._max_policies = max_policies
         self._minimized = FeatureFlags.of(self).is_enabled(MINIMIZE_POLICIES) is True

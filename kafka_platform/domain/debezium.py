@@ -81,6 +81,8 @@ class PostgresConnectorSpec:
     slot_on_delete: SlotOnDelete = "retain"
     #: The RDS or Aurora instance the database runs on: its replication-slot lag is alarmed.
     rds_instance_id: str | None = None
+    #: Column filters and masks (a data product's, ``kafka_platform.domain.data_products``), set by the platform.
+    column_config: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def user_variable(self) -> str:
@@ -120,6 +122,7 @@ class PostgresConnectorSpec:
         if self.heartbeat_action_query:
             config["heartbeat.action.query"] = self.heartbeat_action_query
         config.update(self.extra_config)
+        config.update(self.column_config)
         return dict(sorted(config.items()))
 
     @property
@@ -204,7 +207,13 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
                                                      "identifier; use 1-63 lower-case letters, digits and hyphens, "
                                                      "starting with a letter"))
     for key, value in spec.extra_config.items():
-        if key == "slot.drop.on.stop":
+        if key.startswith("column.mask.hash."):
+            problems.append((f"extra_config.{key}", "puts a hashing salt in the template (Debezium reads it from the "
+                                                    "property's name), where anyone who reads the stack can reverse "
+                                                    "the hashes by dictionary; declare a data product with "
+                                                    "columns: {COLUMN: hash} instead: its salt stays in Secrets "
+                                                    "Manager"))
+        elif key == "slot.drop.on.stop":
             problems.append((f"extra_config.{key}", "drops the replication slot on every stop, a rebalance or a "
                                                     "restart included, and loses the changes made meanwhile; remove "
                                                     "it, and set slot_on_delete: drop to drop the slot when the "

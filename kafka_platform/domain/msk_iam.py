@@ -6,7 +6,9 @@ ARNs are built from the cluster ARN ``arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 CONNECT = "kafka-cluster:Connect"
 DESCRIBE_CLUSTER = "kafka-cluster:DescribeCluster"
@@ -70,3 +72,36 @@ CLUSTER_UUID_CHARS = 38
 def resolved_arn_chars(*, region: str, account: str, cluster_name: str, resource_type: str, name: str) -> int:
     """The length of ``arn:aws:kafka:REGION:ACCOUNT:TYPE/CLUSTER/UUID/NAME`` once deployed, before the UUID exists."""
     return len(f"arn:aws:kafka:{region}:{account}:{resource_type}/{cluster_name}//{name}") + CLUSTER_UUID_CHARS
+
+
+_KAFKA_RESOURCE = re.compile(r":kafka:[^:]*:[^:]*:(?P<type>topic|group|transactional-id)/[^/]+/[^/]+/(?P<name>[^/]+)$")
+_CLUSTER = re.compile(r":kafka:[^:]*:[^:]*:cluster/[^/]+/[^/]+$")
+
+
+def flatten_arn(value: Any) -> str:
+    """An ARN as a template writes it (text, or ``Fn::Join`` of text and intrinsics) as text, each intrinsic part
+    written ``{?}``: the parts a policy's meaning depends on (resource type, topic or group name) are literal."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and len(value) == 1:
+        (key, argument), = value.items()
+        if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            separator, parts = argument
+            return str(separator).join(flatten_arn(part) for part in parts)
+        if key == "Ref" and argument == "AWS::Partition":
+            return "aws"
+    return "{?}"
+
+
+def kafka_resource(arn: str) -> tuple[str, str] | None:
+    """``("topic", name)``, ``("group", name)``, ``("transactional-id", id)`` or ``("cluster", "")`` for an MSK
+    ARN (a name may end in ``*``); None for anything else."""
+    if _CLUSTER.search(arn):
+        return ("cluster", "")
+    match = _KAFKA_RESOURCE.search(arn)
+    return None if match is None else (match["type"], match["name"])
+
+
+#: CloudFormation metadata on a role the platform creates for a Kafka client: ``{"Kind": service | connect |
+#: data-team, "Name": ...}``, read by ``kafka-platform access``.
+PRINCIPAL_METADATA_KEY = "kafka-platform:principal"

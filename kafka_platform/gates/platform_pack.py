@@ -14,8 +14,10 @@ from aws_cdk import CfnResource, Stack, Stage
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY
+from kafka_platform.domain.data_products import DATA_TEAM_METADATA_KEY
 from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Rule
-from kafka_platform.gates.rules import (consumer_tasks_within_partitions, iam_policies_managed, lag_alarm_declared,
+from kafka_platform.gates.rules import (consumer_tasks_within_partitions, data_team_reads_curated_only,
+                                        iam_policies_managed, lag_alarm_declared,
                                         msk_configuration_durable, msk_customer_managed_key,
                                         msk_iam_authentication_only, msk_public_access_disabled,
                                         no_secret_in_environment)
@@ -30,7 +32,10 @@ RULES: tuple[Rule, ...] = (
     lag_alarm_declared.RULE,
     consumer_tasks_within_partitions.RULE,
     iam_policies_managed.RULE,
+    data_team_reads_curated_only.RULE,
 )
+#: The CloudFormation metadata rules read (the rest of a resource's metadata is not theirs).
+METADATA_KEYS = (SCALABLE_TARGET_METADATA_KEY, DATA_TEAM_METADATA_KEY)
 
 
 def resource_view(node: CfnResource) -> Resource:
@@ -38,8 +43,7 @@ def resource_view(node: CfnResource) -> Resource:
     Properties are resolved before rendering: L2s hand some to their L1 as lazy values."""
     stack = Stack.of(node)
     properties = stack.resolve(node._render_properties(stack.resolve(node._cfn_properties))) or {}  # noqa: SLF001
-    consumer = node.get_metadata(SCALABLE_TARGET_METADATA_KEY)
-    metadata = {} if consumer is None else {SCALABLE_TARGET_METADATA_KEY: stack.resolve(consumer)}
+    metadata = {key: stack.resolve(value) for key in METADATA_KEYS if (value := node.get_metadata(key)) is not None}
     return Resource(type=node.cfn_resource_type, properties=properties, metadata=metadata, path=node.node.path)
 
 

@@ -27,6 +27,7 @@ _SECRET_KEY = re.compile(_SECRET_WORD, re.I)
 # A name that holds a secret: any identifier containing one of the words (database.password, AWS_SECRET_ACCESS_KEY,
 # ssl.key.password, sasl.jaas.config's password, apiKey ...).
 _NAME = rf"[\w.-]*{_SECRET_WORD}[\w.-]*"
+_SALT_IN_NAME = re.compile(r"(\bcolumn\.mask\.hash\.(?:[\w-]+\.){1,2}with\.salt\.)(?!\{salt\})[^\s=\"':,]+", re.I)
 # Redacted by structure, in this order: JSON members, quoted values (JAAS, properties), URL user-info, Kafka's
 # ConfigException, and unquoted values, which run to the end of the line (a value may hold commas, semicolons or spaces: where it ends is unknown).
 _REDACTIONS = (
@@ -38,6 +39,8 @@ _REDACTIONS = (
     (re.compile(rf"(Invalid value ).+?( for configuration {_NAME})", re.I), r"\1****\2"),
     # (not an ARN's resource type: "...:secret:name-AbCdEf" names a secret, it does not hold one)
     (re.compile(rf"(?<!:)(\b{_NAME}\s*[=:]\s*)(?![\"'\s]|\*\*\*\*|\$\{{)[^\r\n]+", re.I), r"\1****"),
+    # Debezium reads a hashing salt from the property's name: column.mask.hash.v2.SHA-256.with.salt.<salt>.
+    (_SALT_IN_NAME, r"\1****"),
 )
 
 
@@ -60,7 +63,8 @@ def redact_text(text: str) -> str:
 
 
 def redact_config(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("****" if _SECRET_KEY.search(k) and not str(v).startswith("${") else v) for k, v in config.items()}
+    return {_SALT_IN_NAME.sub(r"\1****", k): ("****" if _SECRET_KEY.search(k) and not str(v).startswith("${") else v)
+            for k, v in config.items()}
 
 
 REST_SECRET_VARIABLE = "CONNECT_REST_SECRET_ARN"
@@ -85,6 +89,18 @@ def rest_credentials(secrets_client: Any = None) -> tuple[str, str] | None:
             raise ConnectError(f"cannot read the Connect REST credentials from {arn}: {type(error).__name__}") \
                 from None
     return _CREDENTIALS[arn]
+
+
+def secret_string(arn: str, secrets_client: Any = None) -> str:
+    """A secret's value, read through Secrets Manager; a failure names the secret, never a value."""
+    if secrets_client is None:
+        import boto3
+
+        secrets_client = boto3.client("secretsmanager")
+    try:
+        return str(secrets_client.get_secret_value(SecretId=arn)["SecretString"])
+    except Exception as error:  # noqa: BLE001 - any failure is reported the same way, without the value
+        raise ConnectError(f"cannot read the secret {arn}: {type(error).__name__}") from None
 
 
 class ConnectClient:

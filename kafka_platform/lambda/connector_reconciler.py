@@ -1,7 +1,7 @@
 """Custom resources that keep Kafka Connect's connectors equal to their declaration, as Strimzi's operator does.
 
 ``Custom::KafkaConnector`` (properties ``ConnectUrl``, ``ConnectorName``, ``Config``, ``DesiredState`` running |
-paused | stopped, ``TimeoutSeconds``, ``StableSeconds``):
+paused | stopped, ``TimeoutSeconds``, ``StableSeconds``, and for a data product that hashes ``HashSaltSecretArn``):
 
 * Create / Update: read the connector; create it if absent (in its desired state), PUT its config only when it
   differs; move it to the desired state; wait until the connector and every task have held it for
@@ -12,6 +12,9 @@ paused | stopped, ``TimeoutSeconds``, ``StableSeconds``):
 
 It is the policy point for connectors: it acts only on its own Connect cluster (``CONNECT_URL``, set when it is
 deployed, whatever the event says), and refuses a config that refers to any credentials but its connector's own.
+A data product's hashing salt never appears in a template: its config names it ``{salt}``, and the reconciler puts
+the secret's value there as it writes the config (the salt then lives in Connect's config topic, which only the
+workers read, and behind the REST API's credentials; what it logs and reports shows ``****``).
 
 ``Custom::KafkaConnectorPrune`` (``ConnectUrl``, ``DeclaredConnectors``): on Create / Update deletes every connector
 that is not declared. Attributes: ``Deleted`` (comma-separated).
@@ -25,7 +28,7 @@ import re
 import time
 from typing import Any, Callable, Mapping
 
-from connect_rest import ConnectClient, ConnectError, redact_config, redact_text, rest_credentials
+from connect_rest import ConnectClient, ConnectError, redact_config, redact_text, rest_credentials, secret_string
 from custom_resource import Outcome, respond
 
 LOGGER = logging.getLogger()
@@ -37,6 +40,11 @@ RESPONSE_MARGIN_SECONDS = 20
 CLEANUP_SECONDS = 15
 POLL_SECONDS = 2.0
 _TARGET = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
+# A data product's config names its hashing salt by this placeholder (kafka_platform.domain.data_products): the salt
+# itself is read here, from the secret HashSaltSecretArn names, so that it never appears in a template.
+SALT_PLACEHOLDER = "{salt}"
+_HASH_KEY = re.compile(r"^column\.mask\.hash\.(?:[\w-]+\.){1,2}with\.salt\.")
+_SALT = re.compile(r"^[A-Za-z0-9]{16,128}$")
 _REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*):([^}:]*)(?::[^}]*)?\}")
 
 
@@ -97,6 +105,26 @@ def credential_problems(name: str, config: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def with_salt(config: Mapping[str, str], secret_arn: Any,
+              read: Callable[[str], str] | None = None) -> dict[str, str]:
+    """``config`` with the salt of ``secret_arn`` where a hashing property's name holds ``SALT_PLACEHOLDER``. The
+    placeholder is accepted there only, and only with a secret to fill it; the secret's value must be letters and
+    digits (it becomes part of a property name)."""
+    keys = [key for key in config if SALT_PLACEHOLDER in key]
+    if not keys:
+        return dict(config)
+    misplaced = [key for key in keys if not (_HASH_KEY.match(key) and key.endswith(SALT_PLACEHOLDER))]
+    if misplaced:
+        raise PolicyError(f"{', '.join(misplaced)}: the salt placeholder {SALT_PLACEHOLDER} belongs only at the end of "
+                          "column.mask.hash.<version>.<algorithm>.with.salt.")
+    if not isinstance(secret_arn, str) or not secret_arn.startswith("arn:"):
+        raise PolicyError(f"{keys[0]} needs its salt, and HashSaltSecretArn names no secret ({secret_arn!r})")
+    salt = (read or secret_string)(secret_arn)
+    if not _SALT.match(salt):
+        raise PolicyError(f"the salt in {secret_arn} is not 16-128 letters and digits; put such a value there")
+    return {key.replace(SALT_PLACEHOLDER, salt) if key in keys else key: value for key, value in config.items()}
+
+
 def _seconds(value: Any, name: str, *, least: float = 1) -> float:
     try:
         seconds = float(value)
@@ -126,23 +154,25 @@ def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[
     desired = {key: str(value) for key, value in properties["Config"].items()}
     if problems := credential_problems(name, desired):
         raise PolicyError("; ".join(problems))
+    # Sent and compared with the salt; logged and reported with the placeholder only.
+    resolved = with_salt(desired, properties.get("HashSaltSecretArn"))
     state = properties.get("DesiredState", "running")
     stable_seconds = _seconds(properties.get("StableSeconds", DEFAULT_STABLE_SECONDS), "StableSeconds", least=0)
     client.wait_until_ready()
     current = client.connector_config(name)
     if current is None:
         try:
-            client.request("POST", "/connectors", body={"name": name, "config": desired,
+            client.request("POST", "/connectors", body={"name": name, "config": resolved,
                                                         "initial_state": _TARGET[state]})
             action = "created"
         except ConnectError as error:
             if error.status != 409:
                 raise
             # Another worker knew it after all (a view that was behind): update it instead.
-            client.put_config(name, desired)
+            client.put_config(name, resolved)
             action = "updated"
-    elif _differs(current, desired):
-        client.put_config(name, desired)
+    elif _differs(current, resolved):
+        client.put_config(name, resolved)
         action = "updated"
     else:
         action = "unchanged"

@@ -36,9 +36,14 @@ class ConnectStack(PlatformStack):
             prune_undeclared_connectors=connect.prune_undeclared_connectors, logs_key=logs_key,
             log_retention_days=connect.log_retention_days, removal_policy=retain,
             aws_api_security_group=network.aws_api.clients)
+        credentials = {}
         for connector in connect.connectors:
-            self.connect.add_postgres_connector(
-                connector.name, spec=connector.spec(),
-                credentials_secret=secret(self, f"{connector.name}-credentials",
-                                          connector.database.credentials_secret_arn,
-                                          connector.database.credentials_kms_key_arn))
+            credentials[connector.name] = secret(self, f"{connector.name}-credentials",
+                                                 connector.database.credentials_secret_arn,
+                                                 connector.database.credentials_kms_key_arn)
+            self.connect.add_postgres_connector(connector.name, spec=connector.spec(),
+                                                credentials_secret=credentials[connector.name])
+        # Each data product reads its source's database with the source's credentials.
+        for product in connect.product_specs():
+            self.connect.add_data_product(f"DataProduct-{product.name}", spec=product,
+                                          credentials_secret=credentials[product.source.name])

@@ -34,7 +34,11 @@ class KafkaStack(PlatformStack):
             prometheus_node_exporter=kafka.prometheus_node_exporter,
             scram_authentication=kafka.scram_authentication, logs_key=logs_key,
             broker_log_retention_days=kafka.broker_log_retention_days, removal_policy=retain,
-            aws_api_security_group=network.aws_api.clients)
+            aws_api_security_group=network.aws_api.clients, multi_vpc_connectivity=kafka.multi_vpc_connectivity)
+        # Data teams of other accounts create a VPC connection to the cluster; their data access is their role's.
+        outside = sorted({a for team in config.data_teams for a in team.spec().accounts() if a != config.account})
+        if outside:
+            self.cluster.allow_vpc_connections_from(outside)
         self.topics = {
             topic.name: KafkaTopic(
                 self, f"Topic-{topic.name}", cluster=self.cluster, topic_name=topic.name,

@@ -12,6 +12,7 @@ from kafka_platform.domain import stack_layout
 from kafka_platform.stacks.alerting_stack import AlertingStack
 from kafka_platform.stacks.connect_stack import ConnectStack
 from kafka_platform.stacks.consumers_stack import ConsumersStack
+from kafka_platform.stacks.data_access_stack import DataAccessStack
 from kafka_platform.stacks.kafka_stack import KafkaStack
 from kafka_platform.stacks.network_stack import NetworkStack
 from kafka_platform.stacks.observability_stack import ObservabilityStack
@@ -40,6 +41,8 @@ class PlatformStage(Stage):
         self.connect = None if config.connect is None else ConnectStack(
             self, "Connect", config=config, connect=config.connect, network=self.network.network, kafka=self.kafka,
             alarm_topic=self.alerting.alarm_topic)
+        self.data_access = None if not config.data_teams else DataAccessStack(self, "DataAccess", config=config,
+                                                                              kafka=self.kafka)
         self.observability = ObservabilityStack(self, "Observability", config=config,
                                                 consumers=list(self.consumer_stacks.values()), connect=self.connect)
 

@@ -32,9 +32,13 @@ def test_summary_of_a_folder_without_an_assembly_says_what_to_do(tmp_path, capsy
 def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
     assert main(["summary", str(synthesized.assembly.directory)]) == 0
     out = capsys.readouterr().out
-    assert "Prod: account 333333333333, eu-west-2: 6 stacks" in out
-    assert ("connect: 3-6 workers, 16 Debezium connectors: accounts-cdc, cards-cdc, customers-cdc, deposits-cdc, ... "
-            "(12 more)") in out
+    assert "Prod: account 333333333333, eu-west-2: 7 stacks" in out
+    assert ("connect: 3-6 workers, 17 Debezium connectors: accounts-cdc, cards-cdc, customers-cdc, deposits-cdc, ... "
+            "(13 more)") in out
+    assert ("data product customer-events (from customers-cdc): products.customer-events.public.customers; "
+            "date_of_birth exclude, email hash, full_name exclude, phone exclude") in out
+    assert ("data team fraud-data-science: reads products.customer-events.public.customers as fraud-ds-*, assumed by "
+            "arn:aws:iam::444444444444:role/fraud-data-science-streaming") in out
     assert ("cluster bank-streaming-prod: Kafka 3.9.x, 6 x kafka.m7g.xlarge over 3 zones, 2000 GiB per broker, "
             "storage TIERED, auth IAM, in transit TLS") in out
     assert "ledger-events 24p x3 tiered" in out and "customer-profiles 12p x3 compacted" in out

@@ -89,7 +89,7 @@ CASES = [
     BadFile("unknown-key-typo", lambda d: d["kafka"].update(brokr_count=d["kafka"].pop("broker_count")),
             f"{F}: kafka.brokr_count: is not a known key; did you mean broker_count? allowed here: broker_count, "
             "broker_instance_type, broker_log_retention_days, broker_volume_size_gib, cluster_name, "
-            "enhanced_monitoring, kafka_version, prometheus_jmx_exporter, prometheus_node_exporter, "
+            "enhanced_monitoring, kafka_version, multi_vpc_connectivity, prometheus_jmx_exporter, prometheus_node_exporter, "
             "provisioned_throughput_mibps, removal_policy, scram_authentication, server_properties, "
             "storage_auto_expansion, tiered_storage, topics"),
     BadFile("account-unquoted", setting("account", 333333333333),
@@ -533,3 +533,72 @@ CASES = [
     BadFile("key-written-twice", "name: prod\nname: prod\n",
             f"{F}: line 2, column 1: key \"name\" appears twice in one mapping (first on line 1); keep one"),
 ]
+
+# ---- data products and data teams ----------------------------------------------------------------------------------
+P = "connect.data_products[customer-events]"
+T = "data_teams[fraud-data-science]"
+
+
+def _product(data: dict[str, Any]) -> dict[str, Any]:
+    return data["connect"]["data_products"][0]
+
+
+def _team(data: dict[str, Any]) -> dict[str, Any]:
+    return data["data_teams"][0]
+
+
+DATA_ACCESS_FILES = [
+    BadFile("product-unknown-table", lambda data: _product(data).update(tables=["public.customers", "public.cards"]),
+            f"{F}: {P}.tables: \"public.cards\" is not a table of connector customers-cdc (it captures "
+            "public.customers, public.addresses); use one of those, or capture it there"),
+    BadFile("product-unknown-column", lambda data: _product(data)["columns"].update({"public.customers.emial": "hash"}),
+            f"{F}: {P}.columns.public.customers.emial: \"public.customers.emial\" is not a classified column of "
+            "connector customers-cdc; classify it there (columns: {public.customers.emial: pii}) or correct the name "
+            "(classified: public.addresses.line_1, public.addresses.line_2, public.addresses.postcode, "
+            "public.customers.date_of_birth, public.customers.email, public.customers.full_name, "
+            "public.customers.phone, public.customers.risk_band)"),
+    BadFile("product-exposes-pii", lambda data: _product(data)["columns"].pop("public.customers.email"),
+            f"{F}: {P}.columns.public.customers.email: public.customers.email is classified pii and the product would "
+            "publish it in clear; set it to exclude, hash or mask (a data team may read a pii column only excluded, "
+            "hashed or masked)"),
+    BadFile("product-treatment-unknown", lambda data: _product(data)["columns"].update(
+        {"public.customers.email": "encrypt"}),
+            f"{F}: {P}.columns.public.customers.email: \"encrypt\" is not allowed; use one of 'exclude', 'hash' or "
+            "'mask'"),
+    BadFile("product-source-unknown", lambda data: _product(data).update(connector="customer-cdc"),
+            f"{F}: {P}.connector: \"customer-cdc\" is not a connector of this Connect cluster; did you mean "
+            "customers-cdc?"),
+    BadFile("column-classified-in-uncaptured-table", lambda data: next(
+        c for c in data["connect"]["connectors"] if c["name"] == "customers-cdc")["columns"].update(
+        {"public.consents.ip_address": "pii"}),
+            f"{F}: connect.connectors[customers-cdc].columns.public.consents.ip_address: "
+            "\"public.consents.ip_address\" is in table public.consents, which the connector does not capture; "
+            "capture it in tables, or remove the column (tables: public.customers, public.addresses)"),
+    BadFile("classification-unknown", lambda data: next(
+        c for c in data["connect"]["connectors"] if c["name"] == "customers-cdc")["columns"].update(
+        {"public.customers.email": "secret"}),
+            f"{F}: connect.connectors[customers-cdc].columns.public.customers.email: \"secret\" is not allowed; use "
+            "one of 'pii', 'confidential' or 'internal'"),
+    BadFile("salt-in-extra-config", setting("connect.connectors[accounts-cdc].extra_config",
+                                            {"column.mask.hash.v2.SHA-256.with.salt.pepper": "public.accounts.iban"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.column.mask.hash.v2.SHA-256.with.salt.pepper: puts a "
+            "hashing salt in the template (Debezium reads it from the property's name), where anyone who reads the "
+            "stack can reverse the hashes by dictionary; declare a data product with columns: {COLUMN: hash} "
+            "instead: its salt stays in Secrets Manager"),
+    BadFile("team-principal-not-an-arn", lambda data: _team(data).update(principals=["fraud-data-science-streaming"]),
+            f"{F}: {T}.principals[0]: \"fraud-data-science-streaming\" is not an IAM principal ARN; write a role, a "
+            "user or an account, such as arn:aws:iam::444444444444:role/fraud-analytics or "
+            "arn:aws:iam::444444444444:root"),
+    BadFile("team-group-prefix-overlaps-a-service", lambda data: _team(data).update(consumer_group_prefix="loan-"),
+            f"{F}: {T}.consumer_group_prefix: \"loan-\" overlaps consumer group \"loan-approvals\" of consumer "
+            "service loan-approvals: the team could join it and take its partitions, or commit its offsets; choose a "
+            "prefix no platform group starts with"),
+    BadFile("team-reads-unknown-product", lambda data: _team(data).update(data_products=["customer-event"]),
+            f"{F}: {T}.data_products: \"customer-event\" is not a data product of this environment; use one of "
+            "customer-events"),
+    BadFile("team-in-another-account-without-connectivity", setting("kafka.multi_vpc_connectivity", False),
+            f"{F}: {T}.principals: account 444444444444 is not this environment's (333333333333): its clients reach "
+            "the cluster only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a "
+            "deployment of its own once the cluster exists (see the README's 'Data teams')"),
+]
+CASES += DATA_ACCESS_FILES

@@ -32,9 +32,31 @@ def worker_properties(synthesized, environment):
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
 def test_one_reconciled_custom_resource_per_declared_connector(synthesized, environments, environment):
-    declared = [c.name for c in environments[environment].connect.connectors]
+    declared = [c.name for c in environments[environment].connect.connector_specs()]
     connectors = resources(template(synthesized, environment), "Custom::KafkaConnector")
     assert sorted(c["Properties"]["ConnectorName"] for c in connectors.values()) == sorted(declared)
+
+
+def test_a_data_products_salt_is_generated_and_only_the_reconciler_reads_it(synthesized):
+    raw = template(synthesized, "prod")
+    [(salt_id, salt)] = [(i, s) for i, s in resources(raw, "AWS::SecretsManager::Secret").items() if "HashSalt" in i]
+    generator = salt["Properties"]["GenerateSecretString"]
+    assert generator["ExcludePunctuation"] is True and generator["PasswordLength"] == 32 and "KmsKeyId" in \
+        salt["Properties"]
+    assert salt["DeletionPolicy"] == "Retain"  # a new salt changes every pseudonym data teams joined on
+    readers = set()
+    for policy in resources(raw, "AWS::IAM::ManagedPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if salt_id in json.dumps(statement["Resource"]):
+                readers.update(role["Ref"] for role in policy["Properties"]["Roles"])
+    assert {raw["Resources"][r]["Metadata"]["aws:cdk:path"].split("/Connect/Connect/")[1] for r in readers} == {
+        "Reconciler/Role/Resource"}
+    [product] = [r for r in resources(raw, "Custom::KafkaConnector").values() if "HashSaltSecretArn" in r["Properties"]]
+    assert product["Properties"]["HashSaltSecretArn"] == {"Ref": salt_id}
+    # The product reads its source's database with the source's secret, under its own variables.
+    container = worker_container(synthesized, "prod")
+    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
+    assert secrets["DBZ_PRODUCT_CUSTOMER_EVENTS_PASSWORD"] == secrets["DBZ_CUSTOMERS_CDC_PASSWORD"]
 
 
 def test_many_connectors_in_prod_one_in_dev(environments):
@@ -56,7 +78,7 @@ def test_no_template_contains_a_database_password(synthesized, environment):
             assert config["database.password"].startswith(prefix) and config["database.user"].startswith(prefix)
             assert [key for key, value in config.items() if secret_problem(key, value)] == []
             connectors += 1
-    assert connectors == len(synthesized.stages[environment].config.connect.connectors)
+    assert connectors == len(synthesized.stages[environment].config.connect.connector_specs())
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
@@ -141,7 +163,7 @@ def test_the_task_role_names_exact_topics_groups_and_transactional_ids(synthesiz
     statements = [s for policy in policies for s in policy["Properties"]["PolicyDocument"]["Statement"]]
     tails = sorted(_tail(resource) for s in statements for resource in _as_list(s["Resource"]) if _tail(resource))
     name = environments["prod"].connect.name
-    connectors = environments["prod"].connect.connectors
+    connectors = environments["prod"].connect.connector_specs()
     expected = [f"/_connect-{name}-{kind}" for kind in ("configs", "offsets", "status")] + [
         f"/{name}", f"/{name}-leader"]
     for connector in connectors:
@@ -211,7 +233,7 @@ def test_the_health_monitor_runs_every_minute_and_may_only_write_its_own_metrics
 def test_undeclared_connectors_are_pruned_after_the_declared_ones(synthesized, environments):
     resources_ = template(synthesized, "prod")["Resources"]
     [(prune_id, prune)] = [(k, r) for k, r in resources_.items() if r["Type"] == "Custom::KafkaConnectorPrune"]
-    declared = sorted(c.name for c in environments["prod"].connect.connectors)
+    declared = sorted(c.name for c in environments["prod"].connect.connector_specs())
     assert sorted(prune["Properties"]["DeclaredConnectors"]) == declared
     connector_ids = {k for k, r in resources_.items() if r["Type"] == "Custom::KafkaConnector"}
     assert connector_ids <= set(prune["DependsOn"])
@@ -328,7 +350,8 @@ def test_the_rest_api_asks_for_credentials_that_only_the_platform_reads(synthesi
     container = worker_container(synthesized, environment)
     variables = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert 'file="/opt/connect/config/rest-credentials.properties"' in variables["CONNECT_REST_JAAS"]
-    (secret_id, secret), = resources(raw, "AWS::SecretsManager::Secret").items()
+    (secret_id, secret), = [(i, s) for i, s in resources(raw, "AWS::SecretsManager::Secret").items()
+                            if "RestCredentials" in i]
     generator = secret["Properties"]["GenerateSecretString"]
     assert generator["ExcludePunctuation"] is True and generator["PasswordLength"] >= 32
     assert json.loads(generator["SecretStringTemplate"]) == {"username": "platform"}
@@ -402,7 +425,7 @@ def test_an_aurora_cluster_endpoint_needs_its_instance_named(environments):
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
 def test_slots_are_retained_on_deletion_unless_declared(synthesized, environments, environment):
-    declared = {c.name: c.slot_on_delete for c in environments[environment].connect.connectors}
+    declared = {c.name: c.slot_on_delete for c in environments[environment].connect.connector_specs()}
     for resource in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
         assert resource["Properties"]["SlotOnDelete"] == declared[resource["Properties"]["ConnectorName"]]
     assert set(declared.values()) == {"retain"}  # the default: a re-created connector resumes where it stopped

@@ -66,8 +66,8 @@ def test_every_environment_passes_every_pack(synthesized):
 def test_the_acknowledgments_are_exactly_the_reviewed_ones(synthesized):
     found = Counter()
     for _, item, path in suppressed(synthesized.report):
-        if _is_connector_prefix(item):
-            continue  # one per connector: counted by the next test
+        if _is_connector_prefix(item) or _is_data_access(item):
+            continue  # one per connector, data product or data team: counted by the tests below
         found[(re.sub(r"\b\d{12}\b", "<Account>", item["ruleName"]), stageless(item["acknowledgedAt"]))] += 1
     per_environment = Counter({key: count // 3 for key, count in found.items()})
     assert per_environment == EXPECTED_ACKNOWLEDGMENTS
@@ -123,4 +123,31 @@ def test_each_connector_topic_prefix_is_acknowledged_once_on_its_own(synthesized
         found = sorted(item["ruleName"].rsplit("/", 1)[1].rstrip("]")
                        for _, item, _ in suppressed(synthesized.report)
                        if _is_connector_prefix(item) and item["acknowledgedAt"].startswith(stage + "/"))
-        assert found == sorted(f"{c.topic_prefix}.*" for c in environment.connect.connectors), stage
+        assert found == sorted(f"{c.topic_prefix}.*" for c in environment.connect.connector_specs()), stage
+
+
+def _is_data_access(item):
+    return "/DataProduct-" in item["acknowledgedAt"] or "/DataAccess/" in item["acknowledgedAt"]
+
+
+def test_each_data_products_salt_and_each_data_teams_group_prefix_is_acknowledged_on_its_own(synthesized,
+                                                                                            environments):
+    for environment in environments.values():
+        stage = environment.stage_name
+        found = sorted((re.sub(r"\b\d{12}\b", "<Account>", item["ruleName"]), item["acknowledgedAt"])
+                       for _, item, _ in suppressed(synthesized.report)
+                       if _is_data_access(item) and item["acknowledgedAt"].startswith(stage + "/"))
+        expected = []
+        for product in (environment.connect.product_specs() if environment.connect else []):
+            if product.hashes:
+                expected += [(rule, f"{stage}/Connect/Connect/DataProduct-{product.name}/HashSalt/Resource")
+                             for rule in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled")]
+        for team in environment.data_teams:
+            expected.append((f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kafka:{environment.region}:<Account>:"
+                             f"group/{environment.kafka.cluster_name}/<cluster UUID>/{team.consumer_group_prefix}*]",
+                             f"{stage}/DataAccess/{team.name}/Role/Policy/Resource"))
+        # The cluster's UUID is another stack's output, written as cdk-nag writes it.
+        found = [(re.sub(r"/\{\"Fn::GetStackOutput\":[^}]*\}\}/", "/<cluster UUID>/", rule), path)
+                 for rule, path in found]
+        assert found == sorted(expected), stage
+    assert any(e.data_teams for e in environments.values())

@@ -17,7 +17,8 @@ import pytest
 from kafka_platform.config import load_environments
 from kafka_platform.config.model import Connector, Environment
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings
-from kafka_platform.domain.debezium import env_prefix
+from kafka_platform.domain.data_products import SALT_PLACEHOLDER
+from kafka_platform.domain.debezium import PostgresConnectorSpec, env_prefix
 from kafka_platform.domain.msk import effective_server_properties
 from tests.conftest import ENVIRONMENTS_DIR
 from tests.runtime import harness
@@ -51,6 +52,8 @@ class Runtime:
     worker_environment: dict[str, str]
     extra_workers: list[harness.ConnectWorker] = field(default_factory=list)
     started_in_seconds: float = 0.0
+    #: The loopback Secrets Manager the Lambda code reads (add a secret to ``secrets.secrets`` by ARN).
+    secrets: harness.FakeSecretsManager | None = None
 
     @property
     def connect_url(self) -> str:
@@ -64,7 +67,12 @@ class Runtime:
     def connector_config(self, connector: Connector, **overrides: str) -> dict[str, str]:
         """The declared configuration, pointed at the local PostgreSQL: only the host, the port and the CA (the
         harness's own instead of RDS's) are test values; sslmode stays verify-full."""
-        config = connector.spec().config()
+        return self.spec_config(connector.spec(), **overrides)
+
+    def spec_config(self, spec: PostgresConnectorSpec, **overrides: str) -> dict[str, str]:
+        """``connector_config`` of any connector the cluster runs (a data product's too, its salt a test value)."""
+        config = {key.replace(SALT_PLACEHOLDER, "RuntimeTestSalt0123456789"): value
+                  for key, value in spec.config().items()}
         config.update({"database.hostname": "127.0.0.1", "database.port": str(self.postgres.port),
                        "database.sslrootcert": str(self.postgres.ca_file)})
         config.update(overrides)
@@ -120,13 +128,14 @@ def runtime() -> Any:
             for environment in environments.values():
                 for connector in (environment.connect.connectors if environment.connect else []):
                     postgres.create_database(connector.database.name, connector.tables)
-                    spec = connector.spec()
+                # Every connector the cluster runs, data products' included, holds its own credentials.
+                for spec in (environment.connect.connector_specs() if environment.connect else []):
                     worker_environment[spec.user_variable] = harness.DB_USER
                     worker_environment[spec.password_variable] = harness.DB_PASSWORD
             workers.append(harness.start_connect_worker(jars, directory, kafka.bootstrap, worker_settings(),
                                                         worker_environment, "connect-1"))
             runtime = Runtime(environments, postgres, kafka, workers[0], jars, directory, worker_environment,
-                              started_in_seconds=time.monotonic() - started)
+                              started_in_seconds=time.monotonic() - started, secrets=secrets)
             # The reconciler acts on the Connect cluster it was deployed for (CONNECT_URL): here, the local worker,
             # with the REST credentials from the secret the stack names, read through boto3 as on AWS.
             os.environ["CONNECT_URL"] = runtime.connect_url

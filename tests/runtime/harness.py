@@ -64,17 +64,20 @@ class FakeSecretsManager:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         import threading
 
-        secret = json.dumps({"username": REST_USERNAME, "password": REST_PASSWORD})
+        #: SecretString by ARN: the REST credentials, and whatever a test puts here (a data product's salt).
+        self.secrets: dict[str, str] = {REST_SECRET_ARN: json.dumps({"username": REST_USERNAME,
+                                                                     "password": REST_PASSWORD})}
         self.requests: list[str] = []
-        requests = self.requests
+        requests, secrets = self.requests, self.secrets
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 requests.append(body.get("SecretId", ""))
                 found = self.headers.get("X-Amz-Target") == "secretsmanager.GetSecretValue" and \
-                    body.get("SecretId") == REST_SECRET_ARN
-                answer = ({"ARN": REST_SECRET_ARN, "Name": "runtime-connect-rest", "SecretString": secret}
+                    body.get("SecretId") in secrets
+                answer = ({"ARN": body["SecretId"], "Name": body["SecretId"].split(":")[-1],
+                           "SecretString": secrets[body["SecretId"]]}
                           if found else {"__type": "ResourceNotFoundException", "message": "no such secret"})
                 payload = json.dumps(answer).encode()
                 self.send_response(200 if found else 400)

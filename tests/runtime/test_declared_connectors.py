@@ -1,4 +1,5 @@
-"""Every connector declared in every environment passes the real Debezium plugin's validation."""
+"""Every connector declared in every environment, data products' included, passes the real Debezium plugin's
+validation."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ def plugin_problems(runtime, environments) -> dict[str, list[str]]:
     the plugin; returns the connectors with errors."""
     problems = {}
     for environment in environments:
-        for connector in (environment.connect.connectors if environment.connect else []):
-            errors = validate(runtime.connect_url, {"name": connector.name, **runtime.connector_config(connector)})
+        # Data products' connectors too: their column filters and masks are the plugin's to accept.
+        for spec in (environment.connect.connector_specs() if environment.connect else []):
+            errors = validate(runtime.connect_url, {"name": spec.name, **runtime.spec_config(spec)})
             if errors:
-                problems[f"{environment.name}/{connector.name}"] = errors
+                problems[f"{environment.name}/{spec.name}"] = errors
     return problems
 
 

@@ -33,6 +33,12 @@ def test_template_matches_snapshot(synthesized, snapshot_json, environment, stac
     assert normalise(synthesized.raw(environment, stack)) == snapshot_json
 
 
+# Only the environments that declare data teams have the stack.
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_data_access_matches_snapshot(synthesized, snapshot_json, environment):
+    assert normalise(synthesized.raw(environment, "DataAccess")) == snapshot_json
+
+
 def test_normalising_replaces_only_asset_hashes():
     digest = "a" * 64
     assert normalise({"S3Key": f"{digest}.zip", "Name": "bank-streaming-prod"}) == {

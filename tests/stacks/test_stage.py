@@ -11,8 +11,11 @@ def test_one_stage_per_environment_named_for_cdk_deploy(synthesized):
 
 @pytest.mark.parametrize("stage", ["Dev", "Staging", "Prod"])
 def test_stacks_by_concern(synthesized, stage):
+    # DataAccess only where the environment declares data teams (staging and prod).
+    data_access = ("DataAccess",) if stage != "Dev" else ()
     assert [s.name for s in synthesized.assembly.stacks(stage)] == [
-        f"{stage}/{name}" for name in ("Network", "Alerting", "Kafka", "Consumers", "Connect", "Observability")]
+        f"{stage}/{name}" for name in ("Network", "Alerting", "Kafka", "Consumers", "Connect", *data_access,
+                                       "Observability")]
 
 
 def test_each_stage_deploys_to_its_own_account_and_region(synthesized, environments):

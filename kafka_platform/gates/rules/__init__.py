@@ -32,6 +32,8 @@ class DeclaredTopology:
 
     topic_partitions: Mapping[str, int]
     consumer_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Each data product's topic, with the pii columns it publishes in clear (none, when it is declared correctly).
+    data_product_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 Result = Compliance | list[str]

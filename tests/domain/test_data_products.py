@@ -1,0 +1,135 @@
+"""Data products render to Debezium's own column filters and masks; data teams are checked before anything exists."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kafka_platform.domain.data_products import (SALT_PLACEHOLDER, DataProductSpec, DataTeamSpec, principal_account,
+                                                 principal_problem, product_problems, team_problems)
+from kafka_platform.domain.debezium import PostgresConnectorSpec, connector_problems, env_prefix
+
+SOURCE = PostgresConnectorSpec(
+    name="customers-cdc", database_host="customers-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com",
+    database_name="customers", tables=("public.customers", "public.addresses"), topic_prefix="cdc.customers",
+    slot_name="debezium_customers", publication_name="dbz_customers", credentials_env_prefix="DBZ_CUSTOMERS_CDC")
+CLASSIFIED = {"public.customers.email": "pii", "public.customers.full_name": "pii", "public.customers.phone": "pii",
+              "public.customers.risk_band": "confidential", "public.addresses.postcode": "pii"}
+
+
+def product(**changes) -> DataProductSpec:
+    values = dict(name="customer-events", source=SOURCE, tables=("public.customers",),
+                  columns={"public.customers.email": "hash", "public.customers.full_name": "exclude",
+                           "public.customers.phone": "mask"}, classification=CLASSIFIED)
+    values.update(changes)
+    return DataProductSpec(**values)
+
+
+def test_a_product_is_its_own_connector_on_the_source_database():
+    spec = product().connector_spec()
+    config = spec.config()
+    assert spec.name == "product-customer-events"
+    assert (config["slot.name"], config["publication.name"]) == ("product_customer_events",) * 2
+    assert config["topic.prefix"] == "products.customer-events"
+    assert config["table.include.list"] == "public.customers"
+    assert config["database.hostname"] == SOURCE.database_host and config["database.dbname"] == "customers"
+    # Its own credentials variables (the reconciler lets a connector read only its own), from the source's secret.
+    assert spec.credentials_env_prefix == env_prefix("product-customer-events") == "DBZ_PRODUCT_CUSTOMER_EVENTS"
+    assert config["database.password"] == "${env:DBZ_PRODUCT_CUSTOMER_EVENTS_PASSWORD}"
+    assert connector_problems(spec, broker_count=3) == []
+
+
+def test_each_treatment_is_debeziums_own_property_with_exact_column_patterns():
+    config = product().connector_spec().config()
+    assert config["column.exclude.list"] == r"public\.customers\.full_name"
+    assert config["column.mask.with.8.chars"] == r"public\.customers\.phone"
+    assert config[f"column.mask.hash.v2.SHA-256.with.salt.{SALT_PLACEHOLDER}"] == r"public\.customers\.email"
+    # The patterns are regular expressions over fully-qualified names: escaped, each matches its column alone.
+    assert re.fullmatch(config["column.exclude.list"], "public.customers.full_name")
+    assert not re.fullmatch(config["column.exclude.list"], "public_customers.full_name")
+    # No salt of any kind in what a template would hold.
+    assert not any(key.startswith("column.mask.hash") and not key.endswith(SALT_PLACEHOLDER) for key in config)
+
+
+def test_a_product_without_hashes_has_no_hash_property_and_needs_no_salt():
+    spec = product(columns={"public.customers.email": "exclude", "public.customers.full_name": "exclude",
+                            "public.customers.phone": "exclude"})
+    assert not spec.hashes
+    assert not any("hash" in key for key in spec.connector_spec().config())
+    assert spec.connector_spec().config()["column.exclude.list"] == (
+        r"public\.customers\.email,public\.customers\.full_name,public\.customers\.phone")
+
+
+def test_a_declared_product_has_no_problem_and_exposes_no_pii():
+    assert product_problems(product()) == []
+    assert product().exposed_pii() == ()
+    assert product().topics == ("products.customer-events.public.customers",)
+
+
+@pytest.mark.parametrize("columns, exposed", [
+    ({"public.customers.email": "hash", "public.customers.full_name": "exclude"}, ("public.customers.phone",)),
+    ({}, ("public.customers.email", "public.customers.full_name", "public.customers.phone")),
+])
+def test_a_pii_column_published_in_clear_is_named(columns, exposed):
+    spec = product(columns=columns)
+    assert spec.exposed_pii() == exposed
+    assert [field for field, _ in product_problems(spec)] == [f"columns.{c}" for c in exposed]
+
+
+def test_confidential_columns_may_be_published_and_other_tables_pii_does_not_count():
+    spec = product()
+    assert "public.customers.risk_band" not in spec.columns and spec.exposed_pii() == ()
+    # public.addresses.postcode is pii, but the product does not publish public.addresses.
+    assert "public.addresses.postcode" not in spec.exposed_pii()
+    assert product(tables=("public.customers", "public.addresses")).exposed_pii() == ("public.addresses.postcode",)
+
+
+def test_unknown_tables_and_columns_are_refused():
+    problems = dict(product_problems(product(tables=("public.customers", "public.cards"),
+                                             columns={**product().columns, "public.customers.emial": "hash",
+                                                      "public.addresses.postcode": "exclude"})))
+    assert problems["tables"].startswith('"public.cards" is not a table of connector customers-cdc')
+    assert problems["columns.public.customers.emial"].startswith('"public.customers.emial" is not a classified column')
+    assert problems["columns.public.addresses.postcode"].startswith(
+        '"public.addresses.postcode" is in table public.addresses, which the product does not publish')
+
+
+@pytest.mark.parametrize("principal", ["arn:aws:iam::444444444444:role/fraud-ds", "arn:aws:iam::444444444444:root",
+                                       "arn:aws:iam::444444444444:user/analyst", "arn:aws:iam::444444444444:role/a/b"])
+def test_roles_users_and_accounts_are_principals(principal):
+    assert principal_problem(principal) is None
+    assert principal_account(principal) == "444444444444"
+
+
+@pytest.mark.parametrize("principal", ["fraud-ds", "444444444444", "arn:aws:iam::4444:root", "*",
+                                       "arn:aws:iam::444444444444:group/analysts", "arn:aws:sts::444444444444:role/x"])
+def test_anything_else_is_not(principal):
+    assert principal_problem(principal).startswith(f'"{principal}" is not an IAM principal ARN')
+
+
+def team(**changes) -> DataTeamSpec:
+    values = dict(name="fraud-ds", principals=("arn:aws:iam::444444444444:role/fraud-ds",),
+                  products=("customer-events",), consumer_group_prefix="fraud-ds-")
+    values.update(changes)
+    return DataTeamSpec(**values)
+
+
+def test_a_team_group_prefix_may_not_reach_a_platform_group_or_another_teams():
+    groups = {"loan-approvals": "consumer service loan-approvals", "bank-cdc": "the Connect cluster"}
+    assert team_problems(team(), products=["customer-events"], service_groups=groups, other_prefixes={}) == []
+    for prefix in ("loan-", "loan-approvals", "loan-approvals-x", "bank"):
+        [(field, message)] = team_problems(team(consumer_group_prefix=prefix), products=["customer-events"],
+                                           service_groups=groups, other_prefixes={})
+        assert field == "consumer_group_prefix" and "overlaps consumer group" in message, prefix
+    [(field, message)] = team_problems(team(consumer_group_prefix="fraud-ds-a"), products=["customer-events"],
+                                       service_groups={}, other_prefixes={"fraud-ds-": "fraud"})
+    assert message.endswith("of data team fraud; each team needs a prefix of its own")
+
+
+def test_a_team_must_name_principals_and_known_products():
+    problems = team_problems(team(principals=(), products=("nothing",)), products=["customer-events"],
+                             service_groups={}, other_prefixes={})
+    assert [field for field, _ in problems] == ["principals", "data_products"]
+    assert team(principals=("arn:aws:iam::1:root", "arn:aws:iam::444444444444:root",
+                            "arn:aws:iam::555555555555:role/x")).accounts() == ("444444444444", "555555555555")
