@@ -56,6 +56,17 @@ def _bench_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _access(args: argparse.Namespace) -> int:
+    from kafka_platform.access_report import write_report
+    from kafka_platform.assembly import CloudAssembly
+
+    assembly = CloudAssembly.open(args.assembly)
+    text, files = write_report(assembly, Path(args.out) if args.out else assembly.directory / "access")
+    print(text)
+    print(f"\nwritten: {', '.join(str(f) for f in files)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kafka-platform", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -66,6 +77,12 @@ def parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="summarize a synthesized cloud assembly")
     summary.add_argument("assembly", nargs="?", default="cdk.out")
     summary.set_defaults(run=_summary)
+    access = commands.add_parser("access", help="who can read and write each topic, from the synthesized IAM "
+                                                "policies; also written as CSV and JSON for auditors")
+    access.add_argument("assembly", nargs="?", default="cdk.out")
+    access.add_argument("--out", default=None, help="folder for access.csv and access.json (default: "
+                                                    "<assembly>/access)")
+    access.set_defaults(run=_access)
 
     simulate = commands.add_parser(
         "simulate", help="replay one service's deployed scaling against a load profile, beside the baselines")
