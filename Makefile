@@ -31,7 +31,7 @@ ENVIRONMENTS_DIR ?= environments
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench bench-synth lock clean validate
+.PHONY: help setup synth test bench bench-synth lock clean validate access
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
@@ -68,6 +68,10 @@ synth: setup validate
 
 test: setup
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Who can read and write each topic, from the synthesized IAM policies; also cdk.out/access/access.{csv,json}.
+access: synth
+	@$(BIN)/kafka-platform access cdk.out
 
 bench: synth
 	@$(BIN)/kafka-platform bench --out bench
