@@ -67,6 +67,23 @@ def _access(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dr(args: argparse.Namespace) -> int:
+    from kafka_platform.assembly import CloudAssembly
+    from kafka_platform.disaster_recovery_plan import check_deployed, failover_plan, read_layout, render_checks
+
+    stage = "".join(part[:1].upper() + part[1:] for part in args.environment.split("-"))
+    layout = read_layout(CloudAssembly.open(args.assembly), stage)
+    print(failover_plan(layout, args.environment))
+    if not args.execute:
+        print("\n(plan only: add --execute to read the deployed state, read-only, with your AWS credentials)")
+        return 0
+    import boto3
+
+    results = check_deployed(layout, lambda service, region: boto3.client(service, region_name=region))
+    print("\nDeployed state:\n" + render_checks(results))
+    return 0 if all(r.ok for r in results) else 3
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kafka-platform", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -83,6 +100,13 @@ def parser() -> argparse.ArgumentParser:
     access.add_argument("--out", default=None, help="folder for access.csv and access.json (default: "
                                                     "<assembly>/access)")
     access.set_defaults(run=_access)
+    dr = commands.add_parser("dr", help="the failover and failback plan of an environment with a standby, from the "
+                                        "synthesized assembly; --execute adds read-only checks of what is deployed")
+    dr.add_argument("environment", help="the environment's name, such as prod")
+    dr.add_argument("--assembly", default="cdk.out")
+    dr.add_argument("--execute", action="store_true", help="read the clusters', replicator's and alarms' state "
+                                                           "through boto3 (read-only; needs AWS credentials)")
+    dr.set_defaults(run=_dr)
 
     simulate = commands.add_parser(
         "simulate", help="replay one service's deployed scaling against a load profile, beside the baselines")

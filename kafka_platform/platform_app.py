@@ -7,6 +7,7 @@ from typing import Sequence
 from aws_cdk import App
 
 from kafka_platform.config.model import Environment
+from kafka_platform.config.standby import standby_environment
 from kafka_platform.gates.packs import register_gates
 from kafka_platform.gates.rules import DeclaredTopology
 from kafka_platform.stacks.stage import PlatformStage
@@ -26,6 +27,11 @@ def compose(app: App, environments: Sequence[Environment], *, gates: bool = True
     """Add one stage per environment to ``app`` and, unless ``gates`` is false, the compliance packs that fail
     synthesis on an unacknowledged finding. Returns the stages by environment name."""
     stages = {environment.name: PlatformStage(app, config=environment) for environment in environments}
+    # Each environment's standby in its DR region, composed from the same file.
+    for environment in environments:
+        standby = standby_environment(environment)
+        if standby is not None:
+            stages[standby.name] = PlatformStage(app, config=standby, primary=environment)
     if gates:
-        register_gates(app, {e.stage_name: declared_topology(e) for e in environments})
+        register_gates(app, {stage.config.stage_name: declared_topology(stage.config) for stage in stages.values()})
     return stages

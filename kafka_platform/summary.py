@@ -39,6 +39,7 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
         lines += _topic_lines(stack)
         lines += _connect_lines(stack)
         lines += _data_lines(stack)
+        lines += _replication_lines(stack)
     lines += [_service_line(service) for service in read_services(assembly, stage)]
     return "\n".join(lines)
 
@@ -105,6 +106,20 @@ def _data_lines(stack: SynthesizedStack) -> list[str]:
             principals = principals if isinstance(principals, list) else [principals]
             lines.append(f"  data team {team['Team']}: reads {', '.join(team['Topics'])} as "
                          f"{team['ConsumerGroupPrefix']}*, assumed by {', '.join(map(str, principals))}")
+    return lines
+
+
+def _replication_lines(stack: SynthesizedStack) -> list[str]:
+    lines = []
+    for resource in stack.resources("AWS::MSK::Replicator").values():
+        p = resource["Properties"]
+        info = p["ReplicationInfoList"][0]
+        topics = info["TopicReplication"]
+        lines.append(f"  replicator {p['ReplicatorName']}: {len(topics['TopicsToReplicate'])} topics "
+                     f"({topics['TopicNameConfiguration']['Type'].lower()} names, from "
+                     f"{topics['StartingPosition']['Type'].lower()}), "
+                     f"{len(info['ConsumerGroupReplication']['ConsumerGroupsToReplicate'])} consumer groups' offsets, "
+                     f"{info['TargetCompressionType'].lower()}")
     return lines
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kafka_platform.domain.data_products import Classification, DataProductSpec, DataTeamSpec, Treatment
+from kafka_platform.domain.disaster_recovery import Phase, StartingPosition
 from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, PostgresConnectorSpec, SlotOnDelete,
                                            SnapshotMode, SslMode, env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
@@ -284,6 +285,39 @@ class DataTeam(Strict):
                             consumer_group_prefix=self.consumer_group_prefix)
 
 
+class StandbyCapacity(Strict):
+    """What runs in the DR region in phase ``failover`` (0: the services' and Connect's own minimums). Nothing may
+    consume there before: a standby consumer would process the replicated records a second time, and MSK Replicator
+    stops synchronising a group's offsets while it has an active member."""
+
+    consumer_tasks: int = Field(default=0, ge=0)
+    connect_workers: int = Field(default=0, ge=0)
+
+
+class DisasterRecovery(Strict):
+    """A standby in another region of the same account, fed by MSK Replicator (``domain/disaster_recovery.py``):
+    ``phase`` prepare (connectivity, cluster policy, standby cluster), replicate (the replicator), failover (the
+    services and Connect run in the DR region; the replicator is gone)."""
+
+    region: str
+    phase: Phase | None = None
+    availability_zones: list[str]
+    network: Network = Field(default_factory=Network)
+    #: The standby cluster's brokers; the primary's when not given.
+    broker_instance_type: str | None = None
+    broker_count: int | None = Field(default=None, ge=1)
+    broker_volume_size_gib: int | None = Field(default=None, ge=1, le=16384)
+    standby: StandbyCapacity = Field(default_factory=StandbyCapacity)
+    #: Replication latency above this pages (the recovery point objective the bank declares).
+    rpo_seconds: int = Field(default=300, ge=60)
+    starting_position: StartingPosition = "EARLIEST"
+    #: Topics replicated, by exact name (default: every declared topic); Connect's internal topics always are.
+    topics: list[str] | None = None
+    #: Consumer groups whose offsets are synchronised, by name or ``prefix*`` (default: the services' groups and the
+    #: data teams' prefixes).
+    consumer_groups: list[str] | None = None
+
+
 class Alarms(Strict):
     """Where alarms go: one encrypted SNS topic per environment, with these e-mail subscriptions."""
 
@@ -304,7 +338,7 @@ class Environment(Strict):
     account: str
     region: str
     availability_zones: list[str]
-    disaster_recovery_region: str | None = None
+    disaster_recovery: DisasterRecovery | None = None
     network: Network = Field(default_factory=Network)
     kafka: Kafka
     consumers: list[Consumer] = Field(default_factory=list)
@@ -320,8 +354,9 @@ class Environment(Strict):
 
     @property
     def stage_name(self) -> str:
-        """The cdk.Stage id: ``prod`` -> ``Prod``; ``cdk deploy 'Prod/*'`` deploys this environment."""
-        return self.name[:1].upper() + self.name[1:]
+        """The cdk.Stage id: ``prod`` -> ``Prod`` (a standby ``prod-dr`` -> ``ProdDr``); ``cdk deploy 'Prod/*'``
+        deploys this environment."""
+        return "".join(part[:1].upper() + part[1:] for part in self.name.split("-"))
 
     def topic(self, name: str) -> Topic | None:
         return next((t for t in self.kafka.topics if t.name == name), None)

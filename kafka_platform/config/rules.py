@@ -16,6 +16,8 @@ from kafka_platform.config.model import Environment
 from kafka_platform.domain import aws, fargate, msk, stack_layout
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.config.standby import standby_environment
+from kafka_platform.domain.disaster_recovery import replicator_cluster_problems
 from kafka_platform.domain.data_products import classification_problems, product_problems, team_problems
 from kafka_platform.domain.debezium import connector_problems, topic_under_prefix, uniqueness_problems
 from kafka_platform.domain.secrets_manager import kms_key_arn_problem, secret_arn_problem
@@ -38,7 +40,7 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
     checks: list[Callable[[Environment], Found]] = [_identity, _tags, _alarms, _acknowledged_replacements, _zones,
                                                     _network, _kafka, _topics, _consumers, _connect,
-                                                    _data_products, _data_teams]
+                                                    _data_products, _data_teams, _disaster_recovery]
     found = [problem for check in checks for problem in check(env)]
     if env.name != file_stem:
         found.insert(0, ("name", f"{show(env.name)} does not match the file name; rename the file to "
@@ -54,12 +56,6 @@ def _identity(env: Environment) -> Found:
         yield "account", p
     if (p := aws.region_problem(env.region)) is not None:
         yield "region", p
-    if env.disaster_recovery_region is not None:
-        if (p := aws.region_problem(env.disaster_recovery_region)) is not None:
-            yield "disaster_recovery_region", p
-        elif env.disaster_recovery_region == env.region:
-            yield "disaster_recovery_region", (f"{show(env.disaster_recovery_region)} is the primary region; "
-                                               "disaster recovery needs another region, such as eu-west-1")
 
 
 def _tags(env: Environment) -> Found:
@@ -403,6 +399,83 @@ def _data_teams(env: Environment) -> Found:
                 f"account {', '.join(outside)} is not this environment's ({env.account}): its clients reach the "
                 "cluster only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a "
                 "deployment of its own once the cluster exists (see the README's 'Data teams')")
+
+
+# The standby's own fields, as the rules of the primary's name them, and where they are in the file.
+_STANDBY_FIELDS = {"availability_zones": "availability_zones", "network": "network",
+                   "kafka.broker_instance_type": "broker_instance_type", "kafka.broker_count": "broker_count",
+                   "kafka.broker_volume_size_gib": "broker_volume_size_gib"}
+
+
+def _disaster_recovery(env: Environment) -> Found:
+    dr = env.disaster_recovery
+    if dr is None:
+        return
+    if (p := aws.region_problem(dr.region)) is not None:
+        yield "disaster_recovery.region", p
+        return
+    if dr.region == env.region:
+        yield "disaster_recovery.region", (f"{show(dr.region)} is the primary region; disaster recovery needs another "
+                                           "region, such as eu-west-1")
+        return
+    if dr.phase is None:
+        yield "disaster_recovery.phase", ("is missing; start with prepare (the primary admits MSK Replicator, the "
+                                          "standby cluster is built), then replicate, and failover only when the "
+                                          "primary region is lost (README, 'Disaster recovery')")
+    # The primary's cluster, as MSK Replicator needs it (a field its own rules found wrong is reported once).
+    primary_wrong = {field for field, _ in _kafka(env)}
+    for field, p in replicator_cluster_problems(
+            broker_instance_type=env.kafka.broker_instance_type, broker_count=env.kafka.broker_count,
+            zone_count=len(env.availability_zones), kafka_version=env.kafka.kafka_version, which="primary"):
+        if f"kafka.{field}" not in primary_wrong:
+            primary_wrong.add(f"kafka.{field}")
+            yield f"kafka.{field}", p
+    if dr.phase is not None and not env.kafka.multi_vpc_connectivity:
+        yield "kafka.multi_vpc_connectivity", (
+            f"is off, and MSK Replicator reaches the primary cluster from {dr.region} only through multi-VPC private "
+            "connectivity: set it to true and deploy that alone first (a rolling broker restart of 30 minutes or "
+            f"more), then phase {dr.phase}")
+    # The standby: the primary's own rules on its zones, network and brokers, and Replicator's.
+    standby = standby_environment(env)
+    assert standby is not None
+    reported = set()
+    for check in (_zones, _network, _kafka):
+        for field, p in check(standby):
+            place = next((f"disaster_recovery.{to}{field[len(origin):]}" for origin, to in _STANDBY_FIELDS.items()
+                          if field == origin or field.startswith(origin + ".") or field.startswith(origin + "[")),
+                         None)
+            # A broker setting the standby inherits is the primary's, reported there if wrong.
+            inherited = field in primary_wrong and getattr(dr, _STANDBY_FIELDS.get(field, ""), None) is None
+            if place is not None and not inherited:
+                reported.add(place)
+                yield place, p
+    for field, p in replicator_cluster_problems(
+            broker_instance_type=standby.kafka.broker_instance_type, broker_count=standby.kafka.broker_count,
+            zone_count=len(standby.availability_zones), kafka_version=standby.kafka.kafka_version, which="standby"):
+        # The primary's version is reported once, above; a field already wrong is reported once.
+        inherited = f"kafka.{field}" in primary_wrong and getattr(dr, field, None) is None
+        if field != "kafka_version" and f"disaster_recovery.{field}" not in reported and not inherited:
+            yield f"disaster_recovery.{field}", p
+    declared = {t.name for t in env.kafka.topics}
+    for i, topic in enumerate(dr.topics or []):
+        if topic not in declared:
+            yield f"disaster_recovery.topics[{i}]", (f"{show(topic)} is not a declared topic; replicate declared "
+                                                     "topics only (Connect's internal topics are always replicated)")
+    groups = {c.consumer_group for c in env.consumers} | {f"{t.consumer_group_prefix}*" for t in env.data_teams}
+    for i, group in enumerate(dr.consumer_groups or []):
+        if group not in groups:
+            yield f"disaster_recovery.consumer_groups[{i}]", (
+                f"{show(group)} is neither a service's consumer group nor a data team's prefix (prefix*); use one of "
+                f"{', '.join(sorted(groups)) or 'none declared'}")
+    if dr.phase != "failover":
+        for field, count in (("consumer_tasks", dr.standby.consumer_tasks),
+                             ("connect_workers", dr.standby.connect_workers)):
+            if count:
+                yield f"disaster_recovery.standby.{field}", (
+                    f"{count} would run in {dr.region} while the primary runs: standby consumers process the "
+                    "replicated records a second time (and MSK Replicator stops synchronising a group's offsets while "
+                    "it has an active member), and standby Connect workers start the replicated connectors against "
+                    "the same replication slots; keep 0 until phase failover")
 
 
 def _collision_key(topic: str) -> str:

@@ -24,17 +24,14 @@ also allows HTTPS to anywhere, through the NAT gateways.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from kafka_platform.constructs.encryption import encrypted_log_group
-from kafka_platform.constructs.managed_role import ManagedPolicyRole, write_logs_statement
-from kafka_platform.gates.acknowledge import acknowledge
-from kafka_platform.gates.template_metadata import ignore_cfn_lint, skip_checkov
+from kafka_platform.constructs.deploy_time_lookup import deploy_time_lookups
 
 HTTPS = 443
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -99,38 +96,19 @@ class AwsApiAccess(Construct):
                                          "Internet over HTTPS (network.internet_egress_reason)")
 
     def _s3_prefix_list_id(self, key: kms.IKey, retention_days: int, removal_policy: RemovalPolicy) -> str:
-        stack = Stack.of(self)
-        log_group = encrypted_log_group(self, "PrefixListLookupLogs", key=key, retention_days=retention_days,
-                                        removal_policy=removal_policy)
-        role = ManagedPolicyRole(
-            self, "PrefixListLookupRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Reads the id of the region's S3 prefix list at deployment",
-            statements=[write_logs_statement(log_group),
-                        iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])])
-        acknowledge(role.policy.node.default_child, "AwsSolutions-IAM5[Resource::*]", _DESCRIBE_REASON)
-        skip_checkov(role.policy.node.default_child, "CKV_AWS_111", _DESCRIBE_REASON)
+        region = Stack.of(self).region
         call = cr.AwsSdkCall(service="EC2", action="describeManagedPrefixLists",
                              parameters={"Filters": [{"Name": "prefix-list-name",
-                                                      "Values": [f"com.amazonaws.{stack.region}.s3"]}]},
-                             physical_resource_id=cr.PhysicalResourceId.of(f"s3-prefix-list-{stack.region}"),
+                                                      "Values": [f"com.amazonaws.{region}.s3"]}]},
+                             physical_resource_id=cr.PhysicalResourceId.of(f"s3-prefix-list-{region}"),
                              output_paths=["PrefixLists.0.PrefixListId"])
-        lookup = cr.AwsCustomResource(self, "S3PrefixList", on_create=call, on_update=call, role=role,
-                                      install_latest_aws_sdk=False, timeout=Duration.minutes(2),
-                                      service_timeout=Duration.minutes(5), log_group=log_group)
-        lookup.node.add_dependency(role.policy)
-        function = next(child for child in stack.node.children if child.node.id.startswith(_PROVIDER_ID_PREFIX))
-        for finding in ("NIST.800.53.R5-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC",
-                        "NIST.800.53.R5-LambdaConcurrency", "NIST.800.53.R5-LambdaDLQ"):
-            acknowledge(function.node.default_child, finding, _LOOKUP_REASON)
-        for check in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"):
-            skip_checkov(function.node.default_child, check, _LOOKUP_REASON)
-        ignore_cfn_lint(function.node.default_child, "W3005", "AwsCustomResource's provider declares DependsOn on "
-                        "its role although Role: GetAtt already orders them; the redundant edge changes nothing.")
+        lookup = deploy_time_lookups(
+            self, "PrefixListLookup", calls={"S3PrefixList": call},
+            statements=[iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])],
+            description="Reads the id of the region's S3 prefix list at deployment", reason=_LOOKUP_REASON,
+            wildcard_reason=_DESCRIBE_REASON, key=key, retention_days=retention_days,
+            removal_policy=removal_policy)["S3PrefixList"]
         return lookup.get_response_field("PrefixLists.0.PrefixListId")
-
-
-# AwsCustomResource's singleton provider function, one per stack, at the stack's root.
-_PROVIDER_ID_PREFIX = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
 def aws_api_groups(own: ec2.SecurityGroup, aws_api_security_group: ec2.ISecurityGroup | None,

@@ -204,6 +204,8 @@ class KafkaCluster(KafkaClusterBase):
 
         self.cluster_name = cluster_name
         self.kafka_version = kafka_version
+        #: The subnets of the brokers' network interfaces, one per zone.
+        self.client_subnet_ids = list(subnet_ids)
         self.broker_count = broker_count
         self.broker_instance_type = broker_instance_type
         self.tiered_storage = tiered_storage
@@ -331,17 +333,27 @@ class KafkaCluster(KafkaClusterBase):
         """Let ``accounts`` create a managed VPC connection to the cluster and read its bootstrap brokers, and nothing
         else (the console's default cluster policy grants ``kafka-cluster:*``: never that). What their principals
         may do on the cluster is whatever role of this account they assume grants (a data team's read role)."""
+        self._add_to_cluster_policy(
+            f"accounts {', '.join(accounts)}", [iam.AccountPrincipal(account) for account in sorted(accounts)],
+            ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers", "kafka:DescribeCluster",
+             "kafka:DescribeClusterV2"])
+
+    def allow_replicator(self) -> None:
+        """Let MSK Replicator (in another region of this account) connect to the cluster: exactly what it calls
+        (aws-facts.md section 14). Its data access is its execution role's."""
+        self._add_to_cluster_policy("MSK Replicator", [iam.ServicePrincipal("kafka.amazonaws.com")],
+                                    ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers",
+                                     "kafka:DescribeClusterV2"])
+
+    def _add_to_cluster_policy(self, who: str, principals: list[iam.IPrincipal], actions: list[str]) -> None:
         if not self.multi_vpc_connectivity:
             raise_problems(self.node.path, [("multi_vpc_connectivity", (
-                "is off, and other accounts reach the cluster only through it; turn it on (in a deployment of its "
-                "own: CloudFormation refuses it when the cluster is created) before admitting accounts "
-                f"{', '.join(accounts)}"))])
+                "is off, and other accounts and regions reach the cluster only through it; turn it on (in a "
+                f"deployment of its own: CloudFormation refuses it when the cluster is created) before admitting {who}"
+            ))])
         self._cluster_policy_document.add_statements(iam.PolicyStatement(
-            sid=f"VpcConnections{self._cluster_policy_document.statement_count + 1}",
-            principals=[iam.AccountPrincipal(account) for account in sorted(accounts)],
-            actions=["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers", "kafka:DescribeCluster",
-                     "kafka:DescribeClusterV2"],
-            resources=[self.cluster_arn]))
+            sid=f"VpcConnections{self._cluster_policy_document.statement_count + 1}", principals=principals,
+            actions=actions, resources=[self.cluster_arn]))
         if self.cluster_policy is None:
             self.cluster_policy = msk.CfnClusterPolicy(self, "ClusterPolicy", cluster_arn=self.cluster_arn,
                                                        policy=self._cluster_policy_document)

@@ -141,7 +141,11 @@ class Resolver:
             return self._sub(stack, argument, depth)
         if name == "Fn::Select":
             index, items = arguments
-            return items[int(index)]
+            if int(index) < len(items):
+                return items[int(index)]
+            # A part of a value only known at deployment (a custom resource's answer, such as an ARN read from
+            # another region): as long as a generated name, the longest part such a value has.
+            return _digest(stack.stack_name, "Fn::Select", str(index), json.dumps(items), length=GENERATED_NAME_LIMIT)
         if name == "Fn::Split":
             separator, text = arguments
             return str(text).split(separator)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aws_cdk import Fn
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
@@ -11,6 +13,7 @@ from kafka_platform.constructs.encryption import LogsKey
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.constructs.kafka_topic import KafkaTopic
 from kafka_platform.constructs.network import PlatformNetwork
+from kafka_platform.domain.disaster_recovery import PRIMARY_PREPARED, parameter_name
 from kafka_platform.stacks.common import PlatformStack, removal_policy
 
 
@@ -39,6 +42,19 @@ class KafkaStack(PlatformStack):
         outside = sorted({a for team in config.data_teams for a in team.spec().accounts() if a != config.account})
         if outside:
             self.cluster.allow_vpc_connections_from(outside)
+        # A standby in another region: MSK Replicator is admitted, and finds the cluster through SSM at deployment.
+        dr = config.disaster_recovery
+        if dr is not None and dr.phase in PRIMARY_PREPARED:
+            self.cluster.allow_replicator()
+            for what, value, description in (
+                    ("cluster-arn", self.cluster.cluster_arn, "ARN"),
+                    ("client-subnet-ids", Fn.join(",", self.cluster.client_subnet_ids), "client subnets"),
+                    ("client-security-group-id", self.cluster.client_security_group.security_group_id,
+                     "client security group")):
+                ssm.StringParameter(self, f"DisasterRecovery-{what}", parameter_name=parameter_name(config.name, what),
+                                    string_value=value, tier=ssm.ParameterTier.STANDARD,
+                                    description=f"The {description} of {kafka.cluster_name}, for MSK Replicator in "
+                                                f"{dr.region}")
         self.topics = {
             topic.name: KafkaTopic(
                 self, f"Topic-{topic.name}", cluster=self.cluster, topic_name=topic.name,

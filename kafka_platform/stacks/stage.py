@@ -15,13 +15,16 @@ from kafka_platform.stacks.consumers_stack import ConsumersStack
 from kafka_platform.stacks.data_access_stack import DataAccessStack
 from kafka_platform.stacks.kafka_stack import KafkaStack
 from kafka_platform.stacks.network_stack import NetworkStack
+from kafka_platform.stacks.replication_stack import ReplicationStack
 from kafka_platform.stacks.observability_stack import ObservabilityStack
 
 
 class PlatformStage(Stage):
-    """The environment's stacks, each one concern, composed from its configuration."""
+    """The environment's stacks, each one concern, composed from its configuration. A standby (``primary`` given,
+    ``config`` from ``standby_environment``) has the replication from the primary in phase ``replicate``, and
+    consumer stacks only when it runs services (phase ``failover``)."""
 
-    def __init__(self, scope: Construct, *, config: Environment) -> None:
+    def __init__(self, scope: Construct, *, config: Environment, primary: Environment | None = None) -> None:
         super().__init__(scope, config.stage_name, env=CdkEnvironment(account=config.account, region=config.region))
         self.config = config
         Tags.of(self).add("environment", config.name)
@@ -32,12 +35,17 @@ class PlatformStage(Stage):
         self.alerting = AlertingStack(self, "Alerting", config=config)
         self.kafka = KafkaStack(self, "Kafka", config=config, network=self.network.network,
                                 alarm_topic=self.alerting.alarm_topic)
+        dr = primary.disaster_recovery if primary is not None else None
+        self.replication = None if dr is None or dr.phase != "replicate" else ReplicationStack(
+            self, "Replication", config=config, primary=primary, network=self.network.network, kafka=self.kafka,
+            alarm_topic=self.alerting.alarm_topic)
+        layout = stack_layout.consumer_stacks(config.consumers) if primary is None or config.consumers else {}
         #: The consumer stacks by construct id: ``Consumers`` (services without a team) and ``Consumers-<team>``.
         self.consumer_stacks = {
             stack_id: ConsumersStack(self, stack_id, config=config, consumers=consumers, network=self.network.network,
                                      kafka=self.kafka, alarm_topic=self.alerting.alarm_topic,
                                      what=stack_layout.consumer_stack_description(stack_id))
-            for stack_id, consumers in stack_layout.consumer_stacks(config.consumers).items()}
+            for stack_id, consumers in layout.items()}
         self.connect = None if config.connect is None else ConnectStack(
             self, "Connect", config=config, connect=config.connect, network=self.network.network, kafka=self.kafka,
             alarm_topic=self.alerting.alarm_topic)

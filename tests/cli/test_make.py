@@ -31,7 +31,8 @@ def test_app_synthesizes_only_the_environments_named_in_context(tmp_path):
     result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, env=env,
                             timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert CloudAssembly(tmp_path).stages() == ["Prod"]
+    # Prod and its standby in the DR region: both are composed from prod.yaml.
+    assert CloudAssembly(tmp_path).stages() == ["Prod", "ProdDr"]
 
 
 def test_app_refuses_an_unknown_environment_in_context(tmp_path):

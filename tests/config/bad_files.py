@@ -113,8 +113,8 @@ CASES = [
     BadFile("zone-repeated", setting("availability_zones[2]", "eu-west-2a"),
             f"{F}: availability_zones: [\"eu-west-2a\", \"eu-west-2b\", \"eu-west-2a\"] repeats a zone; list each "
             "zone once"),
-    BadFile("disaster-recovery-in-same-region", setting("disaster_recovery_region", "eu-west-2"),
-            f"{F}: disaster_recovery_region: \"eu-west-2\" is the primary region; disaster recovery needs another "
+    BadFile("disaster-recovery-in-same-region", setting("disaster_recovery.region", "eu-west-2"),
+            f"{F}: disaster_recovery.region: \"eu-west-2\" is the primary region; disaster recovery needs another "
             "region, such as eu-west-1"),
     BadFile("kafka-version-unknown", setting("kafka.kafka_version", "2.8.1"),
             f"{F}: kafka.kafka_version: \"2.8.1\" is not an MSK Kafka version; use one of 3.5.1, 3.6.0, 3.7.x, "
@@ -124,7 +124,8 @@ CASES = [
     BadFile("instance-type-unknown", setting("kafka.broker_instance_type", "kafka.m6.large"),
             f"{F}: kafka.broker_instance_type: \"kafka.m6.large\" is not an MSK standard broker type; use "
             "kafka.t3.small, kafka.m5.<size> or kafka.m7g.<size>, for example kafka.m7g.large"),
-    BadFile("tiered-storage-on-t3-small", setting("kafka.broker_instance_type", "kafka.t3.small"),
+    BadFile("tiered-storage-on-t3-small", settings(("kafka.broker_instance_type", "kafka.t3.small"),
+                                                   ("disaster_recovery", DELETE)),
             f"{F}: kafka.tiered_storage: true is not supported on kafka.t3.small brokers; use kafka.m5.large or "
             "larger, or set tiered_storage: false"),
     BadFile("tiered-storage-on-old-kafka", setting("kafka.kafka_version", "3.5.1"),
@@ -509,8 +510,6 @@ CASES = [
     BadFile("region-typo-everywhere", lambda data: data.update(
         region="eu-wset-2", availability_zones=["eu-wset-2a", "eu-wset-2b", "eu-wset-2c"]),
             f"{F}: region: \"eu-wset-2\" is not an AWS region; did you mean eu-west-2?"),
-    BadFile("disaster-recovery-region-unknown", setting("disaster_recovery_region", "eu-west-9"),
-            f"{F}: disaster_recovery_region: \"eu-west-9\" is not an AWS region; did you mean eu-west-3?"),
     BadFile("connector-port-out-of-range", setting("connect.connectors[accounts-cdc].database.port", 70000),
             f"{F}: connect.connectors[accounts-cdc].database.port: 70000 is not a TCP port; use 1-65535 (PostgreSQL "
             "listens on 5432 unless told otherwise)"),
@@ -596,9 +595,59 @@ DATA_ACCESS_FILES = [
     BadFile("team-reads-unknown-product", lambda data: _team(data).update(data_products=["customer-event"]),
             f"{F}: {T}.data_products: \"customer-event\" is not a data product of this environment; use one of "
             "customer-events"),
-    BadFile("team-in-another-account-without-connectivity", setting("kafka.multi_vpc_connectivity", False),
+    BadFile("team-in-another-account-without-connectivity", settings(("kafka.multi_vpc_connectivity", False),
+                                                                     ("disaster_recovery", DELETE)),
             f"{F}: {T}.principals: account 444444444444 is not this environment's (333333333333): its clients reach "
             "the cluster only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a "
             "deployment of its own once the cluster exists (see the README's 'Data teams')"),
 ]
 CASES += DATA_ACCESS_FILES
+
+# ---- disaster recovery ----------------------------------------------------------------------------------------------
+D = "disaster_recovery"
+
+
+def _without_teams(data: dict[str, Any]) -> None:
+    data.pop("data_teams")
+
+
+DISASTER_RECOVERY_FILES = [
+    BadFile("dr-missing-phase", setting(f"{D}.phase", DELETE),
+            f"{F}: {D}.phase: is missing; start with prepare (the primary admits MSK Replicator, the standby cluster "
+            "is built), then replicate, and failover only when the primary region is lost (README, 'Disaster "
+            "recovery')"),
+    BadFile("dr-region-unknown", setting(f"{D}.region", "eu-west-9"),
+            f"{F}: {D}.region: \"eu-west-9\" is not an AWS region; did you mean eu-west-3?"),
+    BadFile("dr-too-few-brokers", setting(f"{D}.broker_count", 2),
+            f"{F}: {D}.broker_count: 2 is not a multiple of the 3 availability zones; use 3, 6 or 9"),
+    BadFile("dr-standby-brokers-too-small", setting(f"{D}.broker_instance_type", "kafka.t3.small"),
+            f"{F}: {D}.broker_instance_type: \"kafka.t3.small\": MSK Replicator needs kafka.m5.large or larger "
+            "(kafka.m7g.* too) on the standby cluster; t3 brokers are not supported"),
+    BadFile("dr-zone-of-another-region", setting(f"{D}.availability_zones",
+                                                 ["eu-west-1a", "eu-west-1b", "eu-west-2c"]),
+            f"{F}: {D}.availability_zones[2]: \"eu-west-2c\" is not in region eu-west-1; use zones of eu-west-1, "
+            "such as eu-west-1a"),
+    BadFile("dr-network-missing", setting(f"{D}.network", {}),
+            f"{F}: {D}.network.vpc_cidr: is missing; give the new VPC a range such as 10.30.0.0/16, or set "
+            "existing_vpc"),
+    BadFile("dr-without-multi-vpc-connectivity", settings(("kafka.multi_vpc_connectivity", False),
+                                                          ("data_teams", [])),
+            f"{F}: kafka.multi_vpc_connectivity: is off, and MSK Replicator reaches the primary cluster from "
+            "eu-west-1 only through multi-VPC private connectivity: set it to true and deploy that alone first (a "
+            "rolling broker restart of 30 minutes or more), then phase replicate"),
+    BadFile("dr-standby-consumers-before-failover", setting(f"{D}.standby", {"consumer_tasks": 2}),
+            f"{F}: {D}.standby.consumer_tasks: 2 would run in eu-west-1 while the primary runs: standby consumers "
+            "process the replicated records a second time (and MSK Replicator stops synchronising a group's offsets "
+            "while it has an active member), and standby Connect workers start the replicated connectors against the "
+            "same replication slots; keep 0 until phase failover"),
+    BadFile("dr-undeclared-topic", setting(f"{D}.topics", ["loan-applications", "loan-aplications"]),
+            f"{F}: {D}.topics[1]: \"loan-aplications\" is not a declared topic; replicate declared topics only "
+            "(Connect's internal topics are always replicated)"),
+    BadFile("dr-phase-unknown", setting(f"{D}.phase", "replicating"),
+            f"{F}: {D}.phase: \"replicating\" is not allowed; use one of 'prepare', 'replicate' or 'failover'"),
+    BadFile("dr-old-key", lambda data: data.update(disaster_recovery_region="eu-west-1"),
+            f"{F}: disaster_recovery_region: is not a known key; did you mean disaster_recovery? allowed here: "
+            "account, acknowledged_replacements, alarms, availability_zones, connect, consumers, data_teams, "
+            "disaster_recovery, kafka, name, network, region, shares_account_with, tags"),
+]
+CASES += DISASTER_RECOVERY_FILES

@@ -11,7 +11,11 @@ def test_prod_runs_in_london_over_three_zones_with_dublin_for_disaster_recovery(
     prod = environments["prod"]
     assert prod.region == "eu-west-2"
     assert prod.availability_zones == ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
-    assert prod.disaster_recovery_region == "eu-west-1"
+    assert prod.disaster_recovery.region == "eu-west-1"
+    assert prod.disaster_recovery.availability_zones == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    # Staging and prod replicate; dev (t3.small brokers, which MSK Replicator refuses) has no standby.
+    assert {n: e.disaster_recovery.phase for n, e in environments.items() if e.disaster_recovery} == {
+        "prod": "replicate", "staging": "replicate"}
 
 
 def test_stage_names_are_capitalised_environment_names(environments):

@@ -100,9 +100,13 @@ def test_shipped_prod_data_access_is_the_fraud_teams_read_role(synthesized):
     assert "WriteData" not in text and "kafka-cluster:*" not in text
     kafka = synthesized.raw("prod", "Kafka")
     [policy] = resources(kafka, "AWS::MSK::ClusterPolicy").values()
-    assert ":iam::444444444444:root" in json.dumps(policy["Properties"]["Policy"])
-    # Staging's team is in staging's own account: no cluster policy, no multi-VPC connectivity.
-    assert resources(synthesized.raw("staging", "Kafka"), "AWS::MSK::ClusterPolicy") == {}
+    principals = [st["Principal"] for st in policy["Properties"]["Policy"]["Statement"]]
+    # The data-science account, and MSK Replicator (the standby in eu-west-1): nobody else.
+    assert principals == [{"AWS": "arn:aws:iam::444444444444:root"}, {"Service": "kafka.amazonaws.com"}]
+    # Staging's team is in staging's own account: the cluster policy admits MSK Replicator alone.
+    [staging] = resources(synthesized.raw("staging", "Kafka"), "AWS::MSK::ClusterPolicy").values()
+    assert [st["Principal"] for st in staging["Properties"]["Policy"]["Statement"]] == [
+        {"Service": "kafka.amazonaws.com"}]
     # The product's connector runs on prod's Connect cluster with its salt from Secrets Manager, not the template.
     connect = synthesized.raw("prod", "Connect")
     [product] = [r for r in resources(connect, "Custom::KafkaConnector").values()

@@ -45,10 +45,10 @@ def test_data_at_rest_uses_a_rotating_customer_managed_key(synthesized, environm
 def test_public_access_is_disabled(synthesized, environment):
     nodes = cluster_properties(synthesized, environment)["BrokerNodeGroupInfo"]
     assert nodes["ConnectivityInfo"]["PublicAccess"] == {"Type": "DISABLED"}
-    # Multi-VPC connectivity (prod's data-science account) is private, and IAM only.
+    # Multi-VPC connectivity (MSK Replicator; prod's data-science account) is private, and IAM only.
     assert nodes["ConnectivityInfo"].get("VpcConnectivity", {}) in (
         {}, {"ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}}})
-    assert ("VpcConnectivity" in nodes["ConnectivityInfo"]) == (environment == "prod")
+    assert ("VpcConnectivity" in nodes["ConnectivityInfo"]) == (environment in ("staging", "prod"))
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)

@@ -66,8 +66,8 @@ def test_every_environment_passes_every_pack(synthesized):
 def test_the_acknowledgments_are_exactly_the_reviewed_ones(synthesized):
     found = Counter()
     for _, item, path in suppressed(synthesized.report):
-        if _is_connector_prefix(item) or _is_data_access(item):
-            continue  # one per connector, data product or data team: counted by the tests below
+        if _is_connector_prefix(item) or _is_data_access(item) or _is_standby(item):
+            continue  # one per connector, data product, data team or standby: counted by the tests below
         found[(re.sub(r"\b\d{12}\b", "<Account>", item["ruleName"]), stageless(item["acknowledgedAt"]))] += 1
     per_environment = Counter({key: count // 3 for key, count in found.items()})
     assert per_environment == EXPECTED_ACKNOWLEDGMENTS
@@ -124,6 +124,56 @@ def test_each_connector_topic_prefix_is_acknowledged_once_on_its_own(synthesized
                        for _, item, _ in suppressed(synthesized.report)
                        if _is_connector_prefix(item) and item["acknowledgedAt"].startswith(stage + "/"))
         assert found == sorted(f"{c.topic_prefix}.*" for c in environment.connect.connector_specs()), stage
+
+
+def _is_standby(item):
+    return re.match(r"^(ProdDr|StagingDr)/", item["acknowledgedAt"]) is not None
+
+
+# A standby (<Stage>Dr) acknowledges what its network and cluster share with every environment, and its replication.
+_REPLICATOR_ROLE = "<Standby>/Replication/Replicator/ExecutionRole/Policy/Resource"
+EXPECTED_STANDBY_ACKNOWLEDGMENTS = {
+    ("AwsSolutions-IAM5[Resource::*]", "<Standby>/Kafka/Cluster/BootstrapBrokersFunction/Role/Policy/Resource"),
+    ("AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-west-1:<Account>:network-interface/*]",
+     "<Standby>/Kafka/Cluster/BootstrapBrokersFunction/Role/Policy/Resource"),
+    ("NIST.800.53.R5-LambdaDLQ", "<Standby>/Kafka/Cluster/BootstrapBrokersFunction/Function/Resource"),
+    ("AwsSolutions-IAM5[Resource::*]", "<Standby>/Network/Network/AwsApi/PrefixListLookupRole/Policy/Resource"),
+    ("KafkaPlatform-IAMPoliciesManaged[AwsManagedPolicy::AWSLambdaBasicExecutionRole]",
+     "<Standby>/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Role"),
+    ("KafkaPlatform-IAMPoliciesManaged[InlinePolicy]",
+     "<Standby>/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Role"),
+    *{(finding, f"<Standby>/{stack}/AWS679f53fac002430cb0da5b7982bd2287/Resource")
+      for finding in ("NIST.800.53.R5-LambdaConcurrency", "NIST.800.53.R5-LambdaDLQ",
+                      "NIST.800.53.R5-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC")
+      for stack in ("Network", "Replication")},
+    *{(f"{pack}-VPCNoUnrestrictedRouteToIGW", f"<Standby>/Network/Network/Vpc/PublicSubnet{i}/DefaultRoute")
+      for pack in ("PCI.DSS.321", "NIST.800.53.R5") for i in (1, 2, 3)},
+    *{("W3010", f"<Standby>/Network/Network/Vpc/{kind}Subnet{i}/Subnet") for kind in ("Public", "Private")
+      for i in (1, 2, 3)},
+    # The replicator's wildcards: the standby's topics and groups (only it writes there), Replicator's internal
+    # topics on the primary, and the data team's group prefix whose offsets are synchronised.
+    ("AwsSolutions-IAM5[Resource::<standby>:topic/*]", _REPLICATOR_ROLE),
+    ("AwsSolutions-IAM5[Resource::<standby>:group/*]", _REPLICATOR_ROLE),
+    ("AwsSolutions-IAM5[Resource::<primary>:topic/__amazon_msk_*]", _REPLICATOR_ROLE),
+    ("AwsSolutions-IAM5[Resource::<primary>:group/fraud-ds-*]", _REPLICATOR_ROLE),
+}
+
+
+def _standby_rule(rule):
+    """The replicator's ARNs without the tokens that name the clusters (another stack's output, a deploy-time read)."""
+    rule = re.sub(r"\b\d{12}\b", "<Account>", rule)
+    rule = re.sub(r"arn:<AWS::Partition>:kafka:eu-west-1:<Account>:(topic|group)/[a-z-]+-dr/.*/([^/]+)\]$",
+                  r"<standby>:\1/\2]", rule)
+    return re.sub(r"arn:<AWS::Partition>:kafka:eu-west-2:<Account>:(topic|group)/[a-z-]+/.*/([^/]+)\]$",
+                  r"<primary>:\1/\2]", rule)
+
+
+def test_each_standby_acknowledges_exactly_the_reviewed_findings(synthesized):
+    found = Counter((_standby_rule(item["ruleName"]), re.sub(r"^(ProdDr|StagingDr)/", "<Standby>/",
+                                                             item["acknowledgedAt"]))
+                    for _, item, _ in suppressed(synthesized.report) if _is_standby(item))
+    assert set(found) == EXPECTED_STANDBY_ACKNOWLEDGMENTS
+    assert set(found.values()) == {2}  # once in each of the two standbys
 
 
 def _is_data_access(item):

@@ -44,6 +44,7 @@ def test_every_ignore_carries_a_reason(synthesized):
         ("Kafka", "ClusterBootstrapBrokersFunctionF2D01D98", "W3005"),
         ("Network", "AWS679f53fac002430cb0da5b7982bd22872D164C4C", "W3005"),
         ("Network", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E", "W3005"),
+        ("Replication", "AWS679f53fac002430cb0da5b7982bd22872D164C4C", "W3005"),
     ]
 
 

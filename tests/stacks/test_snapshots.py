@@ -33,6 +33,13 @@ def test_template_matches_snapshot(synthesized, snapshot_json, environment, stac
     assert normalise(synthesized.raw(environment, stack)) == snapshot_json
 
 
+# Each standby's stacks (staging and prod have one).
+@pytest.mark.parametrize("stack", ("Network", "Alerting", "Kafka", "Replication", "Observability"))
+@pytest.mark.parametrize("environment", ["staging-dr", "prod-dr"])
+def test_standby_matches_snapshot(synthesized, snapshot_json, environment, stack):
+    assert normalise(synthesized.raw(environment, stack)) == snapshot_json
+
+
 # Only the environments that declare data teams have the stack.
 @pytest.mark.parametrize("environment", ["staging", "prod"])
 def test_data_access_matches_snapshot(synthesized, snapshot_json, environment):

@@ -6,7 +6,8 @@ from tests.support import resources
 
 
 def test_one_stage_per_environment_named_for_cdk_deploy(synthesized):
-    assert sorted(synthesized.assembly.stages()) == ["Dev", "Prod", "Staging"]
+    # Staging and prod have a standby in their DR region, its own stage (cdk deploy 'ProdDr/*').
+    assert sorted(synthesized.assembly.stages()) == ["Dev", "Prod", "ProdDr", "Staging", "StagingDr"]
 
 
 @pytest.mark.parametrize("stage", ["Dev", "Staging", "Prod"])

@@ -1,0 +1,75 @@
+"""The standby a file's disaster_recovery describes: derived from the same file, checked before synthesis."""
+
+from __future__ import annotations
+
+import yaml
+
+from kafka_platform.config import load_environment
+from kafka_platform.config.standby import replicated_groups, replicated_topics, standby_environment
+from kafka_platform.errors import ConfigurationError
+from tests.conftest import ENVIRONMENTS_DIR
+
+DR = {"region": "eu-west-1", "phase": "prepare", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+      "network": {"vpc_cidr": "10.11.0.0/16"}}
+
+
+def _problems(tmp_path, name, change):
+    data = yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
+    change(data)
+    (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data))
+    try:
+        load_environment(tmp_path / f"{name}.yaml")
+    except ConfigurationError as error:
+        return [f"{p.field}: {p.message}" for p in error.problems]
+    return []
+
+
+def test_dev_is_refused_for_its_t3_brokers(tmp_path):
+    problems = _problems(tmp_path, "dev", lambda d: d.update(disaster_recovery=DR))
+    assert problems == [
+        'kafka.broker_instance_type: "kafka.t3.small": MSK Replicator needs kafka.m5.large or larger (kafka.m7g.* '
+        "too) on the primary cluster; t3 brokers are not supported",
+        "kafka.multi_vpc_connectivity: is off, and MSK Replicator reaches the primary cluster from eu-west-1 only "
+        "through multi-VPC private connectivity: set it to true and deploy that alone first (a rolling broker "
+        "restart of 30 minutes or more), then phase prepare"]
+
+
+def test_the_standby_is_the_same_file_in_the_dr_region(environments):
+    prod = environments["prod"]
+    standby = standby_environment(prod)
+    assert (standby.name, standby.stage_name, standby.region) == ("prod-dr", "ProdDr", "eu-west-1")
+    assert standby.account == prod.account and standby.availability_zones == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert standby.kafka.cluster_name == "bank-streaming-prod-dr"
+    # The same topics and bank defaults; the primary's brokers unless the file says otherwise.
+    assert standby.kafka.topics == prod.kafka.topics and standby.kafka.server_properties == prod.kafka.server_properties
+    assert (standby.kafka.broker_instance_type, standby.kafka.broker_count) == ("kafka.m7g.xlarge", 6)
+    # Before failover nothing consumes there, and nobody from another account connects.
+    assert standby.consumers == [] and standby.connect is None and standby.data_teams == []
+    assert standby.kafka.multi_vpc_connectivity is False and standby.disaster_recovery is None
+    assert standby_environment(environments["dev"]) is None
+
+
+def test_in_failover_the_services_and_connect_run_there_from_the_dr_regions_registry(environments):
+    prod = environments["prod"]
+    failover = prod.model_copy(update={"disaster_recovery": prod.disaster_recovery.model_copy(update={
+        "phase": "failover", "standby": prod.disaster_recovery.standby.model_copy(update={"consumer_tasks": 3})})})
+    standby = standby_environment(failover)
+    assert [c.name for c in standby.consumers] == [c.name for c in prod.consumers]
+    assert all(c.min_tasks == 3 for c in standby.consumers)
+    assert all(".dkr.ecr.eu-west-1.amazonaws.com/" in c.image for c in standby.consumers)
+    assert standby.connect.connectors == prod.connect.connectors
+    assert standby.connect.min_workers == prod.connect.min_workers  # 0 standby workers: Connect's own minimum
+
+
+def test_the_allow_lists_always_carry_connects_internal_topics_and_every_group(environments):
+    prod = environments["prod"]
+    topics = replicated_topics(prod)
+    assert topics[:len(prod.kafka.topics)] == [t.name for t in prod.kafka.topics]
+    assert topics[len(prod.kafka.topics):] == ["_connect-bank-cdc-prod-configs", "_connect-bank-cdc-prod-offsets",
+                                               "_connect-bank-cdc-prod-status"]
+    assert replicated_groups(prod) == sorted({c.consumer_group for c in prod.consumers}) + ["fraud-ds-*"]
+    narrowed = prod.model_copy(update={"disaster_recovery": prod.disaster_recovery.model_copy(update={
+        "topics": ["repayments"], "consumer_groups": ["repayments-processing"]})})
+    assert replicated_topics(narrowed) == ["repayments", "_connect-bank-cdc-prod-configs",
+                                           "_connect-bank-cdc-prod-offsets", "_connect-bank-cdc-prod-status"]
+    assert replicated_groups(narrowed) == ["repayments-processing"]
