@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
-from kafka_platform.domain.msk_iam import PRINCIPAL_METADATA_KEY, flatten_arn, kafka_resource
+from kafka_platform.domain.msk_iam import PRINCIPAL_METADATA_KEY, flatten_arn, kafka_resource, kafka_resource_cluster
 
 # What an action on a topic amounts to, for an auditor.
 _ACCESS = {"kafka-cluster:ReadData": "read", "kafka-cluster:WriteData": "write",
@@ -26,15 +26,16 @@ _ACCESS = {"kafka-cluster:ReadData": "read", "kafka-cluster:WriteData": "write",
            "kafka-cluster:AlterTopic": "alter", "kafka-cluster:AlterTopicDynamicConfiguration": "alter",
            "kafka-cluster:*": "all", "kafka-cluster:DescribeTopic": "describe",
            "kafka-cluster:DescribeTopicDynamicConfiguration": "describe"}
-FIELDS = ("environment", "topic", "access", "kind", "principal", "assumed_by", "stack", "role")
+FIELDS = ("environment", "cluster", "topic", "access", "kind", "principal", "assumed_by", "stack", "role")
 
 
 @dataclass(frozen=True, order=True)
 class Grant:
     environment: str
+    cluster: str  # the cluster the topic is on (a replicator holds grants on two)
     topic: str  # a topic name, or a prefix ending in * (which every topic under it matches)
     access: str  # read, write, create, alter, delete, describe, all; vpc-connection for another account
-    kind: str  # service, connect, data-team, account, other
+    kind: str  # service, connect, data-team, replicator, account, other
     principal: str
     assumed_by: str
     stack: str
@@ -80,21 +81,35 @@ def grants(assembly: CloudAssembly) -> list[Grant]:
                     if statement.get("Effect") != "Allow":
                         continue
                     actions = [a for a in _listed(statement.get("Action", [])) if a in _ACCESS]
-                    topics = [kafka_resource(flatten_arn(r)) for r in _listed(statement.get("Resource", []))]
-                    for _, topic in (t for t in topics if t and t[0] == "topic"):
+                    arns = [flatten_arn(r) for r in _listed(statement.get("Resource", []))]
+                    for arn in arns:
+                        resource = kafka_resource(arn)
+                        if not resource or resource[0] != "topic":
+                            continue
                         for action in actions:
                             for role in roles:
                                 kind, name, trusted, role_name = _who(stack, role)
-                                found.add(Grant(stage, topic, _ACCESS[action], kind, name, trusted,
-                                                stack.stack_name, role_name))
+                                found.add(Grant(stage, kafka_resource_cluster(arn) or "", resource[1], _ACCESS[action],
+                                                kind, name, trusted, stack.stack_name, role_name))
             for policy in stack.resources("AWS::MSK::ClusterPolicy").values():
+                cluster = _cluster_named(stack, policy["Properties"].get("ClusterArn"))
                 for statement in _listed(policy["Properties"].get("Policy", {}).get("Statement", [])):
                     if statement.get("Effect") != "Allow":
                         continue
-                    for principal in _listed((statement.get("Principal") or {}).get("AWS", [])):
-                        found.add(Grant(stage, "(cluster)", "vpc-connection", "account", flatten_arn(principal),
-                                        "", stack.stack_name, ""))
+                    for kind, principals in (statement.get("Principal") or {}).items():
+                        for principal in _listed(principals):
+                            found.add(Grant(stage, cluster, "(cluster)", "vpc-connection",
+                                            "account" if kind == "AWS" else "service", flatten_arn(principal), "",
+                                            stack.stack_name, ""))
     return sorted(found)
+
+
+def _cluster_named(stack: SynthesizedStack, arn: Any) -> str:
+    """The name of the cluster an ARN (``Fn::GetAtt`` of a cluster in the stack) refers to, else the ARN as text."""
+    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+        cluster = stack.resources().get(arn["Fn::GetAtt"][0], {})
+        return str(cluster.get("Properties", {}).get("ClusterName", arn["Fn::GetAtt"][0]))
+    return flatten_arn(arn)
 
 
 def _describe_only(grant: Grant) -> bool:
@@ -102,17 +117,21 @@ def _describe_only(grant: Grant) -> bool:
 
 
 def render_text(rows: list[Grant]) -> str:
-    """Per environment, per topic (or prefix): who reads, who writes, who else may act on it."""
+    """Per environment and cluster, per topic (or prefix): who reads, who writes, who else may act on it."""
     lines: list[str] = []
     for environment in sorted({g.environment for g in rows}):
         lines.append(f"{environment or '(stacks outside a stage)'}:")
         mine = [g for g in rows if g.environment == environment and not _describe_only(g)]
-        for topic in sorted({g.topic for g in mine}):
-            lines.append(f"  {topic}")
-            for access in ("read", "write", "create", "alter", "delete", "all", "vpc-connection"):
-                who = sorted({f"{g.kind} {g.principal}" for g in mine if g.topic == topic and g.access == access})
-                if who:
-                    lines.append(f"    {access + ':':<16}{', '.join(who)}")
+        for cluster in sorted({g.cluster for g in mine}):
+            lines.append(f"  cluster {cluster}")
+            on_cluster = [g for g in mine if g.cluster == cluster]
+            for topic in sorted({g.topic for g in on_cluster}):
+                lines.append(f"    {topic}")
+                for access in ("read", "write", "create", "alter", "delete", "all", "vpc-connection"):
+                    who = sorted({f"{g.kind} {g.principal}" for g in on_cluster
+                                  if g.topic == topic and g.access == access})
+                    if who:
+                        lines.append(f"      {access + ':':<16}{', '.join(who)}")
     return "\n".join(lines)
 
 

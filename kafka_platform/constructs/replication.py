@@ -89,6 +89,8 @@ class KafkaReplicator(Construct):
             description=f"MSK Replicator {self.name}: reads the replicated topics of {source_cluster_name}, writes "
                         f"them to {target.cluster_name}",
             statements=self._statements(source, source_cluster_arn, target))
+        self.role.node.default_child.add_metadata(msk_iam.PRINCIPAL_METADATA_KEY,
+                                                  {"Kind": "replicator", "Name": self.name})
         acknowledge_wildcard_resources(self, lambda: [p.node.default_child for p in self.role.policies],
                                        self._wildcard_reason)
         self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,

@@ -74,7 +74,8 @@ def resolved_arn_chars(*, region: str, account: str, cluster_name: str, resource
     return len(f"arn:aws:kafka:{region}:{account}:{resource_type}/{cluster_name}//{name}") + CLUSTER_UUID_CHARS
 
 
-_KAFKA_RESOURCE = re.compile(r":kafka:[^:]*:[^:]*:(?P<type>topic|group|transactional-id)/[^/]+/[^/]+/(?P<name>[^/]+)$")
+_KAFKA_RESOURCE = re.compile(
+    r":kafka:[^:]*:[^:]*:(?P<type>topic|group|transactional-id)/(?P<cluster>[^/]+)/[^/]+/(?P<name>[^/]+)$")
 _CLUSTER = re.compile(r":kafka:[^:]*:[^:]*:cluster/[^/]+/[^/]+$")
 
 
@@ -102,6 +103,12 @@ def kafka_resource(arn: str) -> tuple[str, str] | None:
     return None if match is None else (match["type"], match["name"])
 
 
+def kafka_resource_cluster(arn: str) -> str | None:
+    """The cluster name a topic, group or transactional-id ARN names."""
+    match = _KAFKA_RESOURCE.search(arn)
+    return None if match is None else match["cluster"]
+
+
 #: CloudFormation metadata on a role the platform creates for a Kafka client: ``{"Kind": service | connect |
-#: data-team, "Name": ...}``, read by ``kafka-platform access``.
+#: data-team | replicator, "Name": ...}``, read by ``kafka-platform access``.
 PRINCIPAL_METADATA_KEY = "kafka-platform:principal"

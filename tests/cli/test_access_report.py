@@ -44,25 +44,37 @@ def test_services_and_connect_appear_with_what_they_really_hold(synthesized):
     assert who(found, "cdc.customers.*", "write") == [("connect", "bank-cdc-prod")]
     assert who(found, "products.customer-events.*", "write") == [("connect", "bank-cdc-prod")]
     assert who(found, "cdc.customers.*", "read") == []
-    # Another account may open a VPC connection, and holds no topic.
-    assert who(found, "(cluster)", "vpc-connection") == [("account", "arn:aws:iam::444444444444:root")]
+    # Another account and MSK Replicator may open a VPC connection, and hold no topic there.
+    assert who(found, "(cluster)", "vpc-connection") == [("account", "arn:aws:iam::444444444444:root"),
+                                                         ("service", "kafka.amazonaws.com")]
     assert not [g for g in found if g.kind == "other"]
 
 
 def test_the_command_prints_per_topic_and_writes_csv_and_json(synthesized, tmp_path, capsys):
     assert main(["access", str(synthesized.assembly.directory), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"  {PRODUCT}\n    read:           data-team fraud-data-science\n" in out
-    assert "    write:          service loan-approvals\n" in out
+    assert f"  cluster bank-streaming-prod\n" in out
+    assert f"    {PRODUCT}\n      read:           data-team fraud-data-science\n" in out
+    assert "      write:          service loan-approvals\n" in out
     with open(tmp_path / "access.csv", newline="") as handle:
         table = list(csv.DictReader(handle))
     listed = json.loads((tmp_path / "access.json").read_text())
     assert table == [{k: str(v) for k, v in row.items()} for row in listed]
-    assert {"environment": "Prod", "topic": PRODUCT, "access": "read", "kind": "data-team",
+    assert {"environment": "Prod", "cluster": "bank-streaming-prod", "topic": PRODUCT, "access": "read",
+            "kind": "data-team",
             "principal": "fraud-data-science"}.items() <= listed[[i for i, r in enumerate(listed)
                                                                  if r["topic"] == PRODUCT and
                                                                  r["access"] == "read"][0]].items()
     assert len(listed) == len(grants(synthesized.assembly))
+
+
+def test_the_replicator_reads_the_primary_and_writes_the_standby(synthesized):
+    found = [g for g in grants(synthesized.assembly) if g.environment == "ProdDr" and g.kind == "replicator"]
+    assert {g.principal for g in found} == {"bank-streaming-prod-to-dr"}
+    reads = {(g.cluster, g.topic) for g in found if g.access == "read"}
+    assert ("bank-streaming-prod", "loan-applications") in reads
+    writes = {(g.cluster, g.topic) for g in found if g.access == "write"}
+    assert writes == {("bank-streaming-prod", "__amazon_msk_*"), ("bank-streaming-prod-dr", "*")}
 
 
 def test_a_grant_added_by_hand_to_any_role_shows_up_as_other(tmp_path):

@@ -39,6 +39,9 @@ def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
             "date_of_birth exclude, email hash, full_name exclude, phone exclude") in out
     assert ("data team fraud-data-science: reads products.customer-events.public.customers as fraud-ds-*, assumed by "
             "arn:aws:iam::444444444444:role/fraud-data-science-streaming") in out
+    assert "ProdDr: account 333333333333, eu-west-1: 5 stacks" in out
+    assert ("replicator bank-streaming-prod-to-dr: 10 topics (identical names, from earliest), 5 consumer groups' "
+            "offsets, zstd") in out
     assert ("cluster bank-streaming-prod: Kafka 3.9.x, 6 x kafka.m7g.xlarge over 3 zones, 2000 GiB per broker, "
             "storage TIERED, auth IAM, in transit TLS") in out
     assert "ledger-events 24p x3 tiered" in out and "customer-profiles 12p x3 compacted" in out
