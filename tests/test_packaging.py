@@ -92,6 +92,21 @@ def test_a_separate_project_references_the_shared_cluster_adds_a_topic_and_a_gra
         f"{prefix}cluster/{uuid}", f"{prefix}topic/{uuid}/collections-cases", f"{prefix}group/{uuid}/collections-workers"]
 
 
+def test_a_separate_project_grants_a_data_team_and_audits_it_with_the_access_report(installed, tmp_path):
+    out = run_example(installed, "data-team", tmp_path)
+    template = json.loads((out / "RiskAnalytics.template.json").read_text())
+    [policy] = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    resources = sorted(str(s["Resource"]) for s in policy["Properties"]["PolicyDocument"]["Statement"])
+    uuid = "bank-streaming-prod/5a1b2c3d-aaaa-bbbb-cccc-1234567890ab-3"
+    assert resources == [f"arn:aws:kafka:eu-west-2:333333333333:{kind}/{uuid}{tail}" for kind, tail in (
+        ("cluster", ""), ("group", "/risk-models-*"), ("topic", "/products.customer-events.public.customers"))]
+    report = subprocess.run([str(installed.parent / "kafka-platform"), "access", str(out), "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert "      read:           data-team risk-models\n" in report.stdout
+    assert (tmp_path / "access.csv").read_text().count("risk-models") >= 2
+
+
 def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installed, tmp_path):
     out = run_example(installed, "consumer-service", tmp_path)
     template = json.loads((out / "CollectionsConsumers.template.json").read_text())
