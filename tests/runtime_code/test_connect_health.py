@@ -154,3 +154,53 @@ def test_the_history_is_saved_even_when_the_check_fails_midway(connect, monkeypa
     with pytest.raises(connect_rest.ConnectError):
         health.handler({}, None, cloudwatch=object(), store=Store(), clock=lambda: 5000.0)
     assert saved == [{"cards-cdc": {"restarts": 2, "last": 10.0}}]
+
+
+def _debezium_offset(ts_seconds: float) -> list[dict]:
+    return [{"partition": {"server": "cdc.accounts"},
+             "offset": {"lsn": 24023128, "txId": 555, "ts_usec": int(ts_seconds * 1_000_000)}}]
+
+
+def test_each_stream_reports_the_age_of_its_newest_committed_change(connect):
+    connect.fake.connectors["accounts-cdc"].offsets = _debezium_offset(940.0)
+    connect.fake.connectors["payments-cdc"].offsets = _debezium_offset(999.5)
+    report = check(connect, {}, now=1000.0)
+    # cards-cdc has committed nothing yet: no figure rather than a made-up one.
+    assert report.stream_age_seconds == {"accounts-cdc": 60.0, "payments-cdc": 0.5}
+
+
+def test_stream_ages_are_published_per_connector_in_seconds(connect, monkeypatch):
+    published = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            published.append(request)
+
+    class Store:
+        def load(self):
+            return {}
+
+        def save(self, state):
+            pass
+
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    connect.fake.connectors["accounts-cdc"].offsets = _debezium_offset(4700.0)
+    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 5000.0)
+    assert result["streams"] == {"accounts-cdc": 300.0}
+    [request] = published
+    [stream] = [m for m in request["MetricData"] if m["MetricName"] == "SecondsSinceLastEvent"]
+    assert stream == {"MetricName": "SecondsSinceLastEvent", "Value": 300.0, "Unit": "Seconds", "Dimensions": [
+        {"Name": "ConnectCluster", "Value": "bank-cdc-prod"}, {"Name": "Connector", "Value": "accounts-cdc"}]}
+
+
+def test_many_streams_are_published_in_requests_cloudwatch_accepts(connect, monkeypatch):
+    published = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            published.append(request)
+
+    report = health.Report(connectors=1200, stream_age_seconds={f"c{i}": 1.0 for i in range(1200)})
+    health.publish(CloudWatch(), "bank-cdc-prod", report)
+    assert [len(r["MetricData"]) for r in published] == [500, 500, 205]
