@@ -208,8 +208,6 @@ class Connector(Strict):
     extra_config: dict[str, str] = Field(default_factory=dict)
     #: retain (default: a re-created connector resumes where it stopped) or drop the replication slot on deletion.
     slot_on_delete: SlotOnDelete = "retain"
-    #: The stream pages when its newest committed change is this old (3 minutes running; needs heartbeat_action_query).
-    stream_lag_alarm_seconds: int = 300
     #: Classified columns of the captured tables, ``schema.table.column: pii | confidential | internal``: a data
     #: product publishes a pii column only excluded, hashed or masked.
     columns: dict[str, Classification] = Field(default_factory=dict)
@@ -227,7 +225,7 @@ class Connector(Strict):
             topic_replication_factor=self.topic_creation.replication_factor,
             topic_compression_type=self.topic_creation.compression_type, plugin_name=self.plugin_name,
             desired_state=self.state, extra_config=dict(self.extra_config), slot_on_delete=self.slot_on_delete,
-            rds_instance_id=self.database.rds_instance_id, stream_lag_alarm_seconds=self.stream_lag_alarm_seconds)
+            rds_instance_id=self.database.rds_instance_id)
 
 
 class DataProduct(Strict):

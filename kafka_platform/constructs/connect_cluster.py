@@ -412,12 +412,6 @@ class DebeziumConnectCluster(Construct):
         return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
                                  period=Duration.minutes(1), dimensions_map={"ConnectCluster": self.name})
 
-    def metric_stream_age(self, connector: str) -> cloudwatch.Metric:
-        """Seconds since the newest change ``connector`` committed, as the health monitor reads it each minute."""
-        return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name="SecondsSinceLastEvent", statistic="Maximum",
-                                 period=Duration.minutes(1),
-                                 dimensions_map={"ConnectCluster": self.name, "Connector": connector})
-
     def metric_running_workers(self) -> cloudwatch.Metric:
         return cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
                                  statistic="Average", period=Duration.minutes(1),
@@ -489,22 +483,6 @@ class DebeziumPostgresConnector(Construct):
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15, **salt})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)
-        #: Pages when the stream's newest committed change is too old (health monitor's SecondsSinceLastEvent).
-        self.stream_alarm: cloudwatch.Alarm | None = None
-        if spec.stream_watched:
-            self.stream_alarm = cloudwatch.Alarm(
-                self, "StreamLagAlarm", metric=connect.metric_stream_age(spec.name),
-                threshold=spec.stream_lag_alarm_seconds, evaluation_periods=3, datapoints_to_alarm=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.MISSING,
-                alarm_name=f"{connect.cluster.cluster_name}-connect-{connect.name}-stream-{spec.name}",
-                alarm_description=f"Connector {spec.name} has committed no change for {spec.stream_lag_alarm_seconds} "
-                                  "s or more, for 3 minutes, although its database writes a heartbeat every "
-                                  f"{spec.heartbeat_interval_ms // 1000} s: its stream is stuck (Connect may still "
-                                  "say RUNNING) and its replication slot holds back WAL. See the README's runbook 'A "
-                                  "replication slot holds back WAL'.")
-            self.stream_alarm.add_alarm_action(connect._alarm_action)  # noqa: SLF001
-            self.stream_alarm.add_ok_action(connect._alarm_action)  # noqa: SLF001
 
 
 class DataProductConnector(Construct):

@@ -81,9 +81,6 @@ class PostgresConnectorSpec:
     slot_on_delete: SlotOnDelete = "retain"
     #: The RDS or Aurora instance the database runs on: its replication-slot lag is alarmed.
     rds_instance_id: str | None = None
-    #: The stream pages when its newest committed change is this old (with a heartbeat action query the database
-    #: writes one every heartbeat interval, so a healthy stream stays within an interval or two).
-    stream_lag_alarm_seconds: int = 300
     #: Column filters and masks (a data product's, ``kafka_platform.domain.data_products``), set by the platform.
     column_config: Mapping[str, str] = field(default_factory=dict)
 
@@ -127,12 +124,6 @@ class PostgresConnectorSpec:
         config.update(self.extra_config)
         config.update(self.column_config)
         return dict(sorted(config.items()))
-
-    @property
-    def stream_watched(self) -> bool:
-        """Whether the stream's age is alarmed: it runs, and its database writes a heartbeat change every interval
-        (without one, an idle database's stream ages without anything being wrong)."""
-        return self.desired_state == "running" and bool(self.heartbeat_action_query)
 
     @property
     def watched_rds_instance(self) -> str | None:
@@ -209,11 +200,6 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
                                                               f"{broker_count} brokers"))
     if spec.topic_partitions < 1:
         problems.append(("topic_creation.partitions", f"{spec.topic_partitions} is below 1"))
-    floor = max(120, 3 * spec.heartbeat_interval_ms // 1000)
-    if spec.stream_lag_alarm_seconds < floor:
-        problems.append(("stream_lag_alarm_seconds", f"{spec.stream_lag_alarm_seconds} is below {floor}: the stream's "
-                                                     "age is measured once a minute and a healthy one reaches three "
-                                                     f"heartbeat intervals; use {floor} or more"))
     if spec.slot_on_delete not in ("retain", "drop"):
         problems.append(("slot_on_delete", f"{show(spec.slot_on_delete)} is not retain or drop"))
     if spec.rds_instance_id is not None and not _RDS_INSTANCE.match(spec.rds_instance_id):

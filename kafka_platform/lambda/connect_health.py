@@ -7,12 +7,6 @@ its credentials (a restart would only send more failed logins: that waits for a 
 12, 20 ...), at most ``MAX_RESTARTS`` times, after which only the alarm speaks. A connector that has run cleanly for
 ``RESET_AFTER_SECONDS`` since its last restart starts afresh. Restart history persists in an SSM parameter.
 
-Each stream is watched too: per connector, ``SecondsSinceLastEvent`` (dimensions ``ConnectCluster`` and
-``Connector``) is the age of the newest change it has committed, read from Connect's offsets API (Debezium's source
-offset carries the change's commit time, ``ts_usec``). With a heartbeat action query the database writes a change
-every heartbeat interval, so a healthy stream stays within an interval or two, and a stream whose replication slot
-stopped advancing (a task that says RUNNING but reads nothing, a paused connector) grows minute by minute.
-
 Environment: ``CONNECT_URL``, ``CONNECT_CLUSTER``, ``RESTART_STATE_PARAMETER``.
 """
 
@@ -52,8 +46,6 @@ class Report:
     restarted: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     credentials_refused: list[str] = field(default_factory=list)
-    #: Per connector: seconds since the newest change it committed (absent until it has committed one).
-    stream_age_seconds: dict[str, float] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, int]:
         return {"Connectors": self.connectors, "FailedConnectors": len(self.failed_connectors),
@@ -73,13 +65,6 @@ def credentials_refused(status: dict[str, Any]) -> bool:
     return any(marker in trace.lower() for trace in traces for marker in _CREDENTIAL_MARKERS)
 
 
-def last_event_seconds(offsets: list[dict[str, Any]], now: float) -> float | None:
-    """The age of the newest change in a Debezium connector's committed offsets (``ts_usec``), or None."""
-    stamps = [entry.get("offset", {}).get("ts_usec") for entry in offsets]
-    stamps = [float(s) for s in stamps if isinstance(s, (int, float))]
-    return max(0.0, now - max(stamps) / 1_000_000) if stamps else None
-
-
 def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
     """Read every connector's status, restart what is due; ``state`` (restart history) is updated in place, each
     restart recorded before it is asked for, so that a restart call that fails still counts (and backs off)."""
@@ -88,13 +73,6 @@ def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
     for name, entry in sorted(client.statuses().items()):
         status = entry["status"]
         report.connectors += 1
-        try:
-            age = last_event_seconds(client.offsets(name), now)
-        except ConnectError as error:  # a stream not measured this minute is not a failed check
-            LOGGER.warning("offsets of %s unreadable: %s", name, error)
-            age = None
-        if age is not None:
-            report.stream_age_seconds[name] = age
         failed_tasks = [task["id"] for task in status.get("tasks", []) if task["state"] == "FAILED"]
         connector_failed = status["connector"]["state"] == "FAILED"
         if connector_failed:
@@ -127,18 +105,11 @@ def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
     return report
 
 
-STREAM_METRIC = "SecondsSinceLastEvent"
-_DATUMS_PER_CALL = 500  # PutMetricData takes up to 1,000 datums a request
-
-
 def publish(cloudwatch: Any, cluster: str, report: Report) -> None:
     dimensions = [{"Name": "ConnectCluster", "Value": cluster}]
-    datums = [{"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
-              for name, value in report.metrics().items()]
-    datums += [{"MetricName": STREAM_METRIC, "Dimensions": [*dimensions, {"Name": "Connector", "Value": name}],
-                "Value": round(age, 1), "Unit": "Seconds"} for name, age in sorted(report.stream_age_seconds.items())]
-    for start in range(0, len(datums), _DATUMS_PER_CALL):
-        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=datums[start:start + _DATUMS_PER_CALL])
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[
+        {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+        for name, value in report.metrics().items()])
 
 
 class ParameterStore:
@@ -174,5 +145,4 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
     finally:
         store.save(state)  # restarts already asked for stay counted, whatever happened after them
     publish(cloudwatch, cluster, report)
-    return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting,
-            "streams": {name: round(age, 1) for name, age in report.stream_age_seconds.items()}}
+    return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting}

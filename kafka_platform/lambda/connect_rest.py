@@ -138,11 +138,6 @@ class ConnectClient:
     def status(self, name: str) -> dict[str, Any] | None:
         return self.request("GET", f"/connectors/{_quote(name)}/status", allow_404=True)
 
-    def offsets(self, name: str) -> list[dict[str, Any]]:
-        """The connector's committed source offsets (``GET /connectors/<name>/offsets``, Kafka 3.6+), [] if none."""
-        answer = self.request("GET", f"/connectors/{_quote(name)}/offsets", allow_404=True) or {}
-        return list(answer.get("offsets") or [])
-
     def statuses(self) -> dict[str, Any]:
         return self.request("GET", "/connectors?expand=status") or {}
 

@@ -459,24 +459,3 @@ def test_the_worker_heap_is_half_the_task_memory(synthesized, environments, envi
     variables = {e["Name"]: e["Value"] for e in worker_container(synthesized, environment)["Environment"]}
     assert variables["KAFKA_HEAP_OPTS"] == f"-Xms{memory // 2}m -Xmx{memory // 2}m"
     assert only(template(synthesized, environment), "AWS::ECS::TaskDefinition")["Properties"]["Memory"] == str(memory)
-
-
-@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
-def test_every_running_stream_with_a_heartbeat_query_pages_when_it_stops_advancing(synthesized, environments,
-                                                                                  environment):
-    raw = template(synthesized, environment)
-    alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in resources(raw, "AWS::CloudWatch::Alarm").values()
-              if "-stream-" in a["Properties"]["AlarmName"]}
-    environment_config = environments[environment]
-    specs = environment_config.connect.connector_specs()
-    assert specs and all(s.stream_watched for s in specs)  # every shipped connector writes heartbeats and runs
-    prefix = f"{environment_config.kafka.cluster_name}-connect-{environment_config.connect.name}-stream-"
-    assert sorted(alarms) == sorted(prefix + s.name for s in specs)
-    for spec in specs:
-        alarm = alarms[prefix + spec.name]
-        assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
-            "KafkaPlatform/Connect", "SecondsSinceLastEvent", "Maximum")
-        assert alarm["Dimensions"] == [{"Name": "ConnectCluster", "Value": environment_config.connect.name},
-                                       {"Name": "Connector", "Value": spec.name}]
-        assert alarm["Threshold"] == spec.stream_lag_alarm_seconds == 300 and alarm["EvaluationPeriods"] == 3
-        assert alarm["AlarmActions"] and alarm["OKActions"]

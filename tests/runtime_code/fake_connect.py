@@ -25,8 +25,6 @@ class Connector:
     trace: str | None = None
     failed_task_trace: str | None = None
     polls_until_assigned: int = 0
-    #: Connect's committed source offsets for the connector (GET /connectors/<name>/offsets).
-    offsets: list[dict[str, Any]] = field(default_factory=list)
 
     def status(self, name: str) -> dict[str, Any]:
         connector = {"state": self.state, "worker_id": "10.0.1.5:8083"}
@@ -128,8 +126,6 @@ class FakeConnect:
                 return 200, {**connector.config, "name": name}
             if method == "GET" and rest == ["status"]:
                 return 200, connector.status(name)
-            if method == "GET" and rest == ["offsets"]:
-                return 200, {"offsets": connector.offsets}
             if method == "PUT" and rest in (["pause"], ["resume"], ["stop"]):
                 connector.state = {"pause": "PAUSED", "resume": "RUNNING", "stop": "STOPPED"}[rest[0]]
                 connector.task_state = "PAUSED" if rest == ["pause"] else "RUNNING"
