@@ -185,7 +185,8 @@ def test_a_failing_connector_fails_the_deployment_with_its_trace_and_no_secret(c
 def test_a_connector_that_never_runs_fails_when_the_time_is_up(connect):
     connect.fake.assignment_polls = 10**6
     with pytest.raises(connect_rest.ConnectError) as raised:
-        run(event("Create", connect.url), connect.url, budget=1.0)
+        # Long enough for the create and a status poll on a loaded machine; the task never leaves UNASSIGNED.
+        run(event("Create", connect.url), connect.url, budget=3.0)
     assert str(raised.value) == ("connector accounts-cdc did not reach RUNNING within the time allowed; last "
                                  "status: connector RUNNING, task 0 UNASSIGNED")
 
