@@ -143,7 +143,8 @@ class DebeziumConnectCluster(Construct):
                                                       container_insights_v2=ecs.ContainerInsights.ENHANCED)
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"Kafka Connect {name} logs",
                                        removal_policy=removal_policy).key
-        self._logs_key = logs_key
+        #: Encrypts the cluster's logs and its secrets (the REST credentials, data products' salts).
+        self.logs_key = logs_key
         self._log_retention_days = log_retention_days
         self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
@@ -386,7 +387,7 @@ class DebeziumConnectCluster(Construct):
         monitor = PlatformFunction(
             self, "HealthMonitor", handler="connect_health.handler",
             description=f"Watches Kafka Connect {self.name}: failed connectors and tasks, restarts with backoff",
-            vpc=vpc, vpc_subnets=subnets, logs_key=self._logs_key, log_retention_days=self._log_retention_days,
+            vpc=vpc, vpc_subnets=subnets, logs_key=self.logs_key, log_retention_days=self._log_retention_days,
             removal_policy=self.removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
             aws_api_security_group=self._aws_api_security_group,
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
@@ -498,7 +499,7 @@ class DataProductConnector(Construct):
             self.hash_salt = secretsmanager.Secret(
                 self, "HashSalt", description=f"Salt of data product {spec.name}'s hashed columns (never rotate: "
                                               "every pseudonym would change)",
-                encryption_key=connect._logs_key, removal_policy=connect.removal_policy,  # noqa: SLF001
+                encryption_key=connect.logs_key, removal_policy=connect.removal_policy,
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     exclude_punctuation=True, password_length=32))
             self.hash_salt.grant_read(connect.reconciler.role)
