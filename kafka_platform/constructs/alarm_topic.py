@@ -15,6 +15,13 @@ from constructs import Construct
 from kafka_platform.constructs.encryption import platform_key
 
 
+def notify(action: cloudwatch.IAlarmAction, *alarms: cloudwatch.Alarm) -> None:
+    """Send each alarm's ALARM and OK transitions to ``action``: a page, and word when it clears."""
+    for alarm in alarms:
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+
+
 class AlarmTopic(Construct):
     """An SNS topic under a rotating customer-managed key that CloudWatch alarms may use, publishing over TLS only,
     with optional e-mail subscriptions. ``alarm_action`` is what alarms pass to ``add_alarm_action``."""
@@ -40,6 +47,5 @@ class AlarmTopic(Construct):
 
     def notify(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
         """Send ``alarm``'s ALARM and OK transitions to the topic; returns the alarm."""
-        alarm.add_alarm_action(self.alarm_action)
-        alarm.add_ok_action(self.alarm_action)
+        notify(self.alarm_action, alarm)
         return alarm

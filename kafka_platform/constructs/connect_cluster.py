@@ -47,6 +47,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from kafka_platform.constructs.alarm_topic import notify
 from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
@@ -321,8 +322,7 @@ class DebeziumConnectCluster(Construct):
                               "of WAL or more for 15 minutes: a connector is not advancing it, or a deleted "
                               "connector's slot was retained. See the README's runbook 'A replication slot holds "
                               "back WAL'.")
-        alarm.add_alarm_action(self._alarm_action)
-        alarm.add_ok_action(self._alarm_action)
+        notify(self._alarm_action, alarm)
         self.slot_lag_alarms[instance] = alarm
         return alarm
 
@@ -456,9 +456,7 @@ class DebeziumConnectCluster(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING, alarm_name=f"{prefix}-failed-tasks",
                 alarm_description="Connector tasks FAILED for 3 minutes despite automatic restarts"),
         }
-        for alarm in alarms.values():
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
+        notify(action, *alarms.values())
         return alarms
 
 

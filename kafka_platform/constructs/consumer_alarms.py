@@ -8,6 +8,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from kafka_platform.constructs.alarm_topic import notify
+
 if TYPE_CHECKING:
     from kafka_platform.constructs.consumer_service import KafkaConsumerService
 
@@ -45,6 +47,4 @@ class ConsumerAlarms(Construct):
             alarm_name=f"{service.alarm_name_prefix}-lag-missing",
             alarm_description=f"{service.consumer_group} runs tasks but MSK publishes no lag for it: a stuck "
                               "consumer, a group that keeps rebalancing, or a group that never committed")
-        for alarm in (self.delay_alarm, self.missing_lag_alarm):
-            alarm.add_alarm_action(alarm_action)
-            alarm.add_ok_action(alarm_action)
+        notify(alarm_action, self.delay_alarm, self.missing_lag_alarm)

@@ -28,6 +28,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
+from kafka_platform.constructs.alarm_topic import notify
 from kafka_platform.constructs.encryption import encrypted_log_group
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
@@ -204,9 +205,7 @@ class KafkaReplicator(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{self.name}-failed",
                 alarm_description="MSK Replicator reports a failure: replication to the standby has stopped"),
         }
-        for alarm in alarms.values():
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
+        notify(action, *alarms.values())
         return alarms
 
     def dashboard_widgets(self) -> list[cloudwatch.IWidget]:
