@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.domain.msk_iam import PRINCIPAL_METADATA_KEY, flatten_arn, kafka_resource, kafka_resource_cluster
+from kafka_platform.gates.rules import allowed_grants, listed
 
 # What an action on a topic amounts to, for an auditor.
 _ACCESS = {"kafka-cluster:ReadData": "read", "kafka-cluster:WriteData": "write",
@@ -42,10 +43,6 @@ class Grant:
     role: str
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _policies(stack: SynthesizedStack) -> Iterator[tuple[list[str], dict[str, Any]]]:
     """``(role logical ids, policy document)`` of every policy in the stack, inline ones included."""
     for resource in stack.resources().values():
@@ -63,9 +60,9 @@ def _who(stack: SynthesizedStack, logical_id: str) -> tuple[str, str, str, str]:
     role = stack.resources().get(logical_id, {})
     identity = role.get("Metadata", {}).get(PRINCIPAL_METADATA_KEY) or {}
     trusted = []
-    for statement in _listed(role.get("Properties", {}).get("AssumeRolePolicyDocument", {}).get("Statement", [])):
+    for statement in listed(role.get("Properties", {}).get("AssumeRolePolicyDocument", {}).get("Statement", [])):
         for kind, principals in (statement.get("Principal") or {}).items():
-            trusted += [f"{kind}:{flatten_arn(p)}" if kind != "AWS" else flatten_arn(p) for p in _listed(principals)]
+            trusted += [f"{kind}:{flatten_arn(p)}" if kind != "AWS" else flatten_arn(p) for p in listed(principals)]
     name = role.get("Properties", {}).get("RoleName")
     return (identity.get("Kind", "other"), identity.get("Name", logical_id), " ".join(sorted(trusted)),
             name if isinstance(name, str) else logical_id)
@@ -77,27 +74,22 @@ def grants(assembly: CloudAssembly) -> list[Grant]:
     for stage in assembly.stages() or [""]:
         for stack in assembly.stacks(stage):
             for roles, document in _policies(stack):
-                for statement in _listed(document.get("Statement", [])):
-                    if statement.get("Effect") != "Allow":
+                holders = [_who(stack, role) for role in roles]  # read once per policy, not once per grant
+                for action, granted in allowed_grants(document):
+                    arn = flatten_arn(granted)
+                    resource = kafka_resource(arn)
+                    if action not in _ACCESS or not resource or resource[0] != "topic":
                         continue
-                    actions = [a for a in _listed(statement.get("Action", [])) if a in _ACCESS]
-                    arns = [flatten_arn(r) for r in _listed(statement.get("Resource", []))]
-                    for arn in arns:
-                        resource = kafka_resource(arn)
-                        if not resource or resource[0] != "topic":
-                            continue
-                        for action in actions:
-                            for role in roles:
-                                kind, name, trusted, role_name = _who(stack, role)
-                                found.add(Grant(stage, kafka_resource_cluster(arn) or "", resource[1], _ACCESS[action],
-                                                kind, name, trusted, stack.stack_name, role_name))
+                    for kind, name, trusted, role_name in holders:
+                        found.add(Grant(stage, kafka_resource_cluster(arn) or "", resource[1], _ACCESS[action],
+                                        kind, name, trusted, stack.stack_name, role_name))
             for policy in stack.resources("AWS::MSK::ClusterPolicy").values():
                 cluster = _cluster_named(stack, policy["Properties"].get("ClusterArn"))
-                for statement in _listed(policy["Properties"].get("Policy", {}).get("Statement", [])):
+                for statement in listed(policy["Properties"].get("Policy", {}).get("Statement", [])):
                     if statement.get("Effect") != "Allow":
                         continue
                     for kind, principals in (statement.get("Principal") or {}).items():
-                        for principal in _listed(principals):
+                        for principal in listed(principals):
                             found.add(Grant(stage, cluster, "(cluster)", "vpc-connection",
                                             "account" if kind == "AWS" else "service", flatten_arn(principal), "",
                                             stack.stack_name, ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 
 class Compliance(enum.Enum):
@@ -51,6 +51,22 @@ class Rule:
 def is_intrinsic(value: Any) -> bool:
     """A value CloudFormation computes at deploy time (Ref, Fn::GetAtt, ...): known to exist, unknown in content."""
     return isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::"))
+
+
+def listed(value: Any) -> list[Any]:
+    """A CloudFormation/IAM value that may be one item or a list of them, as a list."""
+    return value if isinstance(value, list) else [value]
+
+
+def allowed_grants(document: Any) -> Iterator[tuple[str, Any]]:
+    """``(action, resource)`` of every ``Allow`` statement of an IAM policy document, one pair at a time."""
+    statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+    for statement in listed(statements):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        for action in listed(statement.get("Action", [])):
+            for resource in listed(statement.get("Resource", [])):
+                yield str(action), resource
 
 
 def dig(properties: Mapping[str, Any], *path: str) -> Any:

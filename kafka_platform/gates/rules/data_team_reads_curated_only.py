@@ -5,28 +5,12 @@ It applies to every policy marked as a data team's (``DATA_TEAM_METADATA_KEY``, 
 and reads what the policy grants, not what the configuration says: a grant added by hand is judged the same way.
 """
 
-from typing import Any, Iterator
-
 from kafka_platform.domain.data_products import DATA_TEAM_METADATA_KEY
 from kafka_platform.domain.msk_iam import CONNECT, CONSUME_GROUP_ACTIONS, CONSUME_TOPIC_ACTIONS, flatten_arn, \
     kafka_resource
-from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Result, Rule, dig
+from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Result, Rule, allowed_grants
 
 _ALLOWED = {"topic": set(CONSUME_TOPIC_ACTIONS), "group": set(CONSUME_GROUP_ACTIONS), "cluster": {CONNECT}}
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _grants(properties: Any) -> Iterator[tuple[str, str]]:
-    """``(action, resource ARN as text)`` of every Allow statement."""
-    for statement in _listed(dig(properties, "PolicyDocument", "Statement") or []):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        for action in _listed(statement.get("Action", [])):
-            for resource in _listed(statement.get("Resource", [])):
-                yield str(action), flatten_arn(resource)
 
 
 def check(resource: Resource, topology: DeclaredTopology | None = None) -> Result:
@@ -34,7 +18,8 @@ def check(resource: Resource, topology: DeclaredTopology | None = None) -> Resul
         return Compliance.NOT_APPLICABLE
     curated = (topology.data_product_topics if topology else {}) or {}
     findings = set()
-    for action, arn in _grants(resource.properties):
+    for action, granted in allowed_grants(resource.properties.get("PolicyDocument")):
+        arn = flatten_arn(granted)
         if action == CONNECT:
             continue  # on a cluster (the only resource it applies to): connecting alone reads nothing
         if not action.startswith("kafka-cluster:"):
