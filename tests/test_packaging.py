@@ -130,3 +130,68 @@ def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installe
     assert result.stdout.startswith("CollectionsWorkers on month-end: 48 partitions, 60 messages/s per task, delay "
                                     "target 300 s, steps")
     assert (tmp_path / "simulation" / "CollectionsWorkers-month-end.png").exists()
+
+
+# ---- typing, as a team's own checkers see the installed wheel ---------------------------------------------------
+# mypy does not analyse aws-cdk-lib here (jsii's generated modules take a minute and more to analyse cold): its types
+# are Any, and what is checked is this library's own surface: explicit exports, annotations, metric options.
+MYPY_CONFIG = """[mypy]
+strict = True
+cache_dir = {cache}
+
+[mypy-aws_cdk.*,constructs.*,jsii.*,cdk_nag.*]
+follow_imports = skip
+"""
+
+TYPED_APP = '''
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+from kafka_platform import IKafkaCluster, IKafkaTopic, KafkaCluster, KafkaTopic, MetricOptions
+
+app = App()
+stack = Stack(app, "Typed")
+cluster: IKafkaCluster = KafkaCluster.from_cluster_attributes(
+    stack, "Shared", cluster_arn="arn:aws:kafka:eu-west-2:333333333333:cluster/c/5a1b2c3d-aaaa-bbbb-cccc-1234567890ab-3",
+    bootstrap_brokers="b-1:9098", security_group_id="sg-0123456789abcdef0")
+topic: IKafkaTopic = KafkaTopic.from_topic_attributes(stack, "Cases", cluster=cluster, topic_name="cases",
+                                                      partitions=12)
+options: MetricOptions = {"color": "#d62728", "period": Duration.minutes(5)}
+lag: cloudwatch.Metric = cluster.metric_sum_offset_lag("workers", topic.topic_name, **options)
+'''
+
+
+def mypy(python: Path, tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "mypy.ini").write_text(MYPY_CONFIG.format(cache=tmp_path / "mypy-cache"))
+    (tmp_path / "app.py").write_text(source)
+    return subprocess.run([sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--python-executable",
+                           str(python), "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def test_a_team_app_on_the_wheel_is_clean_under_mypy_strict(installed, tmp_path):
+    examples = "\n".join(readme_example(name) for name in ("shared-cluster", "consumer-service", "data-team"))
+    result = mypy(installed, tmp_path, TYPED_APP + "\n" + examples)
+    assert result.returncode == 0, result.stdout
+
+
+def test_mypy_catches_a_misspelt_metric_option_and_an_unexported_name(installed, tmp_path):
+    # The same checker must be able to fail: a typo in a metric option, and a name the package does not export.
+    result = mypy(installed, tmp_path, TYPED_APP + 'cluster.metric_max_offset_lag("g", "t", colour="red")\n'
+                                                   "from kafka_platform import KafkaTopicSpec\n")
+    assert result.returncode == 1
+    assert 'Unexpected keyword argument "colour" for "metric_max_offset_lag"' in result.stdout
+    assert 'Module "kafka_platform" has no attribute "KafkaTopicSpec"' in result.stdout
+
+
+def test_pyright_verifytypes_finds_every_public_symbol_typed(installed, tmp_path):
+    env = {"PATH": f"{installed.parent}:/usr/bin:/bin", "VIRTUAL_ENV": str(installed.parent.parent),
+           "HOME": str(Path.home())}
+    result = subprocess.run([str(Path(sys.executable).parent / "pyright"), "--verifytypes", "kafka_platform",
+                             "--ignoreexternal", "--outputjson"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300, env=env)
+    report = json.loads(result.stdout)["typeCompleteness"]
+    untyped = [f"{symbol['name']}: {diagnostic['message']}" for symbol in report["symbols"]
+               for diagnostic in symbol.get("diagnostics", []) if diagnostic["severity"] == "error"]
+    assert report["exportedSymbolCounts"]["withKnownType"] > 1500  # the whole package was read, from the wheel
+    assert report["packageRootDirectory"].startswith(str(installed.parent.parent))
+    assert untyped == [] and report["completenessScore"] == 1

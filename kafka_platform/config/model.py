@@ -6,7 +6,7 @@ frozen and strict: YAML ``4`` is a number, ``"4"`` is text, and neither silently
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +20,7 @@ from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ExistingVpc(Strict):

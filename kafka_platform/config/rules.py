@@ -28,7 +28,7 @@ from kafka_platform.quotas.checks import (MANAGED_POLICIES_PER_ROLE, MANAGED_POL
 
 Found = Iterator[tuple[str, str]]
 # Tags the stage puts on every resource (kafka_platform.stacks.stage); a user tag of the same key would replace them.
-RESERVED_TAGS = {"environment": lambda env: env.name, "managed-by": lambda env: "kafka-platform"}
+RESERVED_TAGS: dict[str, Callable[[Environment], str]] = {"environment": lambda env: env.name, "managed-by": lambda env: "kafka-platform"}
 MAX_TAGS = 50  # per resource
 _TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$", re.UNICODE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

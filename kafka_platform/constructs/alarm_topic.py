@@ -8,6 +8,7 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -38,9 +39,9 @@ class AlarmTopic(Construct):
             conditions={"StringEquals": {"aws:SourceAccount": stack.account},
                         "ArnLike": {"aws:SourceArn":
                                     f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"}})
-        self.key = platform_key(self, "Key", description=f"Alarm notifications: {display_name}",
+        self.key: kms.Key = platform_key(self, "Key", description=f"Alarm notifications: {display_name}",
                                 removal_policy=removal_policy, used_through=("sns",), statements=[cloudwatch_alarms])
-        self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=self.key, enforce_ssl=True)
+        self.topic: sns.Topic = sns.Topic(self, "Topic", display_name=display_name, master_key=self.key, enforce_ssl=True)
         for address in email_subscriptions:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.alarm_action: cloudwatch.IAlarmAction = cloudwatch_actions.SnsAction(self.topic)

@@ -66,7 +66,7 @@ class AwsApiAccess(Construct):
                  logs_key: kms.IKey, log_retention_days: int, removal_policy: RemovalPolicy,
                  endpoints_security_group_id: str | None = None, internet_egress: bool = False) -> None:
         super().__init__(scope, construct_id)
-        self.clients = ec2.SecurityGroup(self, "Clients", vpc=vpc, allow_all_outbound=False,
+        self.clients: ec2.SecurityGroup = ec2.SecurityGroup(self, "Clients", vpc=vpc, allow_all_outbound=False,
                                          description="Workloads reaching AWS APIs over HTTPS through VPC endpoints")
         if endpoints_security_group_id is None:
             self.endpoints_security_group: ec2.ISecurityGroup = ec2.SecurityGroup(
@@ -88,7 +88,7 @@ class AwsApiAccess(Construct):
         self.clients.add_egress_rule(ec2.Peer.security_group_id(self.endpoints_security_group.security_group_id),
                                      ec2.Port.tcp(HTTPS), "AWS APIs through the interface endpoints")
         #: The region's S3 prefix list, read at deploy time (never at synth: no lookup in any account).
-        self.s3_prefix_list_id = self._s3_prefix_list_id(logs_key, log_retention_days, removal_policy)
+        self.s3_prefix_list_id: str = self._s3_prefix_list_id(logs_key, log_retention_days, removal_policy)
         self.clients.add_egress_rule(ec2.Peer.prefix_list(self.s3_prefix_list_id), ec2.Port.tcp(HTTPS),
                                      "S3 through the gateway endpoint (image layers, CloudFormation responses)")
         if internet_egress:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, Unpack, get_args
 
 import jsii
 from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy
@@ -42,6 +42,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_ssm as ssm
@@ -51,8 +52,9 @@ from kafka_platform.constructs.alarm_topic import notify
 from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
-from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.constructs.interfaces import HealthMetric, IConnectCluster, IKafkaCluster
+from kafka_platform.constructs.metric_options import MetricOptions, with_options
 from kafka_platform.constructs.props import duration_problem, sequence_problem
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
@@ -67,7 +69,17 @@ from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_r
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
-HEALTH_METRICS = ("Connectors", "FailedConnectors", "FailedTasks", "RestartsRequested", "CredentialsRefused")
+HEALTH_METRICS: tuple[str, ...] = get_args(HealthMetric)
+
+
+def health_metric(path: str, connect_name: str, metric_name: str, options: MetricOptions) -> cloudwatch.Metric:
+    """One of the health monitor's metrics of the Connect cluster ``connect_name``."""
+    if metric_name not in HEALTH_METRICS:
+        raise_problems(path, [("metric_name", f"{metric_name!r} is not a metric the health monitor publishes; use "
+                                              f"one of {', '.join(HEALTH_METRICS)}")])
+    metric = cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
+                               period=Duration.minutes(1), dimensions_map={"ConnectCluster": connect_name})
+    return with_options(path, "metric_health", metric, options, MetricOptions)
 #: What a worker writes, each a task volume (the image declares them as VOLUMEs, owned so its user may write them).
 WRITABLE_PATHS = ("/opt/connect/config", "/tmp")
 _REST_ROTATION_REASON = (
@@ -88,10 +100,13 @@ def pinned_versions() -> dict[str, str]:
     return json.loads(VERSIONS_FILE.read_text())
 
 
+@jsii.implements(ec2.IConnectable)
 class DebeziumConnectCluster(Construct):
-    """Kafka Connect for Debezium on Fargate; see the module docstring for every default."""
+    """Kafka Connect for Debezium on Fargate; see the module docstring for every default.
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase, vpc: ec2.IVpc, name: str,
+    Like aws-cdk-lib's services it is ``IConnectable``: ``connect.connections.allow_to(database, port)``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, vpc: ec2.IVpc, name: str,
                  alarm_action: cloudwatch.IAlarmAction, vpc_subnets: ec2.SubnetSelection | None = None,
                  ecs_cluster: ecs.ICluster | None = None, image: ecs.ContainerImage | None = None,
                  cpu: int = 2048, memory_limit_mib: int = 8192, min_workers: int = 2, max_workers: int = 4,
@@ -129,28 +144,28 @@ class DebeziumConnectCluster(Construct):
 
         self.cluster = cluster
         self.name = name
-        self.settings = ConnectWorkerSettings(
+        self.settings: ConnectWorkerSettings = ConnectWorkerSettings(
             group_id=name, scheduled_rebalance_max_delay_ms=int(scheduled_rebalance_max_delay.to_milliseconds()))
         self.connectors: list[DebeziumPostgresConnector] = []
         self.reconcile_timeout = reconcile_timeout
         #: How long CloudFormation waits for the reconciler's answer: the reconcile time and a minute to answer
         #: (never the default hour, should an answer be lost).
-        self.service_timeout = Duration.seconds(int(reconcile_timeout.to_seconds()) + 60)
+        self.service_timeout: Duration = Duration.seconds(int(reconcile_timeout.to_seconds()) + 60)
         #: Connector resources follow it: a retained environment keeps its connectors when the stack is deleted.
         self.removal_policy = removal_policy
         subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
 
-        self.ecs_cluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
+        self.ecs_cluster: ecs.ICluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
                                                       container_insights_v2=ecs.ContainerInsights.ENHANCED)
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"Kafka Connect {name} logs",
                                        removal_policy=removal_policy).key
         #: Encrypts the cluster's logs and its secrets (the REST credentials, data products' salts).
         self.logs_key = logs_key
         self._log_retention_days = log_retention_days
-        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
 
-        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+        self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
                                                 description=f"Kafka Connect {name} workers")
         self.security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(REST_PORT),
                                              "Followers forward REST requests to the leader")
@@ -160,13 +175,13 @@ class DebeziumConnectCluster(Construct):
         for port in sorted(set(database_ports)):
             self.security_group.add_egress_rule(peer, ec2.Port.tcp(port), f"PostgreSQL sources on {port}")
 
-        self.execution_role = ManagedPolicyRole(
+        self.execution_role: ManagedPolicyRole = ManagedPolicyRole(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"Starts Kafka Connect {name} workers: image pull, logs, connector credentials")
         acknowledge(self.execution_role.policy.node.default_child, "AwsSolutions-IAM5[Resource::*]",
                     "ecr:GetAuthorizationToken has no resource-level permissions (it returns a registry login); "
                     "image pulls themselves are limited to the image's repository.")
-        self.task_role = ManagedPolicyRole(
+        self.task_role: ManagedPolicyRole = ManagedPolicyRole(
             self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"Kafka Connect {name}: its internal topics, its connectors' topics, its group",
             statements=self._worker_statements())
@@ -175,7 +190,7 @@ class DebeziumConnectCluster(Construct):
                                        self._topic_prefix_reason)
 
         #: The REST API's one user and its generated password (letters and digits: no escaping anywhere).
-        self.rest_credentials = secretsmanager.Secret(
+        self.rest_credentials: secretsmanager.Secret = secretsmanager.Secret(
             self, "RestCredentials", description=f"Kafka Connect {name} REST API: the platform's basic credentials",
             encryption_key=logs_key, removal_policy=removal_policy,
             generate_secret_string=secretsmanager.SecretStringGenerator(
@@ -184,11 +199,11 @@ class DebeziumConnectCluster(Construct):
         for finding in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):
             acknowledge(self.rest_credentials.node.default_child, finding, _REST_ROTATION_REASON)
 
-        self.task_definition = ecs.FargateTaskDefinition(
+        self.task_definition: ecs.FargateTaskDefinition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib,
             execution_role=self.execution_role, task_role=self.task_role)
         heap = f"-Xms{memory_limit_mib // 2}m -Xmx{memory_limit_mib // 2}m"
-        self.container = self.task_definition.add_container(
+        self.container: ecs.ContainerDefinition = self.task_definition.add_container(
             "Worker", image=image or self._built_image(), readonly_root_filesystem=True,
             environment={"CONNECT_WORKER_PROPERTIES": render(worker_properties(self.settings)),
                          "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap,
@@ -216,10 +231,10 @@ class DebeziumConnectCluster(Construct):
             self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume,
                                                            read_only=False))
 
-        self.namespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", vpc=vpc,
+        self.namespace: servicediscovery.PrivateDnsNamespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", vpc=vpc,
                                                               name=f"{name}.connect.internal",
                                                               description=f"Kafka Connect {name} REST API")
-        self.service = private_fargate_service(
+        self.service: ecs.FargateService = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
             security_groups=[*cluster.client_security_groups(self, self.security_group, f"Kafka Connect {name}"),
                              *aws_api_groups(self.security_group, aws_api_security_group, "Kafka Connect")],
@@ -227,11 +242,11 @@ class DebeziumConnectCluster(Construct):
             cloud_map_options=ecs.CloudMapOptions(cloud_map_namespace=self.namespace, name="rest",
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
                                                   dns_ttl=Duration.seconds(10)))
-        self.connect_url = f"http://rest.{name}.connect.internal:{REST_PORT}"
+        self.connect_url: str = f"http://rest.{name}.connect.internal:{REST_PORT}"
         #: The workers' connections (their own security group), as aws-cdk-lib's services offer.
-        self.connections = self.security_group.connections
+        self.connections: ec2.Connections = self.security_group.connections
 
-        self.scalable_target = task_count_target(self, "WorkerCount", ecs_cluster=self.ecs_cluster,
+        self.scalable_target: appscaling.ScalableTarget = task_count_target(self, "WorkerCount", ecs_cluster=self.ecs_cluster,
                                                  service=self.service, min_capacity=min_workers,
                                                  max_capacity=max_workers)
         # How the summary finds the workers' target in any app (construct paths are in templates only when the CDK
@@ -242,7 +257,7 @@ class DebeziumConnectCluster(Construct):
             predefined_metric=appscaling.PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,
             scale_out_cooldown=Duration.minutes(3), scale_in_cooldown=Duration.minutes(15))
 
-        self.reconciler = PlatformFunction(
+        self.reconciler: PlatformFunction = PlatformFunction(
             self, "Reconciler", handler="connector_reconciler.handler",
             description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
             logs_key=logs_key, log_retention_days=log_retention_days, removal_policy=removal_policy,
@@ -251,12 +266,12 @@ class DebeziumConnectCluster(Construct):
             # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
             environment={"CONNECT_URL": self.connect_url,
                          "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn})
-        self.health_monitor = self._health_monitor(vpc, subnets)
+        self.health_monitor: PlatformFunction = self._health_monitor(vpc, subnets)
         for client in (self.reconciler, self.health_monitor):
             self.rest_credentials.grant_read(client.role)  # its value, and its key only through Secrets Manager
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
-        self.alarms = self._alarms(alarm_action)
+        self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(alarm_action)
         #: One per database instance the connectors read (RDS's OldestReplicationSlotLag), by instance id.
         self.slot_lag_alarms: dict[str, cloudwatch.Alarm] = {}
         self.data_products: list[DataProductConnector] = []
@@ -326,10 +341,12 @@ class DebeziumConnectCluster(Construct):
         self.slot_lag_alarms[instance] = alarm
         return alarm
 
-    def metric_slot_lag(self, instance: str) -> cloudwatch.Metric:
-        """RDS's ``OldestReplicationSlotLag`` (bytes of WAL the oldest slot holds back) of one database instance."""
-        return cloudwatch.Metric(namespace="AWS/RDS", metric_name="OldestReplicationSlotLag", statistic="Maximum",
-                                 period=Duration.minutes(5), dimensions_map={"DBInstanceIdentifier": instance})
+    def metric_slot_lag(self, instance: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """RDS's ``OldestReplicationSlotLag`` (bytes of WAL the oldest slot holds back) of one database instance,
+        five-minute Maximum (RDS publishes it every five minutes)."""
+        metric = cloudwatch.Metric(namespace="AWS/RDS", metric_name="OldestReplicationSlotLag", statistic="Maximum",
+                                   period=Duration.minutes(5), dimensions_map={"DBInstanceIdentifier": instance})
+        return with_options(self.node.path, "metric_slot_lag", metric, options, MetricOptions)
 
     # ---- IAM -------------------------------------------------------------------------------------------------
     def _worker_statements(self) -> list[iam.PolicyStatement]:
@@ -381,7 +398,7 @@ class DebeziumConnectCluster(Construct):
         return ecs.ContainerImage.from_docker_image_asset(asset)
 
     def _health_monitor(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> PlatformFunction:
-        self.restart_state = ssm.StringParameter(
+        self.restart_state: ssm.StringParameter = ssm.StringParameter(
             self, "RestartState", string_value="{}", tier=ssm.ParameterTier.STANDARD,
             description=f"Restart history of Kafka Connect {self.name}'s connectors (health monitor state)")
         monitor = PlatformFunction(
@@ -404,20 +421,27 @@ class DebeziumConnectCluster(Construct):
                     targets=[targets.LambdaFunction(monitor.function, retry_attempts=0)])
         return monitor
 
-    def metric_health(self, metric_name: str) -> cloudwatch.Metric:
+    def metric_health(self, metric_name: HealthMetric, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested`` or ``CredentialsRefused``
-        from the health monitor."""
-        if metric_name not in HEALTH_METRICS:
-            raise_problems(self.node.path, [("metric_name", f"{metric_name!r} is not a metric the health monitor "
-                                                            f"publishes; use one of {', '.join(HEALTH_METRICS)}")])
-        return cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
-                                 period=Duration.minutes(1), dimensions_map={"ConnectCluster": self.name})
+        from the health monitor, one-minute Maximum."""
+        return health_metric(self.node.path, self.name, metric_name, options)
 
-    def metric_running_workers(self) -> cloudwatch.Metric:
-        return cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
-                                 statistic="Average", period=Duration.minutes(1),
-                                 dimensions_map={"ClusterName": self.ecs_cluster.cluster_name,
-                                                 "ServiceName": self.service.service_name})
+    @classmethod
+    def from_connect_cluster_attributes(cls, scope: Construct, construct_id: str, *, name: str,
+                                        security_group_id: str) -> IConnectCluster:
+        """Reference the platform's Connect cluster from another stack: its workers' security group (to let them
+        reach a team's database: ``connections.allow_to(database, Port.tcp(5432))``) and its health metrics (for a
+        team's own alarms). Connectors are declared where the cluster is owned (the platform's environment file):
+        each needs grants on the workers' role."""
+        return _ImportedConnectCluster(scope, construct_id, name=name, security_group_id=security_group_id)
+
+    def metric_running_workers(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Container Insights' running task count of the workers, one-minute Average."""
+        metric = cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
+                                   statistic="Average", period=Duration.minutes(1),
+                                   dimensions_map={"ClusterName": self.ecs_cluster.cluster_name,
+                                                   "ServiceName": self.service.service_name})
+        return with_options(self.node.path, "metric_running_workers", metric, options, MetricOptions)
 
     def _alarms(self, action: cloudwatch.IAlarmAction) -> dict[str, cloudwatch.Alarm]:
         gt, lt = (cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -460,6 +484,19 @@ class DebeziumConnectCluster(Construct):
         return alarms
 
 
+@jsii.implements(ec2.IConnectable)
+class _ImportedConnectCluster(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, security_group_id: str) -> None:
+        super().__init__(scope, construct_id)
+        raise_problems(self.node.path, [("name", p)] if (p := group_id_problem(name)) else [])
+        self.name: str = name
+        self.connections: ec2.Connections = ec2.Connections(security_groups=[
+            ec2.SecurityGroup.from_security_group_id(self, "SecurityGroup", security_group_id, mutable=False)])
+
+    def metric_health(self, metric_name: HealthMetric, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        return health_metric(self.node.path, self.name, metric_name, options)
+
+
 class DebeziumPostgresConnector(Construct):
     """One declared connector: a ``Custom::KafkaConnector`` the reconciler keeps equal to ``spec``."""
 
@@ -473,7 +510,7 @@ class DebeziumPostgresConnector(Construct):
                                                                                         "username"))
         connect.container.add_secret(spec.password_variable, ecs.Secret.from_secrets_manager(credentials_secret,
                                                                                             "password"))
-        self.resource = CustomResource(
+        self.resource: CustomResource = CustomResource(
             self, "Resource", service_token=connect.reconciler.function.function_arn,
             resource_type=CONNECTOR_RESOURCE_TYPE, service_timeout=connect.service_timeout,
             removal_policy=connect.removal_policy,
@@ -504,7 +541,7 @@ class DataProductConnector(Construct):
             for finding in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):
                 acknowledge(self.hash_salt.node.default_child, finding, _SALT_ROTATION_REASON)
         # Beside the declared connectors, by its connector's name (unique on the cluster, checked).
-        self.connector = connect.add_postgres_connector(spec.connector_name, spec=spec.connector_spec(),
+        self.connector: DebeziumPostgresConnector = connect.add_postgres_connector(spec.connector_name, spec=spec.connector_spec(),
                                                         credentials_secret=credentials_secret,
                                                         hash_salt=self.hash_salt)
         self.connector.resource.node.default_child.add_metadata(DATA_PRODUCT_METADATA_KEY, {

@@ -26,7 +26,7 @@ class ConsumerAlarms(Construct):
                  alarm_action: cloudwatch.IAlarmAction) -> None:
         super().__init__(scope, construct_id)
         periods, datapoints = DELAY_EVALUATION
-        self.delay_alarm = cloudwatch.Alarm(
+        self.delay_alarm: cloudwatch.Alarm = cloudwatch.Alarm(
             self, "Delay", metric=service.metric_estimated_max_time_lag(),
             threshold=service.max_delay.to_seconds(), evaluation_periods=periods, datapoints_to_alarm=datapoints,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -40,7 +40,7 @@ class ConsumerAlarms(Construct):
             expression="IF(FILL(tasks, 0) > 0 AND FILL(lag, -1) < 0, 1, 0)",
             using_metrics={"tasks": service.metric_running_tasks(), "lag": service.metric_sum_offset_lag()},
             period=Duration.minutes(1), label="Tasks run but no lag is published")
-        self.missing_lag_alarm = cloudwatch.Alarm(
+        self.missing_lag_alarm: cloudwatch.Alarm = cloudwatch.Alarm(
             self, "MissingLag", metric=dark, threshold=1, evaluation_periods=periods, datapoints_to_alarm=datapoints,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -36,15 +36,17 @@ The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defau
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence, Unpack
 
 import jsii
 from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -52,11 +54,12 @@ from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.consumer_alarms import ConsumerAlarms
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
-from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
-from kafka_platform.constructs.kafka_topic import KafkaTopic
+from kafka_platform.constructs.interfaces import IKafkaCluster, IKafkaTopic
+from kafka_platform.constructs.kafka_topic import KafkaTopicBase
 from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingScaling, WakeUpOnProduce,
                                                    backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.constructs.metric_options import MathExpressionOptions, MetricOptions, SeriesOptions, with_options
 from kafka_platform.constructs.props import describe, duration_problem, sequence_problem, unpinned_image_problem
 from kafka_platform.domain import fargate, lag_scaling, msk_iam
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
@@ -90,8 +93,8 @@ class KafkaConsumerService(Construct):
     Like aws-cdk-lib's services it is ``IConnectable`` (``cluster.connections.allow_default_port_from(service)``)
     and ``IGrantable`` (``topic.grant_consume(service, group)``, ``secret.grant_read(service)``: the task role)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase,
-                 topics: Sequence[KafkaTopic | ConsumedTopic], consumer_group: str, image: ecs.ContainerImage,
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster,
+                 topics: Sequence[IKafkaTopic | ConsumedTopic], consumer_group: str, image: ecs.ContainerImage,
                  max_delay: Duration, alarm_action: cloudwatch.IAlarmAction,
                  ecs_cluster: ecs.ICluster | None = None, vpc: ec2.IVpc | None = None,
                  vpc_subnets: ec2.SubnetSelection | None = None, cpu: int = 512, memory_limit_mib: int = 1024,
@@ -115,8 +118,8 @@ class KafkaConsumerService(Construct):
             secrets=secrets, cpu=cpu, memory_limit_mib=memory_limit_mib))
         self.cluster = cluster
         self.consumer_group = consumer_group
-        self.topic_names = [t.topic_name for t in topics]
-        self.partitions = sum(t.partitions for t in topics)
+        self.topic_names: list[str] = [t.topic_name for t in topics]
+        self.partitions: int = sum(t.partitions for t in topics)
         self.max_delay = max_delay
         out_cooldown = (lag_scaling.default_scale_out_cooldown_seconds(scaling_mode) if scale_out_cooldown is None
                         else int(scale_out_cooldown.to_seconds()))
@@ -149,20 +152,20 @@ class KafkaConsumerService(Construct):
                 task_throughput=task_throughput_messages_per_second, max_delay_seconds=int(max_delay.to_seconds()),
                 target_backlog_per_task=target_backlog_per_task_messages,
                 scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown)
-        self.min_tasks = self.scaling_policy.min_tasks
-        self.max_tasks = self.scaling_policy.max_tasks
+        self.min_tasks: int = self.scaling_policy.min_tasks
+        self.max_tasks: int = self.scaling_policy.max_tasks
         self.wake_up_on_produce = wake_up_on_produce
 
-        self.ecs_cluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
+        self.ecs_cluster: ecs.ICluster = ecs_cluster or ecs.Cluster(self, "EcsCluster", vpc=vpc,
                                                       container_insights_v2=ecs.ContainerInsights.ENHANCED)
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"Logs of consumer {consumer_group}",
                                        removal_policy=removal_policy).key
-        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
-        self.execution_role = ManagedPolicyRole(
+        self.execution_role: ManagedPolicyRole = ManagedPolicyRole(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"Starts tasks of consumer {consumer_group}: image pull, logs, secrets")
-        self.task_role = ManagedPolicyRole(
+        self.task_role: ManagedPolicyRole = ManagedPolicyRole(
             self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"Consumer {consumer_group}: reads {', '.join(self.topic_names)} as {consumer_group}",
             statements=[*cluster.consume_statements(self.topic_names, consumer_group),
@@ -170,11 +173,11 @@ class KafkaConsumerService(Construct):
         self.task_role.node.default_child.add_metadata(msk_iam.PRINCIPAL_METADATA_KEY,
                                                        {"Kind": "service", "Name": self.node.id})
 
-        self.task_definition = ecs.FargateTaskDefinition(
+        self.task_definition: ecs.FargateTaskDefinition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib, execution_role=self.execution_role,
             task_role=self.task_role, runtime_platform=ecs.RuntimePlatform(
                 cpu_architecture=cpu_architecture, operating_system_family=ecs.OperatingSystemFamily.LINUX))
-        self.container = self.task_definition.add_container(
+        self.container: ecs.ContainerDefinition = self.task_definition.add_container(
             "Consumer", image=image, readonly_root_filesystem=True,
             environment={**self._kafka_environment(output_topics), **(environment or {})},
             secrets={name: ecs.Secret.from_secrets_manager(s.secret, s.field) for name, s in (secrets or {}).items()},
@@ -192,17 +195,17 @@ class KafkaConsumerService(Construct):
                     "group) and the team's non-secret settings; secrets arrive as ECS secrets from Secrets Manager, "
                     "and KafkaPlatform-NoSecretInEnvironment rejects any secret-looking value.")
 
-        self.security_group = ec2.SecurityGroup(
+        self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=self.ecs_cluster.vpc, allow_all_outbound=False,
             description=f"Consumer {consumer_group}: out to the MSK IAM port and to AWS APIs over HTTPS")
-        self.service = private_fargate_service(
+        self.service: ecs.FargateService = private_fargate_service(
             self, "Service", cluster=self.ecs_cluster, task_definition=self.task_definition,
             security_groups=[*cluster.client_security_groups(self, self.security_group, f"Consumer {consumer_group}"),
                              *aws_api_groups(self.security_group, aws_api_security_group, "Consumer")],
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))
         self._connections = self.service.connections
 
-        self.scalable_target = task_count_target(self, "TaskCount", ecs_cluster=self.ecs_cluster, service=self.service,
+        self.scalable_target: appscaling.ScalableTarget = task_count_target(self, "TaskCount", ecs_cluster=self.ecs_cluster, service=self.service,
                                                  min_capacity=self.min_tasks, max_capacity=self.max_tasks)
         # What the KafkaPlatform-ConsumerTasksWithinPartitions rule checks MaxCapacity against, and what the scaling
         # simulator needs beside the deployed policy: the consumer it scales (kafka_platform.deployed_scaling).
@@ -212,7 +215,7 @@ class KafkaConsumerService(Construct):
             **({} if task_throughput_messages_per_second is None
                else {"TaskThroughputMessagesPerSecond": task_throughput_messages_per_second})})
         self.configure_scaling()
-        self.alarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
+        self.alarms: ConsumerAlarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
 
     @property
     def connections(self) -> ec2.Connections:
@@ -247,35 +250,44 @@ class KafkaConsumerService(Construct):
         """Alarm names: ``<cluster>-<consumer group>-<what>``, unique per account and region."""
         return f"{self.cluster.cluster_name}-{self.consumer_group}"
 
-    def metric_sum_offset_lag(self) -> cloudwatch.IMetric:
-        """The group's lag over all its topics, one-minute Maximum."""
-        return self.cluster.metric_sum_offset_lag_across(self.consumer_group, self.topic_names,
-                                                         label=f"{self.consumer_group} lag (messages)")
+    def metric_sum_offset_lag(self, **options: Unpack[SeriesOptions]) -> cloudwatch.IMetric:
+        """The group's lag over all its topics, one-minute Maximum: a plain metric for one topic, a math expression
+        (``SUM``) for several."""
+        # One topic stays unlabelled, so that an alarm on it is written in CloudWatch's plain metric form.
+        label: SeriesOptions = {} if len(self.topic_names) == 1 else {"label": f"{self.consumer_group} lag (messages)"}
+        series = self.cluster.metric_sum_offset_lag_across(self.consumer_group, self.topic_names, **label)
+        return with_options(self.node.path, "metric_sum_offset_lag", series, options, SeriesOptions)
 
-    def metric_backlog_per_task(self) -> cloudwatch.IMetric:
+    def metric_backlog_per_task(self, **options: Unpack[MathExpressionOptions]) -> cloudwatch.MathExpression:
         """The group's lag over all its topics per running task (the lag itself while none runs), one minute: what
-        the step alarms watch. Divided by the per-task throughput it is the seconds the tasks need to catch up."""
-        return backlog_per_task(self._lag_metrics_by_topic(), self.metric_running_tasks(),
-                                label=f"{self.consumer_group} backlog per task (messages)")
+        the step alarms watch. Divided by the per-task throughput it is the seconds the tasks need to catch up.
+        Always a math expression."""
+        series = backlog_per_task(self._lag_metrics_by_topic(), self.metric_running_tasks(),
+                                  label=f"{self.consumer_group} backlog per task (messages)")
+        return with_options(self.node.path, "metric_backlog_per_task", series, options, MathExpressionOptions)
 
     def _lag_metrics_by_topic(self) -> list[cloudwatch.Metric]:
         return [self.cluster.metric_sum_offset_lag(self.consumer_group, topic) for topic in self.topic_names]
 
-    def metric_estimated_max_time_lag(self) -> cloudwatch.IMetric:
-        """Seconds to drain the worst partition, worst topic first: the delay the business feels."""
+    def metric_estimated_max_time_lag(self, **options: Unpack[SeriesOptions]) -> cloudwatch.IMetric:
+        """Seconds to drain the worst partition, worst topic first: the delay the business feels. A plain metric for
+        one topic, a math expression (``MAX``) for several."""
         metrics = {f"delay{i}": self.cluster.metric_estimated_max_time_lag(self.consumer_group, topic)
                    for i, topic in enumerate(self.topic_names)}
-        if len(metrics) == 1:
-            return next(iter(metrics.values()))
-        return cloudwatch.MathExpression(expression=f"MAX([{', '.join(metrics)}])", using_metrics=metrics,
-                                         period=Duration.minutes(1), label=f"{self.consumer_group} delay (s)")
+        series: cloudwatch.IMetric = next(iter(metrics.values())) if len(metrics) == 1 else cloudwatch.MathExpression(
+            expression=f"MAX([{', '.join(metrics)}])", using_metrics=metrics, period=Duration.minutes(1),
+            label=f"{self.consumer_group} delay (s)")
+        return with_options(self.node.path, "metric_estimated_max_time_lag", series, options, SeriesOptions)
 
-    def metric_running_tasks(self) -> cloudwatch.Metric:
+    def metric_running_tasks(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Container Insights' running task count (the ECS cluster must have Container Insights on)."""
-        return self._insights_metric("RunningTaskCount")
+        return with_options(self.node.path, "metric_running_tasks", self._insights_metric("RunningTaskCount"),
+                            options, MetricOptions)
 
-    def metric_desired_tasks(self) -> cloudwatch.Metric:
-        return self._insights_metric("DesiredTaskCount")
+    def metric_desired_tasks(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Container Insights' desired task count: what the scaling policies asked for."""
+        return with_options(self.node.path, "metric_desired_tasks", self._insights_metric("DesiredTaskCount"),
+                            options, MetricOptions)
 
     def _insights_metric(self, name: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name=name, statistic="Average",
@@ -299,18 +311,18 @@ RESERVED_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPICS", "KAFKA_CONSUMER
                       "KAFKA_SASL_MECHANISM", "KAFKA_OUTPUT_TOPICS")
 
 
-def prop_problems(*, cluster: KafkaClusterBase, topics: Any, output_topics: Any, max_delay: Any,
+def prop_problems(*, cluster: IKafkaCluster, topics: Any, output_topics: Any, max_delay: Any,
                   scale_out_cooldown: Any, scale_in_cooldown: Any, environment: Any, secrets: Any, cpu: int,
                   memory_limit_mib: int) -> list[tuple[str, str]]:
     """The props' shapes: lists that are lists, Durations of whole seconds, topics of this cluster, secrets by
     complete ARN, no reserved variable, a Fargate size."""
     problems: list[tuple[str, str]] = []
-    if (p := sequence_problem(topics, (KafkaTopic, ConsumedTopic), "KafkaTopic or ConsumedTopic",
+    if (p := sequence_problem(topics, (KafkaTopicBase, ConsumedTopic), "KafkaTopic or ConsumedTopic",
                               'ConsumedTopic("repayments", partitions=24)')) is not None:
         problems.append(("topics", p))
     else:
         for topic in topics:
-            if isinstance(topic, KafkaTopic) and topic.cluster.cluster_name != cluster.cluster_name:
+            if isinstance(topic, KafkaTopicBase) and topic.cluster.cluster_name != cluster.cluster_name:
                 problems.append(("topics", f"{show(topic.topic_name)} is a topic of cluster "
                                            f"{show(topic.cluster.cluster_name)}, not of this service's cluster "
                                            f"{show(cluster.cluster_name)}: its grant would land on the wrong cluster; "
@@ -340,7 +352,7 @@ def prop_problems(*, cluster: KafkaClusterBase, topics: Any, output_topics: Any,
     return problems
 
 
-def _register_consumer_group(cluster: KafkaClusterBase, consumer_group: str, path: str) -> None:
+def _register_consumer_group(cluster: IKafkaCluster, consumer_group: str, path: str) -> None:
     """Two services in one consumer group split its partitions between them, each scaling on the group's whole lag,
     and their alarms collide by name: refused."""
     services = cluster.__dict__.setdefault("_consumer_services", {})
@@ -356,8 +368,8 @@ _PROP_NAMES = {"max_delay_seconds": "max_delay", "scale_out_cooldown_seconds": "
                "scale_in_cooldown_seconds": "scale_in_cooldown"}
 
 
-def service_problems(*, ecs_cluster: ecs.ICluster | None, vpc: ec2.IVpc | None, cluster: KafkaClusterBase,
-                     **settings) -> list[tuple[str, str]]:
+def service_problems(*, ecs_cluster: ecs.ICluster | None, vpc: ec2.IVpc | None, cluster: IKafkaCluster,
+                     **settings: Any) -> list[tuple[str, str]]:
     """Every prop check, keyed by prop name: the domain checks the configuration loader runs, plus the props that
     only exist here."""
     problems: list[tuple[str, str]] = []

@@ -15,7 +15,7 @@ from aws_cdk import CfnOutput
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.constructs.interfaces import IKafkaCluster
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.props import sequence_problem
 from kafka_platform.domain import msk_iam
@@ -28,7 +28,7 @@ from kafka_platform.gates.acknowledge import acknowledge_wildcard_resources
 class DataTeamReadRole(Construct):
     """A data team's read role on ``cluster``: ``topics`` (curated topics, exact names) and its own group prefix."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase, team: str,
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, team: str,
                  principals: Sequence[str], topics: Sequence[str], consumer_group_prefix: str,
                  role_name: str | None = None) -> None:
         super().__init__(scope, construct_id)
@@ -51,9 +51,9 @@ class DataTeamReadRole(Construct):
                                                       "such as fraud-ds-"))
         raise_problems(self.node.path, problems)
         self.team = team
-        self.topics = tuple(topics)
+        self.topics: tuple[str, ...] = tuple(topics)
         self.consumer_group_prefix = consumer_group_prefix
-        self.role = ManagedPolicyRole(
+        self.role: ManagedPolicyRole = ManagedPolicyRole(
             self, "Role", role_name=role_name,
             assumed_by=iam.CompositePrincipal(*(iam.ArnPrincipal(p) for p in principals)),
             description=f"Data team {team}: reads its data products' topics, commits as {consumer_group_prefix}*",

@@ -68,7 +68,7 @@ class LogsKey(Construct):
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                     f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
                                     f"{stack.stack_name}-*"}})
-        self.key = platform_key(self, "Key", description=description, removal_policy=removal_policy,
+        self.key: kms.Key = platform_key(self, "Key", description=description, removal_policy=removal_policy,
                                 used_through=("lambda", "secretsmanager"), statements=[logs])
 
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -25,7 +25,7 @@ _ECS_SCALING_ROLE = ("arn:{partition}:iam::{account}:role/aws-service-role/ecs.a
 def private_fargate_service(scope: Construct, construct_id: str, *, cluster: ecs.ICluster,
                             task_definition: ecs.FargateTaskDefinition,
                             security_groups: Sequence[ec2.ISecurityGroup], vpc_subnets: ec2.SubnetSelection,
-                            **options) -> ecs.FargateService:
+                            **options: Any) -> ecs.FargateService:
     """A Fargate service as described above; ``options`` are further ``ecs.FargateService`` props."""
     return ecs.FargateService(
         scope, construct_id, cluster=cluster, task_definition=task_definition, security_groups=list(security_groups),

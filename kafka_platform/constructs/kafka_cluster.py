@@ -19,7 +19,7 @@ Construct ids are public API: renaming ``Resource`` or the cluster's own id repl
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, Unpack
 
 from aws_cdk import Aws, CustomResource, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -27,9 +27,12 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
+from kafka_platform.constructs.interfaces import IKafkaCluster
+from kafka_platform.constructs.metric_options import MetricOptions, SeriesOptions, with_options
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group, platform_key
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.constructs.subnets import selection_arguments
@@ -137,42 +140,51 @@ class KafkaClusterBase(Construct):
         return grant
 
     # ---- metrics ----------------------------------------------------------------------------------------------
-    def metric(self, metric_name: str, dimensions_map: Mapping[str, str] | None = None, *,
-               statistic: str = "Maximum", period: Duration | None = None, label: str | None = None) -> cloudwatch.Metric:
+    def metric(self, metric_name: str, dimensions_map: Mapping[str, str] | None = None,
+               **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """An ``AWS/Kafka`` metric of this cluster. Defaults suit MSK's once-a-minute metrics: one-minute period and an
-        explicit statistic (CloudWatch's own defaults are 5 minutes and Average)."""
-        return cloudwatch.Metric(namespace=msk_metrics.NAMESPACE, metric_name=metric_name,
-                                 dimensions_map={msk_metrics.CLUSTER_NAME: self.cluster_name, **(dimensions_map or {})},
-                                 statistic=statistic, period=period or Duration.minutes(1), label=label)
+        explicit statistic, Maximum (CloudWatch's own defaults are 5 minutes and Average); ``options`` are
+        aws-cdk-lib's ``MetricOptions``."""
+        metric = cloudwatch.Metric(namespace=msk_metrics.NAMESPACE, metric_name=metric_name,
+                                   dimensions_map={msk_metrics.CLUSTER_NAME: self.cluster_name, **(dimensions_map or {})},
+                                   statistic="Maximum", period=Duration.minutes(1))
+        return with_options(self.node.path, "metric", metric, options, MetricOptions)
 
-    def _lag_metric(self, metric_name: str, consumer_group: str, topic: str, **options) -> cloudwatch.Metric:
-        return self.metric(metric_name, {msk_metrics.CONSUMER_GROUP: consumer_group, msk_metrics.TOPIC: topic},
-                           **options)
+    def _lag_metric(self, method: str, metric_name: str, consumer_group: str, topic: str,
+                    options: MetricOptions) -> cloudwatch.Metric:
+        metric = self.metric(metric_name, {msk_metrics.CONSUMER_GROUP: consumer_group, msk_metrics.TOPIC: topic})
+        return with_options(self.node.path, method, metric, options, MetricOptions)
 
-    def metric_sum_offset_lag(self, consumer_group: str, topic: str, **options) -> cloudwatch.Metric:
+    def metric_sum_offset_lag(self, consumer_group: str, topic: str,
+                              **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Messages not yet consumed by ``consumer_group`` on ``topic``, summed over its partitions."""
-        return self._lag_metric(msk_metrics.SUM_OFFSET_LAG, consumer_group, topic, **options)
+        return self._lag_metric("metric_sum_offset_lag", msk_metrics.SUM_OFFSET_LAG, consumer_group, topic, options)
 
-    def metric_max_offset_lag(self, consumer_group: str, topic: str, **options) -> cloudwatch.Metric:
+    def metric_max_offset_lag(self, consumer_group: str, topic: str,
+                              **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """The worst partition's lag, in messages."""
-        return self._lag_metric(msk_metrics.MAX_OFFSET_LAG, consumer_group, topic, **options)
+        return self._lag_metric("metric_max_offset_lag", msk_metrics.MAX_OFFSET_LAG, consumer_group, topic, options)
 
-    def metric_estimated_max_time_lag(self, consumer_group: str, topic: str, **options) -> cloudwatch.Metric:
+    def metric_estimated_max_time_lag(self, consumer_group: str, topic: str,
+                                      **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Seconds the group needs to drain its worst partition: the delay the business feels."""
-        return self._lag_metric(msk_metrics.ESTIMATED_MAX_TIME_LAG, consumer_group, topic, **options)
+        return self._lag_metric("metric_estimated_max_time_lag", msk_metrics.ESTIMATED_MAX_TIME_LAG, consumer_group,
+                                topic, options)
 
-    def metric_sum_offset_lag_across(self, consumer_group: str, topics: Sequence[str], *,
-                                     period: Duration | None = None, label: str | None = None) -> cloudwatch.IMetric:
+    def metric_sum_offset_lag_across(self, consumer_group: str, topics: Sequence[str],
+                                     **options: Unpack[SeriesOptions]) -> cloudwatch.IMetric:
         """Lag summed over several topics. ``SUM([...])`` adds whatever topics report in a minute; a rebalance, when
-        no topic reports, stays a gap instead of becoming a zero (which would look like an empty backlog)."""
+        no topic reports, stays a gap instead of becoming a zero (which would look like an empty backlog). One topic
+        gives its plain metric (so that an alarm on it is written in CloudWatch's plain metric form)."""
         topics = list(topics)
+        series: cloudwatch.IMetric
         if len(topics) == 1:
-            # Unlabelled, so that an alarm on it is written in CloudWatch's plain metric form.
-            return self.metric_sum_offset_lag(consumer_group, topics[0], period=period)
-        parts = {f"lag{i}": self.metric_sum_offset_lag(consumer_group, t, period=period) for i, t in enumerate(topics)}
-        return cloudwatch.MathExpression(expression=f"SUM([{', '.join(parts)}])", using_metrics=parts,
-                                         period=period or Duration.minutes(1),
-                                         label=label or f"SumOffsetLag {consumer_group}")
+            series = self.metric_sum_offset_lag(consumer_group, topics[0])
+        else:
+            parts = {f"lag{i}": self.metric_sum_offset_lag(consumer_group, t) for i, t in enumerate(topics)}
+            series = cloudwatch.MathExpression(expression=f"SUM([{', '.join(parts)}])", using_metrics=parts,
+                                               period=Duration.minutes(1), label=f"SumOffsetLag {consumer_group}")
+        return with_options(self.node.path, "metric_sum_offset_lag_across", series, options, SeriesOptions)
 
 
 class KafkaCluster(KafkaClusterBase):
@@ -205,11 +217,11 @@ class KafkaCluster(KafkaClusterBase):
         self.cluster_name = cluster_name
         self.kafka_version = kafka_version
         #: The subnets of the brokers' network interfaces, one per zone.
-        self.client_subnet_ids = list(subnet_ids)
-        self.broker_count = broker_count
+        self.client_subnet_ids: list[str] = list(subnet_ids)
+        self.broker_count: int | None = broker_count
         self.broker_instance_type = broker_instance_type
-        self.tiered_storage = tiered_storage
-        self.server_properties = msk_facts.effective_server_properties(server_overrides)
+        self.tiered_storage: bool | None = tiered_storage
+        self.server_properties: dict[str, str] = msk_facts.effective_server_properties(server_overrides)
         self.scram_authentication = scram_authentication
 
         if encryption_key is None:
@@ -219,36 +231,37 @@ class KafkaCluster(KafkaClusterBase):
         self.encryption_key = encryption_key
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"MSK broker logs, {cluster_name}",
                                        removal_policy=removal_policy).key
-        self.broker_log_group = encrypted_log_group(self, "BrokerLogs", key=logs_key,
+        self.broker_log_group: logs.LogGroup = encrypted_log_group(self, "BrokerLogs", key=logs_key,
                                                     retention_days=broker_log_retention_days,
                                                     removal_policy=removal_policy)
-        self.security_group = ec2.SecurityGroup(
+        self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
             description=f"MSK brokers of {cluster_name}; clients are admitted one by one on the IAM port")
-        self.connections = ec2.Connections(security_groups=[self.security_group],
+        self.connections: ec2.Connections = ec2.Connections(security_groups=[self.security_group],
                                            default_port=ec2.Port.tcp(IAM_PORT))
         # The brokers' own group is create-only on the cluster (changing it replaces the cluster): clients join this
         # second group instead of adding rules to it.
-        self.client_security_group = ec2.SecurityGroup(
+        client_security_group = ec2.SecurityGroup(
             self, "ClientSecurityGroup", vpc=vpc, allow_all_outbound=False,
             description=f"Clients of MSK cluster {cluster_name}: members reach the brokers on the IAM port")
-        self.security_group.add_ingress_rule(self.client_security_group, ec2.Port.tcp(IAM_PORT),
+        self.client_security_group: ec2.ISecurityGroup | None = client_security_group
+        self.security_group.add_ingress_rule(client_security_group, ec2.Port.tcp(IAM_PORT),
                                              "Members of the client security group, on the IAM port")
         # As an L1 rule: the L2's add_egress_rule would drop the group's "no traffic" placeholder for a rule written
         # as a separate resource, and EC2 would then keep its default rule (all traffic out) beside it.
-        ec2.CfnSecurityGroupEgress(self, "ClientEgress", group_id=self.client_security_group.security_group_id,
+        ec2.CfnSecurityGroupEgress(self, "ClientEgress", group_id=client_security_group.security_group_id,
                                    ip_protocol="tcp", from_port=IAM_PORT, to_port=IAM_PORT,
                                    destination_security_group_id=self.security_group.security_group_id,
                                    description=f"MSK brokers (IAM) of {cluster_name}")
 
-        self.configuration = msk.CfnConfiguration(
+        self.configuration: msk.CfnConfiguration = msk.CfnConfiguration(
             self, "Configuration", name=msk_facts.configuration_name(cluster_name, kafka_version),
             kafka_versions_list=[kafka_version],
             server_properties=msk_facts.render_server_properties(self.server_properties),
             description=f"Broker defaults of {cluster_name} (kafka-platform)")
         self.configuration.apply_removal_policy(removal_policy)
 
-        self.resource = msk.CfnCluster(
+        self.resource: msk.CfnCluster = msk.CfnCluster(
             self, "Resource", cluster_name=cluster_name, kafka_version=kafka_version,
             number_of_broker_nodes=broker_count,
             broker_node_group_info=msk.CfnCluster.BrokerNodeGroupInfoProperty(
@@ -288,7 +301,7 @@ class KafkaCluster(KafkaClusterBase):
                 arn=self.configuration.attr_arn, revision=self.configuration.attr_latest_revision_revision),
             storage_mode="TIERED" if tiered_storage else "LOCAL")
         self.resource.apply_removal_policy(removal_policy)
-        self.cluster_arn = self.resource.attr_arn
+        self.cluster_arn: str = self.resource.attr_arn
         self.multi_vpc_connectivity = multi_vpc_connectivity
         #: The cluster's resource policy (``AWS::MSK::ClusterPolicy``), created by the first statement added to it.
         self.cluster_policy: msk.CfnClusterPolicy | None = None
@@ -299,21 +312,21 @@ class KafkaCluster(KafkaClusterBase):
             self._expand_storage(stack, broker_volume_size_gib, storage_auto_expansion_max_gib,
                                  storage_auto_expansion_target_percent)
 
-        self.bootstrap_brokers_function = PlatformFunction(
+        self.bootstrap_brokers_function: PlatformFunction = PlatformFunction(
             self, "BootstrapBrokersFunction", handler="bootstrap_brokers.handler",
             description=f"Reads the bootstrap brokers of {cluster_name}", vpc=vpc,
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             logs_key=logs_key, log_retention_days=broker_log_retention_days, removal_policy=removal_policy,
             timeout=Duration.minutes(1), invoked_by="cloudformation", aws_api_security_group=aws_api_security_group,
             statements=[iam.PolicyStatement(actions=["kafka:GetBootstrapBrokers"], resources=[self.cluster_arn])])
-        self.bootstrap_brokers_resource = CustomResource(
+        self.bootstrap_brokers_resource: CustomResource = CustomResource(
             self, "BootstrapBrokers", service_token=self.bootstrap_brokers_function.function.function_arn,
             resource_type="Custom::MskBootstrapBrokers", service_timeout=Duration.minutes(2),
             properties={"ClusterArn": self.cluster_arn, "ClusterVersion": self.resource.attr_current_version})
-        self.bootstrap_brokers = self.bootstrap_brokers_resource.get_att_string("BootstrapBrokerStringSaslIam")
+        self.bootstrap_brokers: str = self.bootstrap_brokers_resource.get_att_string("BootstrapBrokerStringSaslIam")
         # The UUID comes from the custom resource (parsed from the ARN), not Fn::Split: stacks that read the cluster
         # ARN from this one cannot split it (CloudFormation does not allow Fn::GetStackOutput inside Fn::Split).
-        self.arn_parts = ClusterArnParts(partition=Aws.PARTITION, region=stack.region, account=stack.account,
+        self.arn_parts: ClusterArnParts = ClusterArnParts(partition=Aws.PARTITION, region=stack.region, account=stack.account,
                                          cluster_name=cluster_name,
                                          cluster_uuid=self.bootstrap_brokers_resource.get_att_string("ClusterUuid"))
 
@@ -321,7 +334,7 @@ class KafkaCluster(KafkaClusterBase):
         """MSK grows broker volumes when use crosses the target (at most every 6 hours); volumes never shrink."""
         role = iam.Role.from_role_arn(self, "StorageScalingRole", _STORAGE_SCALING_ROLE.format(
             partition=stack.partition, account=stack.account), mutable=False)
-        self.storage_scaling_target = appscaling.ScalableTarget(
+        self.storage_scaling_target: appscaling.ScalableTarget = appscaling.ScalableTarget(
             self, "StorageScaling", service_namespace=appscaling.ServiceNamespace.KAFKA,
             scalable_dimension="kafka:broker-storage:VolumeSize", resource_id=self.cluster_arn,
             min_capacity=volume_size_gib, max_capacity=max_gib, role=role)
@@ -363,7 +376,7 @@ class KafkaCluster(KafkaClusterBase):
                                 bootstrap_brokers: str, security_group_id: str, cluster_name: str | None = None,
                                 broker_count: int | None = None, tiered_storage: bool | None = None,
                                 security_group_mutable: bool = True,
-                                client_security_group_id: str | None = None) -> KafkaClusterBase:
+                                client_security_group_id: str | None = None) -> IKafkaCluster:
         """Reference a cluster this stack does not own (another team's, or the platform's shared one).
 
         ``cluster_name`` is read from a literal ARN; give it when the ARN is a token (an SSM parameter, an import).

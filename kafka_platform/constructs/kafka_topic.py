@@ -15,12 +15,29 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
-from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.constructs.interfaces import IKafkaCluster, IKafkaTopic
 from kafka_platform.domain.topics import TopicSpec, topic_problems
 from kafka_platform.errors import raise_problems
 
 
-class KafkaTopic(Construct):
+class KafkaTopicBase(Construct):
+    """What every topic offers, owned or imported (``IKafkaTopic``): its name, partitions, ARN and exact grants."""
+
+    cluster: IKafkaCluster
+    topic_name: str
+    partitions: int
+    topic_arn: str
+
+    def grant_consume(self, grantee: iam.IGrantable, consumer_group: str) -> iam.Grant:
+        """Let ``grantee`` consume this topic as ``consumer_group`` (and connect to the cluster)."""
+        return self.cluster.grant_consume(grantee, self.topic_name, consumer_group)
+
+    def grant_produce(self, grantee: iam.IGrantable, *, idempotent: bool = True) -> iam.Grant:
+        """Let ``grantee`` produce to this topic (and connect to the cluster)."""
+        return self.cluster.grant_produce(grantee, self.topic_name, idempotent=idempotent)
+
+
+class KafkaTopic(KafkaTopicBase):
     """A topic on ``cluster``. Unset settings inherit the cluster's defaults (zstd, min ISR 2, 7 days).
 
     ``retention_hours=-1`` keeps records forever (only with compaction or tiered storage); tiered topics need
@@ -28,7 +45,7 @@ class KafkaTopic(Construct):
     from the stack unless ``removal_policy`` says DESTROY.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaClusterBase, topic_name: str,
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, topic_name: str,
                  partitions: int, replication_factor: int = 3, retention_hours: int | None = None,
                  local_retention_hours: int | None = None, tiered_storage: bool = False,
                  cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete",
@@ -36,7 +53,7 @@ class KafkaTopic(Construct):
                  extra_configs: Mapping[str, str] | None = None,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
-        self.spec = TopicSpec(name=topic_name, partitions=partitions, replication_factor=replication_factor,
+        self.spec: TopicSpec = TopicSpec(name=topic_name, partitions=partitions, replication_factor=replication_factor,
                               retention_hours=retention_hours, local_retention_hours=local_retention_hours,
                               tiered_storage=tiered_storage, cleanup_policy=cleanup_policy,
                               compression_type=compression_type, min_insync_replicas=min_insync_replicas,
@@ -44,20 +61,38 @@ class KafkaTopic(Construct):
         field_names = {"name": "topic_name"}
         raise_problems(self.node.path, [(field_names.get(field, field), message) for field, message in topic_problems(
             self.spec, broker_count=cluster.broker_count, cluster_tiered_storage=cluster.tiered_storage)])
-        self.cluster = cluster
-        self.topic_name = topic_name
-        self.partitions = partitions
-        self.resource = msk.CfnTopic(self, "Resource", cluster_arn=cluster.cluster_arn, topic_name=topic_name,
+        self.cluster: IKafkaCluster = cluster
+        self.topic_name: str = topic_name
+        self.partitions: int = partitions
+        self.resource: msk.CfnTopic = msk.CfnTopic(self, "Resource", cluster_arn=cluster.cluster_arn, topic_name=topic_name,
                                      partition_count=partitions, replication_factor=replication_factor,
                                      configs=encode_configs(self.spec.configs()))
         self.resource.apply_removal_policy(removal_policy)
-        self.topic_arn = cluster.topic_arn(topic_name)
+        self.topic_arn: str = cluster.topic_arn(topic_name)
 
-    def grant_consume(self, grantee: iam.IGrantable, consumer_group: str) -> iam.Grant:
-        return self.cluster.grant_consume(grantee, self.topic_name, consumer_group)
+    @classmethod
+    def from_topic_attributes(cls, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, topic_name: str,
+                              partitions: int) -> IKafkaTopic:
+        """Reference a topic this stack does not own, on ``cluster`` (owned or imported), with the partition count
+        consumers size themselves by. Nothing is created; grants name exactly this topic."""
+        return _ImportedKafkaTopic(scope, construct_id, cluster=cluster, topic_name=topic_name, partitions=partitions)
 
-    def grant_produce(self, grantee: iam.IGrantable, *, idempotent: bool = True) -> iam.Grant:
-        return self.cluster.grant_produce(grantee, self.topic_name, idempotent=idempotent)
+
+class _ImportedKafkaTopic(KafkaTopicBase):
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, topic_name: str,
+                 partitions: int) -> None:
+        super().__init__(scope, construct_id)
+        problems = [(field, message) for field, message in (
+            ("topic_name", None if isinstance(topic_name, str) and topic_name else
+             f"{topic_name!r} is not a topic name; pass the topic's name as a string"),
+            ("partitions", None if isinstance(partitions, int) and not isinstance(partitions, bool) and partitions > 0
+             else f"{partitions!r} is not a partition count; pass the topic's partitions as a positive int"),
+        ) if message is not None]
+        raise_problems(self.node.path, problems)
+        self.cluster: IKafkaCluster = cluster
+        self.topic_name: str = topic_name
+        self.partitions: int = partitions
+        self.topic_arn: str = cluster.topic_arn(topic_name)
 
 
 def encode_configs(configs: Mapping[str, str]) -> str:

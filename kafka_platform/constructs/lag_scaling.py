@@ -12,7 +12,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from constructs import Construct
 
-from kafka_platform.constructs.kafka_cluster import KafkaClusterBase
+from kafka_platform.constructs.interfaces import IKafkaCluster
 from kafka_platform.domain import lag_scaling, msk_metrics
 from kafka_platform.domain.lag_scaling import StepScalingPolicy, TargetTrackingPolicy, backlog_per_task_expression
 
@@ -39,7 +39,7 @@ class StepScaling(Construct):
                  policy: StepScalingPolicy, backlog: cloudwatch.IMetric, alarm_name_prefix: str) -> None:
         super().__init__(scope, construct_id)
         threshold = policy.scale_out_backlog_per_task
-        self.scale_out = appscaling.StepScalingAction(
+        self.scale_out: appscaling.StepScalingAction = appscaling.StepScalingAction(
             self, "ScaleOut", scaling_target=target,
             adjustment_type=appscaling.AdjustmentType.PERCENT_CHANGE_IN_CAPACITY, min_adjustment_magnitude=1,
             cooldown=Duration.seconds(policy.scale_out_cooldown_seconds),
@@ -49,7 +49,7 @@ class StepScaling(Construct):
                 adjustment=step.change_percent, lower_bound=step.lower_backlog_per_task - threshold,
                 upper_bound=None if step.upper_backlog_per_task is None else step.upper_backlog_per_task - threshold)
         out_periods, out_datapoints = lag_scaling.SCALE_OUT_EVALUATION
-        self.scale_out_alarm = cloudwatch.Alarm(
+        self.scale_out_alarm: cloudwatch.Alarm = cloudwatch.Alarm(
             self, "ScaleOutAlarm", metric=backlog, threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=out_periods, datapoints_to_alarm=out_datapoints,
@@ -58,14 +58,14 @@ class StepScaling(Construct):
                               "minute, a rebalance, pauses scale-out)")
         self.scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_out))
 
-        self.scale_in = appscaling.StepScalingAction(
+        self.scale_in: appscaling.StepScalingAction = appscaling.StepScalingAction(
             self, "ScaleIn", scaling_target=target,
             adjustment_type=appscaling.AdjustmentType.PERCENT_CHANGE_IN_CAPACITY, min_adjustment_magnitude=1,
             cooldown=Duration.seconds(policy.scale_in_cooldown_seconds),
             metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
         self.scale_in.add_adjustment(adjustment=-policy.scale_in_percent, upper_bound=0)
         in_periods, in_datapoints = lag_scaling.SCALE_IN_EVALUATION
-        self.scale_in_alarm = cloudwatch.Alarm(
+        self.scale_in_alarm: cloudwatch.Alarm = cloudwatch.Alarm(
             self, "ScaleInAlarm", metric=backlog, threshold=policy.scale_in_backlog_per_task,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=in_periods, datapoints_to_alarm=in_datapoints,
@@ -92,7 +92,7 @@ class TargetTrackingScaling(Construct):
         queries.append(appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
             id="backlog_per_task", label="Backlog per running task (messages)", return_data=True,
             expression=backlog_per_task_expression(list(lags), "tasks")))
-        self.policy = appscaling.CfnScalingPolicy(
+        self.policy: appscaling.CfnScalingPolicy = appscaling.CfnScalingPolicy(
             self, "Resource", policy_name="backlog-per-task",
             policy_type="TargetTrackingScaling", scaling_target_id=target.scalable_target_id,
             target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy
@@ -113,7 +113,7 @@ class WakeUpOnProduce(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
-                 cluster: KafkaClusterBase, topics: Sequence[str], running_tasks: cloudwatch.Metric,
+                 cluster: IKafkaCluster, topics: Sequence[str], running_tasks: cloudwatch.Metric,
                  alarm_name: str) -> None:
         super().__init__(scope, construct_id)
         assert cluster.broker_count is not None
@@ -126,12 +126,12 @@ class WakeUpOnProduce(Construct):
             expression=f"IF(FILL(tasks, 0) < 1 AND SUM([{', '.join(produced)}]) > 0, 1, 0)",
             using_metrics={"tasks": running_tasks, **produced}, period=Duration.minutes(1),
             label="Messages produced while no task runs")
-        self.action = appscaling.StepScalingAction(
+        self.action: appscaling.StepScalingAction = appscaling.StepScalingAction(
             self, "WakeUp", scaling_target=target, adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
             cooldown=Duration.seconds(lag_scaling.MIN_SCALE_OUT_COOLDOWN_SECONDS),
             metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
         self.action.add_adjustment(adjustment=1, lower_bound=0)
-        self.alarm = cloudwatch.Alarm(
+        self.alarm: cloudwatch.Alarm = cloudwatch.Alarm(
             self, "Alarm", metric=signal, threshold=1, evaluation_periods=1, datapoints_to_alarm=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=alarm_name,

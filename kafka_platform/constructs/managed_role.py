@@ -43,7 +43,7 @@ class ManagedPolicyRole(iam.Role):
         self._description = description
         self._max_policies = max_policies
         self._minimized = FeatureFlags.of(self).is_enabled(MINIMIZE_POLICIES) is True
-        self.policy = iam.ManagedPolicy(self, "Policy", description=description, roles=[self])
+        self.policy: iam.ManagedPolicy = iam.ManagedPolicy(self, "Policy", description=description, roles=[self])
         #: Every managed policy of the role, in the order they were opened.
         self.policies: list[iam.ManagedPolicy] = [self.policy]
         self._used: list[int] = [0]

@@ -9,6 +9,7 @@ from aws_cdk import CfnResource, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from kafka_platform.constructs.aws_api_access import AwsApiAccess
@@ -54,7 +55,7 @@ class PlatformNetwork(Construct):
         if (vpc_cidr is None) == (existing_vpc is None):
             raise ValueError(f"{self.node.path}: set exactly one of vpc_cidr (a new VPC) or existing_vpc "
                              "(an imported one)")
-        self.availability_zones = list(availability_zones)
+        self.availability_zones: list[str] = list(availability_zones)
 
         def aws_api(endpoints_security_group_id: str | None) -> AwsApiAccess:
             """Interface endpoints (or the VPC owner's), S3's gateway endpoint and the security group workloads join
@@ -93,9 +94,9 @@ class PlatformNetwork(Construct):
             for finding in ("PCI.DSS.321-VPCNoUnrestrictedRouteToIGW", "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW"):
                 acknowledge(route, finding, _NAT_ROUTE_REASON)
         self.vpc = vpc
-        self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        self.aws_api = aws_api(None)
-        self.flow_log_group = encrypted_log_group(self, "FlowLogs", key=logs_key,
+        self.private_subnets: ec2.SubnetSelection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        self.aws_api: AwsApiAccess = aws_api(None)
+        self.flow_log_group: logs.LogGroup = encrypted_log_group(self, "FlowLogs", key=logs_key,
                                                   retention_days=flow_logs_retention_days,
                                                   removal_policy=removal_policy)
         # The flow log grants its role write access to the group; the grant lands in the role's managed policy.

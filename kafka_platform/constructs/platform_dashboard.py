@@ -24,7 +24,7 @@ class PlatformDashboard(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: str,
                  services: Sequence[KafkaConsumerService] = ()) -> None:
         super().__init__(scope, construct_id)
-        self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
+        self.dashboard: cloudwatch.Dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
                                               default_interval=Duration.hours(6))
         self.dashboard.add_widgets(cloudwatch.TextWidget(
             markdown=f"# {dashboard_name}\nConsumer lag per running task drives scaling: red lines add tasks, green lines remove them.",

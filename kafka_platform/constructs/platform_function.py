@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from kafka_platform.constructs.aws_api_access import aws_api_groups
@@ -82,21 +83,21 @@ class PlatformFunction(Construct):
                  reserved_concurrent_executions: int = 1, environment: Mapping[str, str] | None = None,
                  aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+        self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
                                                 description=f"{description} (Lambda)")
         # AWS APIs and CloudFormation's pre-signed response URL (S3): through the VPC's endpoints when given.
         security_groups = [self.security_group, *aws_api_groups(self.security_group, aws_api_security_group,
                                                                  "Function")]
-        self.connections = self.security_group.connections
-        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.connections: ec2.Connections = self.security_group.connections
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
-        self.role = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        self.role: ManagedPolicyRole = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                                       description=description, statements=[
                                           write_logs_statement(self.log_group),
                                           *network_interface_statements(self, vpc, subnet_ids, self.security_group),
                                           *statements])
-        self.function = lambda_.Function(
+        self.function: lambda_.Function = lambda_.Function(
             self, "Function", runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
             handler=handler, description=description,
             code=lambda_.Code.from_asset(str(LAMBDA_CODE_DIRECTORY), exclude=["__pycache__", "*.pyc"]),

@@ -18,13 +18,14 @@ Defaults, as behaviour:
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, Unpack
 
 from aws_cdk import Duration, Fn, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
@@ -32,6 +33,7 @@ from kafka_platform.constructs.alarm_topic import notify
 from kafka_platform.constructs.encryption import encrypted_log_group
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
+from kafka_platform.constructs.metric_options import MetricOptions, with_options
 from kafka_platform.constructs.props import sequence_problem
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.disaster_recovery import StartingPosition, replicator_name
@@ -78,14 +80,14 @@ class KafkaReplicator(Construct):
         if starting_position not in ("EARLIEST", "LATEST"):
             problems.append(("starting_position", f"{starting_position!r} is not EARLIEST or LATEST"))
         raise_problems(self.node.path, problems)
-        self.name = replicator_name(source_cluster_name)
+        self.name: str = replicator_name(source_cluster_name)
         self._target_name = target.cluster_name
-        self.topics = tuple(topics)
-        self.consumer_groups = tuple(consumer_groups)
+        self.topics: tuple[str, ...] = tuple(topics)
+        self.consumer_groups: tuple[str, ...] = tuple(consumer_groups)
         self.rpo = rpo
         source = ClusterArnParts(target.arn_parts.partition, source_region, target.arn_parts.account,
                                  source_cluster_name, Fn.select(2, Fn.split("/", source_cluster_arn)))
-        self.role = ManagedPolicyRole(
+        self.role: ManagedPolicyRole = ManagedPolicyRole(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("kafka.amazonaws.com"),
             description=f"MSK Replicator {self.name}: reads the replicated topics of {source_cluster_name}, writes "
                         f"them to {target.cluster_name}",
@@ -94,9 +96,9 @@ class KafkaReplicator(Construct):
                                                   {"Kind": "replicator", "Name": self.name})
         acknowledge_wildcard_resources(self, lambda: [p.node.default_child for p in self.role.policies],
                                        self._wildcard_reason)
-        self.log_group = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
                                              removal_policy=removal_policy)
-        self.resource = msk.CfnReplicator(
+        self.resource: msk.CfnReplicator = msk.CfnReplicator(
             self, "Resource", replicator_name=self.name, service_execution_role_arn=self.role.role_arn,
             description=f"{source_cluster_name} ({source_region}) to {target.cluster_name}, identical topic names",
             kafka_clusters=[
@@ -128,7 +130,7 @@ class KafkaReplicator(Construct):
                     cloud_watch_logs=msk.CfnReplicator.CloudWatchLogsProperty(
                         enabled=True, log_group=self.log_group.log_group_name))))
         self.resource.node.add_dependency(*self.role.policies)
-        self.alarms = self._alarms(alarm_action)
+        self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(alarm_action)
 
     # ---- IAM -------------------------------------------------------------------------------------------------
     def _statements(self, source: ClusterArnParts, source_arn: str, target: KafkaCluster) -> list[iam.PolicyStatement]:
@@ -165,11 +167,12 @@ class KafkaReplicator(Construct):
         return None
 
     # ---- alarms ----------------------------------------------------------------------------------------------
-    def metric(self, metric_name: str, statistic: str = "Maximum") -> cloudwatch.Metric:
+    def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """``ReplicationLatency`` (ms), ``MessageLag``, ``ReplicatorThroughput`` (bytes/s) or ``ReplicatorFailure``
-        of this replicator."""
-        return cloudwatch.Metric(namespace=REPLICATOR_NAMESPACE, metric_name=metric_name, statistic=statistic,
-                                 period=Duration.minutes(1), dimensions_map={"ReplicatorName": self.name})
+        of this replicator, one-minute Maximum unless ``options`` say otherwise."""
+        metric = cloudwatch.Metric(namespace=REPLICATOR_NAMESPACE, metric_name=metric_name, statistic="Maximum",
+                                   period=Duration.minutes(1), dimensions_map={"ReplicatorName": self.name})
+        return with_options(self.node.path, "metric", metric, options, MetricOptions)
 
     def _alarms(self, action: cloudwatch.IAlarmAction) -> dict[str, cloudwatch.Alarm]:
         gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
@@ -177,7 +180,7 @@ class KafkaReplicator(Construct):
         lag = self.metric("MessageLag")
         stalled = cloudwatch.MathExpression(
             expression="IF(lag > 0 AND throughput <= 0, 1, 0)", label="Messages wait, nothing replicated",
-            using_metrics={"lag": lag, "throughput": self.metric("ReplicatorThroughput", "Sum")},
+            using_metrics={"lag": lag, "throughput": self.metric("ReplicatorThroughput", statistic="Sum")},
             period=Duration.minutes(1))
         growing = cloudwatch.MathExpression(expression="RATE(lag)", label="MessageLag per second",
                                             using_metrics={"lag": lag}, period=Duration.minutes(1))
@@ -214,7 +217,7 @@ class KafkaReplicator(Construct):
                                    left_annotations=[cloudwatch.HorizontalAnnotation(
                                        value=self.rpo.to_seconds() * 1000, label="RPO")], width=12),
             cloudwatch.GraphWidget(title="Message lag", left=[self.metric("MessageLag")], width=12),
-            cloudwatch.GraphWidget(title="Throughput (bytes/s)", left=[self.metric("ReplicatorThroughput", "Sum")],
+            cloudwatch.GraphWidget(title="Throughput (bytes/s)", left=[self.metric("ReplicatorThroughput", statistic="Sum")],
                                    width=12),
             cloudwatch.AlarmStatusWidget(title="Replication alarms", alarms=list(self.alarms.values()), width=12),
         ]

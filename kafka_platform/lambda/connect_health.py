@@ -116,7 +116,8 @@ class ParameterStore:
     """Restart history as JSON in one SSM parameter (created by the stack with ``{}``)."""
 
     def __init__(self, name: str, ssm: Any):
-        self.name, self.ssm = name, ssm
+        self.name: str = name
+        self.ssm: Any = ssm
 
     def load(self) -> dict[str, Any]:
         return json.loads(self.ssm.get_parameter(Name=self.name)["Parameter"]["Value"] or "{}")

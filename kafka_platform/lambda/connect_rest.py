@@ -107,7 +107,7 @@ class ConnectClient:
     def __init__(self, base_url: str, *, deadline: float, request_timeout: float = 30.0, max_attempts: int = 10,
                  first_backoff: float = 0.2, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, credentials: tuple[str, str] | None = None):
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         self._authorization = None if credentials is None else \
             "Basic " + base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
         self.deadline = deadline

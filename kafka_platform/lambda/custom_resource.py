@@ -25,7 +25,7 @@ class Outcome:
 
     def __init__(self, physical_resource_id: str, data: Mapping[str, str] | None = None):
         self.physical_resource_id = physical_resource_id
-        self.data = dict(data or {})
+        self.data: dict[str, str] = dict(data or {})
 
 
 def respond(event: Mapping[str, Any], operation: Callable[[Mapping[str, Any]], Outcome],

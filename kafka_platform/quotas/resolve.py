@@ -99,7 +99,7 @@ class Resolver:
     ``strict`` (the gate), a reference to a resource or output that does not exist is an error."""
 
     def __init__(self, stacks: Iterable[SynthesizedStack], *, strict: bool = True):
-        self.stacks = {stack.stack_name: stack for stack in stacks}
+        self.stacks: dict[str, SynthesizedStack] = {stack.stack_name: stack for stack in stacks}
         self.strict = strict
         self._exports: dict[str, tuple[SynthesizedStack, Any]] | None = None
 

@@ -14,6 +14,7 @@ the scale-out backlog per task.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kafka_platform.simulation.engine import ConsumerModel, Policy, RunResult, simulate
 from kafka_platform.simulation.policies import DeployedPolicy, KedaProportional, Oracle, SingleThreshold, StaticCapacity
@@ -40,7 +41,7 @@ class Comparison:
         """Task-minutes as a multiple of the oracle's."""
         return self.runs[policy].task_minutes / self.runs[ORACLE].task_minutes
 
-    def figures(self) -> dict[str, dict]:
+    def figures(self) -> dict[str, dict[str, Any]]:
         return {name: {**run.figures(), "task_minutes_vs_oracle": round(self.relative_task_minutes(name), 3)}
                 for name, run in self.runs.items()}
 

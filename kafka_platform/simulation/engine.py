@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, Sequence, TypeVar
 
 from kafka_platform.simulation.autoscaling import ScalableTarget
 from kafka_platform.simulation.profiles import LoadProfile
@@ -32,6 +32,9 @@ class ConsumerModel:
     startup_seconds: float = 40.0
     rebalance_seconds: float = 15.0
     publish_delay_seconds: float = 60.0
+
+
+T = TypeVar("T")
 
 
 class Policy(Protocol):
@@ -79,7 +82,7 @@ class World:
     def minute(self) -> int:
         return int(self.now // 60)
 
-    def visible(self, series: list) -> list:
+    def visible(self, series: Sequence[T]) -> list[T]:
         """The datapoints an alarm can see now: those published at least publish_delay ago."""
         cutoff = math.floor((self.now - self.model.publish_delay_seconds) / 60 + 1e-9)
         return series[: max(0, cutoff + 1)]

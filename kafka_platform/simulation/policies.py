@@ -172,7 +172,7 @@ class KedaProportional:
     ideal: bool = False
     tick_seconds: int = 30
     stabilisation_seconds: int = 300
-    history: deque = field(default_factory=deque)
+    history: deque[tuple[float, int]] = field(default_factory=deque)
 
     def initial_tasks(self, world: World) -> int:
         return world.tasks_needed(0)

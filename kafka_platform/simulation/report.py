@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from kafka_platform.errors import ConfigurationError, Problem
 from kafka_platform.simulation.compare import ORACLE, PLATFORM, POLICY_NAMES, Comparison
@@ -64,7 +64,7 @@ def bench_table(comparisons: Iterable[Comparison]) -> str:
     return "\n".join([_markdown([header, *rows]), "", legend])
 
 
-def to_json(comparisons: Iterable[Comparison], *, minutes: bool = False) -> dict:
+def to_json(comparisons: Iterable[Comparison], *, minutes: bool = False) -> dict[str, Any]:
     """Figures per service, profile and policy; with ``minutes``, every policy's minute-by-minute records too."""
     out = []
     for comparison in comparisons:
@@ -86,7 +86,7 @@ def to_json(comparisons: Iterable[Comparison], *, minutes: bool = False) -> dict
     return {"comparisons": out}
 
 
-def write_json(path: Path, document: dict) -> None:
+def write_json(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1) + "\n")
 

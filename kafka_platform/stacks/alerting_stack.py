@@ -12,6 +12,6 @@ from kafka_platform.stacks.common import PlatformStack, removal_policy
 class AlertingStack(PlatformStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Environment) -> None:
         super().__init__(scope, construct_id, config=config, what="Alarm notifications")
-        self.alarm_topic = AlarmTopic(self, "AlarmTopic", display_name=f"kafka-platform {config.name} alarms",
+        self.alarm_topic: AlarmTopic = AlarmTopic(self, "AlarmTopic", display_name=f"kafka-platform {config.name} alarms",
                                       email_subscriptions=config.alarms.email_subscriptions,
                                       removal_policy=removal_policy(config))

@@ -22,7 +22,7 @@ class ConnectStack(PlatformStack):
         super().__init__(scope, construct_id, config=config, what="Kafka Connect with Debezium and its connectors")
         retain = removal_policy(config)
         logs_key = LogsKey(self, "LogsKey", description=f"{config.name} Kafka Connect logs", removal_policy=retain).key
-        self.connect = DebeziumConnectCluster(
+        self.connect: DebeziumConnectCluster = DebeziumConnectCluster(
             self, "Connect", cluster=kafka.cluster, vpc=network.vpc, vpc_subnets=network.private_subnets,
             name=connect.name, alarm_action=alarm_topic.alarm_action,
             image=container_image(self, "Image", connect.image) if connect.image else None,

@@ -27,7 +27,7 @@ class ConsumersStack(PlatformStack):
         super().__init__(scope, construct_id, config=config, what=what)
         retain = removal_policy(config)
         logs_key = LogsKey(self, "LogsKey", description=f"{config.name} consumer logs", removal_policy=retain).key
-        self.ecs_cluster = ecs.Cluster(self, "EcsCluster", vpc=network.vpc,
+        self.ecs_cluster: ecs.Cluster = ecs.Cluster(self, "EcsCluster", vpc=network.vpc,
                                        container_insights_v2=ecs.ContainerInsights.ENHANCED)
         self.services: dict[str, KafkaConsumerService] = {}
         for consumer in consumers:

@@ -19,7 +19,7 @@ class DataAccessStack(PlatformStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Environment, kafka: KafkaStack) -> None:
         super().__init__(scope, construct_id, config=config, what="data teams' read roles on their data products")
         products = {p.name: p for p in (config.connect.product_specs() if config.connect else [])}
-        self.roles = {
+        self.roles: dict[str, DataTeamReadRole] = {
             team.name: DataTeamReadRole(
                 self, team.name, cluster=kafka.cluster, team=team.name, principals=team.principals,
                 topics=[topic for product in team.data_products for topic in products[product].topics],

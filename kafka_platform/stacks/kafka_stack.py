@@ -25,7 +25,7 @@ class KafkaStack(PlatformStack):
         retain = removal_policy(config)
         logs_key = LogsKey(self, "LogsKey", description=f"{config.name} Kafka logs", removal_policy=retain).key
         expansion = kafka.storage_auto_expansion
-        self.cluster = KafkaCluster(
+        self.cluster: KafkaCluster = KafkaCluster(
             self, "Cluster", vpc=network.vpc, vpc_subnets=network.private_subnets, cluster_name=kafka.cluster_name,
             kafka_version=kafka.kafka_version, broker_instance_type=kafka.broker_instance_type,
             broker_count=kafka.broker_count, broker_volume_size_gib=kafka.broker_volume_size_gib,
@@ -55,7 +55,7 @@ class KafkaStack(PlatformStack):
                                     string_value=value, tier=ssm.ParameterTier.STANDARD,
                                     description=f"The {description} of {kafka.cluster_name}, for MSK Replicator in "
                                                 f"{dr.region}")
-        self.topics = {
+        self.topics: dict[str, KafkaTopic] = {
             topic.name: KafkaTopic(
                 self, f"Topic-{topic.name}", cluster=self.cluster, topic_name=topic.name,
                 partitions=topic.partitions, replication_factor=topic.replication_factor,
@@ -65,4 +65,4 @@ class KafkaStack(PlatformStack):
                 removal_policy=retain)
             for topic in kafka.topics
         }
-        self.alarms = KafkaClusterAlarms(self, "ClusterAlarms", cluster=self.cluster, alarm_topic=alarm_topic)
+        self.alarms: KafkaClusterAlarms = KafkaClusterAlarms(self, "ClusterAlarms", cluster=self.cluster, alarm_topic=alarm_topic)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
@@ -15,9 +16,9 @@ class NetworkStack(PlatformStack):
         super().__init__(scope, construct_id, config=config, what="VPC, private subnets, AWS API endpoints and flow logs")
         network = config.network
         existing = network.existing_vpc
-        self.logs_key = LogsKey(self, "LogsKey", description=f"{config.name} network logs",
+        self.logs_key: kms.Key = LogsKey(self, "LogsKey", description=f"{config.name} network logs",
                                 removal_policy=removal_policy(config)).key
-        self.network = PlatformNetwork(
+        self.network: PlatformNetwork = PlatformNetwork(
             self, "Network", availability_zones=config.availability_zones, logs_key=self.logs_key,
             vpc_cidr=network.vpc_cidr, nat_gateways=network.nat_gateways,
             flow_logs_retention_days=network.flow_logs_retention_days, removal_policy=removal_policy(config),

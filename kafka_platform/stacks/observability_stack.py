@@ -17,7 +17,7 @@ class ObservabilityStack(PlatformStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Environment,
                  consumers: Sequence[ConsumersStack], connect: ConnectStack | None) -> None:
         super().__init__(scope, construct_id, config=config, what="Dashboard")
-        self.dashboard = PlatformDashboard(self, "Dashboard", dashboard_name=f"kafka-platform-{config.name}",
+        self.dashboard: PlatformDashboard = PlatformDashboard(self, "Dashboard", dashboard_name=f"kafka-platform-{config.name}",
                                            services=[s for stack in consumers for s in stack.services.values()])
         if connect is not None:
             self.dashboard.add_connect_cluster(connect.connect)

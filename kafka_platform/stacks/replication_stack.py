@@ -52,7 +52,7 @@ class ReplicationStack(PlatformStack):
             removal_policy=retain)
         value = {what: lookups[f"Primary-{what}"].get_response_field("Parameter.Value") for what in names}
         cluster = kafka.cluster
-        self.replicator = KafkaReplicator(
+        self.replicator: KafkaReplicator = KafkaReplicator(
             self, "Replicator", source_cluster_arn=value["cluster-arn"],
             source_cluster_name=primary.kafka.cluster_name, source_region=primary.region,
             source_subnet_ids=Fn.split(",", value["client-subnet-ids"], assumed_length=len(primary.availability_zones)),
@@ -63,5 +63,5 @@ class ReplicationStack(PlatformStack):
             starting_position=dr.starting_position, logs_key=logs_key,
             log_retention_days=primary.kafka.broker_log_retention_days,
             removal_policy=retain)
-        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{config.name}-replication",
+        self.dashboard: cloudwatch.Dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{config.name}-replication",
                                               widgets=[self.replicator.dashboard_widgets()])

@@ -31,27 +31,27 @@ class PlatformStage(Stage):
         Tags.of(self).add("managed-by", "kafka-platform")
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
-        self.network = NetworkStack(self, "Network", config=config)
-        self.alerting = AlertingStack(self, "Alerting", config=config)
-        self.kafka = KafkaStack(self, "Kafka", config=config, network=self.network.network,
+        self.network: NetworkStack = NetworkStack(self, "Network", config=config)
+        self.alerting: AlertingStack = AlertingStack(self, "Alerting", config=config)
+        self.kafka: KafkaStack = KafkaStack(self, "Kafka", config=config, network=self.network.network,
                                 alarm_topic=self.alerting.alarm_topic)
         dr = primary.disaster_recovery if primary is not None else None
-        self.replication = None if dr is None or dr.phase != "replicate" else ReplicationStack(
+        self.replication: ReplicationStack | None = None if dr is None or dr.phase != "replicate" else ReplicationStack(
             self, "Replication", config=config, primary=primary, network=self.network.network, kafka=self.kafka,
             alarm_topic=self.alerting.alarm_topic)
         layout = stack_layout.consumer_stacks(config.consumers) if primary is None or config.consumers else {}
         #: The consumer stacks by construct id: ``Consumers`` (services without a team) and ``Consumers-<team>``.
-        self.consumer_stacks = {
+        self.consumer_stacks: dict[str, ConsumersStack] = {
             stack_id: ConsumersStack(self, stack_id, config=config, consumers=consumers, network=self.network.network,
                                      kafka=self.kafka, alarm_topic=self.alerting.alarm_topic,
                                      what=stack_layout.consumer_stack_description(stack_id))
             for stack_id, consumers in layout.items()}
-        self.connect = None if config.connect is None else ConnectStack(
+        self.connect: ConnectStack | None = None if config.connect is None else ConnectStack(
             self, "Connect", config=config, connect=config.connect, network=self.network.network, kafka=self.kafka,
             alarm_topic=self.alerting.alarm_topic)
-        self.data_access = None if not config.data_teams else DataAccessStack(self, "DataAccess", config=config,
+        self.data_access: DataAccessStack | None = None if not config.data_teams else DataAccessStack(self, "DataAccess", config=config,
                                                                               kafka=self.kafka)
-        self.observability = ObservabilityStack(self, "Observability", config=config,
+        self.observability: ObservabilityStack = ObservabilityStack(self, "Observability", config=config,
                                                 consumers=list(self.consumer_stacks.values()), connect=self.connect)
 
     @property

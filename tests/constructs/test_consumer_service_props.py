@@ -184,3 +184,71 @@ def test_the_health_metrics_offered_are_exactly_those_the_monitor_publishes():
 
     report = load("connect_health").Report(connectors=0)
     assert sorted(report.metrics()) == sorted(HEALTH_METRICS)
+
+
+# ---- metric options, as aws-cdk-lib's metric methods take them ------------------------------------------------------
+def test_metric_methods_take_aws_cdk_libs_metric_options_over_the_platforms_defaults(team):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    _, _, cluster, _ = team
+    metric = cluster.metric_sum_offset_lag("collections-outcomes", "collections-cases", color="#d62728",
+                                           period=Duration.minutes(5), label="backlog")
+    assert (metric.color, metric.label, metric.period.to_minutes(), metric.statistic) == (
+        "#d62728", "backlog", 5, "Maximum")  # the platform's statistic stays unless overridden
+    assert cluster.metric_max_offset_lag("g", "t", statistic="Average").statistic == "Average"
+    consumer = service(team)
+    backlog = consumer.metric_backlog_per_task(color="#1f77b4")
+    assert isinstance(backlog, cloudwatch.MathExpression) and backlog.color == "#1f77b4"
+    assert consumer.metric_running_tasks(period=Duration.minutes(5)).period.to_minutes() == 5
+    assert consumer.metric_sum_offset_lag(label="lag").label == "lag"
+
+
+@pytest.mark.parametrize("call", [
+    lambda cluster, consumer: cluster.metric_sum_offset_lag("g", "t", colour="red"),
+    lambda cluster, consumer: consumer.metric_backlog_per_task(statistic="Average"),  # not a math expression option
+    lambda cluster, consumer: consumer.metric_sum_offset_lag(unit=None),
+])
+def test_an_option_a_metric_method_does_not_take_is_refused_by_name(team, call):
+    with pytest.raises(ConfigurationError, match=r"is not an option of metric_\w+; it takes .*color"):
+        call(team[2], service(team))
+
+
+# ---- imports return interfaces, and the constructs take them --------------------------------------------------------
+def test_an_imported_topic_is_consumed_and_granted_exactly_like_an_owned_one(team):
+    from aws_cdk.assertions import Template
+
+    stack, _, cluster, _ = team
+    cases = KafkaTopic.from_topic_attributes(stack, "Cases", cluster=cluster, topic_name="collections-cases",
+                                             partitions=12)
+    consumer = service(team, topics=[cases])
+    assert consumer.partitions == 12 and cases.topic_arn.endswith(":topic/bank-streaming-dev/abc-1/collections-cases")
+    policies = [r for r in Template.from_stack(stack).to_json()["Resources"].values()
+                if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert cases.topic_arn in str(policies)
+    assert not [r for r in Template.from_stack(stack).to_json()["Resources"].values() if r["Type"] == "AWS::MSK::Topic"]
+
+
+def test_an_imported_topic_is_checked_like_every_prop(team):
+    stack, _, cluster, _ = team
+    with pytest.raises(ConfigurationError, match="Test/Cases: partitions: '12' is not a partition count"):
+        KafkaTopic.from_topic_attributes(stack, "Cases", cluster=cluster, topic_name="cases", partitions="12")
+
+
+def test_an_imported_connect_cluster_offers_its_connections_and_health_metrics(team):
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk.assertions import Template
+
+    from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
+
+    stack, vpc, _, _ = team
+    connect = DebeziumConnectCluster.from_connect_cluster_attributes(
+        stack, "SharedConnect", name="bank-cdc", security_group_id="sg-0aaaaaaaaaaaaaaaa")
+    database = ec2.SecurityGroup(stack, "Database", vpc=vpc)
+    connect.connections.allow_to(database, ec2.Port.tcp(5432), "CDC reads the database")
+    ingress = [r["Properties"] for r in Template.from_stack(stack).to_json()["Resources"].values()
+               if r["Type"] == "AWS::EC2::SecurityGroupIngress"]
+    assert [(i["SourceSecurityGroupId"], i["FromPort"]) for i in ingress] == [("sg-0aaaaaaaaaaaaaaaa", 5432)]
+    metric = connect.metric_health("FailedTasks", period=Duration.minutes(5))
+    assert (metric.dimensions, metric.period.to_minutes()) == ({"ConnectCluster": "bank-cdc"}, 5)
+    with pytest.raises(ConfigurationError, match="'Failedtasks' is not a metric the health monitor publishes"):
+        connect.metric_health("Failedtasks")
