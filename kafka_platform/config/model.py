@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kafka_platform.domain.data_products import Classification, DataProductSpec, DataTeamSpec, Treatment
 from kafka_platform.domain.disaster_recovery import Phase, StartingPosition
-from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, PostgresConnectorSpec, SlotOnDelete,
-                                           SnapshotMode, SslMode, env_prefix)
+from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, Milliseconds, PostgresConnectorSpec,
+                                           SlotOnDelete, SnapshotMode, SslMode, env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
                                                default_scale_out_cooldown_seconds)
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
@@ -220,7 +220,7 @@ class Connector(Strict):
             tables=tuple(self.tables),
             topic_prefix=self.topic_prefix, slot_name=self.slot_name, publication_name=self.publication_name,
             credentials_env_prefix=env_prefix(self.name), snapshot_mode=self.snapshot_mode,
-            heartbeat_interval_ms=self.heartbeat_interval_ms, heartbeat_action_query=self.heartbeat_action_query,
+            heartbeat_interval=Milliseconds(self.heartbeat_interval_ms), heartbeat_action_query=self.heartbeat_action_query,
             topic_partitions=self.topic_creation.partitions,
             topic_replication_factor=self.topic_creation.replication_factor,
             topic_compression_type=self.topic_creation.compression_type, plugin_name=self.plugin_name,

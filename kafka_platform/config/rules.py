@@ -27,6 +27,8 @@ from kafka_platform.quotas.checks import (MANAGED_POLICIES_PER_ROLE, MANAGED_POL
                                           MANAGED_POLICY_CHARS)
 
 Found = Iterator[tuple[str, str]]
+# Connector spec fields the YAML names with their unit (the constructs take Durations).
+_YAML_FIELDS = {"heartbeat_interval": "heartbeat_interval_ms"}
 # Tags the stage puts on every resource (kafka_platform.stacks.stage); a user tag of the same key would replace them.
 RESERVED_TAGS: dict[str, Callable[[Environment], str]] = {"environment": lambda env: env.name, "managed-by": lambda env: "kafka-platform"}
 MAX_TAGS = 50  # per resource
@@ -315,7 +317,7 @@ def _connect(env: Environment) -> Found:
     for connector, spec in zip(connect.connectors, declared):
         where = f"connect.connectors[{connector.name}]"
         for field, p in connector_problems(spec, broker_count=env.kafka.broker_count):
-            yield f"{where}.{field}", p
+            yield f"{where}.{_YAML_FIELDS.get(field, field)}", p
         for field, p in classification_problems(connector.tables, connector.columns):
             yield f"{where}.{field}", p
         if (p := secret_arn_problem(connector.database.credentials_secret_arn)) is not None:

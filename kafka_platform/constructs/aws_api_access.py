@@ -63,7 +63,7 @@ class AwsApiAccess(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelection,
-                 logs_key: kms.IKey, log_retention_days: int, removal_policy: RemovalPolicy,
+                 logs_key: kms.IKey, log_retention: logs.RetentionDays, removal_policy: RemovalPolicy,
                  endpoints_security_group_id: str | None = None, internet_egress: bool = False) -> None:
         super().__init__(scope, construct_id)
         self.clients: ec2.SecurityGroup = ec2.SecurityGroup(self, "Clients", vpc=vpc, allow_all_outbound=False,
@@ -88,14 +88,14 @@ class AwsApiAccess(Construct):
         self.clients.add_egress_rule(ec2.Peer.security_group_id(self.endpoints_security_group.security_group_id),
                                      ec2.Port.tcp(HTTPS), "AWS APIs through the interface endpoints")
         #: The region's S3 prefix list, read at deploy time (never at synth: no lookup in any account).
-        self.s3_prefix_list_id: str = self._s3_prefix_list_id(logs_key, log_retention_days, removal_policy)
+        self.s3_prefix_list_id: str = self._s3_prefix_list_id(logs_key, log_retention, removal_policy)
         self.clients.add_egress_rule(ec2.Peer.prefix_list(self.s3_prefix_list_id), ec2.Port.tcp(HTTPS),
                                      "S3 through the gateway endpoint (image layers, CloudFormation responses)")
         if internet_egress:
             self.clients.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS),
                                          "Internet over HTTPS (network.internet_egress_reason)")
 
-    def _s3_prefix_list_id(self, key: kms.IKey, retention_days: int, removal_policy: RemovalPolicy) -> str:
+    def _s3_prefix_list_id(self, key: kms.IKey, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> str:
         region = Stack.of(self).region
         call = cr.AwsSdkCall(service="EC2", action="describeManagedPrefixLists",
                              parameters={"Filters": [{"Name": "prefix-list-name",
@@ -106,7 +106,7 @@ class AwsApiAccess(Construct):
             self, "PrefixListLookup", calls={"S3PrefixList": call},
             statements=[iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])],
             description="Reads the id of the region's S3 prefix list at deployment", reason=_LOOKUP_REASON,
-            wildcard_reason=_DESCRIBE_REASON, key=key, retention_days=retention_days,
+            wildcard_reason=_DESCRIBE_REASON, key=key, retention=retention,
             removal_policy=removal_policy)["S3PrefixList"]
         return lookup.get_response_field("PrefixLists.0.PrefixListId")
 

@@ -8,9 +8,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from kafka_platform.constructs.alarm_topic import AlarmTopic
-from kafka_platform.constructs.kafka_cluster import KafkaCluster
+from kafka_platform.constructs.alarm_topic import notify
+from kafka_platform.constructs.interfaces import IKafkaCluster
 from kafka_platform.domain import msk_metrics
+from kafka_platform.errors import raise_problems
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 
@@ -56,19 +57,25 @@ CLUSTER_ALARMS = (
 
 class KafkaClusterAlarms(Construct):
     """Every alarm in BROKER_ALARMS for each broker (MSK numbers them from 1) and every alarm in CLUSTER_ALARMS,
-    notifying ``alarm_topic`` on ALARM and OK. Alarm names: ``<cluster>-<alarm>[-broker-<id>]``."""
+    notifying ``alarm_action`` on ALARM and OK, as every alarm of the library does (``AlarmTopic.alarm_action``, or
+    any ``cloudwatch.IAlarmAction``). Alarm names: ``<cluster>-<alarm>[-broker-<id>]``. An imported cluster needs its
+    ``broker_count``."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: KafkaCluster, alarm_topic: AlarmTopic) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster,
+                 alarm_action: cloudwatch.IAlarmAction) -> None:
         super().__init__(scope, construct_id)
+        if cluster.broker_count is None:
+            raise_problems(self.node.path, [("cluster", f"{cluster.cluster_name} has no known broker count, and an "
+                                                        "alarm is made per broker; import it with broker_count=...")])
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for broker_id in range(1, cluster.broker_count + 1):
+        for broker_id in range(1, (cluster.broker_count or 0) + 1):
             for spec in BROKER_ALARMS:
-                self._alarm(cluster, alarm_topic, spec, f"{spec.name}-broker-{broker_id}",
+                self._alarm(cluster, alarm_action, spec, f"{spec.name}-broker-{broker_id}",
                             {msk_metrics.BROKER_ID: str(broker_id)})
         for spec in CLUSTER_ALARMS:
-            self._alarm(cluster, alarm_topic, spec, spec.name, {})
+            self._alarm(cluster, alarm_action, spec, spec.name, {})
 
-    def _alarm(self, cluster: KafkaCluster, alarm_topic: AlarmTopic, spec: ClusterAlarmSpec, key: str,
+    def _alarm(self, cluster: IKafkaCluster, alarm_action: cloudwatch.IAlarmAction, spec: ClusterAlarmSpec, key: str,
                dimensions: dict[str, str]) -> None:
         using = {name: cluster.metric(metric_name, dimensions, statistic=statistic, period=spec.period)
                  for name, (metric_name, statistic) in spec.metrics.items()}
@@ -80,4 +87,5 @@ class KafkaClusterAlarms(Construct):
             evaluation_periods=spec.evaluation_periods, datapoints_to_alarm=spec.datapoints_to_alarm,
             treat_missing_data=spec.treat_missing_data, alarm_name=f"{cluster.cluster_name}-{key}",
             alarm_description=spec.description)
-        self.alarms[key] = alarm_topic.notify(alarm)
+        notify(alarm_action, alarm)
+        self.alarms[key] = alarm

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Sequence, Unpack, get_args
 
 import jsii
-from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy
+from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Size
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -63,7 +63,7 @@ from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKE
 from kafka_platform.domain.data_products import DATA_PRODUCT_METADATA_KEY, DataProductSpec, product_problems
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
                                            uniqueness_problems)
-from kafka_platform.errors import raise_problems
+from kafka_platform.errors import raise_problems, show
 from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_resources
 
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
@@ -114,15 +114,18 @@ class DebeziumConnectCluster(Construct):
                  database_peer: ec2.IPeer | None = None,
                  scheduled_rebalance_max_delay: Duration = Duration.minutes(2),
                  reconcile_timeout: Duration = Duration.minutes(10), prune_undeclared_connectors: bool = False,
-                 logs_key: kms.IKey | None = None, log_retention_days: int = 365,
+                 logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None,
-                 slot_lag_alarm_bytes: int = 10 * 2**30) -> None:
+                 slot_lag_alarm: Size = Size.gibibytes(10)) -> None:
         super().__init__(scope, construct_id)
         self._aws_api_security_group = aws_api_security_group
         self._alarm_action = alarm_action
+        if not isinstance(slot_lag_alarm, Size):
+            raise_problems(self.node.path, [("slot_lag_alarm", f"{show(slot_lag_alarm)} is not a Size; pass "
+                                                               "aws_cdk.Size.gibibytes(10)")])
         #: A database whose oldest replication slot holds back this much WAL (default 10 GiB) pages.
-        self.slot_lag_alarm_bytes = slot_lag_alarm_bytes
+        self.slot_lag_alarm_bytes: int = int(slot_lag_alarm.to_bytes())
         problems = [("name", p)] if (p := group_id_problem(name)) else []
         for prop, value in (("scheduled_rebalance_max_delay", scheduled_rebalance_max_delay),
                             ("reconcile_timeout", reconcile_timeout)):
@@ -161,8 +164,8 @@ class DebeziumConnectCluster(Construct):
                                        removal_policy=removal_policy).key
         #: Encrypts the cluster's logs and its secrets (the REST credentials, data products' salts).
         self.logs_key = logs_key
-        self._log_retention_days = log_retention_days
-        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self._log_retention = log_retention
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention=log_retention,
                                              removal_policy=removal_policy)
 
         self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
@@ -260,7 +263,7 @@ class DebeziumConnectCluster(Construct):
         self.reconciler: PlatformFunction = PlatformFunction(
             self, "Reconciler", handler="connector_reconciler.handler",
             description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
-            logs_key=logs_key, log_retention_days=log_retention_days, removal_policy=removal_policy,
+            logs_key=logs_key, log_retention=log_retention, removal_policy=removal_policy,
             statements=[], timeout=Duration.minutes(15), invoked_by="cloudformation",
             reserved_concurrent_executions=4, aws_api_security_group=aws_api_security_group,
             # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
@@ -404,7 +407,7 @@ class DebeziumConnectCluster(Construct):
         monitor = PlatformFunction(
             self, "HealthMonitor", handler="connect_health.handler",
             description=f"Watches Kafka Connect {self.name}: failed connectors and tasks, restarts with backoff",
-            vpc=vpc, vpc_subnets=subnets, logs_key=self.logs_key, log_retention_days=self._log_retention_days,
+            vpc=vpc, vpc_subnets=subnets, logs_key=self.logs_key, log_retention=self._log_retention,
             removal_policy=self.removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
             aws_api_security_group=self._aws_api_security_group,
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,

@@ -107,7 +107,7 @@ class KafkaConsumerService(Construct):
                  scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_percent: int | None = None,
                  scale_out_cooldown: Duration | None = None, scale_in_cooldown: Duration | None = None,
                  target_backlog_per_task_messages: int | None = None, wake_up_on_produce: bool = False,
-                 logs_key: kms.IKey | None = None, log_retention_days: int = 365,
+                 logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         super().__init__(scope, construct_id)
@@ -160,7 +160,7 @@ class KafkaConsumerService(Construct):
                                                       container_insights_v2=ecs.ContainerInsights.ENHANCED)
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"Logs of consumer {consumer_group}",
                                        removal_policy=removal_policy).key
-        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention=log_retention,
                                              removal_policy=removal_policy)
         self.execution_role: ManagedPolicyRole = ManagedPolicyRole(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),

@@ -27,13 +27,13 @@ PROVIDER_ID_PREFIX = "AWS679f53fac002430cb0da5b7982bd2287"
 
 def deploy_time_lookups(scope: Construct, name: str, *, calls: Mapping[str, cr.AwsSdkCall],
                         statements: Sequence[iam.PolicyStatement], description: str, reason: str, key: kms.IKey,
-                        retention_days: int, removal_policy: RemovalPolicy,
+                        retention: logs.RetentionDays, removal_policy: RemovalPolicy,
                         wildcard_reason: str | None = None) -> dict[str, cr.AwsCustomResource]:
     """One ``AwsCustomResource`` per call (by construct id), sharing the log group ``<name>Logs`` and the role
     ``<name>Role``. ``wildcard_reason`` acknowledges a ``Resource: *`` statement (an API without resource-level
     permissions)."""
     stack = Stack.of(scope)
-    log_group = encrypted_log_group(scope, f"{name}Logs", key=key, retention_days=retention_days,
+    log_group = encrypted_log_group(scope, f"{name}Logs", key=key, retention=retention,
                                     removal_policy=removal_policy)
     role = ManagedPolicyRole(scope, f"{name}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                              description=description, statements=[write_logs_statement(log_group), *statements])

@@ -72,13 +72,18 @@ class LogsKey(Construct):
                                 used_through=("lambda", "secretsmanager"), statements=[logs])
 
 
-def encrypted_log_group(scope: Construct, construct_id: str, *, key: kms.IKey, retention_days: int,
+def encrypted_log_group(scope: Construct, construct_id: str, *, key: kms.IKey, retention: logs.RetentionDays,
                         removal_policy: RemovalPolicy, log_group_name: str | None = None) -> logs.LogGroup:
-    """A log group encrypted with ``key`` that keeps events ``retention_days`` (a value CloudWatch Logs offers)."""
-    raise_problems(f"{scope.node.path}/{construct_id}",
-                   [("retention_days", p)] if (p := log_retention_problem(retention_days)) else [])
-    return logs.LogGroup(scope, construct_id, encryption_key=key, retention=_RETENTION[retention_days],
+    """A log group encrypted with ``key`` that keeps events for ``retention``."""
+    return logs.LogGroup(scope, construct_id, encryption_key=key, retention=retention,
                          removal_policy=removal_policy, log_group_name=log_group_name)
+
+
+def retention_days(days: int, where: str = "log_retention_days") -> logs.RetentionDays:
+    """The configuration's retention in days (readable in YAML) as aws-cdk-lib's ``RetentionDays``, which the
+    constructs take; ``days`` must be a value CloudWatch Logs offers (the configuration checks it first)."""
+    raise_problems(where, [("days", p)] if (p := log_retention_problem(days)) else [])
+    return _RETENTION[days]
 
 
 # jsii enum members carry their names, not their lengths in days.

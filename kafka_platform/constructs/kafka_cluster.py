@@ -8,7 +8,7 @@ Defaults, as behaviour:
   yearly (created unless ``encryption_key`` is given); public access disabled.
 * The bank's broker defaults (zstd, replication 3, min ISR 2, no unclean leader election, no topic auto-creation,
   7 days' retention), each overridable through ``server_properties``.
-* Broker logs to a KMS-encrypted log group kept ``broker_log_retention_days``.
+* Broker logs to a KMS-encrypted log group kept ``broker_log_retention`` (a year by default).
 * A security group for the brokers that admits only members of ``client_security_group`` on the IAM port: clients
   join that group (``client_security_groups``), so the brokers' rules stay constant however many clients there are.
   ``cluster.connections.allow_default_port_from(peer)`` still admits a peer with a rule of its own.
@@ -199,7 +199,7 @@ class KafkaCluster(KafkaClusterBase):
                  enhanced_monitoring: str = "PER_TOPIC_PER_BROKER", prometheus_jmx_exporter: bool = False,
                  prometheus_node_exporter: bool = False, scram_authentication: bool = False,
                  encryption_key: kms.IKey | None = None, logs_key: kms.IKey | None = None,
-                 broker_log_retention_days: int = 365, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+                 broker_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None,
                  multi_vpc_connectivity: bool = False) -> None:
         super().__init__(scope, construct_id)
@@ -232,7 +232,7 @@ class KafkaCluster(KafkaClusterBase):
         logs_key = logs_key or LogsKey(self, "LogsKey", description=f"MSK broker logs, {cluster_name}",
                                        removal_policy=removal_policy).key
         self.broker_log_group: logs.LogGroup = encrypted_log_group(self, "BrokerLogs", key=logs_key,
-                                                    retention_days=broker_log_retention_days,
+                                                    retention=broker_log_retention,
                                                     removal_policy=removal_policy)
         self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
@@ -316,7 +316,7 @@ class KafkaCluster(KafkaClusterBase):
             self, "BootstrapBrokersFunction", handler="bootstrap_brokers.handler",
             description=f"Reads the bootstrap brokers of {cluster_name}", vpc=vpc,
             vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            logs_key=logs_key, log_retention_days=broker_log_retention_days, removal_policy=removal_policy,
+            logs_key=logs_key, log_retention=broker_log_retention, removal_policy=removal_policy,
             timeout=Duration.minutes(1), invoked_by="cloudformation", aws_api_security_group=aws_api_security_group,
             statements=[iam.PolicyStatement(actions=["kafka:GetBootstrapBrokers"], resources=[self.cluster_arn])])
         self.bootstrap_brokers_resource: CustomResource = CustomResource(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 from typing import Literal, Mapping
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
 from kafka_platform.constructs.interfaces import IKafkaCluster, IKafkaTopic
+from kafka_platform.constructs.props import whole_hours
 from kafka_platform.domain.topics import TopicSpec, topic_problems
 from kafka_platform.errors import raise_problems
 
@@ -40,25 +41,29 @@ class KafkaTopicBase(Construct):
 class KafkaTopic(KafkaTopicBase):
     """A topic on ``cluster``. Unset settings inherit the cluster's defaults (zstd, min ISR 2, 7 days).
 
-    ``retention_hours=-1`` keeps records forever (only with compaction or tiered storage); tiered topics need
-    ``retention_hours`` of 72 or more and a ``local_retention_hours`` below it. The topic is retained when removed
+    ``retention="forever"`` keeps records forever (only with compaction or tiered storage); tiered topics need a
+    ``retention`` of 72 hours or more and a ``local_retention`` below it. Retentions are Durations of whole hours. The topic is retained when removed
     from the stack unless ``removal_policy`` says DESTROY.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, topic_name: str,
-                 partitions: int, replication_factor: int = 3, retention_hours: int | None = None,
-                 local_retention_hours: int | None = None, tiered_storage: bool = False,
+                 partitions: int, replication_factor: int = 3,
+                 retention: Duration | Literal["forever"] | None = None, local_retention: Duration | None = None,
+                 tiered_storage: bool = False,
                  cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete",
                  compression_type: str | None = None, min_insync_replicas: int | None = None,
                  extra_configs: Mapping[str, str] | None = None,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
+        retention_hours, retention_problems = whole_hours("retention", retention, forever=True)
+        local_retention_hours, local_problems = whole_hours("local_retention", local_retention)
+        raise_problems(self.node.path, retention_problems + local_problems)
         self.spec: TopicSpec = TopicSpec(name=topic_name, partitions=partitions, replication_factor=replication_factor,
                               retention_hours=retention_hours, local_retention_hours=local_retention_hours,
                               tiered_storage=tiered_storage, cleanup_policy=cleanup_policy,
                               compression_type=compression_type, min_insync_replicas=min_insync_replicas,
                               extra_configs=dict(extra_configs or {}))
-        field_names = {"name": "topic_name"}
+        field_names = {"name": "topic_name", "retention_hours": "retention", "local_retention_hours": "local_retention"}
         raise_problems(self.node.path, [(field_names.get(field, field), message) for field, message in topic_problems(
             self.spec, broker_count=cluster.broker_count, cluster_tiered_storage=cluster.tiered_storage)])
         self.cluster: IKafkaCluster = cluster

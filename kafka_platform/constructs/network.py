@@ -49,7 +49,7 @@ class PlatformNetwork(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, availability_zones: Sequence[str],
                  logs_key: kms.IKey, vpc_cidr: str | None = None, nat_gateways: int = 1,
-                 flow_logs_retention_days: int = 365, existing_vpc: ExistingVpcAttributes | None = None,
+                 flow_logs_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR, existing_vpc: ExistingVpcAttributes | None = None,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN, internet_egress: bool = False) -> None:
         super().__init__(scope, construct_id)
         if (vpc_cidr is None) == (existing_vpc is None):
@@ -61,7 +61,7 @@ class PlatformNetwork(Construct):
             """Interface endpoints (or the VPC owner's), S3's gateway endpoint and the security group workloads join
             to reach them."""
             return AwsApiAccess(self, "AwsApi", vpc=self.vpc, subnets=self.private_subnets, logs_key=logs_key,
-                                log_retention_days=flow_logs_retention_days, removal_policy=removal_policy,
+                                log_retention=flow_logs_retention, removal_policy=removal_policy,
                                 endpoints_security_group_id=endpoints_security_group_id,
                                 internet_egress=internet_egress)
         if existing_vpc is not None:
@@ -97,7 +97,7 @@ class PlatformNetwork(Construct):
         self.private_subnets: ec2.SubnetSelection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.aws_api: AwsApiAccess = aws_api(None)
         self.flow_log_group: logs.LogGroup = encrypted_log_group(self, "FlowLogs", key=logs_key,
-                                                  retention_days=flow_logs_retention_days,
+                                                  retention=flow_logs_retention,
                                                   removal_policy=removal_policy)
         # The flow log grants its role write access to the group; the grant lands in the role's managed policy.
         flow_log_role = ManagedPolicyRole(self, "FlowLogRole",

@@ -77,7 +77,7 @@ class PlatformFunction(Construct):
     and so needs no dead-letter queue."""
 
     def __init__(self, scope: Construct, construct_id: str, *, handler: str, description: str, vpc: ec2.IVpc,
-                 vpc_subnets: ec2.SubnetSelection, logs_key: kms.IKey, log_retention_days: int,
+                 vpc_subnets: ec2.SubnetSelection, logs_key: kms.IKey, log_retention: logs.RetentionDays,
                  removal_policy: RemovalPolicy, statements: Sequence[iam.PolicyStatement], timeout: Duration,
                  invoked_by: Literal["cloudformation", "schedule"], memory_size: int = 256,
                  reserved_concurrent_executions: int = 1, environment: Mapping[str, str] | None = None,
@@ -89,7 +89,7 @@ class PlatformFunction(Construct):
         security_groups = [self.security_group, *aws_api_groups(self.security_group, aws_api_security_group,
                                                                  "Function")]
         self.connections: ec2.Connections = self.security_group.connections
-        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention=log_retention,
                                              removal_policy=removal_policy)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         self.role: ManagedPolicyRole = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),

@@ -43,6 +43,25 @@ def duration_problem(value: Any) -> str | None:
     return None
 
 
+def whole_hours(prop: str, value: Any, *, forever: bool = False) -> tuple[int | None, list[tuple[str, str]]]:
+    """A retention prop (``Duration`` of whole hours, None, or ``"forever"`` where ``forever`` is allowed) as the hours
+    the topic settings count in, with the problem if it is none of those."""
+    if value is None:
+        return None, []
+    if forever and value == "forever":
+        return -1, []
+    if not isinstance(value, Duration):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None, [(prop, f"{describe(value)} is not a Duration; pass aws_cdk.Duration.hours("
+                             f"{show(value) if number else '...'}) or Duration.days(...)"
+                             + (' or "forever"' if forever else ""))]
+    hours = value.to_seconds() / 3600
+    if not hours.is_integer() or hours < 1:
+        return None, [(prop, f"{value.to_human_string()} is not a whole number of hours; use "
+                             f"Duration.hours({max(1, math.ceil(hours))})")]
+    return int(hours), []
+
+
 def unpinned_image_problem(image_name: str) -> str | None:
     """A bank deploys what it reviewed: an image reference must name a version or a digest, never ``latest``."""
     if Token.is_unresolved(image_name):

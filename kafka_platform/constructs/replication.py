@@ -67,7 +67,7 @@ class KafkaReplicator(Construct):
                  target_security_groups: Sequence[ec2.ISecurityGroup], topics: Sequence[str],
                  consumer_groups: Sequence[str], alarm_action: cloudwatch.IAlarmAction, rpo: Duration,
                  starting_position: StartingPosition = "EARLIEST", logs_key: kms.IKey,
-                 log_retention_days: int = 365, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+                 log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
         problems = []
         for prop, value, example in (("topics", topics, "loan-applications"),
@@ -96,7 +96,7 @@ class KafkaReplicator(Construct):
                                                   {"Kind": "replicator", "Name": self.name})
         acknowledge_wildcard_resources(self, lambda: [p.node.default_child for p in self.role.policies],
                                        self._wildcard_reason)
-        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention_days=log_retention_days,
+        self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention=log_retention,
                                              removal_policy=removal_policy)
         self.resource: msk.CfnReplicator = msk.CfnReplicator(
             self, "Resource", replicator_name=self.name, service_execution_role_arn=self.role.role_arn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Iterable, Literal, Mapping, Protocol, Sequence
 
 from kafka_platform.domain.secrets import secret_name, secret_problem
 from kafka_platform.domain.topics import topic_name_problem
@@ -50,6 +50,22 @@ def rds_instance_of(host: str) -> str | None:
     return match["name"]
 
 
+class SupportsMilliseconds(Protocol):
+    """An interval: an ``aws_cdk.Duration``, or ``Milliseconds`` where jsii is not started (the configuration)."""
+
+    def to_milliseconds(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Milliseconds:
+    """An interval given in milliseconds, as the YAML writes it; read like a ``Duration``."""
+
+    value: int
+
+    def to_milliseconds(self) -> float:
+        return float(self.value)
+
+
 @dataclass(frozen=True)
 class PostgresConnectorSpec:
     """One Debezium PostgreSQL source. Credentials come from the worker's environment, filled from Secrets Manager:
@@ -68,7 +84,8 @@ class PostgresConnectorSpec:
     database_ssl_root_cert: str = RDS_CA_BUNDLE
     database_ssl_mode_reason: str | None = None
     snapshot_mode: SnapshotMode = "initial"
-    heartbeat_interval_ms: int = 10_000
+    #: How often Debezium records a heartbeat (an ``aws_cdk.Duration``): it keeps a quiet database's slot moving.
+    heartbeat_interval: SupportsMilliseconds = Milliseconds(10_000)
     heartbeat_action_query: str | None = None
     topic_partitions: int = 6
     topic_replication_factor: int = 3
@@ -132,6 +149,10 @@ class PostgresConnectorSpec:
         return self.rds_instance_id or rds_instance_of(self.database_host)
 
     @property
+    def heartbeat_interval_ms(self) -> int:
+        return int(self.heartbeat_interval.to_milliseconds())
+
+    @property
     def heartbeat_topic(self) -> str:
         return f"__debezium-heartbeat.{self.topic_prefix}"
 
@@ -159,9 +180,13 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
     if spec.plugin_name != "pgoutput":
         problems.append(("plugin_name", f"{show(spec.plugin_name)} needs a decoder installed in the database; use "
                                         "pgoutput, built into PostgreSQL 10 and later"))
-    if spec.heartbeat_interval_ms <= 0:
-        problems.append(("heartbeat_interval_ms", f"{spec.heartbeat_interval_ms} turns heartbeats off; without them "
-                                                  "a quiet database's slot pins WAL until the disk fills: use 10000"))
+    if not callable(getattr(spec.heartbeat_interval, "to_milliseconds", None)):
+        problems.append(("heartbeat_interval", f"{show(spec.heartbeat_interval)} is not a Duration; pass "
+                                               "aws_cdk.Duration.seconds(10)"))
+    elif spec.heartbeat_interval_ms <= 0:
+        problems.append(("heartbeat_interval", f"{spec.heartbeat_interval_ms} ms turns heartbeats off; without them "
+                                               "a quiet database's slot pins WAL until the disk fills: use 10 "
+                                               "seconds (10000 ms)"))
     if isinstance(spec.tables, str):
         return problems + [("tables", f"{show(spec.tables)} is a string, not a list: each character would count as "
                                       f"a table; pass [{show(spec.tables)}]")]

@@ -9,7 +9,7 @@ from constructs import Construct
 from kafka_platform.config.model import Connect, Environment
 from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
-from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.network import PlatformNetwork
 from kafka_platform.constructs.references import container_image, secret
 from kafka_platform.stacks.common import PlatformStack, removal_policy
@@ -34,7 +34,7 @@ class ConnectStack(PlatformStack):
             scheduled_rebalance_max_delay=Duration.seconds(connect.scheduled_rebalance_max_delay_seconds),
             reconcile_timeout=Duration.seconds(connect.reconcile_timeout_seconds),
             prune_undeclared_connectors=connect.prune_undeclared_connectors, logs_key=logs_key,
-            log_retention_days=connect.log_retention_days, removal_policy=retain,
+            log_retention=retention_days(connect.log_retention_days), removal_policy=retain,
             aws_api_security_group=network.aws_api.clients)
         credentials = {}
         for connector in connect.connectors:

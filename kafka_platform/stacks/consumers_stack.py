@@ -12,7 +12,7 @@ from constructs import Construct
 from kafka_platform.config.model import Consumer, Environment
 from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.consumer_service import ConsumerSecret, KafkaConsumerService
-from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.network import PlatformNetwork
 from kafka_platform.constructs.references import container_image, secret
 from kafka_platform.stacks.common import PlatformStack, removal_policy
@@ -50,5 +50,5 @@ class ConsumersStack(PlatformStack):
                 scale_in_cooldown=Duration.seconds(consumer.scale_in_cooldown_seconds),
                 target_backlog_per_task_messages=consumer.target_backlog_per_task_messages,
                 wake_up_on_produce=consumer.wake_up_on_produce, logs_key=logs_key,
-                log_retention_days=consumer.log_retention_days, removal_policy=retain,
+                log_retention=retention_days(consumer.log_retention_days), removal_policy=retain,
                 aws_api_security_group=network.aws_api.clients)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import Fn
+from typing import Literal
+
+from aws_cdk import Duration, Fn
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
 from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.cluster_alarms import KafkaClusterAlarms
-from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.constructs.kafka_topic import KafkaTopic
 from kafka_platform.constructs.network import PlatformNetwork
@@ -36,7 +38,7 @@ class KafkaStack(PlatformStack):
             prometheus_jmx_exporter=kafka.prometheus_jmx_exporter,
             prometheus_node_exporter=kafka.prometheus_node_exporter,
             scram_authentication=kafka.scram_authentication, logs_key=logs_key,
-            broker_log_retention_days=kafka.broker_log_retention_days, removal_policy=retain,
+            broker_log_retention=retention_days(kafka.broker_log_retention_days), removal_policy=retain,
             aws_api_security_group=network.aws_api.clients, multi_vpc_connectivity=kafka.multi_vpc_connectivity)
         # Data teams of other accounts create a VPC connection to the cluster; their data access is their role's.
         outside = sorted({a for team in config.data_teams for a in team.spec().accounts() if a != config.account})
@@ -59,10 +61,20 @@ class KafkaStack(PlatformStack):
             topic.name: KafkaTopic(
                 self, f"Topic-{topic.name}", cluster=self.cluster, topic_name=topic.name,
                 partitions=topic.partitions, replication_factor=topic.replication_factor,
-                retention_hours=topic.retention_hours, local_retention_hours=topic.local_retention_hours,
+                retention=_retention(topic.retention_hours), local_retention=_local_retention(topic.local_retention_hours),
                 tiered_storage=topic.tiered_storage, cleanup_policy=topic.cleanup_policy,
                 compression_type=topic.compression_type, min_insync_replicas=topic.min_insync_replicas,
                 removal_policy=retain)
             for topic in kafka.topics
         }
-        self.alarms: KafkaClusterAlarms = KafkaClusterAlarms(self, "ClusterAlarms", cluster=self.cluster, alarm_topic=alarm_topic)
+        self.alarms: KafkaClusterAlarms = KafkaClusterAlarms(self, "ClusterAlarms", cluster=self.cluster,
+                                                               alarm_action=alarm_topic.alarm_action)
+
+
+def _retention(hours: int | None) -> Duration | Literal["forever"] | None:
+    """The configuration's hours (readable in YAML) as the construct's Duration; -1 is forever."""
+    return None if hours is None else "forever" if hours == -1 else Duration.hours(hours)
+
+
+def _local_retention(hours: int | None) -> Duration | None:
+    return None if hours is None else Duration.hours(hours)

@@ -6,7 +6,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
-from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.network import ExistingVpcAttributes, PlatformNetwork
 from kafka_platform.stacks.common import PlatformStack, removal_policy
 
@@ -21,7 +21,7 @@ class NetworkStack(PlatformStack):
         self.network: PlatformNetwork = PlatformNetwork(
             self, "Network", availability_zones=config.availability_zones, logs_key=self.logs_key,
             vpc_cidr=network.vpc_cidr, nat_gateways=network.nat_gateways,
-            flow_logs_retention_days=network.flow_logs_retention_days, removal_policy=removal_policy(config),
+            flow_logs_retention=retention_days(network.flow_logs_retention_days), removal_policy=removal_policy(config),
             internet_egress=network.internet_egress_reason is not None,
             existing_vpc=None if existing is None else ExistingVpcAttributes(
                 vpc_id=existing.vpc_id, vpc_cidr=existing.vpc_cidr, private_subnet_ids=existing.private_subnet_ids,

@@ -13,7 +13,7 @@ from kafka_platform.config.model import Environment
 from kafka_platform.config.standby import replicated_groups, replicated_topics
 from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.deploy_time_lookup import deploy_time_lookups
-from kafka_platform.constructs.encryption import LogsKey
+from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.network import PlatformNetwork
 from kafka_platform.constructs.replication import KafkaReplicator
 from kafka_platform.domain.disaster_recovery import parameter_name
@@ -48,7 +48,7 @@ class ReplicationStack(PlatformStack):
             statements=[iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
                 f"arn:{self.partition}:ssm:{primary.region}:{primary.account}:parameter{name}"
                 for name in names.values()])],
-            reason=_LOOKUP_REASON, key=logs_key, retention_days=primary.kafka.broker_log_retention_days,
+            reason=_LOOKUP_REASON, key=logs_key, retention=retention_days(primary.kafka.broker_log_retention_days),
             removal_policy=retain)
         value = {what: lookups[f"Primary-{what}"].get_response_field("Parameter.Value") for what in names}
         cluster = kafka.cluster
@@ -61,7 +61,7 @@ class ReplicationStack(PlatformStack):
             topics=replicated_topics(primary), consumer_groups=replicated_groups(primary),
             alarm_action=alarm_topic.alarm_action, rpo=Duration.seconds(dr.rpo_seconds),
             starting_position=dr.starting_position, logs_key=logs_key,
-            log_retention_days=primary.kafka.broker_log_retention_days,
+            log_retention=retention_days(primary.kafka.broker_log_retention_days),
             removal_policy=retain)
         self.dashboard: cloudwatch.Dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{config.name}-replication",
                                               widgets=[self.replicator.dashboard_widgets()])

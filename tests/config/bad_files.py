@@ -412,8 +412,8 @@ CASES = [
             f"{F}: connect.connectors[accounts-cdc].plugin_name: \"wal2json\" needs a decoder installed in the "
             "database; use pgoutput, built into PostgreSQL 10 and later"),
     BadFile("connector-without-heartbeat", setting("connect.connectors[accounts-cdc].heartbeat_interval_ms", 0),
-            f"{F}: connect.connectors[accounts-cdc].heartbeat_interval_ms: 0 turns heartbeats off; without them a "
-            "quiet database's slot pins WAL until the disk fills: use 10000"),
+            f"{F}: connect.connectors[accounts-cdc].heartbeat_interval_ms: 0 ms turns heartbeats off; without them "
+            "a quiet database's slot pins WAL until the disk fills: use 10 seconds (10000 ms)"),
     BadFile("connector-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config",
                                                    {"signal.kafka.sasl.password": "hunter2"}),
             f"{F}: connect.connectors[accounts-cdc].extra_config.signal.kafka.sasl.password: signal.kafka.sasl.password "

@@ -48,3 +48,40 @@ def test_every_alarm_notifies_the_environment_alarm_topic_on_alarm_and_recovery(
         [action] = alarm["AlarmActions"]
         assert action["Fn::GetStackOutput"]["StackName"] == "Prod-Alerting"
         assert alarm["OKActions"] == alarm["AlarmActions"]
+
+
+def test_the_alarms_take_any_alarm_action_like_every_other_construct():
+    from aws_cdk import aws_cloudwatch_actions as actions
+    from aws_cdk import aws_sns as sns
+    from aws_cdk.assertions import Template
+
+    from kafka_platform import KafkaCluster, KafkaClusterAlarms
+    from tests.support import new_stack
+
+    stack = new_stack()
+    cluster = KafkaCluster.from_cluster_attributes(
+        stack, "Shared", cluster_arn="arn:aws:kafka:eu-west-2:111111111111:cluster/bank-streaming-dev/abc-1",
+        bootstrap_brokers="b-1:9098", security_group_id="sg-0123456789abcdef0", broker_count=3)
+    oncall = sns.Topic.from_topic_arn(stack, "Oncall", "arn:aws:sns:eu-west-2:111111111111:oncall")
+    alarms = KafkaClusterAlarms(stack, "Alarms", cluster=cluster, alarm_action=actions.SnsAction(oncall))
+    rendered = [r["Properties"] for r in Template.from_stack(stack).to_json()["Resources"].values()
+                if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(rendered) == len(alarms.alarms) > 3
+    assert all(r["AlarmActions"] == r["OKActions"] == ["arn:aws:sns:eu-west-2:111111111111:oncall"] for r in rendered)
+
+
+def test_an_imported_cluster_without_its_broker_count_is_refused_with_the_fix():
+    import pytest
+    from aws_cdk import aws_cloudwatch_actions as actions
+    from aws_cdk import aws_sns as sns
+
+    from kafka_platform import ConfigurationError, KafkaCluster, KafkaClusterAlarms
+    from tests.support import new_stack
+
+    stack = new_stack()
+    cluster = KafkaCluster.from_cluster_attributes(
+        stack, "Shared", cluster_arn="arn:aws:kafka:eu-west-2:111111111111:cluster/bank-streaming-dev/abc-1",
+        bootstrap_brokers="b-1:9098", security_group_id="sg-0123456789abcdef0")
+    oncall = actions.SnsAction(sns.Topic.from_topic_arn(stack, "Oncall", "arn:aws:sns:eu-west-2:111111111111:oncall"))
+    with pytest.raises(ConfigurationError, match="Test/Alarms: cluster: bank-streaming-dev has no known broker count"):
+        KafkaClusterAlarms(stack, "Alarms", cluster=cluster, alarm_action=oncall)

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from aws_cdk import Duration
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from kafka_platform.constructs.alarm_topic import AlarmTopic
@@ -281,9 +282,11 @@ def secret(stack, name="s"):
     ({"plugin_name": "decoderbufs"},
      "plugin_name: \"decoderbufs\" needs a decoder installed in the database; use pgoutput, built into PostgreSQL 10 "
      "and later"),
-    ({"heartbeat_interval_ms": 0},
-     "heartbeat_interval_ms: 0 turns heartbeats off; without them a quiet database's slot pins WAL until the disk "
-     "fills: use 10000"),
+    ({"heartbeat_interval": Duration.seconds(0)},
+     "heartbeat_interval: 0 ms turns heartbeats off; without them a quiet database's slot pins WAL until the disk "
+     "fills: use 10 seconds (10000 ms)"),
+    ({"heartbeat_interval": 10_000},
+     "heartbeat_interval: 10000 is not a Duration; pass aws_cdk.Duration.seconds(10)"),
     ({"extra_config": {"database.password": "hunter2"}},
      "extra_config.database.password: \"database.password\" is set by the platform; remove it from extra_config"),
     ({"extra_config": {"signal.kafka.password": "hunter2"}},

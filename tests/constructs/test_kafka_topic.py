@@ -1,6 +1,7 @@
 """Topics as code: AWS::MSK::Topic with validated settings, partitions known to consumers."""
 
 import pytest
+from aws_cdk import Duration
 from aws_cdk import RemovalPolicy
 
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
@@ -74,15 +75,33 @@ def test_topics_are_retained_unless_told_otherwise(removal_policy, expected):
     ({"topic_name": "__consumer_offsets"},
      "Test/Topic: topic_name: \"__consumer_offsets\" starts with '__', which Kafka reserves for internal topics; "
      "choose another name"),
-    ({"tiered_storage": True, "retention_hours": 168},
+    ({"tiered_storage": True, "retention": Duration.hours(168)},
      "Test/Topic: tiered_storage: true needs a cluster with tiered storage; set kafka.tiered_storage: true or "
      "remove it from the topic"),
     ({"min_insync_replicas": 1},
      "Test/Topic: min_insync_replicas: 1 would acknowledge writes held by a single broker; use 2 or more"),
-    ({"local_retention_hours": 24},
-     "Test/Topic: local_retention_hours: 24 only applies to tiered topics; remove it or set tiered_storage: true"),
+    ({"local_retention": Duration.hours(24)},
+     "Test/Topic: local_retention: 24 only applies to tiered topics; remove it or set tiered_storage: true"),
+    # Retentions are Durations of whole hours, as aws-cdk-lib's props are Durations.
+    ({"retention": 168},
+     'Test/Topic: retention: 168 is not a Duration; pass aws_cdk.Duration.hours(168) or Duration.days(...) or "forever"'),
+    ({"retention": Duration.minutes(90)},
+     "Test/Topic: retention: 1 hour 30 minutes is not a whole number of hours; use Duration.hours(2)"),
+    ({"local_retention": "forever"},
+     'Test/Topic: local_retention: "forever" is not a Duration; pass aws_cdk.Duration.hours(...) or Duration.days(...)'),
 ])
 def test_bad_topic_props_are_refused_with_the_prop_named(props, expected):
     with pytest.raises(ConfigurationError) as raised:
         make_topic(**props)
     assert str(raised.value) == expected
+
+
+def test_retention_is_a_duration_or_forever():
+    from aws_cdk.assertions import Template
+
+    from kafka_platform.constructs.kafka_topic import decode_configs
+
+    for retention, expected in ((Duration.days(14), str(14 * 24 * 3_600_000)), ("forever", "-1")):
+        topic = make_topic(retention=retention, cleanup_policy="compact,delete")
+        [created] = resources(Template.from_stack(topic.node.scope).to_json(), "AWS::MSK::Topic").values()
+        assert decode_configs(created["Properties"]["Configs"])["retention.ms"] == expected
