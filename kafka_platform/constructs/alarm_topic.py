@@ -29,6 +29,14 @@ class AlarmTopic(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, display_name: str,
                  email_subscriptions: Sequence[str] = (), removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+        """An encrypted SNS topic for alarms.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param display_name: the topic's display name.
+        :param email_subscriptions: addresses subscribed by e-mail; default none.
+        :param removal_policy: default RETAIN.
+        """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         # CloudWatch publishes alarm state changes into the encrypted topic with this key: only for alarms of this

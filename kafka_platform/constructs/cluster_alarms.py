@@ -63,6 +63,14 @@ class KafkaClusterAlarms(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster,
                  alarm_action: cloudwatch.IAlarmAction) -> None:
+        """MSK's best-practice alarms for a cluster.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param cluster: the cluster, owned or imported with its ``broker_count``.
+        :param alarm_action: where every alarm of the construct goes, on ALARM and on OK: ``AlarmTopic.alarm_action``,
+            or any ``cloudwatch.IAlarmAction`` (aws-cdk-lib's ``SnsAction``).
+        """
         super().__init__(scope, construct_id)
         if cluster.broker_count is None:
             raise_problems(self.node.path, [("cluster", f"{cluster.cluster_name} has no known broker count, and an "

@@ -118,6 +118,41 @@ class DebeziumConnectCluster(Construct):
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None,
                  slot_lag_alarm: Size = Size.gibibytes(10)) -> None:
+        """Kafka Connect for Debezium on Fargate; every default is in the module docstring.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param cluster: the MSK cluster, owned (``KafkaCluster``) or imported
+            (``KafkaCluster.from_cluster_attributes``).
+        :param vpc: the VPC the tasks run in (the cluster's).
+        :param name: the Connect cluster's name: its group id, internal topics' prefix and health dimension.
+        :param alarm_action: where every alarm of the construct goes, on ALARM and on OK: ``AlarmTopic.alarm_action``,
+            or any ``cloudwatch.IAlarmAction`` (aws-cdk-lib's ``SnsAction``).
+        :param vpc_subnets: where the tasks run; default: the VPC's private subnets with egress.
+        :param ecs_cluster: the ECS cluster to run in; default: a new one with Container Insights on (the scaling
+            metrics need it).
+        :param image: the worker image; default: built from the packaged ``connect_image/``.
+        :param cpu: worker CPU units; default 2048.
+        :param memory_limit_mib: worker memory in MiB, half of it the JVM heap; default 8192.
+        :param min_workers: the fewest workers; default 2.
+        :param max_workers: the most workers; default 4.
+        :param cpu_target_percent: CPU the worker count is scaled to keep; default 60.
+        :param database_ports: the ports workers may reach databases on, in the VPC; default (5432,).
+        :param database_peer: where the databases are; default: the VPC's range.
+        :param scheduled_rebalance_max_delay: how long a lost worker's connectors wait for it before moving
+            (``scheduled.rebalance.max.delay.ms``); default 2 minutes.
+        :param reconcile_timeout: how long a connector may take to run after a deployment; default 10 minutes.
+        :param prune_undeclared_connectors: delete connectors nobody declared, after every deployment; default off.
+        :param logs_key: the KMS key its log groups are encrypted with; default: a new key (``LogsKey``).
+        :param log_retention: how long worker and function logs are kept (``logs.RetentionDays``); default a year.
+        :param removal_policy: what happens to its stateful resources when removed from the stack; default RETAIN
+            (DESTROY only outside protected environments).
+        :param aws_api_security_group: the clients group of the VPC's AWS API endpoints
+            (``PlatformNetwork.aws_api.clients``) its tasks and functions join; default: none (they then need another
+            route to AWS).
+        :param slot_lag_alarm: WAL a database's oldest replication slot may hold back before paging (a ``Size``);
+            default 10 GiB.
+        """
         super().__init__(scope, construct_id)
         self._aws_api_security_group = aws_api_security_group
         self._alarm_action = alarm_action
@@ -506,6 +541,15 @@ class DebeziumPostgresConnector(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, connect: DebeziumConnectCluster,
                  spec: PostgresConnectorSpec, credentials_secret: secretsmanager.ISecret,
                  hash_salt: secretsmanager.ISecret | None = None) -> None:
+        """A connector on ``connect``, kept equal to ``spec``; prefer ``connect.add_postgres_connector``.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param connect: the Connect cluster that runs it.
+        :param spec: the connector (``PostgresConnectorSpec``).
+        :param credentials_secret: the secret holding ``username`` and ``password`` for the database.
+        :param hash_salt: the salt secret for hashed columns (data products); default: none.
+        """
         super().__init__(scope, construct_id)
         self.spec = spec
         salt = {} if hash_salt is None else {"HashSaltSecretArn": hash_salt.secret_arn}
@@ -529,6 +573,14 @@ class DataProductConnector(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, connect: DebeziumConnectCluster,
                  spec: DataProductSpec, credentials_secret: secretsmanager.ISecret) -> None:
+        """A data product: a second connector publishing curated columns; prefer ``connect.add_data_product``.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param connect: the Connect cluster that runs it.
+        :param spec: the product (``DataProductSpec``).
+        :param credentials_secret: the source database's secret (``username``, ``password``).
+        """
         super().__init__(scope, construct_id)
         self.spec = spec
         #: Generated by Secrets Manager, encrypted with the cluster's key, read by the reconciler alone.

@@ -110,6 +110,55 @@ class KafkaConsumerService(Construct):
                  logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
+        """A lag-scaled Kafka consumer on Fargate; every default is in the module docstring.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param cluster: the MSK cluster, owned (``KafkaCluster``) or imported
+            (``KafkaCluster.from_cluster_attributes``).
+        :param topics: the topics it consumes: ``KafkaTopic`` (owned or imported, of the same cluster) or
+            ``ConsumedTopic``; their partitions bound the tasks.
+        :param consumer_group: its consumer group; one service per group and cluster.
+        :param image: its container image, pinned by a version tag or a digest (never ``latest``).
+        :param max_delay: the delay the business accepts (a ``Duration`` of whole seconds): the delay alarm fires above
+            it and, with ``task_throughput_messages_per_second``, the scaling thresholds derive from it.
+        :param alarm_action: where every alarm of the construct goes, on ALARM and on OK: ``AlarmTopic.alarm_action``,
+            or any ``cloudwatch.IAlarmAction`` (aws-cdk-lib's ``SnsAction``).
+        :param ecs_cluster: the ECS cluster to run in; default: a new one with Container Insights on (the scaling
+            metrics need it).
+        :param vpc: the VPC the tasks run in; needed when ``ecs_cluster`` is not given.
+        :param vpc_subnets: where the tasks run; default: the VPC's private subnets with egress.
+        :param cpu: task CPU units (Fargate's sizes); default 512.
+        :param memory_limit_mib: task memory in MiB, a size Fargate offers for ``cpu``; default 1024.
+        :param cpu_architecture: ``X86_64`` (default) or ``ARM64``.
+        :param environment: the container's own variables; the platform's (the container contract) are reserved.
+        :param secrets: variables filled from Secrets Manager at start (``ConsumerSecret``, by complete ARN).
+        :param output_topics: topics it writes, by name: the task role may write exactly these.
+        :param min_tasks: the fewest tasks; default 1 (0 only with ``wake_up_on_produce``).
+        :param max_tasks: the most tasks; default and maximum: the partitions consumed.
+        :param scaling_mode: ``steps`` (default) or ``target_tracking``.
+        :param task_throughput_messages_per_second: what one task processes per second: with ``max_delay`` it sets the
+            thresholds.
+        :param scale_out_backlog_per_task_messages: backlog per running task that adds tasks; default: derived.
+        :param scale_in_backlog_per_task_messages: backlog per running task below which tasks are removed; default:
+            derived.
+        :param scale_out_steps: the scale-out steps (``ScalingStep``); default +100 %, +200 %, +400 % at 1, 2, 4 times
+            the threshold.
+        :param scale_in_percent: tasks removed per scale-in, in percent; default 20.
+        :param scale_out_cooldown: wait after adding tasks (a ``Duration``); default 4 minutes.
+        :param scale_in_cooldown: wait after removing tasks (a ``Duration``); default 5 minutes.
+        :param target_backlog_per_task_messages: the backlog per task target tracking keeps; default: half the delay
+            budget.
+        :param wake_up_on_produce: with ``min_tasks=0``, start a task when messages arrive (needs the cluster's
+            ``PER_TOPIC_PER_BROKER`` monitoring); default off.
+        :param logs_key: the KMS key its log groups are encrypted with; default: a new key (``LogsKey``).
+        :param log_retention: how long its logs are kept (``logs.RetentionDays``); default a year.
+        :param removal_policy: what happens to its stateful resources when removed from the stack; default RETAIN
+            (DESTROY only outside protected environments).
+        :param aws_api_security_group: the clients group of the VPC's AWS API endpoints
+            (``PlatformNetwork.aws_api.clients``) its tasks and functions join; default: none (they then need another
+            route to AWS).
+        """
         super().__init__(scope, construct_id)
         # What Python's hints do not enforce, before anything reads the props (a string would be iterated).
         raise_problems(self.node.path, prop_problems(

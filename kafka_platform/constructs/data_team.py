@@ -31,6 +31,18 @@ class DataTeamReadRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, cluster: IKafkaCluster, team: str,
                  principals: Sequence[str], topics: Sequence[str], consumer_group_prefix: str,
                  role_name: str | None = None) -> None:
+        """A data team's read role.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param cluster: the MSK cluster, owned (``KafkaCluster``) or imported
+            (``KafkaCluster.from_cluster_attributes``).
+        :param team: the team's name (in the role name and its metadata).
+        :param principals: the IAM principal ARNs that may assume the role (the team's own roles).
+        :param topics: the curated topics it may read, by exact name (data products, never raw CDC topics).
+        :param consumer_group_prefix: the prefix its consumer groups must start with (its own, no other team's).
+        :param role_name: the role's name; default: generated.
+        """
         super().__init__(scope, construct_id)
         problems = []
         for prop, value, what, example in (("principals", principals, "IAM principal ARNs",

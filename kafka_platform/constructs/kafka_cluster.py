@@ -202,6 +202,36 @@ class KafkaCluster(KafkaClusterBase):
                  broker_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None,
                  multi_vpc_connectivity: bool = False) -> None:
+        """An MSK provisioned cluster; every default is in the module docstring.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param vpc: the VPC of the brokers.
+        :param cluster_name: the cluster's name (1-64 letters, digits and hyphens); changing it replaces the cluster.
+        :param kafka_version: the Kafka version MSK runs (``3.8.x``, ...).
+        :param vpc_subnets: the brokers' subnets, one per availability zone (2 or 3); default: the private subnets.
+        :param broker_instance_type: the broker size; default ``kafka.m7g.large``.
+        :param broker_count: brokers, a multiple of the zones; default: one per zone.
+        :param broker_volume_size_gib: each broker's EBS volume, in GiB (MSK's own unit); default 1000.
+        :param storage_auto_expansion_max_gib: let storage grow to this many GiB per broker (Application Auto Scaling);
+            default: no expansion.
+        :param storage_auto_expansion_target_percent: the disk use expansion aims for; default 70.
+        :param provisioned_throughput_mibps: provisioned EBS throughput per broker, in MiB/s; default: none.
+        :param tiered_storage: tiered storage on (topics may then keep data beyond local disk); default off.
+        :param server_properties: broker properties over the bank's defaults; only changes towards safety are accepted.
+        :param enhanced_monitoring: MSK's monitoring level; default ``PER_TOPIC_PER_BROKER`` (per-topic produce rates).
+        :param prometheus_jmx_exporter: open monitoring's JMX exporter; default off.
+        :param prometheus_node_exporter: open monitoring's node exporter; default off.
+        :param scram_authentication: SASL/SCRAM besides IAM; default off.
+        :param encryption_key: the KMS key for data at rest; default: a new key that rotates yearly.
+        :param logs_key: the KMS key of the broker log group; default: a new key.
+        :param broker_log_retention: how long broker logs are kept (``logs.RetentionDays``); default a year.
+        :param removal_policy: default RETAIN: the cluster, its configuration, key and logs outlive the stack.
+        :param aws_api_security_group: the clients group of the VPC's AWS API endpoints, joined by the bootstrap-brokers
+            function; default: none.
+        :param multi_vpc_connectivity: MSK's multi-VPC private connectivity (IAM), needed before other accounts or MSK
+            Replicator may connect; turn it on in a deployment of its own. Default off.
+        """
         super().__init__(scope, construct_id)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         broker_count = broker_count if broker_count is not None else len(subnet_ids)

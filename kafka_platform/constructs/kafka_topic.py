@@ -54,6 +54,25 @@ class KafkaTopic(KafkaTopicBase):
                  compression_type: str | None = None, min_insync_replicas: int | None = None,
                  extra_configs: Mapping[str, str] | None = None,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
+        """A topic as code on ``AWS::MSK::Topic``.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param cluster: the MSK cluster, owned (``KafkaCluster``) or imported
+            (``KafkaCluster.from_cluster_attributes``).
+        :param topic_name: the topic's name; changing it replaces the topic and its records.
+        :param partitions: its partitions; they can only grow.
+        :param replication_factor: copies of each partition; default 3, at most the brokers; cannot change in place.
+        :param retention: how long records are kept, a ``Duration`` of whole hours, or ``"forever"`` (compacted or
+            tiered topics only); default: the cluster's (7 days).
+        :param local_retention: for a tiered topic, how long records stay on the brokers' disks (below ``retention``).
+        :param tiered_storage: keep older segments in tiered storage (the cluster needs it on); default off.
+        :param cleanup_policy: ``delete`` (default), ``compact`` or ``compact,delete``.
+        :param compression_type: the topic's compression; default: the cluster's (zstd).
+        :param min_insync_replicas: acknowledging replicas; default: the cluster's (2); at least 2.
+        :param extra_configs: further topic configs; none that weakens durability.
+        :param removal_policy: default RETAIN: a topic removed from the stack keeps its records.
+        """
         super().__init__(scope, construct_id)
         retention_hours, retention_problems = whole_hours("retention", retention, forever=True)
         local_retention_hours, local_problems = whole_hours("local_retention", local_retention)

@@ -39,6 +39,16 @@ class ManagedPolicyRole(iam.Role):
     def __init__(self, scope: Construct, construct_id: str, *, assumed_by: iam.IPrincipal, description: str,
                  statements: Sequence[iam.PolicyStatement] = (), max_policies: int = MANAGED_POLICIES_PER_ROLE,
                  role_name: str | None = None) -> None:
+        """An IAM role whose statements go to managed policies (never inline), split as IAM's size quota needs.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param assumed_by: who assumes it.
+        :param description: the role's description (also its policies').
+        :param statements: the statements it starts with; more come with ``add_to_principal_policy`` and grants.
+        :param max_policies: the most managed policies it may take; default 10 (IAM's quota per role).
+        :param role_name: the role's name; default: generated.
+        """
         super().__init__(scope, construct_id, assumed_by=assumed_by, description=description, role_name=role_name)
         self._description = description
         self._max_policies = max_policies

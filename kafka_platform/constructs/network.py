@@ -51,6 +51,20 @@ class PlatformNetwork(Construct):
                  logs_key: kms.IKey, vpc_cidr: str | None = None, nat_gateways: int = 1,
                  flow_logs_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR, existing_vpc: ExistingVpcAttributes | None = None,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN, internet_egress: bool = False) -> None:
+        """The environment's VPC, new or imported, with flow logs and AWS API endpoints.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param availability_zones: the zones (2 or 3), in order.
+        :param logs_key: the KMS key of the flow logs.
+        :param vpc_cidr: a new VPC's range; exactly one of this and ``existing_vpc``.
+        :param nat_gateways: a new VPC's NAT gateways; default 1.
+        :param flow_logs_retention: how long flow logs are kept (``logs.RetentionDays``); default a year.
+        :param existing_vpc: a VPC created elsewhere (``ExistingVpcAttributes``), imported without a lookup.
+        :param removal_policy: default RETAIN.
+        :param internet_egress: let the clients group reach HTTPS anywhere (declared with a reason in the
+            configuration); default off.
+        """
         super().__init__(scope, construct_id)
         if (vpc_cidr is None) == (existing_vpc is None):
             raise ValueError(f"{self.node.path}: set exactly one of vpc_cidr (a new VPC) or existing_vpc "

@@ -23,6 +23,13 @@ class PlatformDashboard(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, dashboard_name: str,
                  services: Sequence[KafkaConsumerService] = ()) -> None:
+        """A CloudWatch dashboard of the platform.
+
+        :param scope: the parent construct.
+        :param construct_id: its id, public API: changing it replaces what it holds.
+        :param dashboard_name: the dashboard's name.
+        :param services: consumer services drawn at once; more with ``add_consumer_service``.
+        """
         super().__init__(scope, construct_id)
         self.dashboard: cloudwatch.Dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
                                               default_interval=Duration.hours(6))

@@ -25,6 +25,12 @@ class PlatformStage(Stage):
     consumer stacks only when it runs services (phase ``failover``)."""
 
     def __init__(self, scope: Construct, *, config: Environment, primary: Environment | None = None) -> None:
+        """An environment's stage.
+
+        :param scope: the parent construct.
+        :param config: the environment (``load_environments``).
+        :param primary: for a standby, the environment it stands by for; default: none (a primary).
+        """
         super().__init__(scope, config.stage_name, env=CdkEnvironment(account=config.account, region=config.region))
         self.config = config
         Tags.of(self).add("environment", config.name)

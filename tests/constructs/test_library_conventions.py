@@ -6,6 +6,7 @@ import inspect
 import re
 
 import pytest
+from constructs import Construct
 
 import kafka_platform
 
@@ -44,3 +45,14 @@ def test_alarms_are_routed_by_an_alarm_action_as_in_aws_cdk_lib(name):
     assert "alarm_topic" not in props
     if any(p.startswith("alarm") for p in props):
         assert "alarm_action" in props
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in PUBLIC.items() if inspect.isclass(c) and issubclass(c, Construct)
+                                         and "__init__" in vars(c)))
+def test_help_describes_every_prop_where_ides_show_it(name):
+    construct = PUBLIC[name]
+    documented = inspect.getdoc(construct.__init__) or ""
+    assert "Creates a new construct node" not in documented  # jsii's generic text, inherited from Construct
+    parameters = inspect.signature(construct.__init__).parameters
+    assert [p for p in parameters if p not in ("self", "scope") and f":param {p}:" not in documented] == []
+    assert construct.__doc__ and not construct.__doc__.startswith("Creates a new construct")
