@@ -67,25 +67,44 @@ def installed(wheel, tmp_path_factory) -> Path:
     return python
 
 
-def run_example(python: Path, name: str, tmp_path: Path) -> Path:
-    project = tmp_path / name
+def synthesize(python: Path, source: str, project: Path) -> subprocess.CompletedProcess[str]:
     project.mkdir()
     (project / "app.py").write_text("from kafka_platform.node_runtime import use_wheel_node\nuse_wheel_node()\n"
-                                    + readme_example(name))
-    out = tmp_path / "cdk.out"
-    result = subprocess.run([str(python), "app.py"], cwd=project, capture_output=True, text=True, timeout=600,
-                            env={"CDK_OUTDIR": str(out), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                                    + source)
+    return subprocess.run([str(python), "app.py"], cwd=project, capture_output=True, text=True, timeout=600,
+                          env={"CDK_OUTDIR": str(project / "cdk.out"), "PATH": "/usr/bin:/bin",
+                               "HOME": str(project)})
+
+
+def run_example(python: Path, name: str, tmp_path: Path) -> Path:
+    source = readme_example(name)
+    assert "register_gates(app, " in source, "every README example runs with the bank's gates on"
+    result = synthesize(python, source, tmp_path / name)
     assert result.returncode == 0, result.stderr[-3000:]
-    return out
+    return tmp_path / name / "cdk.out"
+
+
+def test_the_gates_in_a_team_app_fail_its_synthesis_on_a_finding(installed, tmp_path):
+    # The same example with a lag alarm on a group the app does not declare, and an inline policy: both refused.
+    source = readme_example("consumer-service").replace('consumer_groups={"collections-workers": ("repayments",)}',
+                                                        'consumer_groups={"collections-other": ("repayments",)}')
+    source = source.replace("register_gates(", 'from aws_cdk import aws_iam as iam\n'
+                            'iam.Role(stack, "Inline", assumed_by=iam.AccountRootPrincipal()).add_to_policy('
+                            'iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["*"]))\nregister_gates(')
+    result = synthesize(installed, source, tmp_path / "failing")
+    assert result.returncode != 0
+    assert "KafkaPlatform-LagAlarmDeclared[ConsumerGroup::collections-workers]" in result.stderr
+    assert "KafkaPlatform-IAMPoliciesManaged[InlinePolicy]" in result.stderr
 
 
 def test_a_separate_project_references_the_shared_cluster_adds_a_topic_and_a_grant(installed, tmp_path):
     out = run_example(installed, "shared-cluster", tmp_path)
     template = json.loads((out / "CollectionsStreaming.template.json").read_text())
     types = sorted(r["Type"] for r in template["Resources"].values())
-    assert types == ["AWS::IAM::Policy", "AWS::IAM::Role", "AWS::MSK::Topic"]
+    # A managed policy, not an inline one: the example runs with the bank's gates on, which refuse inline policies.
+    assert types == ["AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::MSK::Topic"]
     statements = next(r for r in template["Resources"].values()
-                      if r["Type"] == "AWS::IAM::Policy")["Properties"]["PolicyDocument"]["Statement"]
+                      if r["Type"] == "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
     prefix = "arn:aws:kafka:eu-west-2:333333333333:"
     uuid = "bank-streaming-prod/5a1b2c3d-aaaa-bbbb-cccc-1234567890ab-3"
     assert [s["Resource"] for s in statements] == [

@@ -11,8 +11,14 @@ from kafka_platform.gates.platform_pack import KafkaPlatformChecks
 from kafka_platform.gates.rules import DeclaredTopology
 
 
-def register_gates(app: App, topologies: Mapping[str, DeclaredTopology]) -> None:
-    """Run every pack over the whole app at synthesis; ``topologies`` maps stage names to what they declare."""
+def register_gates(app: App, topologies: Mapping[str, DeclaredTopology] | DeclaredTopology) -> None:
+    """Run the bank's gates over the whole app at synthesis: cdk-nag's AwsSolutions, PCI DSS 3.2.1 and NIST 800-53
+    rev 5 packs, and the platform's own rules (``KafkaPlatformChecks``). An unacknowledged finding fails synthesis.
+
+    ``topologies`` is what the app declares, which the platform's rules check consumers and lag alarms against: one
+    ``DeclaredTopology`` for an app without stages (a team's own app: the topics it consumes, with their partitions,
+    and its consumer groups), or a mapping from stage name to each stage's (the platform's environments, from
+    ``declared_topology``)."""
     Validations.of(app).add_plugins(
         AwsSolutionsChecks(app, verbose=True),
         PCIDSS321Checks(app, verbose=True),

@@ -86,13 +86,16 @@ class _AppliedRule:
 
 class KafkaPlatformChecks(NagPack):
     """MSK security and durability, secrets in clear, lag alarms on declared groups and topics, and consumer
-    capacity within partitions. ``topologies`` maps a stage name (``Prod``) to what that environment declares."""
+    capacity within partitions. ``topologies`` maps a stage name (``Prod``) to what that environment declares, or is
+    one ``DeclaredTopology`` for a whole app (a team's app without stages)."""
 
-    def __init__(self, scope: Any = None, *, topologies: Mapping[str, DeclaredTopology] | None = None,
+    def __init__(self, scope: Any = None, *,
+                 topologies: Mapping[str, DeclaredTopology] | DeclaredTopology | None = None,
                  verbose: bool = True) -> None:
         super().__init__(scope, verbose=verbose)
         self._pack_name = PACK_NAME
-        self._topologies = dict(topologies or {})
+        self._app_topology = topologies if isinstance(topologies, DeclaredTopology) else None
+        self._topologies = {} if isinstance(topologies, DeclaredTopology) else dict(topologies or {})
 
     @property
     def name(self) -> str:
@@ -104,6 +107,7 @@ class KafkaPlatformChecks(NagPack):
             return
         resource = functools.cache(lambda: resource_view(node))
         stage = Stage.of(node)
-        topology = self._topologies.get(stage.stage_name) if stage is not None else None
+        topology = self._topologies.get(stage.stage_name, self._app_topology) if stage is not None else \
+            self._app_topology
         for rule in rules:
             self._apply_rule(_AppliedRule(rule, node, resource, topology))
