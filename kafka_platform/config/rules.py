@@ -53,7 +53,8 @@ def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, st
 def _identity(env: Environment) -> Found:
     if not _ENVIRONMENT_NAME.match(env.name):
         yield "name", (f"{show(env.name)} is not an environment name; use 2-16 lower-case letters and digits, "
-                       "starting with a letter, such as prod")
+                       "starting with a letter, such as prod or collectionsdev (no hyphen: a standby is named "
+                       "<name>-dr, and each name becomes a stage, Prod, and part of every resource name)")
     if (p := aws.account_problem(env.account)) is not None:
         yield "account", p
     if (p := aws.region_problem(env.region)) is not None:

@@ -179,3 +179,17 @@ def test_four_zones_are_refused_as_one_zone_is():
     three = dev.model_copy(update={"region": "us-east-1",
                                    "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]})
     assert list(_zones(three)) == []
+
+
+@pytest.mark.parametrize("name", ["collections-dev", "Prod", "p", "a23456789012345678"])
+def test_the_rule_for_environment_names_is_stated_with_its_reason(folder, name):
+    (folder / f"{name}.yaml").write_text(MINIMAL.replace("name: dev", f"name: {name}"))
+    assert problems(folder / f"{name}.yaml") == [
+        f'environments/{name}.yaml: name: "{name}" is not an environment name; use 2-16 lower-case letters and '
+        "digits, starting with a letter, such as prod or collectionsdev (no hyphen: a standby is named <name>-dr, "
+        "and each name becomes a stage, Prod, and part of every resource name)"]
+
+
+def test_a_name_within_the_rule_is_accepted(folder):
+    (folder / "collectionsdev.yaml").write_text(MINIMAL.replace("name: dev", "name: collectionsdev"))
+    assert load_environment(folder / "collectionsdev.yaml").stage_name == "Collectionsdev"
