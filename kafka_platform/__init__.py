@@ -44,6 +44,7 @@ __all__ = [
     "PostgresConnectorSpec",
     "ScalingStep",
     "SeriesOptions",
+    "acknowledge",
     "compose",
     "declared_topology",
     "load_environments",
@@ -83,6 +84,7 @@ _EXPORTS = {
     "PostgresConnectorSpec": "kafka_platform.domain.debezium",
     "ScalingStep": "kafka_platform.domain.lag_scaling",
     "SeriesOptions": "kafka_platform.constructs.metric_options",
+    "acknowledge": "kafka_platform.gates.acknowledge",
     "compose": "kafka_platform.platform_app",
     "declared_topology": "kafka_platform.platform_app",
     "load_environments": "kafka_platform.config.loader",
@@ -119,6 +121,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.domain.debezium import PostgresConnectorSpec as PostgresConnectorSpec
     from kafka_platform.domain.lag_scaling import ScalingStep as ScalingStep
     from kafka_platform.errors import ConfigurationError as ConfigurationError
+    from kafka_platform.gates.acknowledge import acknowledge as acknowledge
     from kafka_platform.gates.packs import register_gates as register_gates
     from kafka_platform.gates.rules import DeclaredTopology as DeclaredTopology
     from kafka_platform.platform_app import compose as compose, declared_topology as declared_topology
@@ -126,6 +129,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
 else:
     # Hidden from type checkers: a module-level __getattr__ would make every misspelt name "exist" for them.
     def __getattr__(name: str) -> Any:
-        if name in _EXPORTS:
-            return getattr(importlib.import_module(_EXPORTS[name]), name)
-        raise AttributeError(f"module 'kafka_platform' has no attribute {name!r}")
+        if name not in _EXPORTS:
+            raise AttributeError(f"module 'kafka_platform' has no attribute {name!r}")
+        try:
+            module = importlib.import_module(_EXPORTS[name])
+        except ModuleNotFoundError as error:
+            from kafka_platform.extras import missing_extra
+
+            raise (missing_extra(error, f"kafka_platform.{name}") or error) from error
+        return getattr(module, name)

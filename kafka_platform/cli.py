@@ -154,6 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(error, file=sys.stderr)
         return 1
+    except ModuleNotFoundError as error:
+        from kafka_platform.extras import missing_extra
+
+        if (clear := missing_extra(error, f"kafka-platform {args.command}")) is None:
+            raise
+        print(clear, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
