@@ -262,3 +262,24 @@ def test_pyright_verifytypes_finds_every_public_symbol_typed(installed, tmp_path
     assert report["exportedSymbolCounts"]["withKnownType"] > 1500  # the whole package was read, from the wheel
     assert report["packageRootDirectory"].startswith(str(installed.parent.parent))
     assert untyped == [] and report["completenessScore"] == 1
+
+
+def test_a_feature_whose_extra_is_missing_names_the_extra(monkeypatch):
+    # `make floors` shows it on a real install without extras; here the import of cdk-nag fails as it would there.
+    import builtins
+
+    import kafka_platform
+
+    real_import = builtins.__import__
+
+    def without_cdk_nag(name, *args, **kwargs):
+        if name.split(".")[0] == "cdk_nag":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    for module in ("kafka_platform.gates.packs", "kafka_platform.gates.platform_pack"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.setattr(builtins, "__import__", without_cdk_nag)
+    with pytest.raises(ImportError, match=r"^kafka_platform.register_gates needs cdk_nag, which the 'gates' extra "
+                                          r"installs: pip install 'cdk-kafka-platform\[gates\]'$"):
+        kafka_platform.register_gates  # noqa: B018
