@@ -18,9 +18,11 @@ from kafka_platform.node_runtime import use_wheel_node  # noqa: E402
 use_wheel_node()
 
 import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from aws_cdk import App  # noqa: E402
@@ -66,6 +68,10 @@ class Synthesized:
 
     stages: dict[str, PlatformStage]
     assembly: CloudAssembly
+    #: checkov and cfn-lint over every template, started as soon as the templates exist: they run on the second core
+    #: while the tests (one process, one core) go on; tests/gates reads their output.
+    checkov: subprocess.Popen[str] | None = None
+    cfn_lint: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
     _templates: dict[str, Template] = field(default_factory=dict)
 
     def raw(self, environment: str, stack: str) -> dict[str, Any]:
@@ -88,10 +94,25 @@ def environments() -> dict[str, Environment]:
 
 
 @pytest.fixture(scope="session")
-def synthesized(environments: dict[str, Environment], tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def synthesized(environments: dict[str, Environment],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
     # Findings are asserted by tests/gates (with the list of rules), so synthesis itself must not stop on them.
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = App(outdir=str(outdir), context=cdk_context(**{"@aws-cdk/core:failSynthOnValidationErrors": False}))
     stages = compose(app, list(environments.values()))
-    assembly = app.synth()
-    return Synthesized(stages=stages, assembly=CloudAssembly(Path(assembly.directory)))
+    synthesized = Synthesized(stages=stages, assembly=CloudAssembly(Path(app.synth().directory)))
+    tools = Path(sys.executable).parent
+    synthesized.checkov = subprocess.Popen(
+        [str(tools / "checkov"), "-d", str(synthesized.assembly.directory), "--framework", "cloudformation", "--quiet",
+         "--compact", "--skip-download", "-o", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    by_region: dict[str, list[str]] = {}
+    for stack in synthesized.assembly.stacks():
+        by_region.setdefault(stack.region, []).append(str(stack.template_path))
+    for region, templates in by_region.items():
+        synthesized.cfn_lint[region] = subprocess.Popen(
+            [str(tools / "cfn-lint"), "--format", "json", "--regions", region, "--", *templates],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield synthesized
+    for process in [synthesized.checkov, *synthesized.cfn_lint.values()]:
+        if process is not None and process.poll() is None:
+            process.kill()

@@ -115,38 +115,63 @@ def installed(wheel, tmp_path_factory) -> Path:
     return python
 
 
-def synthesize(python: Path, source: str, project: Path) -> subprocess.CompletedProcess[str]:
+class Job:
+    """A process started at once and read when a test needs it: the team's apps and checkers run side by side."""
+
+    def __init__(self, arguments: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.cwd = cwd
+        self.process = subprocess.Popen(arguments, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        self._result: subprocess.CompletedProcess[str] | None = None
+
+    def result(self) -> subprocess.CompletedProcess[str]:
+        if self._result is None:
+            stdout, stderr = self.process.communicate(timeout=600)
+            self._result = subprocess.CompletedProcess(self.process.args, self.process.returncode, stdout, stderr)
+        return self._result
+
+
+def synthesis(python: Path, source: str, project: Path) -> Job:
     project.mkdir()
     (project / "app.py").write_text("from kafka_platform.node_runtime import use_wheel_node\nuse_wheel_node()\n"
                                     + source)
-    return subprocess.run([str(python), "app.py"], cwd=project, capture_output=True, text=True, timeout=600,
-                          env={"CDK_OUTDIR": str(project / "cdk.out"), "PATH": "/usr/bin:/bin",
-                               "HOME": str(project)})
+    return Job([str(python), "app.py"], project, env={"CDK_OUTDIR": str(project / "cdk.out"), "PATH": "/usr/bin:/bin",
+                                                      "HOME": str(project)})
 
 
-def run_example(python: Path, name: str, tmp_path: Path) -> Path:
-    source = readme_example(name)
-    assert "register_gates(app, " in source, "every README example runs with the bank's gates on"
-    result = synthesize(python, source, tmp_path / name)
+@pytest.fixture(scope="module")
+def team(installed, tmp_path_factory) -> dict[str, Job]:
+    """Every process a team would run on the wheel, started together: the README's examples (gates on; that the
+    gates fail a team's app on a finding is tests/gates/test_platform_pack.py's), mypy --strict on a typed app (clean,
+    and with mistakes) and pyright --verifytypes."""
+    folder = tmp_path_factory.mktemp("team-apps")
+    jobs = {}
+    for name in EXAMPLES:
+        source = readme_example(name)
+        assert "register_gates(app, " in source, "every README example runs with the bank's gates on"
+        jobs[name] = synthesis(installed, source, folder / name)
+    examples = "\n".join(readme_example(name) for name in EXAMPLES)
+    jobs["mypy"] = mypy(installed, folder / "mypy", {"clean.py": TYPED_APP + "\n" + examples,
+                                                     "mistakes.py": TYPED_APP + MISTAKES})
+    (folder / "pyright").mkdir()
+    jobs["pyright"] = Job([str(Path(sys.executable).parent / "pyright"), "--verifytypes", "kafka_platform",
+                           "--ignoreexternal", "--outputjson"], folder / "pyright",
+                          env={"PATH": f"{installed.parent}:/usr/bin:/bin", "HOME": str(Path.home()),
+                               "VIRTUAL_ENV": str(installed.parent.parent)})
+    return jobs
+
+
+EXAMPLES = ("shared-cluster", "consumer-service", "data-team")
+
+
+def synthesized_example(team: dict[str, Job], name: str) -> Path:
+    result = team[name].result()
     assert result.returncode == 0, result.stderr[-3000:]
-    return tmp_path / name / "cdk.out"
+    return team[name].cwd / "cdk.out"
 
 
-def test_the_gates_in_a_team_app_fail_its_synthesis_on_a_finding(installed, tmp_path):
-    # The same example with a lag alarm on a group the app does not declare, and an inline policy: both refused.
-    source = readme_example("consumer-service").replace('consumer_groups={"collections-workers": ("repayments",)}',
-                                                        'consumer_groups={"collections-other": ("repayments",)}')
-    source = source.replace("register_gates(", 'from aws_cdk import aws_iam as iam\n'
-                            'iam.Role(stack, "Inline", assumed_by=iam.AccountRootPrincipal()).add_to_policy('
-                            'iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["*"]))\nregister_gates(')
-    result = synthesize(installed, source, tmp_path / "failing")
-    assert result.returncode != 0
-    assert "KafkaPlatform-LagAlarmDeclared[ConsumerGroup::collections-workers]" in result.stderr
-    assert "KafkaPlatform-IAMPoliciesManaged[InlinePolicy]" in result.stderr
-
-
-def test_a_separate_project_references_the_shared_cluster_adds_a_topic_and_a_grant(installed, tmp_path):
-    out = run_example(installed, "shared-cluster", tmp_path)
+def test_a_separate_project_references_the_shared_cluster_adds_a_topic_and_a_grant(team):
+    out = synthesized_example(team, "shared-cluster")
     template = json.loads((out / "CollectionsStreaming.template.json").read_text())
     types = sorted(r["Type"] for r in template["Resources"].values())
     # A managed policy, not an inline one: the example runs with the bank's gates on, which refuse inline policies.
@@ -159,8 +184,8 @@ def test_a_separate_project_references_the_shared_cluster_adds_a_topic_and_a_gra
         f"{prefix}cluster/{uuid}", f"{prefix}topic/{uuid}/collections-cases", f"{prefix}group/{uuid}/collections-workers"]
 
 
-def test_a_separate_project_grants_a_data_team_and_audits_it_with_the_access_report(installed, tmp_path):
-    out = run_example(installed, "data-team", tmp_path)
+def test_a_separate_project_grants_a_data_team_and_audits_it_with_the_access_report(installed, team, tmp_path):
+    out = synthesized_example(team, "data-team")
     template = json.loads((out / "RiskAnalytics.template.json").read_text())
     [policy] = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
     resources = sorted(str(s["Resource"]) for s in policy["Properties"]["PolicyDocument"]["Statement"])
@@ -174,8 +199,8 @@ def test_a_separate_project_grants_a_data_team_and_audits_it_with_the_access_rep
     assert (tmp_path / "access.csv").read_text().count("risk-models") >= 2
 
 
-def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installed, tmp_path):
-    out = run_example(installed, "consumer-service", tmp_path)
+def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installed, team, tmp_path):
+    out = synthesized_example(team, "consumer-service")
     template = json.loads((out / "CollectionsConsumers.template.json").read_text())
     types = [r["Type"] for r in template["Resources"].values()]
     assert types.count("AWS::ECS::Service") == 1
@@ -228,35 +253,37 @@ lag: cloudwatch.Metric = cluster.metric_sum_offset_lag("workers", topic.topic_na
 '''
 
 
-def mypy(python: Path, tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "mypy.ini").write_text(MYPY_CONFIG.format(cache=tmp_path / "mypy-cache"))
-    (tmp_path / "app.py").write_text(source)
-    return subprocess.run([sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--python-executable",
-                           str(python), "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+MISTAKES = 'cluster.metric_max_offset_lag("g", "t", colour="red")\nfrom kafka_platform import KafkaTopicSpec\n'
 
 
-def test_a_team_app_on_the_wheel_is_clean_under_mypy_strict(installed, tmp_path):
-    examples = "\n".join(readme_example(name) for name in ("shared-cluster", "consumer-service", "data-team"))
-    result = mypy(installed, tmp_path, TYPED_APP + "\n" + examples)
-    assert result.returncode == 0, result.stdout
+def mypy(python: Path, folder: Path, files: dict[str, str]) -> Job:
+    folder.mkdir()
+    (folder / "mypy.ini").write_text(MYPY_CONFIG.format(cache=folder / "mypy-cache"))
+    for name, source in files.items():
+        (folder / name).write_text(source)
+    return Job([sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--python-executable", str(python),
+                *files], folder)
 
 
-def test_mypy_catches_a_misspelt_metric_option_and_an_unexported_name(installed, tmp_path):
+def mypy_errors(team: dict[str, Job], file: str) -> list[str]:
+    return [line for line in team["mypy"].result().stdout.splitlines() if line.startswith(f"{file}:")]
+
+
+def test_a_team_app_on_the_wheel_is_clean_under_mypy_strict(team):
+    assert mypy_errors(team, "clean.py") == []
+    assert team["mypy"].result().stdout.strip().endswith("(checked 2 source files)")
+
+
+def test_mypy_catches_a_misspelt_metric_option_and_an_unexported_name(team):
     # The same checker must be able to fail: a typo in a metric option, and a name the package does not export.
-    result = mypy(installed, tmp_path, TYPED_APP + 'cluster.metric_max_offset_lag("g", "t", colour="red")\n'
-                                                   "from kafka_platform import KafkaTopicSpec\n")
-    assert result.returncode == 1
-    assert 'Unexpected keyword argument "colour" for "metric_max_offset_lag"' in result.stdout
-    assert 'Module "kafka_platform" has no attribute "KafkaTopicSpec"' in result.stdout
+    errors = "\n".join(mypy_errors(team, "mistakes.py"))
+    assert team["mypy"].result().returncode == 1
+    assert 'Unexpected keyword argument "colour" for "metric_max_offset_lag"' in errors
+    assert 'Module "kafka_platform" has no attribute "KafkaTopicSpec"' in errors
 
 
-def test_pyright_verifytypes_finds_every_public_symbol_typed(installed, tmp_path):
-    env = {"PATH": f"{installed.parent}:/usr/bin:/bin", "VIRTUAL_ENV": str(installed.parent.parent),
-           "HOME": str(Path.home())}
-    result = subprocess.run([str(Path(sys.executable).parent / "pyright"), "--verifytypes", "kafka_platform",
-                             "--ignoreexternal", "--outputjson"], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300, env=env)
-    report = json.loads(result.stdout)["typeCompleteness"]
+def test_pyright_verifytypes_finds_every_public_symbol_typed(installed, team):
+    report = json.loads(team["pyright"].result().stdout)["typeCompleteness"]
     untyped = [f"{symbol['name']}: {diagnostic['message']}" for symbol in report["symbols"]
                for diagnostic in symbol.get("diagnostics", []) if diagnostic["severity"] == "error"]
     assert report["exportedSymbolCounts"]["withKnownType"] > 1500  # the whole package was read, from the wheel

@@ -40,3 +40,18 @@ def test_each_stage_is_judged_against_its_own_topology():
     [violation] = report.violations
     assert violation.rule_name == "KafkaPlatform-LagAlarmDeclared[ConsumerGroup::dev-group]"
     assert [r.construct_path for r in violation.violating_resources] == ["Prod/Consumers/Lag/Resource"]
+
+
+def test_an_app_without_stages_is_judged_against_the_one_topology_it_declares():
+    # A team's own app: its stacks sit directly in the App; register_gates(app, DeclaredTopology(...)) applies to all.
+    app = App(context=cdk_context())
+    for name, group in (("Declared", "collections-workers"), ("Undeclared", "collections-other")):
+        stack = new_stack(app, name)
+        metric = cloudwatch.Metric(namespace="AWS/Kafka", metric_name="SumOffsetLag",
+                                   dimensions_map={"Consumer Group": group, "Topic": "repayments"})
+        cloudwatch.Alarm(stack, "Lag", metric=metric, threshold=1, evaluation_periods=1)
+    pack = KafkaPlatformChecks(topologies=DeclaredTopology({"repayments": 48},
+                                                           {"collections-workers": ("repayments",)}))
+    [violation] = pack.validate_scope(app).violations
+    assert violation.rule_name == "KafkaPlatform-LagAlarmDeclared[ConsumerGroup::collections-other]"
+    assert [r.construct_path for r in violation.violating_resources] == ["Undeclared/Lag/Resource"]
