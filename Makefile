@@ -4,6 +4,7 @@
 #   make bench   replay the shipped scaling policies against the load profiles (writes bench/)
 #   make bench-synth  what synthesis costs, shipped and at the bank's scale, as ratios to a floor (bench/synth/)
 #   make floors  the wheel on the lowest dependency versions pyproject.toml allows (tests/floors.txt); CI runs it
+#   make mutate  mutation score of the modules that carry the README's promises (bench/mutation/report.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -32,7 +33,7 @@ ENVIRONMENTS_DIR ?= environments
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench bench-synth lock clean validate access floors
+.PHONY: help setup synth test bench bench-synth lock clean validate access floors mutate
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
@@ -40,6 +41,7 @@ help:
 	@echo "make bench   benchmark the shipped scaling policies (table and plots in bench/)"
 	@echo "make bench-synth  measure synthesis: shipped and 20/40/80 services and connectors (bench/synth/)"
 	@echo "make floors  the wheel on the lowest dependency versions it allows (tests/floors.txt)"
+	@echo "make mutate  mutation testing of domain, config, gate rules, Lambda code and the simulator's AWS models"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -97,6 +99,13 @@ floors: $(PY_STAMP)
 		$(FLOORS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c tests/floors.txt \
 			"$$wheel[app]" && \
 		$(NO_AWS) $(FLOORS_VENV)/bin/python -P tests/floors_check.py app
+
+# mutmut over the modules [tool.mutmut] names, each mutant against the fast tests that reach it (about 15 minutes on
+# 2 cores); then the score per module and every survivor not explained in tests/mutation/equivalent.txt.
+mutate: $(PY_STAMP)
+	@rm -rf mutants
+	@$(NO_AWS) $(BIN)/mutmut run --max-children 2
+	@$(BIN)/python -P tests/mutation/report.py
 
 # Re-resolve every Python dependency and rewrite the exact pins (a deliberate bump: snapshots may move).
 lock:

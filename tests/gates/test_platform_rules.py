@@ -172,3 +172,51 @@ def test_no_secret_in_environment_by_the_shape_of_the_value():
         {"Name": "DB_SSLPASSWORD_FILE_MODE", "Value": "x"}, {"Name": "KEY_CONVERTER", "Value": "json"}]}]}
     assert no_secret_in_environment.check(Resource("AWS::ECS::TaskDefinition", task)) == [
         "Variable::DB_SSLPASSWORD_FILE_MODE", "Variable::KAFKA_SASL_JAAS"]
+
+
+# ---- found by `make mutate` ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value,intrinsic", [
+    ({"Ref": "Cluster"}, True), ({"Fn::GetAtt": ["Cluster", "Arn"]}, True), ({"Fn::Sub": "arn:${AWS::Partition}"}, True),
+    ({"Ref": "A", "Fn::Sub": "b"}, False), ({"Other": 1}, False), ({}, False), (["Ref"], False), ("Ref", False),
+])
+def test_what_is_a_deploy_time_value(value, intrinsic):
+    from kafka_platform.gates.rules import is_intrinsic
+
+    assert is_intrinsic(value) is intrinsic
+
+
+def test_server_properties_are_read_as_kafka_reads_them():
+    from kafka_platform.gates.rules.msk_configuration_durable import parse_server_properties
+
+    text = "# a comment=with an equals sign\n\n  min.insync.replicas = 2 \nlistener=a=b=c\nnot a property\n"
+    assert parse_server_properties(text) == {"min.insync.replicas": "2", "listener": "a=b=c"}
+
+
+@pytest.mark.parametrize("properties", [None, {"Fn::Join": ["", ["min.insync.replicas=2"]]}])
+def test_a_configuration_that_is_not_a_literal_is_a_finding(properties):
+    from kafka_platform.gates.rules import msk_configuration_durable
+
+    resource = Resource("AWS::MSK::Configuration", {} if properties is None else {"ServerProperties": properties})
+    assert msk_configuration_durable.check(resource) == ["ServerProperties"]
+
+
+def test_min_insync_replicas_must_be_written():
+    from kafka_platform.gates.rules import msk_configuration_durable
+
+    text = "default.replication.factor=3\nunclean.leader.election.enable=false\n"
+    assert msk_configuration_durable.check(Resource("AWS::MSK::Configuration", {"ServerProperties": text})) == [
+        "min.insync.replicas"]
+
+
+@pytest.mark.parametrize("arn,name", [
+    ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "AWSLambdaBasicExecutionRole"),
+    ({"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+     "AWSLambdaBasicExecutionRole"),
+    ({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/ReadOnlyAccess"]]},
+     "ReadOnlyAccess']]}"),  # the text of a join: its last segment, as the finding names it
+    ("ReadOnlyAccess", "ReadOnlyAccess"),
+])
+def test_a_managed_policy_is_named_by_the_last_segment_of_its_arn(arn, name):
+    from kafka_platform.gates.rules.iam_policies_managed import _policy_name
+
+    assert _policy_name(arn) == name

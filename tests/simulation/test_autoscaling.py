@@ -90,3 +90,64 @@ def test_capacity_is_clamped_to_the_scalable_target_and_a_clamped_action_does_no
     assert out(low, 0, -50, cooldown=300, kind="PercentChangeInCapacity") and low.desired == 2
     assert not out(low, 600, -50, cooldown=300, kind="PercentChangeInCapacity") and low.desired == 2
     assert low.set_desired(100) and low.desired == 24
+
+
+# ---- found by `make mutate`: behaviour the tests above left open --------------------------------------------------
+def test_below_the_threshold_a_lower_bound_is_exclusive_whatever_the_order_of_the_steps():
+    steps = (StepAdjustment(-100, 0, -20), StepAdjustment(None, -100, -50))
+    assert select_step(steps, -100).adjustment == -50
+
+
+def test_percent_changes_of_two_or_more_round_down():
+    assert change(10, "PercentChangeInCapacity", 20) == 12  # 2.0 is 2, not 1
+
+
+def test_a_percentage_of_nothing_stays_nothing_even_with_a_minimum_magnitude():
+    # Inferred: AWS documents MinAdjustmentMagnitude for a change that rounds to something smaller, not for none.
+    assert change(0, "PercentChangeInCapacity", 100, min_adjustment_magnitude=2) == 0
+
+
+def inward(target, now, adjustment, cooldown=300, kind="ChangeInCapacity", magnitude=None):
+    return target.apply(now, adjustment_type=kind, adjustment=adjustment, cooldown=cooldown,
+                        min_adjustment_magnitude=magnitude)
+
+
+def test_an_exact_capacity_below_the_current_one_is_a_scale_in():
+    target = ScalableTarget(1, 50, 10)
+    assert inward(target, 0, 5, kind="ExactCapacity") and target.desired == 5
+    assert not inward(target, 60, 3, kind="ExactCapacity") and target.desired == 5  # in the scale-in cooldown
+
+
+def test_a_change_in_capacity_scales_in_by_exactly_its_size():
+    target = ScalableTarget(1, 50, 10)
+    assert inward(target, 0, -3) and target.desired == 7
+
+
+def test_the_minimum_magnitude_applies_in_both_directions_through_the_target():
+    target = ScalableTarget(1, 50, 10)
+    assert inward(target, 0, 10, kind="PercentChangeInCapacity", magnitude=3) and target.desired == 13
+    assert inward(target, 1000, -10, kind="PercentChangeInCapacity", magnitude=3) and target.desired == 10
+
+
+def test_the_scale_in_cooldown_counts_from_when_it_started():
+    target = ScalableTarget(1, 50, 20)
+    assert inward(target, 1000, -1) and target.desired == 19
+    assert not inward(target, 1100, -1) and target.desired == 19  # 100 s into a 300 s cooldown
+    assert inward(target, 1300, -1) and target.desired == 18
+
+
+def test_an_action_that_changes_nothing_starts_no_cooldown():
+    target = ScalableTarget(1, 50, 10)
+    assert not inward(target, 0, 0)  # a zero step: no change, and no scale-in cooldown begins
+    assert inward(target, 60, -1) and target.desired == 9
+    capped = ScalableTarget(1, 12, 10)
+    assert inward(capped, 0, 2, cooldown=240) and capped.desired == 12
+    assert not inward(capped, 300, 2, cooldown=240)  # at the maximum: no change, no new scale-out cooldown
+    assert inward(capped, 310, -2, cooldown=0) and capped.desired == 10
+    assert inward(capped, 320, 1, cooldown=240) and capped.desired == 11  # a full step from 10
+
+
+def test_the_target_counts_its_changes_and_reports_no_change_as_none():
+    target = ScalableTarget(1, 50, 10)
+    assert not target.set_desired(10) and target.actions == 0
+    assert target.set_desired(12) and target.set_desired(14) and target.actions == 2

@@ -3,7 +3,7 @@ every other durability floor of ``kafka_platform.domain.msk.DURABILITY_FLOORS`` 
 replicated 3 times, retention of a day or more, no cluster-wide retention by size)."""
 
 from kafka_platform.domain.msk import durability_problem
-from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Result, Rule, is_intrinsic
+from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Result, Rule
 
 
 def parse_server_properties(text: str) -> dict[str, str]:
@@ -25,7 +25,7 @@ def _int(value: str | None) -> int | None:
 
 def check(resource: Resource, topology: DeclaredTopology | None = None) -> Result:
     text = resource.properties.get("ServerProperties")
-    if not isinstance(text, str) or is_intrinsic(text):
+    if not isinstance(text, str):  # missing, or computed at deploy time (an intrinsic): not a literal to check
         return ["ServerProperties"]
     properties = parse_server_properties(text)
     findings = []
