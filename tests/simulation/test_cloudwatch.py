@@ -57,3 +57,9 @@ def test_ignore_keeps_the_state_when_every_point_is_missing():
 @pytest.mark.parametrize("how,expected", [("Maximum", 30), ("Minimum", 10), ("Average", 20)])
 def test_metric_aggregation_over_the_datapoints(how, expected):
     assert aggregate([10, 20, 30], how) == expected
+
+
+def test_missing_points_treated_as_breaching_add_to_those_that_breach():
+    # Found by `make mutate`: 1 breaching point and 1 missing one, 2 of 3 to alarm: ALARM only if both count.
+    assert evaluate([5.0, None, 0.0], comparison="GreaterThanOrEqualToThreshold", threshold=1, datapoints_to_alarm=2,
+                    treat_missing_data="breaching", current_state="OK") == ALARM
