@@ -100,11 +100,12 @@ floors: $(PY_STAMP)
 			"$$wheel[app]" && \
 		$(NO_AWS) $(FLOORS_VENV)/bin/python -P tests/floors_check.py app
 
-# mutmut over the modules [tool.mutmut] names, each mutant against the fast tests that reach it (about 15 minutes on
-# 2 cores); then the score per module and every survivor not explained in tests/mutation/equivalent.txt.
+# mutmut over the modules [tool.mutmut] names, each mutant against the fast tests that reach it, 8 at a time (the
+# Lambda code's tests mostly wait on sockets and backoffs); about 40 minutes on 2 cores. Then the score per module and
+# every survivor not explained in tests/mutation/equivalent.txt (bench/mutation/report.md).
 mutate: $(PY_STAMP)
 	@rm -rf mutants
-	@$(NO_AWS) $(BIN)/mutmut run --max-children 2
+	@$(NO_AWS) $(BIN)/mutmut run --max-children 8
 	@$(BIN)/python -P tests/mutation/report.py
 
 # Re-resolve every Python dependency and rewrite the exact pins (a deliberate bump: snapshots may move).
