@@ -346,13 +346,6 @@ def test_a_failed_update_of_an_existing_connector_leaves_it_in_place(connect):
     assert "accounts-cdc" in connect.fake.connectors
 
 
-def test_a_delete_on_another_connect_cluster_deletes_nothing_and_does_not_block_the_stack(connect, sent):
-    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
-    reconciler.handler(event("Delete", "http://rest.old-name.connect.internal:8083", physical="accounts-cdc"), None)
-    assert (sent[-1]["Status"], sent[-1]["Data"]) == ("SUCCESS", {"Action": "not-ours"})
-    assert "accounts-cdc" in connect.fake.connectors and connect.fake.writes() == []
-
-
 def test_the_client_backs_off_from_200_ms_doubling_by_default(connect):
     waits = []
     connect.fake.rebalance(3)
@@ -369,3 +362,54 @@ def test_a_delete_waits_for_a_worker_that_is_still_starting(connect):
     paths = [path for _, path in connect.fake.requests]
     assert paths.count("/health") == 3 and paths.index("/connectors/accounts-cdc") > paths.index("/health") + 1
     assert "accounts-cdc" not in connect.fake.connectors
+
+
+# ---- found by `make mutate` ---------------------------------------------------------------------------------------
+class LambdaContext:
+    def __init__(self, remaining_ms: int) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def test_a_delete_on_another_connect_cluster_deletes_nothing_and_does_not_block_the_stack(connect, monkeypatch,
+                                                                                           caplog):
+    sent = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: sent.append(json.loads(body)))
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    other = "http://rest.other-cdc.connect.internal:8083"
+    with caplog.at_level(logging.WARNING):
+        reconciler.handler(event("Delete", other, physical="accounts-cdc"), LambdaContext(60_000))
+    assert (sent[-1]["Status"], sent[-1]["PhysicalResourceId"], sent[-1]["Data"]) == (
+        "SUCCESS", "accounts-cdc", {"Action": "not-ours"})
+    assert connect.fake.writes() == [] and "accounts-cdc" in connect.fake.connectors
+    assert f"Delete of accounts-cdc on {other}, which is not this reconciler's Connect cluster" in caplog.text
+    # Without a physical id (its create failed), the answer still names one, from the request.
+    reconciler.handler(event("Delete", other), LambdaContext(60_000))
+    assert sent[-1]["PhysicalResourceId"] == "absent-request"
+
+
+def test_a_create_on_another_connect_cluster_is_refused(connect, monkeypatch):
+    sent = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: sent.append(json.loads(body)))
+    reconciler.handler(event("Create", "http://rest.other-cdc.connect.internal:8083"), LambdaContext(60_000))
+    assert sent[-1]["Status"] == "FAILED" and "is not this reconciler's Connect cluster" in sent[-1]["Reason"]
+    assert connect.fake.writes() == []
+
+
+def test_the_budget_is_what_lambda_has_left_minus_the_answer_and_the_cleanup(connect, monkeypatch):
+    budgets = []
+    real = connect_rest.ConnectClient
+
+    def recording(url, *, deadline, **options):
+        budgets.append(deadline - time.monotonic())
+        return real(url, deadline=deadline, **options)
+
+    monkeypatch.setattr(reconciler, "ConnectClient", recording)
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: None)
+    connect.fake.assignment_polls = 0
+    reconciler.handler(event("Create", connect.url), LambdaContext(60_000))  # 10 s declared: the declared budget
+    reconciler.handler(event("Update", connect.url, physical="accounts-cdc"), LambdaContext(
+        int((reconciler.RESPONSE_MARGIN_SECONDS + reconciler.CLEANUP_SECONDS + 4) * 1000)))
+    assert 9 < budgets[0] <= 10 and 3 < budgets[1] <= 4
