@@ -4,13 +4,15 @@ that survived, with its diff, unless tests/mutation/equivalent.txt explains why 
 Run from the repository after ``mutmut run`` (it reads ``mutants/``). Writes ``bench/mutation/report.md`` and
 ``report.json``; exits 1 when a module scores under the goal.
 
-The score of a module is killed / (mutants - equivalent): a surviving mutant and one that no selected test reaches
-("no tests") both count against it. A timeout counts as killed (the mutant made a test hang).
+The score of a module is killed / (mutants checked - equivalent): a surviving mutant and one that no selected test
+reaches ("no tests") both count against it. A timeout counts as killed (the mutant made a test hang). Mutants of an
+interrupted run ("not checked") are counted apart, and a module with any of them is reported as incomplete.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -41,6 +43,7 @@ def module_of(source: Path) -> str | None:
 
 
 def main() -> int:
+    os.chdir(ROOT)
     explained = equivalents()
     statuses: dict[str, Counter[str]] = {m: Counter() for m in MODULES}
     survivors: dict[str, list[dict[str, str]]] = {m: [] for m in MODULES}
@@ -54,20 +57,22 @@ def main() -> int:
             if status not in DETECTED and name in explained:
                 status = "equivalent"
             statuses[module][status] += 1
-            if status not in DETECTED and status != "equivalent":
-                original = ROOT / source.relative_to(ROOT / "mutants")
+            if status not in DETECTED and status not in ("equivalent", "not checked"):
+                # mutmut reads the mutated copy under mutants/ by the source's path relative to the repository.
+                relative = source.relative_to(ROOT / "mutants")
                 survivors[module].append({"mutant": name, "status": status,
-                                          "diff": get_diff_for_mutant(name, path=original)})
+                                          "diff": get_diff_for_mutant(name, path=relative)})
     rows, failing = [], []
     for module in MODULES:
         counts = statuses[module]
-        total = sum(counts.values()) - counts["equivalent"]
+        total = sum(counts.values()) - counts["equivalent"] - counts["not checked"]
         killed = sum(counts[s] for s in DETECTED)
         score = killed / total if total else 1.0
         rows.append({"module": module, "mutants": sum(counts.values()), "killed": killed,
                      "survived": counts["survived"], "no_tests": counts["no tests"],
-                     "equivalent": counts["equivalent"], "score": round(score, 4)})
-        if score < GOAL:
+                     "equivalent": counts["equivalent"], "not_checked": counts["not checked"],
+                     "score": round(score, 4)})
+        if score < GOAL or counts["not checked"]:
             failing.append(module)
     stale = sorted(set(explained) - {s["mutant"] for m in survivors.values() for s in m}
                    - {n for meta in (ROOT / "mutants").rglob("*.py.meta")
@@ -80,9 +85,10 @@ def main() -> int:
     lines = ["# Mutation score per module (`make mutate`)", "",
              f"Goal: at least {GOAL:.0%} of mutants killed in each module; equivalent mutants are listed, with their "
              "reasons, in tests/mutation/equivalent.txt.", "",
-             "| module | mutants | killed | survived | no tests | equivalent | score |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| module | mutants | killed | survived | no tests | equivalent | not checked | score |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     lines += [f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {r['survived']} | {r['no_tests']} | "
-              f"{r['equivalent']} | {r['score']:.1%} |" for r in rows]
+              f"{r['equivalent']} | {r['not_checked']} | {r['score']:.1%} |" for r in rows]
     for module in MODULES:
         if survivors[module]:
             lines += ["", f"## Survivors in `{module}` ({len(survivors[module])})", ""]
@@ -93,11 +99,13 @@ def main() -> int:
         lines += ["", "## Listed as equivalent but now killed (remove them)", ""] + [f"- `{n}`" for n in stale]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     for r in rows:
-        print(f"mutate: {r['module']:<28} {r['score']:6.1%}  ({r['killed']} of {r['mutants'] - r['equivalent']} "
-              f"killed; {r['survived']} survived, {r['no_tests']} reached by no test, {r['equivalent']} equivalent)")
+        checked = r["mutants"] - r["equivalent"] - r["not_checked"]
+        print(f"mutate: {r['module']:<28} {r['score']:6.1%}  ({r['killed']} of {checked} killed; {r['survived']} "
+              f"survived, {r['no_tests']} reached by no test, {r['equivalent']} equivalent"
+              + (f"; {r['not_checked']} not checked: incomplete run" if r["not_checked"] else "") + ")")
     print(f"mutate: report in {out.relative_to(ROOT)}/report.md")
     if failing:
-        print(f"mutate: under {GOAL:.0%}: {', '.join(failing)}", file=sys.stderr)
+        print(f"mutate: under {GOAL:.0%} or incomplete: {', '.join(failing)}", file=sys.stderr)
         return 1
     return 0
 
