@@ -200,6 +200,35 @@ def test_prune_deletes_only_undeclared_connectors(connect):
     assert sorted(connect.fake.connectors) == ["accounts-cdc", "payments-cdc"]
 
 
+def test_prune_names_itself_reports_every_deletion_and_deletes_nothing_when_removed(connect, caplog):
+    # Found by `make mutate`: the prune resource's id, its report of several deletions, its log, and its Delete.
+    for name in ("accounts-cdc", "legacy-cdc", "old-cdc"):
+        connect.fake.connectors[name] = Connector(dict(CONFIG))
+    prune = event("Create", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=["accounts-cdc"])
+    with caplog.at_level(logging.INFO):
+        outcome = reconciler.prune(prune, client(connect.url))
+    assert (outcome.physical_resource_id, outcome.data) == ("prune-AccountsCdc", {"Deleted": "legacy-cdc,old-cdc"})
+    assert "connector old-cdc is not declared: deleted" in caplog.text
+    update = event("Update", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=["accounts-cdc"],
+                   physical="prune-AccountsCdc")
+    assert reconciler.prune(update, client(connect.url)).data == {"Deleted": ""}
+    connect.fake.connectors["late-cdc"] = Connector(dict(CONFIG))
+    delete = event("Delete", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=[],
+                   physical="prune-AccountsCdc")
+    assert reconciler.prune(delete, client(connect.url)).physical_resource_id == "prune-AccountsCdc"
+    assert sorted(connect.fake.connectors) == ["accounts-cdc", "late-cdc"]  # removing the prune deletes nothing
+
+
+def test_a_connectors_state_is_summarised_for_the_deployment_log():
+    assert reconciler._summary(None) == "Connect does not report the connector yet"
+    assert reconciler._summary({"connector": {"state": "RUNNING"}}) == "connector RUNNING, no tasks"
+    assert reconciler._summary({"connector": {"state": "RUNNING"}, "tasks": [
+        {"id": 0, "state": "RUNNING"}, {"id": 1, "state": "FAILED"}]}) == (
+        "connector RUNNING, task 0 RUNNING, task 1 FAILED")
+    assert reconciler._differs({"name": "a", "tasks.max": 1}, {"name": "b", "tasks.max": "1"}) is False
+    assert reconciler._differs({"tasks.max": 1}, {"tasks.max": "2"}) is True
+
+
 def test_the_handler_answers_cloudformation_success_and_failure(connect, monkeypatch):
     sent = []
     monkeypatch.setattr(custom_resource, "_put", lambda url, body: sent.append(json.loads(body)))
