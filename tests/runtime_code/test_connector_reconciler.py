@@ -208,10 +208,11 @@ def test_prune_names_itself_reports_every_deletion_and_deletes_nothing_when_remo
     with caplog.at_level(logging.INFO):
         outcome = reconciler.prune(prune, client(connect.url))
     assert (outcome.physical_resource_id, outcome.data) == ("prune-AccountsCdc", {"Deleted": "legacy-cdc,old-cdc"})
-    assert "connector old-cdc is not declared: deleted" in caplog.text
+    assert "connector old-cdc is not declared: deleted" in [r.getMessage() for r in caplog.records]
     update = event("Update", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=["accounts-cdc"],
-                   physical="prune-AccountsCdc")
-    assert reconciler.prune(update, client(connect.url)).data == {"Deleted": ""}
+                   physical="prune-from-an-earlier-name")
+    assert (reconciler.prune(update, client(connect.url)).physical_resource_id,
+            reconciler.prune(update, client(connect.url)).data) == ("prune-from-an-earlier-name", {"Deleted": ""})
     connect.fake.connectors["late-cdc"] = Connector(dict(CONFIG))
     delete = event("Delete", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=[],
                    physical="prune-AccountsCdc")
@@ -442,3 +443,29 @@ def test_the_budget_is_what_lambda_has_left_minus_the_answer_and_the_cleanup(con
     reconciler.handler(event("Update", connect.url, physical="accounts-cdc"), LambdaContext(
         int((reconciler.RESPONSE_MARGIN_SECONDS + reconciler.CLEANUP_SECONDS + 4) * 1000)))
     assert 9 < budgets[0] <= 10 and 3 < budgets[1] <= 4
+
+
+def test_a_delete_through_the_handler_on_its_own_cluster_deletes_the_connector(connect, monkeypatch):
+    sent = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: sent.append(json.loads(body)))
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    reconciler.handler(event("Delete", connect.url, physical="accounts-cdc"), LambdaContext(60_000))
+    assert sent[-1]["Status"] == "SUCCESS" and "accounts-cdc" not in connect.fake.connectors
+
+
+def test_an_event_without_its_request_id_or_timeout_still_gets_an_answer(connect, monkeypatch):
+    sent, budgets = [], []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: sent.append(json.loads(body)))
+    delete = event("Delete", "http://rest.other-cdc.connect.internal:8083")
+    del delete["RequestId"]
+    reconciler.handler(delete, LambdaContext(60_000))
+    assert sent[-1]["PhysicalResourceId"] == "absent-unknown"
+    real = connect_rest.ConnectClient
+    monkeypatch.setattr(reconciler, "ConnectClient", lambda url, *, deadline, **options: (
+        budgets.append(deadline - time.monotonic()) or real(url, deadline=deadline, **options)))
+    connect.fake.assignment_polls = 0
+    create = event("Create", connect.url)
+    del create["ResourceProperties"]["TimeoutSeconds"]
+    reconciler.handler(create, None)
+    assert sent[-1]["Status"] == "SUCCESS"
+    assert reconciler.DEFAULT_TIMEOUT_SECONDS - 1 < budgets[0] <= reconciler.DEFAULT_TIMEOUT_SECONDS
