@@ -55,7 +55,7 @@ from kafka_platform.constructs.fargate_service import private_fargate_service, t
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.interfaces import HealthMetric, IConnectCluster, IKafkaCluster
 from kafka_platform.constructs.metric_options import MetricOptions, with_options
-from kafka_platform.constructs.props import duration_problem, sequence_problem
+from kafka_platform.constructs.props import describe, duration_problem, sequence_problem
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKERS_METADATA_KEY, ConnectWorkerSettings, \
@@ -63,7 +63,7 @@ from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKE
 from kafka_platform.domain.data_products import DATA_PRODUCT_METADATA_KEY, DataProductSpec, product_problems
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
                                            uniqueness_problems)
-from kafka_platform.errors import raise_problems, show
+from kafka_platform.errors import raise_problems
 from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_resources
 
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
@@ -156,11 +156,6 @@ class DebeziumConnectCluster(Construct):
         super().__init__(scope, construct_id)
         self._aws_api_security_group = aws_api_security_group
         self._alarm_action = alarm_action
-        if not isinstance(slot_lag_alarm, Size):
-            raise_problems(self.node.path, [("slot_lag_alarm", f"{show(slot_lag_alarm)} is not a Size; pass "
-                                                               "aws_cdk.Size.gibibytes(10)")])
-        #: A database whose oldest replication slot holds back this much WAL (default 10 GiB) pages.
-        self.slot_lag_alarm_bytes: int = int(slot_lag_alarm.to_bytes())
         problems = [("name", p)] if (p := group_id_problem(name)) else []
         for prop, value in (("scheduled_rebalance_max_delay", scheduled_rebalance_max_delay),
                             ("reconcile_timeout", reconcile_timeout)):
@@ -168,7 +163,12 @@ class DebeziumConnectCluster(Construct):
                 problems.append((prop, p))
         if (p := sequence_problem(database_ports, int, "TCP ports", "5432")) is not None:
             problems.append(("database_ports", p))
+        if not isinstance(slot_lag_alarm, Size):
+            problems.append(("slot_lag_alarm", f"{describe(slot_lag_alarm)} is not a Size; pass "
+                                               "aws_cdk.Size.gibibytes(10)"))
         raise_problems(self.node.path, problems)
+        #: A database whose oldest replication slot holds back this much WAL (default 10 GiB) pages.
+        self.slot_lag_alarm_bytes: int = int(slot_lag_alarm.to_bytes())
         if not 1 <= min_workers <= max_workers:
             problems.append(("min_workers", f"{min_workers} is not between 1 and max_workers {max_workers}; a "
                                             "Connect cluster needs at least one worker"))

@@ -138,6 +138,8 @@ def test_a_string_of_tables_is_one_clear_error_not_one_per_character(team):
     ({"reconcile_timeout": 600}, "reconcile_timeout: 600 is not a Duration"),
     ({"scheduled_rebalance_max_delay": Duration.millis(1500)}, "scheduled_rebalance_max_delay: 1 second 500 millis is not a whole number of seconds; use Duration.seconds(2)"),
     ({"database_ports": 5432}, "database_ports: 5432 is not a list; pass a list of TCP ports, e.g. [5432]"),
+    ({"slot_lag_alarm": 10 * 2**30}, "slot_lag_alarm: 10737418240 is not a Size; pass aws_cdk.Size.gibibytes(10)"),
+    ({"slot_lag_alarm": Duration.hours(1)}, "slot_lag_alarm: a Duration is not a Size; pass aws_cdk.Size.gibibytes(10)"),
 ])
 def test_the_connect_clusters_props_are_checked_before_use(team, props, expected):
     from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
