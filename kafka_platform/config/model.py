@@ -6,14 +6,14 @@ frozen and strict: YAML ``4`` is a number, ``"4"`` is text, and neither silently
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kafka_platform.domain.data_products import Classification, DataProductSpec, DataTeamSpec, Treatment
 from kafka_platform.domain.disaster_recovery import Phase, StartingPosition
-from kafka_platform.domain.debezium import (RDS_CA_BUNDLE, DesiredState, Milliseconds, PostgresConnectorSpec,
-                                           SlotOnDelete, SnapshotMode, SslMode, env_prefix)
+from kafka_platform.domain.debezium import (DEFAULT_HEARTBEAT_TABLE, RDS_CA_BUNDLE, DesiredState, Milliseconds,
+                                           PostgresConnectorSpec, SlotOnDelete, SnapshotMode, SslMode, env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
                                                default_scale_out_cooldown_seconds)
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
@@ -190,6 +190,9 @@ class TopicCreation(Strict):
     compression_type: str = "zstd"
 
 
+DEFAULT_STREAM_LAG_ALARM_SECONDS = 300
+
+
 class Connector(Strict):
     """A Debezium PostgreSQL source, reconciled into the Connect cluster."""
 
@@ -202,6 +205,10 @@ class Connector(Strict):
     snapshot_mode: SnapshotMode = "initial"
     heartbeat_interval_ms: int = 10_000
     heartbeat_action_query: str | None = None
+    #: The table the heartbeats write, in the connector's publication (null: none; the stream is then not watched).
+    heartbeat_table: str | None = DEFAULT_HEARTBEAT_TABLE
+    #: How far behind its database the stream may run before its alarm (default: the Connect cluster's).
+    stream_lag_alarm_seconds: int = DEFAULT_STREAM_LAG_ALARM_SECONDS
     plugin_name: str = "pgoutput"
     topic_creation: TopicCreation = Field(default_factory=TopicCreation)
     state: DesiredState = "running"
@@ -221,6 +228,7 @@ class Connector(Strict):
             topic_prefix=self.topic_prefix, slot_name=self.slot_name, publication_name=self.publication_name,
             credentials_env_prefix=env_prefix(self.name), snapshot_mode=self.snapshot_mode,
             heartbeat_interval=Milliseconds(self.heartbeat_interval_ms), heartbeat_action_query=self.heartbeat_action_query,
+            heartbeat_table=self.heartbeat_table, stream_lag_alarm=Milliseconds(self.stream_lag_alarm_seconds * 1000),
             topic_partitions=self.topic_creation.partitions,
             topic_replication_factor=self.topic_creation.replication_factor,
             topic_compression_type=self.topic_creation.compression_type, plugin_name=self.plugin_name,
@@ -253,8 +261,26 @@ class Connect(Strict):
     scheduled_rebalance_max_delay_seconds: int = 120
     reconcile_timeout_seconds: int = 600
     log_retention_days: int = 365
+    #: Every connector's stream lag alarm threshold, unless the connector sets its own.
+    stream_lag_alarm_seconds: int = DEFAULT_STREAM_LAG_ALARM_SECONDS
+    #: The health monitor restores a connector changed, paused or deleted through the REST API to its declaration
+    #: (false: it reports the drift, as a metric and an alarm, and leaves it).
+    correct_drift: bool = True
     connectors: list[Connector] = Field(default_factory=list)
     data_products: list[DataProduct] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _connector_defaults(cls, data: Any) -> Any:
+        """A connector without its own ``stream_lag_alarm_seconds`` takes the cluster's."""
+        if not isinstance(data, dict) or "stream_lag_alarm_seconds" not in data:
+            return data
+        connectors = data.get("connectors")
+        if not isinstance(connectors, list):
+            return data
+        default = data["stream_lag_alarm_seconds"]
+        return {**data, "connectors": [{"stream_lag_alarm_seconds": default, **c} if isinstance(c, dict) else c
+                                       for c in connectors]}
 
     def product_specs(self) -> list[DataProductSpec]:
         """The data products whose source connector is declared (the others are reported by the rules)."""

@@ -28,7 +28,7 @@ from kafka_platform.quotas.checks import (MANAGED_POLICIES_PER_ROLE, MANAGED_POL
 
 Found = Iterator[tuple[str, str]]
 # Connector spec fields the YAML names with their unit (the constructs take Durations).
-_YAML_FIELDS = {"heartbeat_interval": "heartbeat_interval_ms"}
+_YAML_FIELDS = {"heartbeat_interval": "heartbeat_interval_ms", "stream_lag_alarm": "stream_lag_alarm_seconds"}
 # Tags the stage puts on every resource (kafka_platform.stacks.stage); a user tag of the same key would replace them.
 RESERVED_TAGS: dict[str, Callable[[Environment], str]] = {"environment": lambda env: env.name, "managed-by": lambda env: "kafka-platform"}
 MAX_TAGS = 50  # per resource

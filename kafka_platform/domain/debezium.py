@@ -35,6 +35,14 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 MANAGED_KEYS = frozenset({"connector.class", "plugin.name", "database.password", "database.user", "slot.name",
                           "publication.name", "topic.prefix", "tasks.max", "name", "database.sslmode",
                           "database.sslrootcert", "slot.drop.on.stop"})
+# The heartbeat table's change events move the stream's committed position and are then dropped, before any topic, by
+# Kafka's own Filter transform with a TopicNameMatches predicate (no plugin needed). A connector's own transforms and
+# predicates follow the platform's; these names are the platform's.
+HEARTBEAT_TRANSFORM = "platformHeartbeat"
+HEARTBEAT_PREDICATE = "platformHeartbeatTable"
+DEFAULT_HEARTBEAT_TABLE = "public.debezium_heartbeat"
+#: The heartbeat table's shape, for the default action query (the database's owner creates it, as the tables).
+HEARTBEAT_TABLE_DDL = "CREATE TABLE {table} (id int PRIMARY KEY, seen_at timestamptz NOT NULL)"
 SlotOnDelete = Literal["retain", "drop"]
 _RDS_INSTANCE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # <instance>.<id>.<region>.rds.amazonaws.com; a cluster endpoint's second label starts with "cluster-".
@@ -86,7 +94,15 @@ class PostgresConnectorSpec:
     snapshot_mode: SnapshotMode = "initial"
     #: How often Debezium records a heartbeat (an ``aws_cdk.Duration``): it keeps a quiet database's slot moving.
     heartbeat_interval: SupportsMilliseconds = Milliseconds(10_000)
+    #: The SQL Debezium runs at each heartbeat (default: an upsert into ``heartbeat_table``, when it is set).
     heartbeat_action_query: str | None = None
+    #: The table ``heartbeat_action_query`` writes (``schema.table``). It joins the connector's publication, so each
+    #: heartbeat is a change the stream commits: a quiet database's slot moves, and the stream's position tells a
+    #: stopped stream from a quiet one (its events are dropped before any topic). None: no such table; the stream's
+    #: position then stands still on a quiet database, and the stream alarms are not made.
+    heartbeat_table: str | None = None
+    #: How far behind its database the stream may run (an ``aws_cdk.Duration``) before its lag alarm speaks.
+    stream_lag_alarm: SupportsMilliseconds = Milliseconds(300_000)
     topic_partitions: int = 6
     topic_replication_factor: int = 3
     topic_compression_type: str = "zstd"
@@ -127,7 +143,7 @@ class PostgresConnectorSpec:
             "slot.name": self.slot_name,
             "publication.name": self.publication_name,
             "publication.autocreate.mode": "filtered",
-            "table.include.list": ",".join(self.tables),
+            "table.include.list": ",".join(self.captured_tables),
             "snapshot.mode": self.snapshot_mode,
             "heartbeat.interval.ms": str(self.heartbeat_interval_ms),
             "topic.creation.default.partitions": str(self.topic_partitions),
@@ -136,11 +152,47 @@ class PostgresConnectorSpec:
             "topic.creation.default.cleanup.policy": "delete",
             "exactly.once.support": "requested",
         }
-        if self.heartbeat_action_query:
-            config["heartbeat.action.query"] = self.heartbeat_action_query
+        if self.effective_heartbeat_action_query:
+            config["heartbeat.action.query"] = self.effective_heartbeat_action_query
         config.update(self.extra_config)
         config.update(self.column_config)
+        if self.heartbeat_table:
+            config.update(self._heartbeat_filter())
         return dict(sorted(config.items()))
+
+    @property
+    def captured_tables(self) -> tuple[str, ...]:
+        """The tables in the connector's publication: its own, and the heartbeat table."""
+        extra = (self.heartbeat_table,) if self.heartbeat_table and self.heartbeat_table not in self.tables else ()
+        return (*self.tables, *extra)
+
+    @property
+    def effective_heartbeat_action_query(self) -> str | None:
+        if self.heartbeat_action_query or not self.heartbeat_table:
+            return self.heartbeat_action_query
+        return (f"INSERT INTO {self.heartbeat_table} (id, seen_at) VALUES (1, now()) "
+                "ON CONFLICT (id) DO UPDATE SET seen_at = now()")
+
+    @property
+    def watched(self) -> bool:
+        """Whether the stream's position tells a stopped stream from a quiet one (heartbeats in its publication), and
+        it is meant to run: its stream alarms are made then."""
+        return bool(self.heartbeat_table) and self.desired_state == "running"
+
+    def _heartbeat_filter(self) -> dict[str, str]:
+        """Drops the heartbeat table's change events before any topic (after they moved the stream's position)."""
+        def first(key: str, name: str) -> str:
+            own = self.extra_config.get(key, "").strip()
+            return f"{name},{own}" if own else name
+
+        topic = f"{self.topic_prefix}.{self.heartbeat_table}".replace(".", "\\.")
+        transform, predicate = f"transforms.{HEARTBEAT_TRANSFORM}", f"predicates.{HEARTBEAT_PREDICATE}"
+        return {"transforms": first("transforms", HEARTBEAT_TRANSFORM),
+                f"{transform}.type": "org.apache.kafka.connect.transforms.Filter",
+                f"{transform}.predicate": HEARTBEAT_PREDICATE,
+                "predicates": first("predicates", HEARTBEAT_PREDICATE),
+                f"{predicate}.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                f"{predicate}.pattern": topic}
 
     @property
     def watched_rds_instance(self) -> str | None:
@@ -151,6 +203,10 @@ class PostgresConnectorSpec:
     @property
     def heartbeat_interval_ms(self) -> int:
         return int(self.heartbeat_interval.to_milliseconds())
+
+    @property
+    def stream_lag_alarm_seconds(self) -> int:
+        return int(self.stream_lag_alarm.to_milliseconds() // 1000)
 
     @property
     def heartbeat_topic(self) -> str:
@@ -187,6 +243,7 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
         problems.append(("heartbeat_interval", f"{spec.heartbeat_interval_ms} ms turns heartbeats off; without them "
                                                "a quiet database's slot pins WAL until the disk fills: use 10 "
                                                "seconds (10000 ms)"))
+    problems += _heartbeat_problems(spec)
     if isinstance(spec.tables, str):
         return problems + [("tables", f"{show(spec.tables)} is a string, not a list: each character would count as "
                                       f"a table; pass [{show(spec.tables)}]")]
@@ -243,12 +300,35 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
                                                     "restart included, and loses the changes made meanwhile; remove "
                                                     "it, and set slot_on_delete: drop to drop the slot when the "
                                                     "connector is deleted"))
+        elif key.startswith((f"transforms.{HEARTBEAT_TRANSFORM}.", f"predicates.{HEARTBEAT_PREDICATE}.")):
+            problems.append((f"extra_config.{key}", f"{show(key)} is the platform's heartbeat filter; name your own "
+                                                    "transform or predicate otherwise"))
         elif key in MANAGED_KEYS:
             problems.append((f"extra_config.{key}", f"{show(key)} is set by the platform; remove it from extra_config"))
         elif (p := secret_problem(key, value)) is not None:
             what = f"{key} holds a secret in clear" if secret_name(key) else p
             problems.append((f"extra_config.{key}", f"{what}; reference it as ${{env:NAME}} from a secret given to "
                                                     "the Connect cluster"))
+    return problems
+
+
+def _heartbeat_problems(spec: PostgresConnectorSpec) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    table = spec.heartbeat_table
+    if table is not None and not (isinstance(table, str) and _TABLE.match(table)):
+        problems.append(("heartbeat_table", f"{show(table)} is not schema.table in lower case; use "
+                                            f"{DEFAULT_HEARTBEAT_TABLE}"))
+    elif table and spec.heartbeat_action_query and table.split(".")[1] not in spec.heartbeat_action_query:
+        problems.append(("heartbeat_action_query", f"{show(spec.heartbeat_action_query)} does not write the heartbeat "
+                                                   f"table {table}: heartbeats would not move the stream, and its "
+                                                   "alarms would take a quiet database for a stopped stream; write "
+                                                   f"{table}, or leave the query out (the platform's upsert)"))
+    if not callable(getattr(spec.stream_lag_alarm, "to_milliseconds", None)):
+        problems.append(("stream_lag_alarm", f"{show(spec.stream_lag_alarm)} is not a Duration; pass "
+                                             "aws_cdk.Duration.minutes(5)"))
+    elif spec.stream_lag_alarm_seconds < 60:
+        problems.append(("stream_lag_alarm", f"{spec.stream_lag_alarm_seconds} s is below the health monitor's "
+                                             "one-minute period; use 60 seconds or more (default 300)"))
     return problems
 
 

@@ -414,6 +414,15 @@ CASES = [
     BadFile("connector-without-heartbeat", setting("connect.connectors[accounts-cdc].heartbeat_interval_ms", 0),
             f"{F}: connect.connectors[accounts-cdc].heartbeat_interval_ms: 0 ms turns heartbeats off; without them "
             "a quiet database's slot pins WAL until the disk fills: use 10 seconds (10000 ms)"),
+    BadFile("connector-heartbeat-query-misses-its-table", setting(
+        "connect.connectors[accounts-cdc].heartbeat_action_query", "SELECT 1"),
+            f"{F}: connect.connectors[accounts-cdc].heartbeat_action_query: \"SELECT 1\" does not write the heartbeat "
+            "table public.debezium_heartbeat: heartbeats would not move the stream, and its alarms would take a quiet "
+            "database for a stopped stream; write public.debezium_heartbeat, or leave the query out (the platform's "
+            "upsert)"),
+    BadFile("connector-stream-lag-alarm-below-a-minute", setting("connect.stream_lag_alarm_seconds", 30),
+            f"{F}: connect.connectors[accounts-cdc].stream_lag_alarm_seconds: 30 s is below the health monitor's "
+            "one-minute period; use 60 seconds or more (default 300)"),
     BadFile("connector-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config",
                                                    {"signal.kafka.sasl.password": "hunter2"}),
             f"{F}: connect.connectors[accounts-cdc].extra_config.signal.kafka.sasl.password: signal.kafka.sasl.password "
