@@ -16,10 +16,13 @@ import json
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from connect_rest import ConnectClient, ConnectError, rest_credentials
+from connector_drift import reconcile_drift
+from declared import Declarations, declarations_from_environment
 
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
@@ -27,6 +30,10 @@ NAMESPACE = "KafkaPlatform/Connect"
 MAX_RESTARTS = 7
 RESET_AFTER_SECONDS = 600
 CHECK_BUDGET_SECONDS = 45
+# Where the state keeps each stream's last committed position (connector names start with a letter).
+STREAMS_KEY = "_streams"
+# Offsets are read this many at a time: Connect reads each from its offsets topic (about 0.1-0.2 s each).
+OFFSET_READERS = 8
 # What PostgreSQL (through the JDBC driver) says when it refuses a login, in a failed connector's or task's trace.
 _CREDENTIAL_MARKERS = ("password authentication failed", "no pg_hba.conf entry", "authentication failed for user",
                        "invalid authorization specification")
@@ -46,11 +53,18 @@ class Report:
     restarted: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     credentials_refused: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    #: Per connector: ``{"StreamLagSeconds": s, "SecondsSinceLastEvent": s}``.
+    streams: dict[str, dict[str, float]] = field(default_factory=dict)
+    unwatched: list[str] = field(default_factory=list)
+    drifted: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, int]:
         return {"Connectors": self.connectors, "FailedConnectors": len(self.failed_connectors),
                 "FailedTasks": len(self.failed_tasks), "RestartsRequested": len(self.restarted),
-                "CredentialsRefused": len(self.credentials_refused)}
+                "CredentialsRefused": len(self.credentials_refused), "StreamsUnwatched": len(self.unwatched),
+                "DriftedConnectors": len(self.drifted)}
 
 
 def restart_delay_seconds(restarts_so_far: int) -> int:
@@ -73,6 +87,7 @@ def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
     for name, entry in sorted(client.statuses().items()):
         status = entry["status"]
         report.connectors += 1
+        report.names.append(name)
         failed_tasks = [task["id"] for task in status.get("tasks", []) if task["state"] == "FAILED"]
         connector_failed = status["connector"]["state"] == "FAILED"
         if connector_failed:
@@ -105,11 +120,56 @@ def check(client: ConnectClient, state: dict[str, Any], now: float) -> Report:
     return report
 
 
+def stream_position(offsets: list[dict[str, Any]] | None) -> tuple[int, float] | None:
+    """``(lsn, commit time in seconds)`` of a Debezium PostgreSQL connector's committed offset, or None (no offset
+    committed yet, or not such a connector)."""
+    for entry in offsets or []:
+        offset = entry.get("offset") or {}
+        lsn, ts_usec = offset.get("lsn"), offset.get("ts_usec")
+        if isinstance(lsn, int) and isinstance(ts_usec, (int, float)):
+            return lsn, ts_usec / 1_000_000
+    return None
+
+
+def watch_streams(client: ConnectClient, names: list[str], state: dict[str, Any], now: float,
+                  report: Report) -> None:
+    """Each connector's stream figures into ``report``; ``state[STREAMS_KEY]`` keeps each position and since when
+    it has not moved (connectors that are gone are forgotten)."""
+    def read(name: str) -> tuple[str, Any]:
+        try:
+            return name, stream_position(client.offsets(name))
+        except ConnectError as error:
+            LOGGER.error("the offsets of %s could not be read: %s", name, error)
+            return name, None
+
+    with ThreadPoolExecutor(max_workers=OFFSET_READERS) as pool:
+        positions = dict(pool.map(read, names))
+    known = state.get(STREAMS_KEY, {})
+    streams = {}
+    for name in names:
+        position = positions[name]
+        if position is None:
+            report.unwatched.append(name)
+            continue
+        lsn, committed_at = position
+        previous = known.get(name)
+        since = previous[1] if previous and previous[0] == lsn else now
+        streams[name] = [lsn, since]
+        report.streams[name] = {"StreamLagSeconds": max(0.0, round(now - committed_at, 1)),
+                                "SecondsSinceLastEvent": round(now - since, 1)}
+    state[STREAMS_KEY] = streams
+
+
 def publish(cloudwatch: Any, cluster: str, report: Report) -> None:
     dimensions = [{"Name": "ConnectCluster", "Value": cluster}]
-    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[
-        {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
-        for name, value in report.metrics().items()])
+    data = [{"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+            for name, value in report.metrics().items()]
+    for connector, figures in sorted(report.streams.items()):
+        data += [{"MetricName": name, "Value": value, "Unit": "Seconds",
+                  "Dimensions": [*dimensions, {"Name": "Connector", "Value": connector}]}
+                 for name, value in figures.items()]
+    for start in range(0, len(data), 1000):  # PutMetricData takes 1000 metrics a request
+        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[start:start + 1000])
 
 
 class ParameterStore:
@@ -123,22 +183,33 @@ class ParameterStore:
         return json.loads(self.ssm.get_parameter(Name=self.name)["Parameter"]["Value"] or "{}")
 
     def save(self, state: dict[str, Any]) -> None:
-        self.ssm.put_parameter(Name=self.name, Value=json.dumps(state, sort_keys=True), Overwrite=True)
+        # Each stream's position makes it ~45 characters a connector: past 4 KB (80 connectors) the parameter needs
+        # the advanced tier, which Intelligent-Tiering chooses only then.
+        self.ssm.put_parameter(Name=self.name, Value=json.dumps(state, sort_keys=True, separators=(",", ":")),
+                               Overwrite=True, Tier="Intelligent-Tiering")
 
 
 def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateStore | None = None,
-            clock: Callable[[], float] = time.time) -> dict[str, Any]:
+            clock: Callable[[], float] = time.time, declarations: Declarations | None = None) -> dict[str, Any]:
     if cloudwatch is None or store is None:
         import boto3
 
         cloudwatch = cloudwatch or boto3.client("cloudwatch")
         store = store or ParameterStore(os.environ["RESTART_STATE_PARAMETER"], boto3.client("ssm"))
+    declarations = declarations if declarations is not None else declarations_from_environment()
     cluster = os.environ["CONNECT_CLUSTER"]
     client = ConnectClient(os.environ["CONNECT_URL"], deadline=time.monotonic() + CHECK_BUDGET_SECONDS,
                            credentials=rest_credentials())
     state = store.load()
     try:
-        report = check(client, state, clock())
+        now = clock()
+        report = check(client, state, now)
+        watch_streams(client, report.names, state, now, report)
+        if declarations is not None:
+            drifted, report.corrected = reconcile_drift(
+                client, declarations, correct_drift=os.environ.get("CORRECT_DRIFT", "true") == "true",
+                prune=os.environ.get("PRUNE_UNDECLARED", "false") == "true")
+            report.drifted = [d.connector for d in drifted]
     except ConnectError as error:
         # An unreachable Connect cluster is what the "no running worker" alarm is for; say so and report nothing.
         LOGGER.error("Connect cluster %s could not be checked: %s", cluster, error)
@@ -146,4 +217,5 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
     finally:
         store.save(state)  # restarts already asked for stay counted, whatever happened after them
     publish(cloudwatch, cluster, report)
-    return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting}
+    return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting,
+            "drifted": report.drifted, "corrected": report.corrected, "streams": report.streams}

@@ -141,6 +141,16 @@ class ConnectClient:
     def statuses(self) -> dict[str, Any]:
         return self.request("GET", "/connectors?expand=status") or {}
 
+    def described(self) -> dict[str, Any]:
+        """Every connector's status and live config in one call: ``{name: {"status": ..., "info": {"config": ...}}}``."""
+        return self.request("GET", "/connectors?expand=status&expand=info") or {}
+
+    def offsets(self, name: str) -> list[dict[str, Any]] | None:
+        """The source offsets Connect committed for the connector (``GET /connectors/{name}/offsets``, Kafka 3.6+):
+        ``[{"partition": {...}, "offset": {...}}]``, or None if Connect does not know it."""
+        answer = self.request("GET", f"/connectors/{_quote(name)}/offsets", allow_404=True)
+        return None if answer is None else list(answer.get("offsets", []))
+
     def set_state(self, name: str, state: str) -> None:
         verb = {"running": "resume", "paused": "pause", "stopped": "stop"}[state]
         self.request("PUT", f"/connectors/{_quote(name)}/{verb}")

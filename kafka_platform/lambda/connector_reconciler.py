@@ -10,26 +10,35 @@ paused | stopped, ``TimeoutSeconds``, ``StableSeconds``, and for a data product 
   Retries 409 (rebalance) and 5xx with backoff, always within ``TimeoutSeconds``.
 * Delete: delete the connector; one that is already gone is fine.
 
+Each connector's declaration is kept for the health monitor, which restores it between deployments
+(``declared.py``): written before Connect is touched, marked ``deleting`` before a deletion, removed after it.
+
 It is the policy point for connectors: it acts only on its own Connect cluster (``CONNECT_URL``, set when it is
 deployed, whatever the event says), and refuses a config that refers to any credentials but its connector's own.
 A data product's hashing salt never appears in a template: its config names it ``{salt}``, and the reconciler puts
 the secret's value there as it writes the config (the salt then lives in Connect's config topic, which only the
 workers read, and behind the REST API's credentials; what it logs and reports shows ``****``).
 
-``Custom::KafkaConnectorPrune`` (``ConnectUrl``, ``DeclaredConnectors``): on Create / Update deletes every connector
-that is not declared. Attributes: ``Deleted`` (comma-separated).
+``Custom::KafkaConnectorPrune`` (``ConnectUrl``, ``DeclaredConnectors``, ``DeclaredDigest``): on Create / Update
+deletes every connector that is not declared. ``DeclaredDigest`` changes with any connector's declaration, so it
+runs on every deployment that changes a connector (and the health monitor prunes between deployments). Attributes:
+``Deleted`` (comma-separated).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from typing import Any, Callable, Mapping
 
-from connect_rest import ConnectClient, ConnectError, redact_config, redact_text, rest_credentials, secret_string
+from connect_rest import ConnectClient, ConnectError, redact_config, redact_text, rest_credentials
 from custom_resource import Outcome, respond
+from declared import (SALT_PLACEHOLDER, Declarations, PolicyError, credential_problems, declarations_from_environment,
+                      differs, resolved, with_salt)
+
+__all__ = ["SALT_PLACEHOLDER", "PolicyError", "credential_problems", "handler", "own_connect_url", "prune", "reconcile",
+           "wait_for_state", "with_salt"]
 
 LOGGER = logging.getLogger()
 DEFAULT_TIMEOUT_SECONDS = 600
@@ -40,16 +49,6 @@ RESPONSE_MARGIN_SECONDS = 20
 CLEANUP_SECONDS = 15
 POLL_SECONDS = 2.0
 _TARGET = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
-# A data product's config names its hashing salt by this placeholder (kafka_platform.domain.data_products): the salt
-# itself is read here, from the secret HashSaltSecretArn names, so that it never appears in a template.
-SALT_PLACEHOLDER = "{salt}"
-_HASH_KEY = re.compile(r"^column\.mask\.hash\.(?:[\w-]+\.){1,2}with\.salt\.")
-_SALT = re.compile(r"^[A-Za-z0-9]{16,128}$")
-_REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*):([^}:]*)(?::[^}]*)?\}")
-
-
-class PolicyError(Exception):
-    """A request this reconciler refuses: another Connect cluster, or a config reaching beyond its connector."""
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -92,39 +91,6 @@ def own_connect_url(requested: Any) -> str:
     return own
 
 
-def credential_problems(name: str, config: Mapping[str, str]) -> list[str]:
-    """A connector may read only its own credentials: ``${env:DBZ_<CONNECTOR>_...}``. Any other config-provider
-    reference would let one connector's config read another's database password from the shared workers."""
-    own = "DBZ_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
-    problems = []
-    for key, value in sorted(config.items()):
-        for provider, variable in _REFERENCE.findall(str(value)):
-            if provider != "env" or not variable.startswith(own):
-                problems.append(f"{key} refers to ${{{provider}:{variable}}}, which is not connector {name}'s own "
-                                f"(${{env:{own}...}})")
-    return problems
-
-
-def with_salt(config: Mapping[str, str], secret_arn: Any,
-              read: Callable[[str], str] | None = None) -> dict[str, str]:
-    """``config`` with the salt of ``secret_arn`` where a hashing property's name holds ``SALT_PLACEHOLDER``. The
-    placeholder is accepted there only, and only with a secret to fill it; the secret's value must be letters and
-    digits (it becomes part of a property name)."""
-    keys = [key for key in config if SALT_PLACEHOLDER in key]
-    if not keys:
-        return dict(config)
-    misplaced = [key for key in keys if not (_HASH_KEY.match(key) and key.endswith(SALT_PLACEHOLDER))]
-    if misplaced:
-        raise PolicyError(f"{', '.join(misplaced)}: the salt placeholder {SALT_PLACEHOLDER} belongs only at the end of "
-                          "column.mask.hash.<version>.<algorithm>.with.salt.")
-    if not isinstance(secret_arn, str) or not secret_arn.startswith("arn:"):
-        raise PolicyError(f"{keys[0]} needs its salt, and HashSaltSecretArn names no secret ({secret_arn!r})")
-    salt = (read or secret_string)(secret_arn)
-    if not _SALT.match(salt):
-        raise PolicyError(f"the salt in {secret_arn} is not 16-128 letters and digits; put such a value there")
-    return {key.replace(SALT_PLACEHOLDER, salt) if key in keys else key: value for key, value in config.items()}
-
-
 def _seconds(value: Any, name: str, *, least: float = 1) -> float:
     try:
         seconds = float(value)
@@ -135,55 +101,67 @@ def _seconds(value: Any, name: str, *, least: float = 1) -> float:
     return seconds
 
 
-def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[float], None] = time.sleep) -> Outcome:
+def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[float], None] = time.sleep,
+              declarations: Declarations | None = None) -> Outcome:
+    """``declarations`` (default: the store ``DECLARED_PARAMETER_PATH`` names, if any) keeps what the health monitor
+    restores between deployments: written before Connect is touched, so that the monitor never takes a connector
+    being created for an undeclared one."""
     properties = event["ResourceProperties"]
+    declarations = declarations if declarations is not None else declarations_from_environment()
     if event["RequestType"] == "Delete":
         name = event["PhysicalResourceId"]
         if name.startswith("failed-"):  # the create failed before the connector existed
             return Outcome(name)
         client.wait_until_ready()
+        if declarations is not None:
+            declarations.put(name, {"deleting": True})  # the monitor leaves it alone from now on
         data = {}
         if properties.get("SlotOnDelete") == "drop":
             stable = _seconds(properties.get("StableSeconds", DEFAULT_STABLE_SECONDS), "StableSeconds", least=0)
             data["Slot"] = _prepare_slot_drop(client, name, sleep, stable)
         deleted = client.delete(name)
+        if declarations is not None:
+            declarations.delete(name)
         LOGGER.info("connector %s %s", name, "deleted" if deleted else "was already gone")
         return Outcome(name, {"Action": "deleted" if deleted else "absent", **data})
 
     name = properties["ConnectorName"]
     desired = {key: str(value) for key, value in properties["Config"].items()}
-    if problems := credential_problems(name, desired):
-        raise PolicyError("; ".join(problems))
-    # Sent and compared with the salt; logged and reported with the placeholder only.
-    resolved = with_salt(desired, properties.get("HashSaltSecretArn"))
+    salt_secret = properties.get("HashSaltSecretArn")
+    # Sent and compared with the salt; logged, reported and kept with the placeholder only.
+    wanted = resolved(name, desired, salt_secret)
     state = properties.get("DesiredState", "running")
     stable_seconds = _seconds(properties.get("StableSeconds", DEFAULT_STABLE_SECONDS), "StableSeconds", least=0)
     client.wait_until_ready()
     current = client.connector_config(name)
-    if current is None:
-        try:
-            client.request("POST", "/connectors", body={"name": name, "config": resolved,
-                                                        "initial_state": _TARGET[state]})
-            action = "created"
-        except ConnectError as error:
-            if error.status != 409:
-                raise
-            # Another worker knew it after all (a view that was behind): update it instead.
-            client.put_config(name, resolved)
-            action = "updated"
-    elif _differs(current, resolved):
-        client.put_config(name, resolved)
-        action = "updated"
-    else:
-        action = "unchanged"
-    LOGGER.info("connector %s %s: %s", name, action, redact_config(desired))
+    if declarations is not None:
+        declarations.put(name, {"config": desired, "state": state, "salt_secret": salt_secret})
+    action = "unchanged"
     try:
+        if current is None:
+            try:
+                client.request("POST", "/connectors", body={"name": name, "config": wanted,
+                                                            "initial_state": _TARGET[state]})
+                action = "created"
+            except ConnectError as error:
+                if error.status != 409:
+                    raise
+                # Another worker knew it after all (a view that was behind): update it instead.
+                client.put_config(name, wanted)
+                action = "updated"
+        elif differs(current, wanted):
+            client.put_config(name, wanted)
+            action = "updated"
+        LOGGER.info("connector %s %s: %s", name, action, redact_config(desired))
         wait_for_state(client, name, state, sleep=sleep, stable_seconds=stable_seconds)
     except Exception:
-        if action == "created":
+        if current is None:
             # A failed Create answers a physical id CloudFormation's rollback cannot delete, and a failed rename
             # keeps the old one: the connector this request created is removed here, or nobody would remove it.
-            _delete_quietly(client, name)
+            if action == "created":
+                _delete_quietly(client, name)
+            if declarations is not None:
+                declarations.delete(name)
         raise
     return Outcome(name, {"Action": action, "State": _TARGET[state]})
 
@@ -286,9 +264,3 @@ def _summary(status: dict[str, Any] | None) -> str:
         return "Connect does not report the connector yet"
     tasks = ", ".join(f"task {t['id']} {t['state']}" for t in status.get("tasks", [])) or "no tasks"
     return f"connector {status['connector']['state']}, {tasks}"
-
-
-def _differs(current: Mapping[str, Any], desired: Mapping[str, str]) -> bool:
-    actual = {key: str(value) for key, value in current.items() if key != "name"}
-    wanted = {key: value for key, value in desired.items() if key != "name"}
-    return actual != wanted

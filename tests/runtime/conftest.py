@@ -27,7 +27,7 @@ REQUIRED = os.environ.get("KAFKA_PLATFORM_RUNTIME_REQUIRED") == "1"
 CONNECT_GROUP = "runtime-cdc"
 # Connectors the runtime tests create besides the declared ones: each reads only its own credentials (the reconciler
 # refuses anything else), so the workers hold a pair for each; "reconciler-wrong" holds a wrong password.
-TEST_CONNECTORS = ("reconciler-accounts", "health-first", "health-second")
+TEST_CONNECTORS = ("reconciler-accounts", "health-first", "health-second", "stream-watch")
 WRONG_PASSWORD_CONNECTOR = "reconciler-wrong"
 # A variable the workers hold but the config provider's allowlist keeps from connectors (it holds the right password).
 NOT_ALLOWED_VARIABLE = "PLATFORM_NOT_ALLOWED_PASSWORD"

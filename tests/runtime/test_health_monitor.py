@@ -1,4 +1,5 @@
-"""The health monitor against real Kafka Connect: it sees a failed task and restarts it."""
+"""The health monitor against real Kafka Connect: it sees a failed task and restarts it; it sees a stream that stops
+while Connect says nothing failed, and puts a connector paused through the REST API back as declared."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import json
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
+
+from kafka_platform.domain.debezium import Milliseconds, env_prefix
 
 from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
@@ -97,3 +101,88 @@ def _post_connector(runtime, name, config):
                                         credentials=connect_rest.rest_credentials())
     client.wait_until_ready()
     client.request("POST", "/connectors", body={"name": name, "config": config})
+
+
+class Declarations:
+    def __init__(self):
+        self.values = {}
+
+    def put(self, name, declaration):
+        self.values[name] = declaration
+
+    def delete(self, name):
+        self.values.pop(name, None)
+
+    def all(self):
+        return dict(self.values)
+
+
+def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime, monkeypatch):
+    """The shipped connector, its heartbeat table in its publication (2 s heartbeats here): its committed position
+    moves while the database is quiet. Paused through the REST API while rows are written, the stream's lag and its
+    time since the last event grow, by the database's clock and the monitor's; the monitor then finds the drift
+    (declared running) and resumes it, and the stream moves again."""
+    _, connector = next((e, c) for e, c in runtime.connectors() if e == "staging")
+    spec = replace(connector.spec(), name="stream-watch", slot_name="stream_watch", publication_name="stream_watch",
+                   topic_prefix="stream.watch", credentials_env_prefix=env_prefix("stream-watch"),
+                   heartbeat_interval=Milliseconds(2000))
+    assert spec.watched and "public.debezium_heartbeat" in spec.config()["table.include.list"]
+    declarations = Declarations()
+    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 240,
+                                        credentials=connect_rest.rest_credentials())
+    reconciler.reconcile(event("Create", {"ConnectUrl": runtime.connect_url, "ConnectorName": spec.name,
+                                          "Config": runtime.spec_config(spec), "DesiredState": "running",
+                                          "TimeoutSeconds": 120, "StableSeconds": 5}, response_url="unused",
+                               logical_id="StreamWatch"), client, declarations=declarations)
+    assert declarations.values[spec.name]["state"] == "running"
+    state: dict = {}
+
+    def figures():
+        report = health.Report()
+        health.watch_streams(client, [spec.name], state, time.time(), report)
+        return report.streams.get(spec.name)
+
+    # Quiet database, moving stream: the heartbeats alone commit new positions.
+    harness.wait_until(lambda: (f := figures()) and f["StreamLagSeconds"] < 6, timeout=60, what="a moving stream")
+    harness.wait_until(lambda: figures()["SecondsSinceLastEvent"] == 0, timeout=30, what="a new position")
+
+    client.set_state(spec.name, "paused")  # by hand, through the REST API
+    harness.wait_until(lambda: status(runtime, spec.name)["connector"]["state"] == "PAUSED", timeout=30,
+                       what="the pause")
+    database = connector.database.name
+    table = connector.tables[0]
+    before = figures()
+    for i in range(5):
+        runtime.postgres.sql(database, f"INSERT INTO {table} (reference, amount) VALUES ('waiting-{i}', {i})")
+        time.sleep(1.5)
+    after = figures()
+    print(f"paused: {before} -> {after}")
+    assert after["SecondsSinceLastEvent"] >= before["SecondsSinceLastEvent"] + 6
+    assert after["StreamLagSeconds"] >= before["StreamLagSeconds"] + 6 and after["StreamLagSeconds"] > 8
+    assert [t["state"] for t in status(runtime, spec.name)["tasks"]] == ["PAUSED"]  # nothing FAILED
+
+    published = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            published.extend(request["MetricData"])
+
+    class Store:
+        def load(self):
+            return dict(state)
+
+        def save(self, new_state):
+            state.update(new_state)
+
+    monkeypatch.setenv("CONNECT_URL", runtime.connect_url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "runtime-cdc")
+    monkeypatch.setenv("CORRECT_DRIFT", "true")
+    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time,
+                            declarations=declarations)
+    assert spec.name in result["drifted"] and spec.name in result["corrected"]
+    lag = [m for m in published if m["MetricName"] == "StreamLagSeconds"
+           and {"Name": "Connector", "Value": spec.name} in m["Dimensions"]]
+    assert lag and lag[0]["Value"] > 8
+    harness.wait_until(lambda: (f := figures()) and f["SecondsSinceLastEvent"] == 0 and f["StreamLagSeconds"] < 6,
+                       timeout=60, what="the stream moving again")
+    client.delete(spec.name)

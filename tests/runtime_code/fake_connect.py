@@ -25,6 +25,8 @@ class Connector:
     trace: str | None = None
     failed_task_trace: str | None = None
     polls_until_assigned: int = 0
+    #: The source offset Connect committed (Debezium PostgreSQL's: lsn, ts_usec ...), or None before the first.
+    offset: dict[str, Any] | None = None
 
     def status(self, name: str) -> dict[str, Any]:
         connector = {"state": self.state, "worker_id": "10.0.1.5:8083"}
@@ -98,8 +100,12 @@ class FakeConnect:
                     return 503, {"status": "starting", "message": "Worker is still starting up"}
                 return 200, {"status": "healthy", "message": "Worker has completed startup and is ready"}
             if parts == ["connectors"] and method == "GET":
-                if "status" in query.get("expand", []):
-                    return 200, {n: {"status": c.status(n)} for n, c in self.connectors.items()}
+                expand = query.get("expand", [])
+                if expand:
+                    return 200, {n: {**({"status": c.status(n)} if "status" in expand else {}),
+                                     **({"info": {"name": n, "config": {**c.config, "name": n}, "type": "source",
+                                                  "tasks": []}} if "info" in expand else {})}
+                                 for n, c in self.connectors.items()}
                 return 200, sorted(self.connectors)
             if parts == ["connectors"] and method == "POST":
                 if body["name"] in self.connectors:
@@ -124,6 +130,10 @@ class FakeConnect:
                 return 404, {"error_code": 404, "message": f"Connector {name} not found"}
             if method == "GET" and rest == ["config"]:
                 return 200, {**connector.config, "name": name}
+            if method == "GET" and rest == ["offsets"]:
+                return 200, {"offsets": [] if connector.offset is None else
+                             [{"partition": {"server": connector.config.get("topic.prefix", name)},
+                               "offset": dict(connector.offset)}]}
             if method == "GET" and rest == ["status"]:
                 return 200, connector.status(name)
             if method == "PUT" and rest in (["pause"], ["resume"], ["stop"]):

@@ -20,4 +20,5 @@ def load(module: str):
     return importlib.import_module(module)
 
 
-_BY_DEPENDENCY = ("custom_resource", "connect_rest", "bootstrap_brokers", "connector_reconciler", "connect_health")
+_BY_DEPENDENCY = ("custom_resource", "connect_rest", "bootstrap_brokers", "declared", "connector_drift",
+                  "connector_reconciler", "connect_health")

@@ -29,7 +29,7 @@ def test_failed_connectors_and_tasks_are_counted(connect):
     connect.fake.fail("payments-cdc", "boom", task=True)
     report = check(connect, {}, now=1000.0)
     assert report.metrics() == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 1, "RestartsRequested": 2,
-                                "CredentialsRefused": 0}
+                                "CredentialsRefused": 0, "StreamsUnwatched": 0, "DriftedConnectors": 0}
     assert report.failed_connectors == ["accounts-cdc"] and report.failed_tasks == ["payments-cdc/0"]
 
 
@@ -86,16 +86,23 @@ def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeyp
 
     monkeypatch.setenv("CONNECT_URL", connect.url)
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)
     connect.fake.fail("accounts-cdc", "boom")
+    connect.fake.connectors["payments-cdc"].offset = {"lsn": 700, "ts_usec": 4_990_000_000, "txId": 9}
     result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 5000.0)
     assert result["restarted"] == ["accounts-cdc"]
     [request] = published
     assert request["Namespace"] == "KafkaPlatform/Connect"
-    values = {m["MetricName"]: m["Value"] for m in request["MetricData"]}
+    cluster = [{"Name": "ConnectCluster", "Value": "bank-cdc-prod"}]
+    values = {m["MetricName"]: m["Value"] for m in request["MetricData"] if m["Dimensions"] == cluster}
     assert values == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 1,
-                      "CredentialsRefused": 0}
-    assert request["MetricData"][0]["Dimensions"] == [{"Name": "ConnectCluster", "Value": "bank-cdc-prod"}]
-    assert stored == {"accounts-cdc": {"restarts": 1, "last": 5000.0}}
+                      "CredentialsRefused": 0, "StreamsUnwatched": 2, "DriftedConnectors": 0}
+    streams = {(m["MetricName"], m["Dimensions"][1]["Value"]): (m["Value"], m["Unit"]) for m in request["MetricData"]
+               if m["Dimensions"] != cluster}
+    assert streams == {("StreamLagSeconds", "payments-cdc"): (10.0, "Seconds"),
+                       ("SecondsSinceLastEvent", "payments-cdc"): (0.0, "Seconds")}
+    assert all(m["Dimensions"][0] == cluster[0] for m in request["MetricData"])
+    assert stored == {"accounts-cdc": {"restarts": 1, "last": 5000.0}, "_streams": {"payments-cdc": [700, 5000.0]}}
 
 
 def test_the_parameter_store_round_trips_the_history():
@@ -105,7 +112,8 @@ def test_the_parameter_store_round_trips_the_history():
         def get_parameter(self, Name):  # noqa: N803
             return {"Parameter": {"Value": self.value}}
 
-        def put_parameter(self, Name, Value, Overwrite):  # noqa: N803
+        def put_parameter(self, Name, Value, Overwrite, Tier):  # noqa: N803
+            assert Overwrite and Tier == "Intelligent-Tiering"  # 80 streams' positions pass the standard 4 KB
             self.value = Value
 
     store = health.ParameterStore("/kafka-platform/connect/restarts", Ssm())
@@ -154,3 +162,71 @@ def test_the_history_is_saved_even_when_the_check_fails_midway(connect, monkeypa
     with pytest.raises(connect_rest.ConnectError):
         health.handler({}, None, cloudwatch=object(), store=Store(), clock=lambda: 5000.0)
     assert saved == [{"cards-cdc": {"restarts": 2, "last": 10.0}}]
+
+
+def watch(connect, state, now):
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    report = health.Report()
+    health.watch_streams(client, sorted(connect.fake.connectors), state, now, report)
+    return report
+
+
+def test_a_stream_that_stops_moving_is_seen_while_connect_says_running(connect):
+    """The position moves with every heartbeat; when it stops, SecondsSinceLastEvent grows by the monitor's own clock
+    and StreamLagSeconds by the database's commit time, though the connector and its task stay RUNNING."""
+    stream = connect.fake.connectors["accounts-cdc"]
+    state = {}
+    for minute, lsn in enumerate([100, 200, 300]):  # a heartbeat committed a second before each check
+        now = 10_000.0 + 60 * minute
+        stream.offset = {"lsn": lsn, "ts_usec": int((now - 1) * 1_000_000)}
+        report = watch(connect, state, now)
+        assert report.streams["accounts-cdc"] == {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
+    for minute in (3, 4, 5):  # the slot stops: the offset stays at lsn 300
+        report = watch(connect, state, 10_000.0 + 60 * minute)
+        assert report.streams["accounts-cdc"] == {"StreamLagSeconds": 60.0 * (minute - 2) + 1,
+                                                  "SecondsSinceLastEvent": 60.0 * (minute - 2)}
+    assert stream.state == "RUNNING" and stream.task_state == "RUNNING"
+    assert report.unwatched == ["cards-cdc", "payments-cdc"]  # no offset committed yet
+
+
+def test_a_stream_falling_behind_still_moves(connect):
+    """Lag and silence differ: a stream working through a backlog moves (SecondsSinceLastEvent 0) while it runs
+    minutes behind its database."""
+    stream = connect.fake.connectors["payments-cdc"]
+    state = {}
+    for minute in range(3):
+        now = 20_000.0 + 60 * minute
+        stream.offset = {"lsn": 1000 + minute, "ts_usec": int((now - 600 - 30 * minute) * 1_000_000)}
+        report = watch(connect, state, now)
+    assert report.streams["payments-cdc"] == {"StreamLagSeconds": 660.0, "SecondsSinceLastEvent": 0.0}
+
+
+def test_a_connector_that_is_gone_is_forgotten_and_an_unreadable_offset_is_unwatched(connect):
+    state = {"_streams": {"old-cdc": [5, 1.0], "cards-cdc": [7, 1.0]}}
+    connect.fake.connectors["cards-cdc"].offset = {"lsn": 7, "ts_usec": 0}
+    connect.fake.connectors["accounts-cdc"].offset = {"lsn": "not a number", "ts_usec": 1}
+    report = watch(connect, state, 61.0)
+    assert state["_streams"] == {"cards-cdc": [7, 1.0]}
+    assert report.streams["cards-cdc"]["SecondsSinceLastEvent"] == 60.0
+    assert report.unwatched == ["accounts-cdc", "payments-cdc"]
+
+
+def test_the_stream_position_is_debeziums_lsn_and_commit_time():
+    assert health.stream_position([{"partition": {"server": "cdc.accounts"},
+                                    "offset": {"lsn": 92038000, "ts_usec": 1795997778941842, "txId": 772}}]) == \
+        (92038000, 1795997778.941842)
+    assert health.stream_position([]) is None and health.stream_position(None) is None
+    assert health.stream_position([{"partition": {}, "offset": {"lsn": 1}}]) is None
+
+
+def test_metrics_are_published_in_requests_of_at_most_1000():
+    requests = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            requests.append(request)
+
+    report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
+                                    for i in range(600)})
+    health.publish(CloudWatch(), "c", report)
+    assert [len(r["MetricData"]) for r in requests] == [1000, 207]

@@ -12,6 +12,7 @@ from tests.runtime_code.lambda_modules import load
 reconciler = load("connector_reconciler")
 connect_rest = load("connect_rest")
 custom_resource = load("custom_resource")
+declared = load("declared")
 
 CONFIG = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
           "database.hostname": "accounts-db", "database.password": "${env:DBZ_ACCOUNTS_CDC_PASSWORD}",
@@ -226,8 +227,8 @@ def test_a_connectors_state_is_summarised_for_the_deployment_log():
     assert reconciler._summary({"connector": {"state": "RUNNING"}, "tasks": [
         {"id": 0, "state": "RUNNING"}, {"id": 1, "state": "FAILED"}]}) == (
         "connector RUNNING, task 0 RUNNING, task 1 FAILED")
-    assert reconciler._differs({"name": "a", "tasks.max": 1}, {"name": "b", "tasks.max": "1"}) is False
-    assert reconciler._differs({"tasks.max": 1}, {"tasks.max": "2"}) is True
+    assert declared.differs({"name": "a", "tasks.max": 1}, {"name": "b", "tasks.max": "1"}) is False
+    assert declared.differs({"tasks.max": 1}, {"tasks.max": "2"}) is True
 
 
 def test_the_handler_answers_cloudformation_success_and_failure(connect, monkeypatch):
@@ -469,3 +470,66 @@ def test_an_event_without_its_request_id_or_timeout_still_gets_an_answer(connect
     reconciler.handler(create, None)
     assert sent[-1]["Status"] == "SUCCESS"
     assert reconciler.DEFAULT_TIMEOUT_SECONDS - 1 < budgets[0] <= reconciler.DEFAULT_TIMEOUT_SECONDS
+
+
+class Declarations:
+    """Records what the reconciler keeps for the health monitor, and what Connect held at that moment."""
+
+    def __init__(self, connect):
+        self.connect, self.values, self.log = connect, {}, []
+
+    def put(self, name, declaration):
+        self.values[name] = declaration
+        self.log.append(("put", name, dict(declaration), name in self.connect.fake.connectors))
+
+    def delete(self, name):
+        self.values.pop(name, None)
+        self.log.append(("delete", name, None, name in self.connect.fake.connectors))
+
+    def all(self):
+        return dict(self.values)
+
+
+def test_the_declaration_is_kept_before_connect_is_touched_and_holds_no_secret(connect):
+    declarations = Declarations(connect)
+    reconciler.reconcile(event("Create", connect.url, state="paused"), client(connect.url), sleep=lambda s: None,
+                         declarations=declarations)
+    assert declarations.log == [("put", "accounts-cdc", {"config": CONFIG, "state": "paused", "salt_secret": None},
+                                 False)]  # written while Connect did not have it yet
+
+
+def test_a_failed_create_removes_the_declaration_with_the_connector(connect):
+    declarations = Declarations(connect)
+    connect.fake.assignment_polls = 0
+    original = connect.fake.answer
+
+    def failing(method, path, body):
+        status, payload = original(method, path, body)
+        if "accounts-cdc" in connect.fake.connectors:
+            connect.fake.fail("accounts-cdc", "boom")
+        return status, payload
+    connect.fake.answer = failing
+    with pytest.raises(connect_rest.ConnectError):
+        reconciler.reconcile(event("Create", connect.url), client(connect.url), sleep=lambda s: None,
+                             declarations=declarations)
+    assert declarations.values == {} and "accounts-cdc" not in connect.fake.connectors
+    assert [entry[0] for entry in declarations.log] == ["put", "delete"]
+
+
+def test_a_failed_update_keeps_the_declaration_for_the_rollback_to_rewrite(connect):
+    declarations = Declarations(connect)
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    connect.fake.fail("accounts-cdc", "boom")
+    with pytest.raises(connect_rest.ConnectError):
+        reconciler.reconcile(event("Update", connect.url, physical="accounts-cdc"), client(connect.url),
+                             sleep=lambda s: None, declarations=declarations)
+    assert list(declarations.values) == ["accounts-cdc"]
+
+
+def test_delete_marks_the_declaration_deleting_first_and_removes_it_after_the_connector(connect):
+    declarations = Declarations(connect)
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    reconciler.reconcile(event("Delete", connect.url, physical="accounts-cdc"), client(connect.url),
+                         sleep=lambda s: None, declarations=declarations)
+    assert declarations.log == [("put", "accounts-cdc", {"deleting": True}, True),
+                                ("delete", "accounts-cdc", None, False)]

@@ -14,6 +14,7 @@ from tests.runtime_code.test_connector_reconciler import CONFIG, event
 
 reconciler = load("connector_reconciler")
 connect_rest = load("connect_rest")
+declared = load("declared")
 
 SALT = "Q7mZp2Lk9vX4nB8sT1wR6yH3"
 ARN = "arn:aws:secretsmanager:eu-west-2:333333333333:secret:connect/product-salt-AbCdEf"
@@ -74,7 +75,7 @@ def test_redacted_config_keeps_the_key_shape_without_the_salt():
 
 
 def test_the_reconciler_writes_the_salt_to_connect_and_logs_only_the_placeholder(monkeypatch, caplog):
-    monkeypatch.setattr(reconciler, "secret_string", lambda arn, client=None: SALT)
+    monkeypatch.setattr(declared, "secret_string", lambda arn, client=None: SALT)
     config = {**CONFIG, KEY + "{salt}": r"public\.customers\.email"}
     with FakeConnectServer() as server, caplog.at_level(logging.INFO):
         monkeypatch.setenv("CONNECT_URL", server.url)

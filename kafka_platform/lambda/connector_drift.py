@@ -1,0 +1,107 @@
+"""Drift between each connector and its declaration, found and (unless told not to) corrected by the health monitor.
+
+A connector changed, paused, stopped or deleted through the REST API stays so until the next deployment; Strimzi's
+operator puts a KafkaConnector back on every reconciliation, and so does this, once a minute. Each declaration
+(``declared.py``) is compared with Connect's live view (``GET /connectors?expand=status&expand=info``):
+
+* ``absent``: declared, not in Connect: created again, in its declared state;
+* ``config``: its live config differs (the salt compared as the secret holds it): the declared config is put back;
+* ``state``: RUNNING, PAUSED or STOPPED other than declared: moved back (a FAILED connector is the restarts' business);
+* ``undeclared``: in Connect, not declared, where the configuration prunes: deleted.
+
+A connector whose declaration is marked ``deleting`` (the reconciler is removing it) is left alone. The configs it
+writes pass the reconciler's policy (``declared.resolved``) first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from connect_rest import ConnectClient, ConnectError, secret_string
+from declared import Declarations, PolicyError, differs, resolved
+
+LOGGER = logging.getLogger(__name__)
+_LIVE_STATES = {"RUNNING": "running", "PAUSED": "paused", "STOPPED": "stopped"}
+_TARGET = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
+
+
+@dataclass(frozen=True)
+class Drift:
+    connector: str
+    kind: str  # absent | config | state | undeclared
+    declaration: Mapping[str, Any] | None = None
+
+
+def find_drift(described: Mapping[str, Any], declarations: Mapping[str, Mapping[str, Any]], *, prune: bool,
+               read_secret: Callable[[str], str]) -> list[Drift]:
+    found = []
+    for name, declaration in sorted(declarations.items()):
+        if declaration.get("deleting"):
+            continue
+        live = described.get(name)
+        if live is None:
+            found.append(Drift(name, "absent", declaration))
+            continue
+        try:
+            wanted = resolved(name, declaration["config"], declaration.get("salt_secret"), read_secret)
+        except (PolicyError, ConnectError, KeyError) as error:
+            LOGGER.error("the declaration of %s cannot be used: %s", name, error)
+            continue
+        if differs((live.get("info") or {}).get("config") or {}, wanted):
+            found.append(Drift(name, "config", declaration))
+            continue
+        state = _LIVE_STATES.get(((live.get("status") or {}).get("connector") or {}).get("state", ""))
+        if state is not None and state != declaration.get("state", "running"):
+            found.append(Drift(name, "state", declaration))
+    if prune:
+        found += [Drift(name, "undeclared") for name in sorted(described) if name not in declarations]
+    return found
+
+
+def correct(client: ConnectClient, drift: Drift, read_secret: Callable[[str], str]) -> None:
+    """Puts one connector back as declared (deletes it if it is undeclared)."""
+    name, declaration = drift.connector, drift.declaration or {}
+    if drift.kind == "undeclared":
+        client.delete(name)
+        return
+    state = declaration.get("state", "running")
+    config = resolved(name, declaration["config"], declaration.get("salt_secret"), read_secret)
+    if drift.kind == "absent":
+        client.request("POST", "/connectors", body={"name": name, "config": config, "initial_state": _TARGET[state]})
+    elif drift.kind == "config":
+        client.put_config(name, config)
+    else:
+        client.set_state(name, state)
+
+
+class _SecretCache:
+    """Each salt read once per run."""
+
+    def __init__(self, read: Callable[[str], str]):
+        self.read, self.values = read, {}
+
+    def __call__(self, arn: str) -> str:
+        if arn not in self.values:
+            self.values[arn] = self.read(arn)
+        return self.values[arn]
+
+
+def reconcile_drift(client: ConnectClient, declarations: Declarations, *, correct_drift: bool, prune: bool,
+                    read_secret: Callable[[str], str] = secret_string) -> tuple[list[Drift], list[str]]:
+    """The drift found, and the connectors put back."""
+    read = _SecretCache(read_secret)
+    found = find_drift(client.described(), declarations.all(), prune=prune, read_secret=read)
+    corrected = []
+    for drift in found:
+        LOGGER.warning("connector %s drifted from its declaration (%s)%s", drift.connector, drift.kind,
+                       "" if correct_drift else "; CORRECT_DRIFT is false: left as it is")
+        if not correct_drift:
+            continue
+        try:
+            correct(client, drift, read)
+            corrected.append(drift.connector)
+        except (ConnectError, PolicyError) as error:
+            LOGGER.error("connector %s could not be put back (%s): %s", drift.connector, drift.kind, error)
+    return found, corrected

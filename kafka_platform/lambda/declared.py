@@ -1,0 +1,125 @@
+"""Each connector's declaration, kept where the health monitor can read it between deployments, and the policy every
+config must pass before it reaches Connect (the reconciler and the health monitor both write configs).
+
+The reconciler keeps one SSM parameter per connector, ``<DECLARED_PARAMETER_PATH>/<connector>``, holding
+``{"config": ..., "state": "running", "salt_secret": ARN or null}``: the config as the template declares it, which
+holds no secret (credentials are ``${env:...}`` references, a hashing salt is ``{salt}``). It writes the declaration
+before it acts on Connect, and on deletion first marks it ``"deleting": true`` (so that the health monitor neither
+restores nor prunes a connector being deleted), then removes it once the connector is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Callable, Mapping, Protocol
+
+from connect_rest import secret_string
+
+DECLARED_PATH_VARIABLE = "DECLARED_PARAMETER_PATH"
+# A data product's config names its hashing salt by this placeholder (kafka_platform.domain.data_products): the salt
+# itself is read where a config is written, from the secret HashSaltSecretArn names, so that it never appears in a
+# template or a declaration.
+SALT_PLACEHOLDER = "{salt}"
+_HASH_KEY = re.compile(r"^column\.mask\.hash\.(?:[\w-]+\.){1,2}with\.salt\.")
+_SALT = re.compile(r"^[A-Za-z0-9]{16,128}$")
+_REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*):([^}:]*)(?::[^}]*)?\}")
+
+
+class PolicyError(Exception):
+    """A request refused: another Connect cluster, or a config reaching beyond its connector."""
+
+
+def credential_problems(name: str, config: Mapping[str, str]) -> list[str]:
+    """A connector may read only its own credentials: ``${env:DBZ_<CONNECTOR>_...}``. Any other config-provider
+    reference would let one connector's config read another's database password from the shared workers."""
+    own = "DBZ_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
+    problems = []
+    for key, value in sorted(config.items()):
+        for provider, variable in _REFERENCE.findall(str(value)):
+            if provider != "env" or not variable.startswith(own):
+                problems.append(f"{key} refers to ${{{provider}:{variable}}}, which is not connector {name}'s own "
+                                f"(${{env:{own}...}})")
+    return problems
+
+
+def with_salt(config: Mapping[str, str], secret_arn: Any,
+              read: Callable[[str], str] | None = None) -> dict[str, str]:
+    """``config`` with the salt of ``secret_arn`` where a hashing property's name holds ``SALT_PLACEHOLDER``. The
+    placeholder is accepted there only, and only with a secret to fill it; the secret's value must be letters and
+    digits (it becomes part of a property name)."""
+    keys = [key for key in config if SALT_PLACEHOLDER in key]
+    if not keys:
+        return dict(config)
+    misplaced = [key for key in keys if not (_HASH_KEY.match(key) and key.endswith(SALT_PLACEHOLDER))]
+    if misplaced:
+        raise PolicyError(f"{', '.join(misplaced)}: the salt placeholder {SALT_PLACEHOLDER} belongs only at the end of "
+                          "column.mask.hash.<version>.<algorithm>.with.salt.")
+    if not isinstance(secret_arn, str) or not secret_arn.startswith("arn:"):
+        raise PolicyError(f"{keys[0]} needs its salt, and HashSaltSecretArn names no secret ({secret_arn!r})")
+    salt = (read or secret_string)(secret_arn)
+    if not _SALT.match(salt):
+        raise PolicyError(f"the salt in {secret_arn} is not 16-128 letters and digits; put such a value there")
+    return {key.replace(SALT_PLACEHOLDER, salt) if key in keys else key: value for key, value in config.items()}
+
+
+def resolved(name: str, config: Mapping[str, Any], salt_secret: Any,
+             read: Callable[[str], str] | None = None) -> dict[str, str]:
+    """The config to send to Connect: every value a string, the policy checked, the salt put in its place."""
+    desired = {key: str(value) for key, value in config.items()}
+    if problems := credential_problems(name, desired):
+        raise PolicyError("; ".join(problems))
+    return with_salt(desired, salt_secret, read)
+
+
+def differs(current: Mapping[str, Any], desired: Mapping[str, str]) -> bool:
+    actual = {key: str(value) for key, value in current.items() if key != "name"}
+    wanted = {key: value for key, value in desired.items() if key != "name"}
+    return actual != wanted
+
+
+class Declarations(Protocol):
+    def put(self, name: str, declaration: dict[str, Any]) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+    def all(self) -> dict[str, dict[str, Any]]: ...
+
+
+class ParameterDeclarations:
+    """Declarations as SSM parameters under one path (String: they hold no secret)."""
+
+    def __init__(self, path: str, ssm: Any):
+        self.path: str = path.rstrip("/")
+        self.ssm: Any = ssm
+
+    def put(self, name: str, declaration: dict[str, Any]) -> None:
+        # A data product's config with its column lists may pass 4 KB: Intelligent-Tiering is advanced only then.
+        self.ssm.put_parameter(Name=f"{self.path}/{name}", Type="String", Overwrite=True, Tier="Intelligent-Tiering",
+                               Value=json.dumps(declaration, sort_keys=True, separators=(",", ":")))
+
+    def delete(self, name: str) -> None:
+        try:
+            self.ssm.delete_parameter(Name=f"{self.path}/{name}")
+        except self.ssm.exceptions.ParameterNotFound:
+            pass
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for page in self.ssm.get_paginator("get_parameters_by_path").paginate(Path=self.path, Recursive=False):
+            for parameter in page["Parameters"]:
+                found[parameter["Name"].rsplit("/", 1)[1]] = json.loads(parameter["Value"])
+        return found
+
+
+def declarations_from_environment(ssm: Any = None) -> Declarations | None:
+    """The SSM store ``DECLARED_PARAMETER_PATH`` names, or None where no path is set (nothing is kept)."""
+    path = os.environ.get(DECLARED_PATH_VARIABLE)
+    if not path:
+        return None
+    if ssm is None:
+        import boto3
+
+        ssm = boto3.client("ssm")
+    return ParameterDeclarations(path, ssm)

@@ -1,0 +1,209 @@
+"""Drift between Connect and the declarations: found, reported, and put back (or only reported), as Strimzi does."""
+
+import time
+
+import pytest
+
+from tests.runtime_code.fake_connect import Connector, FakeConnectServer
+from tests.runtime_code.lambda_modules import load
+
+drift = load("connector_drift")
+declared = load("declared")
+connect_rest = load("connect_rest")
+health = load("connect_health")
+
+SALT_ARN = "arn:aws:secretsmanager:eu-west-2:333333333333:secret:product/salt-AbCdEf"
+SALT = "Salt0123456789abcdef"
+HASH_KEY = "column.mask.hash.v2.SHA-256.with.salt."
+
+
+class Memory:
+    """Declarations in memory, as the reconciler would have written them."""
+
+    def __init__(self, **declarations):
+        self.values = dict(declarations)
+
+    def put(self, name, declaration):
+        self.values[name] = declaration
+
+    def delete(self, name):
+        self.values.pop(name, None)
+
+    def all(self):
+        return dict(self.values)
+
+
+def declaration(name, state="running", **extra):
+    return {"config": {"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "topic.prefix": name,
+                       "database.password": f"${{env:DBZ_{name.upper().replace('-', '_')}_PASSWORD}}", **extra},
+            "state": state, "salt_secret": None}
+
+
+@pytest.fixture
+def connect():
+    with FakeConnectServer() as server:
+        server.fake.assignment_polls = 0
+        yield server
+
+
+def run(connect, declarations, *, correct=True, prune=True):
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    return drift.reconcile_drift(client, declarations, correct_drift=correct, prune=prune,
+                                 read_secret=lambda arn: SALT if arn == SALT_ARN else "")
+
+
+def live(connect, name):
+    return connect.fake.connectors[name]
+
+
+def test_a_connector_in_its_declared_state_and_config_is_not_drift(connect):
+    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc")})
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations.values["accounts-cdc"]["config"]))
+    found, corrected = run(connect, declarations)
+    assert found == [] and corrected == [] and connect.fake.writes() == []
+
+
+def test_a_config_changed_through_the_rest_api_is_put_back(connect):
+    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc", **{"snapshot.mode": "initial"})})
+    connect.fake.connectors["accounts-cdc"] = Connector({**declarations.values["accounts-cdc"]["config"],
+                                                         "snapshot.mode": "never"})
+    found, corrected = run(connect, declarations)
+    assert [(d.connector, d.kind) for d in found] == [("accounts-cdc", "config")] and corrected == ["accounts-cdc"]
+    assert live(connect, "accounts-cdc").config["snapshot.mode"] == "initial"
+
+
+def test_a_paused_connector_declared_running_is_resumed_and_a_deleted_one_created_again(connect):
+    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc"),
+                             "cards-cdc": declaration("cards-cdc", state="paused")})
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations.values["accounts-cdc"]["config"]),
+                                                        state="PAUSED", task_state="PAUSED")
+    found, _ = run(connect, declarations)
+    assert {(d.connector, d.kind) for d in found} == {("accounts-cdc", "state"), ("cards-cdc", "absent")}
+    assert live(connect, "accounts-cdc").state == "RUNNING"
+    assert live(connect, "cards-cdc").state == "PAUSED"  # created again in its declared state
+    assert live(connect, "cards-cdc").config == declarations.values["cards-cdc"]["config"]
+
+
+def test_a_failed_connector_is_not_state_drift(connect):
+    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc")})
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations.values["accounts-cdc"]["config"]))
+    connect.fake.fail("accounts-cdc", "boom")
+    assert run(connect, declarations) == ([], [])
+
+
+def test_an_undeclared_connector_is_deleted_only_where_the_configuration_prunes(connect):
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    found, corrected = run(connect, Memory(), prune=False)
+    assert found == [] and "by-hand" in connect.fake.connectors
+    found, corrected = run(connect, Memory(), prune=True)
+    assert [(d.connector, d.kind) for d in found] == [("by-hand", "undeclared")] and corrected == ["by-hand"]
+    assert "by-hand" not in connect.fake.connectors
+
+
+def test_correct_drift_false_reports_and_leaves_everything_as_it_is(connect):
+    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc"), "cards-cdc": declaration("cards-cdc")})
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "changed"}, state="PAUSED")
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    found, corrected = run(connect, declarations, correct=False)
+    assert {(d.connector, d.kind) for d in found} == {("accounts-cdc", "config"), ("cards-cdc", "absent"),
+                                                       ("by-hand", "undeclared")}
+    assert corrected == [] and connect.fake.writes() == []
+
+
+def test_a_connector_being_deleted_is_left_alone(connect):
+    """The reconciler marks a declaration deleting before it deletes the connector: neither restored nor pruned."""
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x", "slot.drop.on.stop": "true"})
+    assert run(connect, Memory(**{"accounts-cdc": {"deleting": True}})) == ([], [])
+    assert "accounts-cdc" in connect.fake.connectors
+
+
+def test_the_salt_is_compared_as_the_secret_holds_it_and_put_back_with_it(connect):
+    config = {"connector.class": "x", HASH_KEY + "{salt}": "public.customers.email"}
+    declarations = Memory(**{"product-cdc": {"config": config, "state": "running", "salt_secret": SALT_ARN}})
+    connect.fake.connectors["product-cdc"] = Connector({"connector.class": "x", HASH_KEY + SALT: "public.customers.email"})
+    assert run(connect, declarations) == ([], [])
+    connect.fake.connectors["product-cdc"].config = {"connector.class": "x", HASH_KEY + "guessable": "public.customers.email"}
+    found, corrected = run(connect, declarations)
+    assert [d.kind for d in found] == ["config"]
+    assert live(connect, "product-cdc").config == {"connector.class": "x", HASH_KEY + SALT: "public.customers.email"}
+
+
+def test_a_declaration_reaching_for_another_connectors_credentials_is_never_written(connect):
+    """Whoever can write a declaration cannot make the monitor send a config the reconciler would refuse."""
+    bad = declaration("accounts-cdc", **{"database.password": "${env:DBZ_PAYMENTS_CDC_PASSWORD}"})
+    found, corrected = run(connect, Memory(**{"accounts-cdc": bad}))
+    assert [d.kind for d in found] == ["absent"] and corrected == [] and connect.fake.writes() == []
+
+
+def test_the_handler_counts_drift_and_publishes_it(connect, monkeypatch):
+    published = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            published.extend(request["MetricData"])
+
+    class Store:
+        def load(self):
+            return {}
+
+        def save(self, state):
+            pass
+
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("CORRECT_DRIFT", "false")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 1.0,
+                            declarations=Memory(**{"accounts-cdc": declaration("accounts-cdc")}))
+    assert result["drifted"] == ["accounts-cdc", "by-hand"] and result["corrected"] == []
+    assert {m["MetricName"]: m["Value"] for m in published}["DriftedConnectors"] == 2
+    monkeypatch.setenv("CORRECT_DRIFT", "true")
+    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 1.0,
+                            declarations=Memory(**{"accounts-cdc": declaration("accounts-cdc")}))
+    assert result["corrected"] == ["accounts-cdc", "by-hand"] and sorted(connect.fake.connectors) == ["accounts-cdc"]
+
+
+def test_declarations_round_trip_through_ssm_parameters():
+    class Ssm:
+        class exceptions:  # noqa: N801 - boto3's shape
+            class ParameterNotFound(Exception):
+                pass
+
+        def __init__(self):
+            self.parameters = {}
+
+        def put_parameter(self, Name, Value, Type, Overwrite, Tier):  # noqa: N803
+            assert Type == "String" and Overwrite and Tier == "Intelligent-Tiering"
+            self.parameters[Name] = Value
+
+        def delete_parameter(self, Name):  # noqa: N803
+            if Name not in self.parameters:
+                raise self.exceptions.ParameterNotFound()
+            del self.parameters[Name]
+
+        def get_paginator(self, operation):
+            assert operation == "get_parameters_by_path"
+            parameters = self.parameters
+
+            class Paginator:
+                def paginate(self, Path, Recursive):  # noqa: N803
+                    names = sorted(n for n in parameters if n.startswith(Path + "/"))
+                    for start in range(0, len(names), 10):
+                        yield {"Parameters": [{"Name": n, "Value": parameters[n]} for n in names[start:start + 10]]}
+            return Paginator()
+
+    ssm = Ssm()
+    store = declared.ParameterDeclarations("/kafka-platform/connect/bank-cdc/declared/", ssm)
+    for i in range(25):
+        store.put(f"c{i:02d}", declaration(f"c{i:02d}"))
+    store.delete("c03")
+    store.delete("never-there")
+    found = store.all()
+    assert len(found) == 24 and "c03" not in found and found["c07"] == declaration("c07")
+    assert "/kafka-platform/connect/bank-cdc/declared/c07" in ssm.parameters
+
+
+def test_no_path_no_store(monkeypatch):
+    monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)
+    assert declared.declarations_from_environment() is None
