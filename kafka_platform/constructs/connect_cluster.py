@@ -19,20 +19,30 @@ Defaults, as behaviour:
   spread over as many managed policies as IAM's size quota needs (``ManagedPolicyRole``).
 * **Connectors** (``add_postgres_connector``): one ``Custom::KafkaConnector`` each, created if absent, updated only
   on change, brought to its desired state, waited for until running, deleted on removal; with
-  ``prune_undeclared_connectors`` connectors nobody declared are deleted after every deployment.
+  ``prune_undeclared_connectors`` connectors nobody declared are deleted on every deployment that changes one.
 * **Health**: every minute a function counts failed connectors and tasks (``KafkaPlatform/Connect``), restarts them
   with a growing backoff (except those whose database refused the credentials: they page instead), and alarms notify
   ``alarm_action``.
+* **Each stream watched**: the same function reads each connector's committed source offset and publishes its
+  ``StreamLagSeconds`` and ``SecondsSinceLastEvent`` (dimension ``Connector``); a connector with a heartbeat table
+  running gets two alarms: behind by more than ``spec.stream_lag_alarm``, and no event for 3 heartbeat intervals.
+  They catch a stuck replication slot while Connect still says RUNNING.
+* **Drift corrected**: the reconciler keeps each declaration in SSM (``/kafka-platform/connect/<name>/declared/``);
+  every minute the function puts back a connector changed, paused or deleted through the REST API (and, with
+  ``prune_undeclared_connectors``, deletes one nobody declared), unless ``correct_drift`` is off: then it reports
+  ``DriftedConnectors`` only. Drift that lasts 3 minutes pages.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Sequence, Unpack, get_args
 
 import jsii
-from aws_cdk import CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Size
+from aws_cdk import (CustomResource, Duration, IStableListProducer, IStableStringProducer, Lazy, RemovalPolicy, Size,
+                     Stack)
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -89,9 +99,13 @@ _REST_ROTATION_REASON = (
     "the health monitor may read it, and the API it opens is reachable only from them, inside the VPC.")
 
 
+_DECLARATIONS_REASON = (
+    "The reconciler keeps one parameter per connector under this Connect cluster's own path (the health monitor "
+    "restores connectors from them); connectors come and go with the configuration, so it names the path, not each "
+    "parameter. Nothing else lives under it, and the parameters hold no secret.")
 _SALT_ROTATION_REASON = (
     "Not rotated: a hashed column is a pseudonym that data teams join on, and a new salt changes every pseudonym at "
-    "once. The salt never appears in a template; only the reconciler may read it, and it lives on in Connect's "
+    "once. The salt never appears in a template; only the reconciler and the health monitor (which write connector configs) may read it, and it lives on in Connect's "
     "config topic (encrypted, read by the workers alone) and behind the REST API's basic authentication.")
 
 
@@ -117,7 +131,7 @@ class DebeziumConnectCluster(Construct):
                  logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None,
-                 slot_lag_alarm: Size = Size.gibibytes(10)) -> None:
+                 slot_lag_alarm: Size = Size.gibibytes(10), correct_drift: bool = True) -> None:
         """Kafka Connect for Debezium on Fargate; every default is in the module docstring.
 
         :param scope: the parent construct.
@@ -152,10 +166,17 @@ class DebeziumConnectCluster(Construct):
             route to AWS).
         :param slot_lag_alarm: WAL a database's oldest replication slot may hold back before paging (a ``Size``);
             default 10 GiB.
+        :param correct_drift: the health monitor puts back a connector changed, paused or deleted through the REST API
+            (false: it only reports it, as ``DriftedConnectors`` and an alarm); default on.
         """
         super().__init__(scope, construct_id)
         self._aws_api_security_group = aws_api_security_group
-        self._alarm_action = alarm_action
+        #: Where every alarm of the cluster and its connectors goes.
+        self.alarm_action: cloudwatch.IAlarmAction = alarm_action
+        self._correct_drift = correct_drift
+        self._prune = prune_undeclared_connectors
+        #: Where the reconciler keeps each connector's declaration for the health monitor (SSM, one per connector).
+        self.declared_parameter_path: str = f"/kafka-platform/connect/{name}/declared"
         problems = [("name", p)] if (p := group_id_problem(name)) else []
         for prop, value in (("scheduled_rebalance_max_delay", scheduled_rebalance_max_delay),
                             ("reconcile_timeout", reconcile_timeout)):
@@ -299,11 +320,17 @@ class DebeziumConnectCluster(Construct):
             self, "Reconciler", handler="connector_reconciler.handler",
             description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
             logs_key=logs_key, log_retention=log_retention, removal_policy=removal_policy,
-            statements=[], timeout=Duration.minutes(15), invoked_by="cloudformation",
+            statements=[iam.PolicyStatement(actions=["ssm:PutParameter", "ssm:DeleteParameter"],
+                                            resources=[self._declared_parameters_arn("/*")])],
+            timeout=Duration.minutes(15), invoked_by="cloudformation",
             reserved_concurrent_executions=4, aws_api_security_group=aws_api_security_group,
             # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
             environment={"CONNECT_URL": self.connect_url,
-                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn})
+                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn,
+                         "DECLARED_PARAMETER_PATH": self.declared_parameter_path})
+        reconciler_policy = self.reconciler.role.policy.node.default_child
+        acknowledge_wildcard_resources(self, lambda: [reconciler_policy], lambda arn: _DECLARATIONS_REASON
+                                       if arn.endswith(f"{self.declared_parameter_path}/*") else None)
         self.health_monitor: PlatformFunction = self._health_monitor(vpc, subnets)
         for client in (self.reconciler, self.health_monitor):
             self.rest_credentials.grant_read(client.role)  # its value, and its key only through Secrets Manager
@@ -313,7 +340,6 @@ class DebeziumConnectCluster(Construct):
         #: One per database instance the connectors read (RDS's OldestReplicationSlotLag), by instance id.
         self.slot_lag_alarms: dict[str, cloudwatch.Alarm] = {}
         self.data_products: list[DataProductConnector] = []
-        self._prune = prune_undeclared_connectors
 
     # ---- connectors ------------------------------------------------------------------------------------------
     def add_postgres_connector(self, construct_id: str, *, spec: PostgresConnectorSpec,
@@ -333,7 +359,7 @@ class DebeziumConnectCluster(Construct):
         if spec.watched_rds_instance is not None:
             self._slot_lag_alarm(spec.watched_rds_instance)
         if self._prune:
-            self._prune_resource().node.add_dependency(connector)
+            self._prune_resource().node.add_dependency(connector.resource)
         return connector
 
     def add_data_product(self, construct_id: str, *, spec: DataProductSpec,
@@ -355,7 +381,9 @@ class DebeziumConnectCluster(Construct):
                               resource_type="Custom::KafkaConnectorPrune", service_timeout=self.service_timeout,
                               properties={"ConnectUrl": self.connect_url,
                                           "TimeoutSeconds": int(self.reconcile_timeout.to_seconds()),
-                                          "DeclaredConnectors": Lazy.list(_DeclaredNames(self))})
+                                          "DeclaredConnectors": Lazy.list(_DeclaredNames(self)),
+                                          # Changes with any connector's declaration: the prune runs then too.
+                                          "DeclaredDigest": Lazy.string(_DeclaredDigest(self))})
 
     def _slot_lag_alarm(self, instance: str) -> cloudwatch.Alarm:
         """One alarm per database instance on RDS's ``OldestReplicationSlotLag``: WAL a slot holds back. It catches
@@ -375,7 +403,7 @@ class DebeziumConnectCluster(Construct):
                               "of WAL or more for 15 minutes: a connector is not advancing it, or a deleted "
                               "connector's slot was retained. See the README's runbook 'A replication slot holds "
                               "back WAL'.")
-        notify(self._alarm_action, alarm)
+        notify(self.alarm_action, alarm)
         self.slot_lag_alarms[instance] = alarm
         return alarm
 
@@ -447,10 +475,14 @@ class DebeziumConnectCluster(Construct):
             aws_api_security_group=self._aws_api_security_group,
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
                          "RESTART_STATE_PARAMETER": self.restart_state.parameter_name,
-                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn},
+                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn,
+                         "DECLARED_PARAMETER_PATH": self.declared_parameter_path,
+                         "CORRECT_DRIFT": "true" if self._correct_drift else "false",
+                         "PRUNE_UNDECLARED": "true" if self._prune else "false"},
             statements=[
                 iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter"],
                                     resources=[self.restart_state.parameter_arn]),
+                iam.PolicyStatement(actions=["ssm:GetParametersByPath"], resources=[self._declared_parameters_arn()]),
                 iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"],
                                     conditions={"StringEquals": {"cloudwatch:namespace": HEALTH_NAMESPACE}}),
             ])
@@ -459,9 +491,13 @@ class DebeziumConnectCluster(Construct):
                     targets=[targets.LambdaFunction(monitor.function, retry_attempts=0)])
         return monitor
 
+    def _declared_parameters_arn(self, suffix: str = "") -> str:
+        return Stack.of(self).format_arn(service="ssm", resource="parameter",
+                                         resource_name=self.declared_parameter_path.lstrip("/") + suffix)
+
     def metric_health(self, metric_name: HealthMetric, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
-        """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested`` or ``CredentialsRefused``
-        from the health monitor, one-minute Maximum."""
+        """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested``, ``CredentialsRefused``,
+        ``StreamsUnwatched`` or ``DriftedConnectors`` from the health monitor, one-minute Maximum."""
         return health_metric(self.node.path, self.name, metric_name, options)
 
     @classmethod
@@ -512,6 +548,21 @@ class DebeziumConnectCluster(Construct):
                 alarm_description="A database refused a connector's credentials; it is not restarted automatically "
                                   "(that would repeat failed logins): fix the secret or the database role, then "
                                   "restart the connector"),
+            # A connector whose committed position cannot be read is not watched: that must not look like health.
+            "streams-unwatched": cloudwatch.Alarm(
+                self, "StreamsUnwatchedAlarm", metric=self.metric_health("StreamsUnwatched"), threshold=1,
+                comparison_operator=gt, evaluation_periods=5, datapoints_to_alarm=5,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_name=f"{prefix}-streams-unwatched",
+                alarm_description="For 5 minutes the health monitor could not read some connectors' committed "
+                                  "positions: their streams are not watched (see the monitor's log)"),
+            # Corrected within a minute unless correct_drift is off or the correction fails.
+            "drift": cloudwatch.Alarm(
+                self, "DriftAlarm", metric=self.metric_health("DriftedConnectors"), threshold=1,
+                comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-drift",
+                alarm_description="Connectors differ from their declaration for 3 minutes (changed, paused, "
+                                  "deleted or created through the REST API) and were not put back"),
             "failed-tasks": cloudwatch.Alarm(
                 self, "FailedTasksAlarm", metric=self.metric_health("FailedTasks"), threshold=1,
                 comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
@@ -566,6 +617,51 @@ class DebeziumPostgresConnector(Construct):
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15, **salt})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)
+        self._connect_name = connect.name
+        #: ``stream-lag`` and ``no-heartbeat``, when the stream is watched (``spec.watched``: a heartbeat table, and
+        #: meant to run).
+        self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(connect) if spec.watched else {}
+        if hash_salt is not None:
+            hash_salt.grant_read(connect.health_monitor.role)  # to put a drifted config back with its salt
+
+    def metric_stream_lag(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """``StreamLagSeconds``: how far the stream runs behind its database (now minus the commit time of the newest
+        change it committed), one-minute Maximum, from the health monitor."""
+        return self._stream_metric("StreamLagSeconds", "metric_stream_lag", options)
+
+    def metric_seconds_since_last_event(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """``SecondsSinceLastEvent``: how long the stream's committed position has not moved, one-minute Maximum."""
+        return self._stream_metric("SecondsSinceLastEvent", "metric_seconds_since_last_event", options)
+
+    def _stream_metric(self, metric_name: str, method: str, options: MetricOptions) -> cloudwatch.Metric:
+        metric = cloudwatch.Metric(namespace=HEALTH_NAMESPACE, metric_name=metric_name, statistic="Maximum",
+                                   period=Duration.minutes(1), unit=cloudwatch.Unit.SECONDS,
+                                   dimensions_map={"ConnectCluster": self._connect_name, "Connector": self.spec.name})
+        return with_options(self.node.path, method, metric, options, MetricOptions)
+
+    def _alarms(self, connect: DebeziumConnectCluster) -> dict[str, cloudwatch.Alarm]:
+        gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+        prefix = f"{connect.cluster.cluster_name}-connect-{connect.name}-{self.spec.name}"
+        silence = 3 * self.spec.heartbeat_interval_ms / 1000
+        # A missing minute is the monitor's silence (FailedConnectorsAlarm pages for it) or an unreadable position
+        # (StreamsUnwatchedAlarm): not this stream's.
+        alarms = {
+            "stream-lag": cloudwatch.Alarm(
+                self, "StreamLagAlarm", metric=self.metric_stream_lag(), threshold=self.spec.stream_lag_alarm_seconds,
+                comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-stream-lag",
+                alarm_description=f"Connector {self.spec.name} runs more than {self.spec.stream_lag_alarm_seconds} s "
+                                  "behind its database for 3 minutes; its replication slot holds the WAL meanwhile"),
+            "no-heartbeat": cloudwatch.Alarm(
+                self, "NoHeartbeatAlarm", metric=self.metric_seconds_since_last_event(), threshold=silence,
+                comparison_operator=gt, evaluation_periods=2, datapoints_to_alarm=2,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-no-heartbeat",
+                alarm_description=f"Connector {self.spec.name}'s stream has not moved for more than {silence:g} s (3 "
+                                  "heartbeat intervals) in two checks, though its heartbeats are in its publication: "
+                                  "its slot is stuck, or it is paused or stopped"),
+        }
+        notify(connect.alarm_action, *alarms.values())
+        return alarms
 
 
 class DataProductConnector(Construct):
@@ -583,7 +679,7 @@ class DataProductConnector(Construct):
         """
         super().__init__(scope, construct_id)
         self.spec = spec
-        #: Generated by Secrets Manager, encrypted with the cluster's key, read by the reconciler alone.
+        #: Generated by Secrets Manager, encrypted with the cluster's key, read by the reconciler and the health monitor alone.
         self.hash_salt: secretsmanager.Secret | None = None
         if spec.hashes:
             self.hash_salt = secretsmanager.Secret(
@@ -602,6 +698,20 @@ class DataProductConnector(Construct):
         self.connector.resource.node.default_child.add_metadata(DATA_PRODUCT_METADATA_KEY, {
             "Product": spec.name, "Source": spec.source.name, "Topics": list(spec.topics),
             "Columns": dict(sorted(spec.columns.items())), "ExposedPii": list(spec.exposed_pii())})
+
+
+@jsii.implements(IStableStringProducer)
+class _DeclaredDigest:
+    """A digest of every declared connector (config, desired state, slot on delete), read when the template is
+    written: it changes whenever a connector's declaration does."""
+
+    def __init__(self, connect: DebeziumConnectCluster):
+        self.connect = connect
+
+    def produce(self) -> str:
+        declared = [[c.spec.name, c.spec.config(), c.spec.desired_state, c.spec.slot_on_delete]
+                    for c in self.connect.connectors]
+        return hashlib.sha256(json.dumps(declared, sort_keys=True).encode()).hexdigest()
 
 
 @jsii.implements(IStableListProducer)

@@ -23,7 +23,8 @@ from kafka_platform.constructs.metric_options import MetricOptions, SeriesOption
 from kafka_platform.domain.msk_iam import ClusterArnParts
 
 #: What the Connect health monitor publishes per Connect cluster (``IConnectCluster.metric_health``).
-HealthMetric = Literal["Connectors", "FailedConnectors", "FailedTasks", "RestartsRequested", "CredentialsRefused"]
+HealthMetric = Literal["Connectors", "FailedConnectors", "FailedTasks", "RestartsRequested", "CredentialsRefused",
+                       "StreamsUnwatched", "DriftedConnectors"]
 
 
 class IKafkaCluster(IConstruct, Protocol):

@@ -35,7 +35,7 @@ class ConnectStack(PlatformStack):
             reconcile_timeout=Duration.seconds(connect.reconcile_timeout_seconds),
             prune_undeclared_connectors=connect.prune_undeclared_connectors, logs_key=logs_key,
             log_retention=retention_days(connect.log_retention_days), removal_policy=retain,
-            aws_api_security_group=network.aws_api.clients)
+            aws_api_security_group=network.aws_api.clients, correct_drift=connect.correct_drift)
         credentials = {}
         for connector in connect.connectors:
             credentials[connector.name] = secret(self, f"{connector.name}-credentials",

@@ -14,6 +14,7 @@ from kafka_platform.domain.debezium import PostgresConnectorSpec, env_prefix
 from kafka_platform.errors import ConfigurationError
 from tests.conftest import ENVIRONMENT_NAMES
 from tests.support import new_stack, new_vpc, only, resources
+from tests.support import template as stack_template
 
 
 def template(synthesized, environment):
@@ -38,7 +39,7 @@ def test_one_reconciled_custom_resource_per_declared_connector(synthesized, envi
     assert sorted(c["Properties"]["ConnectorName"] for c in connectors.values()) == sorted(declared)
 
 
-def test_a_data_products_salt_is_generated_and_only_the_reconciler_reads_it(synthesized):
+def test_a_data_products_salt_is_generated_and_only_the_reconciler_and_monitor_read_it(synthesized):
     raw = template(synthesized, "prod")
     [(salt_id, salt)] = [(i, s) for i, s in resources(raw, "AWS::SecretsManager::Secret").items() if "HashSalt" in i]
     generator = salt["Properties"]["GenerateSecretString"]
@@ -51,7 +52,7 @@ def test_a_data_products_salt_is_generated_and_only_the_reconciler_reads_it(synt
             if salt_id in json.dumps(statement["Resource"]):
                 readers.update(role["Ref"] for role in policy["Properties"]["Roles"])
     assert {raw["Resources"][r]["Metadata"]["aws:cdk:path"].split("/Connect/Connect/")[1] for r in readers} == {
-        "Reconciler/Role/Resource"}
+        "Reconciler/Role/Resource", "HealthMonitor/Role/Resource"}  # the monitor puts a drifted config back
     [product] = [r for r in resources(raw, "Custom::KafkaConnector").values() if "HashSaltSecretArn" in r["Properties"]]
     assert product["Properties"]["HashSaltSecretArn"] == {"Ref": salt_id}
     # The product reads its source's database with the source's secret, under its own variables.
@@ -210,8 +211,13 @@ def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesize
     alarms = {a["Properties"]["AlarmName"]: a["Properties"]
               for a in resources(template(synthesized, "prod"), "AWS::CloudWatch::Alarm").values()}
     prefix = "bank-streaming-prod-connect-bank-cdc-prod"
-    assert {name for name in alarms if "-slot-lag-" not in name} == {
-        f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks", "credentials-refused")}
+    assert {name for name in alarms if "-slot-lag-" not in name and not name.endswith(("-stream-lag", "-no-heartbeat"))
+            } == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks",
+                                            "credentials-refused", "streams-unwatched", "drift")}
+    drift = alarms[f"{prefix}-drift"]
+    assert (drift["MetricName"], drift["Threshold"], drift["EvaluationPeriods"], drift["DatapointsToAlarm"]) == (
+        "DriftedConnectors", 1, 3, 3)
+    assert alarms[f"{prefix}-streams-unwatched"]["MetricName"] == "StreamsUnwatched"
     assert alarms[f"{prefix}-no-worker"]["TreatMissingData"] == "breaching"
     refused = alarms[f"{prefix}-credentials-refused"]
     assert (refused["MetricName"], refused["Threshold"], refused["EvaluationPeriods"]) == ("CredentialsRefused", 1, 1)
@@ -238,6 +244,20 @@ def test_undeclared_connectors_are_pruned_after_the_declared_ones(synthesized, e
     assert sorted(prune["Properties"]["DeclaredConnectors"]) == declared
     connector_ids = {k for k, r in resources_.items() if r["Type"] == "Custom::KafkaConnector"}
     assert connector_ids <= set(prune["DependsOn"])
+
+
+def test_prune_runs_whenever_any_connectors_declaration_changes():
+    """CloudFormation calls a custom resource only when its properties change: the prune's DeclaredDigest changes with
+    any connector's config or state, not only with the set of names."""
+    def digest(**changes):
+        stack, connect = connect_cluster(prune_undeclared_connectors=True)
+        connect.add_postgres_connector("Accounts", spec=spec(**changes), credentials_secret=
+                                       secretsmanager.Secret.from_secret_name_v2(stack, "S", "cdc/accounts"))
+        return only(stack_template(stack).to_json(), "Custom::KafkaConnectorPrune")["Properties"]["DeclaredDigest"]
+
+    base = digest()
+    assert len(base) == 64 and digest() == base  # stable
+    assert digest(snapshot_mode="never") != base and digest(desired_state="paused") != base
 
 
 def test_connectors_are_reconciled_after_the_workers_run(synthesized):
@@ -462,3 +482,75 @@ def test_the_worker_heap_is_half_the_task_memory(synthesized, environments, envi
     variables = {e["Name"]: e["Value"] for e in worker_container(synthesized, environment)["Environment"]}
     assert variables["KAFKA_HEAP_OPTS"] == f"-Xms{memory // 2}m -Xmx{memory // 2}m"
     assert only(template(synthesized, environment), "AWS::ECS::TaskDefinition")["Properties"]["Memory"] == str(memory)
+
+
+def test_every_running_stream_with_a_heartbeat_table_has_its_two_alarms_in_every_environment(synthesized, environments):
+    """Behind by more than the connector's threshold for 3 minutes; not moved for 3 heartbeat intervals in two checks.
+    A stream declared paused or stopped, or without a heartbeat table, has none (nothing says it should move)."""
+    for name, environment in environments.items():
+        if not environment.connect:
+            continue
+        raw = template(synthesized, name)
+        alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in resources(raw, "AWS::CloudWatch::Alarm").values()}
+        prefix = f"{environment.kafka.cluster_name}-connect-{environment.connect.name}"
+        specs = environment.connect.connector_specs()
+        assert specs
+        for spec in specs:
+            lag, silence = alarms.get(f"{prefix}-{spec.name}-stream-lag"), alarms.get(f"{prefix}-{spec.name}-no-heartbeat")
+            if not spec.watched:
+                assert lag is None and silence is None
+                continue
+            dimensions = [{"Name": "ConnectCluster", "Value": environment.connect.name},
+                          {"Name": "Connector", "Value": spec.name}]
+            assert (lag["MetricName"], lag["Threshold"], lag["EvaluationPeriods"], lag["DatapointsToAlarm"],
+                    lag["Statistic"], lag["Period"], lag["Dimensions"]) == (
+                "StreamLagSeconds", spec.stream_lag_alarm_seconds, 3, 3, "Maximum", 60, dimensions)
+            assert (silence["MetricName"], silence["Threshold"], silence["EvaluationPeriods"],
+                    silence["Dimensions"]) == ("SecondsSinceLastEvent", 3 * spec.heartbeat_interval_ms / 1000, 2,
+                                               dimensions)
+            for alarm in (lag, silence):
+                assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+                assert alarm["Namespace"] == "KafkaPlatform/Connect" and len(alarm["AlarmActions"]) == 1
+                assert alarm["OKActions"] == alarm["AlarmActions"]
+
+
+def test_the_monitor_reads_the_declarations_and_only_the_reconciler_writes_them(synthesized, environments):
+    raw = template(synthesized, "prod")
+    path = f"kafka-platform/connect/{environments['prod'].connect.name}/declared"
+    grants = {}
+    for policy in resources(raw, "AWS::IAM::ManagedPolicy").values():
+        owner = policy["Metadata"]["aws:cdk:path"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if path in json.dumps(statement["Resource"]):
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                grants.setdefault("Reconciler" if "Reconciler" in owner else "HealthMonitor" if "HealthMonitor"
+                                  in owner else owner, set()).update(actions)
+    assert grants == {"Reconciler": {"ssm:PutParameter", "ssm:DeleteParameter"},
+                      "HealthMonitor": {"ssm:GetParametersByPath"}}
+    functions = {f["Properties"]["Description"].split(" ")[0]: f["Properties"]["Environment"]["Variables"]
+                 for f in resources(raw, "AWS::Lambda::Function").values()
+                 if "Kafka Connect" in f["Properties"].get("Description", "")}
+    assert functions["Watches"]["DECLARED_PARAMETER_PATH"] == functions["Reconciles"]["DECLARED_PARAMETER_PATH"] \
+        == "/" + path
+    assert (functions["Watches"]["CORRECT_DRIFT"], functions["Watches"]["PRUNE_UNDECLARED"]) == ("true", "true")
+
+
+def test_correct_drift_false_reaches_the_monitor_and_a_connector_without_heartbeats_gets_no_stream_alarm():
+    stack, connect = connect_cluster(correct_drift=False)
+    quiet = connect.add_postgres_connector("Accounts", spec=spec(heartbeat_table=None), credentials_secret=
+                                           secretsmanager.Secret.from_secret_name_v2(stack, "S", "cdc/accounts"))
+    watched = connect.add_postgres_connector("Cards", spec=spec(name="cards-cdc", slot_name="debezium_cards",
+                                                                topic_prefix="cdc.cards",
+                                                                credentials_env_prefix=env_prefix("cards-cdc"),
+                                                                heartbeat_table="public.debezium_heartbeat",
+                                                                stream_lag_alarm=Duration.minutes(10)),
+                                             credentials_secret=secretsmanager.Secret.from_secret_name_v2(
+                                                 stack, "C", "cdc/cards"))
+    raw = stack_template(stack).to_json()
+    [variables] = [f["Properties"]["Environment"]["Variables"] for f in resources(raw, "AWS::Lambda::Function").values()
+                   if "CORRECT_DRIFT" in f["Properties"].get("Environment", {}).get("Variables", {})]
+    assert (variables["CORRECT_DRIFT"], variables["PRUNE_UNDECLARED"]) == ("false", "false")
+    assert quiet.alarms == {} and sorted(watched.alarms) == ["no-heartbeat", "stream-lag"]
+    lag = watched.alarms["stream-lag"].node.default_child
+    assert stack.resolve(lag.threshold) == 600
+    assert watched.metric_stream_lag(period=Duration.minutes(5)).period.to_seconds() == 300
