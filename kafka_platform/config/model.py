@@ -191,6 +191,7 @@ class TopicCreation(Strict):
 
 
 DEFAULT_STREAM_LAG_ALARM_SECONDS = 300
+MIN_STREAM_LAG_ALARM_SECONDS = 60  # the health monitor's period
 
 
 class Connector(Strict):
@@ -272,13 +273,13 @@ class Connect(Strict):
     @model_validator(mode="before")
     @classmethod
     def _connector_defaults(cls, data: Any) -> Any:
-        """A connector without its own ``stream_lag_alarm_seconds`` takes the cluster's."""
+        """A connector without its own ``stream_lag_alarm_seconds`` takes the cluster's (a wrong one is reported once,
+        on the cluster's field, by the rules)."""
         if not isinstance(data, dict) or "stream_lag_alarm_seconds" not in data:
             return data
-        connectors = data.get("connectors")
-        if not isinstance(connectors, list):
+        connectors, default = data.get("connectors"), data["stream_lag_alarm_seconds"]
+        if not isinstance(connectors, list) or type(default) is not int or default < MIN_STREAM_LAG_ALARM_SECONDS:
             return data
-        default = data["stream_lag_alarm_seconds"]
         return {**data, "connectors": [{"stream_lag_alarm_seconds": default, **c} if isinstance(c, dict) else c
                                        for c in connectors]}
 

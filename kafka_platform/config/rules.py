@@ -12,7 +12,7 @@ import math
 import re
 from typing import Callable, Iterator
 
-from kafka_platform.config.model import Environment
+from kafka_platform.config.model import MIN_STREAM_LAG_ALARM_SECONDS, Environment
 from kafka_platform.domain import aws, fargate, msk, stack_layout
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
@@ -304,6 +304,10 @@ def _connect(env: Environment) -> Found:
                                       "a Connect cluster needs at least one worker")
     if not 10 <= connect.cpu_target_percent <= 90:
         yield "connect.cpu_target_percent", f"{connect.cpu_target_percent} is outside 10-90; 60 is a good start"
+    if connect.stream_lag_alarm_seconds < MIN_STREAM_LAG_ALARM_SECONDS:
+        yield "connect.stream_lag_alarm_seconds", (f"{connect.stream_lag_alarm_seconds} s is below the health "
+                                                   "monitor's one-minute period; use 60 seconds or more (default "
+                                                   "300)")
     if not 60 <= connect.reconcile_timeout_seconds <= 840:
         yield "connect.reconcile_timeout_seconds", (f"{connect.reconcile_timeout_seconds} is outside 60-840: the "
                                                     "reconciler is a Lambda function (15 minutes at most)")
@@ -333,6 +337,13 @@ def _connect(env: Environment) -> Found:
         where = f"connect.data_products[{products[name]}].name" if name in products else \
             f"connect.connectors[{name}].{field}"
         yield where, p
+    if len(specs) > stack_layout.MAX_CONNECTORS_PER_STACK:
+        counted = f"{len(declared)} connectors" + (f" and {len(products)} data products" if products else "")
+        yield "connect.connectors", (f"{counted} need up to {stack_layout.RESOURCES_PER_CONNECTOR} resources each in "
+                                     "the Connect stack (the connector, its two stream alarms, its database's slot-lag "
+                                     f"alarm); CloudFormation takes 500 a stack, so it holds at most "
+                                     f"{stack_layout.MAX_CONNECTORS_PER_STACK}: move some connectors to another "
+                                     "Connect cluster")
     grants = worker_grant_chars(ConnectWorkerSettings(group_id=connect.name), specs, region=env.region,
                                 account=env.account, cluster_name=env.kafka.cluster_name)
     if (needed := math.ceil(grants / MANAGED_POLICY_BUDGET_CHARS)) > MANAGED_POLICIES_PER_ROLE:

@@ -650,15 +650,14 @@ class DebeziumPostgresConnector(Construct):
                 self, "StreamLagAlarm", metric=self.metric_stream_lag(), threshold=self.spec.stream_lag_alarm_seconds,
                 comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-stream-lag",
-                alarm_description=f"Connector {self.spec.name} runs more than {self.spec.stream_lag_alarm_seconds} s "
-                                  "behind its database for 3 minutes; its replication slot holds the WAL meanwhile"),
+                alarm_description=f"{self.spec.name}: over {self.spec.stream_lag_alarm_seconds} s behind its database "
+                                  "for 3 minutes (its slot holds WAL meanwhile)"),
             "no-heartbeat": cloudwatch.Alarm(
                 self, "NoHeartbeatAlarm", metric=self.metric_seconds_since_last_event(), threshold=silence,
                 comparison_operator=gt, evaluation_periods=2, datapoints_to_alarm=2,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-no-heartbeat",
-                alarm_description=f"Connector {self.spec.name}'s stream has not moved for more than {silence:g} s (3 "
-                                  "heartbeat intervals) in two checks, though its heartbeats are in its publication: "
-                                  "its slot is stuck, or it is paused or stopped"),
+                alarm_description=f"{self.spec.name}: stream not moved for over {silence:g} s (3 heartbeats) in two "
+                                  "checks: slot stuck, or paused"),
         }
         notify(connect.alarm_action, *alarms.values())
         return alarms

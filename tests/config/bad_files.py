@@ -421,7 +421,11 @@ CASES = [
             "database for a stopped stream; write public.debezium_heartbeat, or leave the query out (the platform's "
             "upsert)"),
     BadFile("connector-stream-lag-alarm-below-a-minute", setting("connect.stream_lag_alarm_seconds", 30),
-            f"{F}: connect.connectors[accounts-cdc].stream_lag_alarm_seconds: 30 s is below the health monitor's "
+            f"{F}: connect.stream_lag_alarm_seconds: 30 s is below the health monitor's one-minute period; use 60 "
+            "seconds or more (default 300)"),
+    BadFile("connector-own-stream-lag-alarm-below-a-minute",
+            setting("connect.connectors[accounts-cdc].stream_lag_alarm_seconds", 59),
+            f"{F}: connect.connectors[accounts-cdc].stream_lag_alarm_seconds: 59 s is below the health monitor's "
             "one-minute period; use 60 seconds or more (default 300)"),
     BadFile("connector-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config",
                                                    {"signal.kafka.sasl.password": "hunter2"}),

@@ -72,6 +72,29 @@ def test_a_service_costs_what_the_stack_bound_assumes(scale_reference, synthesiz
     assert stack_layout.MAX_SERVICES_PER_STACK * 6 <= OUTPUTS_PER_STACK
 
 
+def test_a_connector_costs_what_the_connect_stack_bound_assumes(scale_reference, synthesized):
+    """MAX_CONNECTORS_PER_STACK rests on a connector (or data product) costing at most 4 resources and the stack's own
+    at most 60: measure both on every Connect stack synthesized, shipped and at the bank's scale."""
+    for assembly in (scale_reference.assembly, synthesized.assembly):
+        for stack in assembly.stacks():
+            if not stack.stack_name.endswith("-Connect"):
+                continue
+            resources = stack.resources()
+            connectors = [r for r in resources.values() if r["Type"] == "Custom::KafkaConnector"]
+            own = len(resources) - stack_layout.RESOURCES_PER_CONNECTOR * len(connectors)
+            assert len(connectors) >= 1 and own <= stack_layout.CONNECT_STACK_OWN_RESOURCES, (stack.stack_name, own)
+            per_connector: dict[str, int] = {}
+            for resource in resources.values():
+                name = re.search(r"/Connect/Connect/([^/]+)/", resource["Metadata"]["aws:cdk:path"] + "/")
+                if name and resource["Type"] in ("Custom::KafkaConnector", "AWS::CloudWatch::Alarm") and \
+                        "Alarm" not in name.group(1):
+                    per_connector[name.group(1)] = per_connector.get(name.group(1), 0) + 1
+            # its custom resource and two stream alarms; the slot-lag alarm is per database instance (at most one each)
+            assert max(per_connector.values()) <= stack_layout.RESOURCES_PER_CONNECTOR - 1
+    assert stack_layout.CONNECT_STACK_OWN_RESOURCES + stack_layout.MAX_CONNECTORS_PER_STACK * \
+        stack_layout.RESOURCES_PER_CONNECTOR <= RESOURCES_PER_STACK
+
+
 def test_the_connect_workers_grants_fit_a_role(scale_reference):
     for environment in scale_reference.environments.values():
         stack = scale_reference.assembly.stack(f"{environment.stage_name}/Connect")
@@ -136,12 +159,21 @@ def test_a_team_over_one_stack_is_refused_naming_the_service_to_move(tmp_path, m
 
 def test_more_connectors_than_one_role_can_be_granted_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    [line] = _refused(_prod(140), tmp_path)
+    [resources, line] = _refused(_prod(140), tmp_path)
+    assert resources.startswith("prod.yaml: connect.connectors: 140 connectors and 14 data products need up to 4 ")
     # Each data product (one per ten connectors here) is a connector of its own on the workers' role too.
     assert re.fullmatch(r"prod\.yaml: connect\.connectors: 140 connectors and 14 data products need about 12 managed "
                         r"policies of 6,144 "
                         r"characters on the workers' role \([\d,]+ characters of grants\), and IAM attaches at most "
                         r"10; move some connectors to another Connect cluster", line)
+
+
+def test_more_connectors_than_the_connect_stack_holds_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert _refused(_prod(101), tmp_path) == [
+        "prod.yaml: connect.connectors: 101 connectors and 11 data products need up to 4 resources each in the "
+        "Connect stack (the connector, its two stream alarms, its database's slot-lag alarm); CloudFormation takes "
+        "500 a stack, so it holds at most 110: move some connectors to another Connect cluster"]
 
 
 # Last in the module: checkov and cfn-lint run in processes of their own since the fixture, and the tests above
