@@ -57,14 +57,15 @@ class Report:
     #: Per connector: ``{"StreamLagSeconds": s, "SecondsSinceLastEvent": s}``.
     streams: dict[str, dict[str, float]] = field(default_factory=dict)
     unwatched: list[str] = field(default_factory=list)
-    drifted: list[str] = field(default_factory=list)
+    #: None until drift was checked (no declarations, or they could not be read): then nothing is published for it.
+    drifted: list[str] | None = None
     corrected: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, int]:
         return {"Connectors": self.connectors, "FailedConnectors": len(self.failed_connectors),
                 "FailedTasks": len(self.failed_tasks), "RestartsRequested": len(self.restarted),
                 "CredentialsRefused": len(self.credentials_refused), "StreamsUnwatched": len(self.unwatched),
-                "DriftedConnectors": len(self.drifted)}
+                **({} if self.drifted is None else {"DriftedConnectors": len(self.drifted)})}
 
 
 def restart_delay_seconds(restarts_so_far: int) -> int:
@@ -206,10 +207,14 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
         report = check(client, state, now)
         watch_streams(client, report.names, state, now, report)
         if declarations is not None:
-            drifted, report.corrected = reconcile_drift(
-                client, declarations, correct_drift=os.environ.get("CORRECT_DRIFT", "true") == "true",
-                prune=os.environ.get("PRUNE_UNDECLARED", "false") == "true")
-            report.drifted = [d.connector for d in drifted]
+            try:
+                drifted, report.corrected = reconcile_drift(
+                    client, declarations, correct_drift=os.environ.get("CORRECT_DRIFT", "true") == "true",
+                    prune=os.environ.get("PRUNE_UNDECLARED", "false") == "true")
+                report.drifted = [d.connector for d in drifted]
+            except Exception as error:  # noqa: BLE001 - the declarations unreadable: the rest is still published
+                LOGGER.error("drift could not be checked (nothing is published for it): %s: %s",
+                             type(error).__name__, error)
     except ConnectError as error:
         # An unreachable Connect cluster is what the "no running worker" alarm is for; say so and report nothing.
         LOGGER.error("Connect cluster %s could not be checked: %s", cluster, error)

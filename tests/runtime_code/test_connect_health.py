@@ -29,7 +29,7 @@ def test_failed_connectors_and_tasks_are_counted(connect):
     connect.fake.fail("payments-cdc", "boom", task=True)
     report = check(connect, {}, now=1000.0)
     assert report.metrics() == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 1, "RestartsRequested": 2,
-                                "CredentialsRefused": 0, "StreamsUnwatched": 0, "DriftedConnectors": 0}
+                                "CredentialsRefused": 0, "StreamsUnwatched": 0}  # drift not checked: not published
     assert report.failed_connectors == ["accounts-cdc"] and report.failed_tasks == ["payments-cdc/0"]
 
 
@@ -96,7 +96,7 @@ def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeyp
     cluster = [{"Name": "ConnectCluster", "Value": "bank-cdc-prod"}]
     values = {m["MetricName"]: m["Value"] for m in request["MetricData"] if m["Dimensions"] == cluster}
     assert values == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 1,
-                      "CredentialsRefused": 0, "StreamsUnwatched": 2, "DriftedConnectors": 0}
+                      "CredentialsRefused": 0, "StreamsUnwatched": 2}
     streams = {(m["MetricName"], m["Dimensions"][1]["Value"]): (m["Value"], m["Unit"]) for m in request["MetricData"]
                if m["Dimensions"] != cluster}
     assert streams == {("StreamLagSeconds", "payments-cdc"): (10.0, "Seconds"),
@@ -229,4 +229,4 @@ def test_metrics_are_published_in_requests_of_at_most_1000():
     report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
                                     for i in range(600)})
     health.publish(CloudWatch(), "c", report)
-    assert [len(r["MetricData"]) for r in requests] == [1000, 207]
+    assert [len(r["MetricData"]) for r in requests] == [1000, 206]

@@ -207,3 +207,30 @@ def test_declarations_round_trip_through_ssm_parameters():
 def test_no_path_no_store(monkeypatch):
     monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)
     assert declared.declarations_from_environment() is None
+
+
+def test_declarations_that_cannot_be_read_do_not_silence_the_rest(connect, monkeypatch):
+    """SSM failing: restarts and stream figures are still published; drift is not (a 0 would claim it was checked)."""
+    published = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            published.extend(request["MetricData"])
+
+    class Store:
+        def load(self):
+            return {}
+
+        def save(self, state):
+            pass
+
+    class Broken:
+        def all(self):
+            raise RuntimeError("AccessDeniedException")
+
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x"})
+    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 1.0, declarations=Broken())
+    names = {m["MetricName"] for m in published}
+    assert "Connectors" in names and "DriftedConnectors" not in names and result["drifted"] is None
