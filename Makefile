@@ -3,6 +3,7 @@
 #   make test    the whole test suite
 #   make bench   replay the shipped scaling policies against the load profiles (writes bench/)
 #   make bench-synth  what synthesis costs, shipped and at the bank's scale, as ratios to a floor (bench/synth/)
+#   make bench-connect  Kafka Connect at 10, 20 and 30 connectors on the real runtime tier (bench/connect/)
 #   make floors  the wheel on the lowest dependency versions pyproject.toml allows (tests/floors.txt); CI runs it
 #   make mutate  mutation score of the modules that carry the README's promises (bench/mutation/report.md)
 
@@ -33,13 +34,14 @@ ENVIRONMENTS_DIR ?= environments
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench bench-synth lock clean validate access floors mutate
+.PHONY: help setup synth test bench bench-synth bench-connect lock clean validate access floors mutate
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   benchmark the shipped scaling policies (table and plots in bench/)"
 	@echo "make bench-synth  measure synthesis: shipped and 20/40/80 services and connectors (bench/synth/)"
+	@echo "make bench-connect  Kafka Connect at 10/20/30 connectors on real Kafka, Connect and PostgreSQL (bench/connect/)"
 	@echo "make floors  the wheel on the lowest dependency versions it allows (tests/floors.txt)"
 	@echo "make mutate  mutation testing of domain, config, gate rules, Lambda code and the simulator's AWS models"
 
@@ -79,6 +81,13 @@ access: synth
 
 bench: synth
 	@$(BIN)/kafka-platform bench --out bench
+
+# The Connect cluster at 10, 20 and 30 connectors on the real runtime tier (COUNTS=10,40,80 on a machine that holds
+# them: 2 cores do not hold 40 beside the brokers and PostgreSQL; about 35 minutes): reconcile time, CDC latency,
+# worker heap and RSS, rebalance pauses, a lost worker (bench/connect/).
+bench-connect: setup
+	@bash .ci/runtime-prerequisites --jdk
+	@$(NO_AWS) $(BIN)/python -m tests.runtime.bench_connect $(if $(COUNTS),--counts $(COUNTS),)
 
 bench-synth: setup
 	@$(NO_AWS) $(BIN)/kafka-platform bench-synth --cdk "$(BIN)/node node_modules/aws-cdk/bin/cdk" --out bench/synth \

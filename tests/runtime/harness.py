@@ -97,6 +97,11 @@ class FakeSecretsManager:
         self.server.shutdown()
 
 
+# The test tier's JVMs start fast and small; the Connect image's (entrypoint.sh) run G1 and stop on running out of heap.
+TEST_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+IMAGE_JVM_FLAGS = ("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError")
+
+
 class MissingPrerequisite(Exception):
     """What to install so that the runtime tests can run."""
 
@@ -222,6 +227,8 @@ class Postgres:
     directory: Path
     port: int
     process: Process | None = None
+    #: Each connector holds one replication slot and one WAL sender, and two connections (with its JDBC one).
+    max_replication_slots: int = 40
 
     @property
     def ca_file(self) -> Path:
@@ -247,7 +254,9 @@ class Postgres:
                 shutil.chown(data / name, "postgres")
         with open(data / "postgresql.conf", "a") as conf:
             conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{data}'\n"
-                       "wal_level = logical\nmax_replication_slots = 40\nmax_wal_senders = 40\nssl = on\n"
+                       f"wal_level = logical\nmax_replication_slots = {self.max_replication_slots}\n"
+                       f"max_wal_senders = {self.max_replication_slots}\n"
+                       f"max_connections = {max(100, 3 * self.max_replication_slots)}\nssl = on\n"
                        "ssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nfsync = off\n")
         with open(data / "pg_hba.conf", "a") as hba:
             hba.write("host replication all 127.0.0.1/32 scram-sha-256\n")
@@ -295,6 +304,8 @@ class KafkaNodes:
     directory: Path
     server_properties: Mapping[str, str]
     nodes: int = 3
+    #: The test tier's small fast-starting JVM; a benchmark gives the brokers Kafka's own (G1, the full JIT).
+    jvm_flags: tuple[str, ...] = TEST_JVM_FLAGS
     broker_ports: list[int] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
 
@@ -325,7 +336,8 @@ class KafkaNodes:
                                                                                  str(config)], heap="256m"),
                            check=True, capture_output=True, timeout=120)
             self.processes.append(start_process(f"kafka-{i + 1}", java_command(self.jars, "kafka.Kafka",
-                                                                               [str(config)], heap="512m"),
+                                                                               [str(config)], heap="512m",
+                                                                               flags=self.jvm_flags),
                                                 node_dir))
         for port, process in zip(self.broker_ports, self.processes):
             wait_until(lambda p=port, proc=process: _port_open(p) or _dead(proc), timeout=90,
@@ -355,8 +367,9 @@ def base64_uuid() -> str:
 
 
 def java_command(jars: Path, main: str, arguments: list[str], *, heap: str,
-                 system_properties: Mapping[str, str] | None = None) -> list[str]:
-    return ["java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                 system_properties: Mapping[str, str] | None = None,
+                 flags: tuple[str, ...] = TEST_JVM_FLAGS) -> list[str]:
+    return ["java", f"-Xms{heap}", f"-Xmx{heap}", *flags,
             *(f"-D{key}={value}" for key, value in (system_properties or {}).items()),
             f"-Dlog4j2.configurationFile={IMAGE_DIRECTORY / 'log4j2.properties'}", "-cp", f"{jars / 'libs'}/*",
             main, *arguments]
@@ -384,14 +397,17 @@ class ConnectWorker:
 
 
 def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: ConnectWorkerSettings,
-                         environment: Mapping[str, str], name: str, wait: bool = True) -> ConnectWorker:
+                         environment: Mapping[str, str], name: str, wait: bool = True, *, heap: str = "768m",
+                         image_jvm: bool = False, platform_settings_only: bool = False) -> ConnectWorker:
+    """A worker with the platform's settings; the tests flush offsets every second (``platform_settings_only``: not
+    even that) and run a small fast-starting JVM (``image_jvm``: the image's flags)."""
     port = free_port()
     worker_dir = directory / name
     worker_dir.mkdir(parents=True)
     properties = {**worker_properties(settings), "bootstrap.servers": bootstrap,
                   "listeners": f"http://127.0.0.1:{port}", "rest.advertised.host.name": "127.0.0.1",
                   "rest.advertised.port": str(port), "plugin.path": str(jars / "plugins"),
-                  "offset.flush.interval.ms": "1000"}
+                  **({} if platform_settings_only else {"offset.flush.interval.ms": "1000"})}
     config = worker_dir / "worker.properties"
     config.write_text(render(properties))
     # The REST API's basic authentication, as the image's entrypoint writes it.
@@ -399,8 +415,9 @@ def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: 
     credentials.write_text(f"{REST_USERNAME}={REST_PASSWORD}\n")
     jaas = worker_dir / "rest-jaas.conf"
     jaas.write_text(rest_jaas_config(str(credentials)))
-    command = java_command(jars, "org.apache.kafka.connect.cli.ConnectDistributed", [str(config)], heap="768m",
-                           system_properties={"java.security.auth.login.config": str(jaas)})
+    command = java_command(jars, "org.apache.kafka.connect.cli.ConnectDistributed", [str(config)], heap=heap,
+                           system_properties={"java.security.auth.login.config": str(jaas)},
+                           flags=IMAGE_JVM_FLAGS if image_jvm else TEST_JVM_FLAGS)
     process = start_process(name, command, worker_dir, environment)
     url = f"http://127.0.0.1:{port}"
 
