@@ -259,7 +259,7 @@ class Connect(Strict):
     max_workers: int = 4
     cpu_target_percent: int = 60
     prune_undeclared_connectors: bool = True
-    scheduled_rebalance_max_delay_seconds: int = 120
+    scheduled_rebalance_max_delay_seconds: int = 30
     reconcile_timeout_seconds: int = 600
     log_retention_days: int = 365
     #: Every connector's stream lag alarm threshold, unless the connector sets its own.

@@ -13,7 +13,7 @@ import re
 from typing import Callable, Iterator
 
 from kafka_platform.config.model import MIN_STREAM_LAG_ALARM_SECONDS, Environment
-from kafka_platform.domain import aws, fargate, msk, stack_layout
+from kafka_platform.domain import aws, connect_sizing, fargate, msk, stack_layout
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
 from kafka_platform.config.standby import standby_environment
@@ -337,6 +337,8 @@ def _connect(env: Environment) -> Found:
         where = f"connect.data_products[{products[name]}].name" if name in products else \
             f"connect.connectors[{name}].{field}"
         yield where, p
+    if (p := connect_sizing.sizing_problem(len(specs), connect.memory_mib, connect.min_workers)) is not None:
+        yield "connect.memory_mib", p
     if len(specs) > stack_layout.MAX_CONNECTORS_PER_STACK:
         counted = f"{len(declared)} connectors" + (f" and {len(products)} data products" if products else "")
         yield "connect.connectors", (f"{counted} need up to {stack_layout.RESOURCES_PER_CONNECTOR} resources each in "

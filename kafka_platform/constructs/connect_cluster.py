@@ -126,7 +126,7 @@ class DebeziumConnectCluster(Construct):
                  cpu: int = 2048, memory_limit_mib: int = 8192, min_workers: int = 2, max_workers: int = 4,
                  cpu_target_percent: int = 60, database_ports: Sequence[int] = (5432,),
                  database_peer: ec2.IPeer | None = None,
-                 scheduled_rebalance_max_delay: Duration = Duration.minutes(2),
+                 scheduled_rebalance_max_delay: Duration = Duration.seconds(30),
                  reconcile_timeout: Duration = Duration.minutes(10), prune_undeclared_connectors: bool = False,
                  logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -154,7 +154,8 @@ class DebeziumConnectCluster(Construct):
         :param database_ports: the ports workers may reach databases on, in the VPC; default (5432,).
         :param database_peer: where the databases are; default: the VPC's range.
         :param scheduled_rebalance_max_delay: how long a lost worker's connectors wait for it before moving
-            (``scheduled.rebalance.max.delay.ms``); default 2 minutes.
+            (``scheduled.rebalance.max.delay.ms``); default 30 seconds (a replaced Fargate task is a new worker: the
+            wait only stops their streams).
         :param reconcile_timeout: how long a connector may take to run after a deployment; default 10 minutes.
         :param prune_undeclared_connectors: delete connectors nobody declared, after every deployment; default off.
         :param logs_key: the KMS key its log groups are encrypted with; default: a new key (``LogsKey``).

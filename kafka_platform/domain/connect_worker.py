@@ -41,7 +41,7 @@ class ConnectWorkerSettings:
     group_id: str
     replication_factor: int = 3
     security: Literal["msk_iam", "plaintext"] = "msk_iam"
-    scheduled_rebalance_max_delay_ms: int = 120_000
+    scheduled_rebalance_max_delay_ms: int = 30_000
     offset_partitions: int = 25
     status_partitions: int = 5
 
@@ -101,7 +101,10 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         "rest.extension.classes": REST_AUTH_EXTENSION,
         "rest.advertised.port": str(REST_PORT),
         "rest.advertised.listener": "http",
-        # A dead worker's connectors wait this long before moving; 2 minutes rides out a task replacement.
+        # A dead worker's connectors wait this long before moving. On Fargate a replaced task joins as a new worker
+        # and never takes them back, so the wait only stops their streams: 30 s rides out a missed heartbeat or a
+        # long GC pause: make bench-connect measured a lost worker's streams running again after 42-46 s (135 s with
+        # the 120 s used before, and longer still with Kafka's default of 300 s; see the README).
         "scheduled.rebalance.max.delay.ms": str(settings.scheduled_rebalance_max_delay_ms),
         "plugin.path": "/opt/connect/plugins",
         "producer.compression.type": "zstd",

@@ -427,6 +427,10 @@ CASES = [
             setting("connect.connectors[accounts-cdc].stream_lag_alarm_seconds", 59),
             f"{F}: connect.connectors[accounts-cdc].stream_lag_alarm_seconds: 59 s is below the health monitor's "
             "one-minute period; use 60 seconds or more (default 300)"),
+    BadFile("connect-workers-too-small-for-their-connectors", settings(("connect.cpu", 256), ("connect.memory_mib", 512)),
+            f"{F}: connect.memory_mib: 512 MiB gives each worker a 256 MiB heap, and with one of the 3 workers lost the "
+            "busiest holds 9 of the 17 connectors, which need 276 MiB (2 x (48 + 10 per connector), measured by make "
+            "bench-connect); use the next memory_mib Fargate offers from 552, or more min_workers"),
     BadFile("connector-password-in-clear", setting("connect.connectors[accounts-cdc].extra_config",
                                                    {"signal.kafka.sasl.password": "hunter2"}),
             f"{F}: connect.connectors[accounts-cdc].extra_config.signal.kafka.sasl.password: signal.kafka.sasl.password "

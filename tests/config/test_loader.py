@@ -163,7 +163,7 @@ def test_the_connect_defaults_are_the_documented_ones():
     connect = Connect(name="bank-cdc")
     assert connect.prune_undeclared_connectors is True
     assert (connect.cpu, connect.memory_mib, connect.min_workers, connect.max_workers) == (2048, 8192, 2, 4)
-    assert (connect.scheduled_rebalance_max_delay_seconds, connect.reconcile_timeout_seconds) == (120, 600)
+    assert (connect.scheduled_rebalance_max_delay_seconds, connect.reconcile_timeout_seconds) == (30, 600)
 
 
 def test_four_zones_are_refused_as_one_zone_is():

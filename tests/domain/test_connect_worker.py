@@ -25,7 +25,7 @@ WORKER = {
     "rest.advertised.listener": "http",
     "rest.advertised.port": "8083",
     "rest.extension.classes": "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
-    "scheduled.rebalance.max.delay.ms": "120000",
+    "scheduled.rebalance.max.delay.ms": "30000",
     "status.storage.partitions": "5",
     "status.storage.replication.factor": "3",
     "status.storage.topic": "_connect-bank-cdc-status",
