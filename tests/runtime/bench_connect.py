@@ -343,7 +343,8 @@ def write(results: list[dict[str, Any]], out: Path) -> None:
     lines = ["| connectors | workers | rebalance delay | reconcile all | commit to topic p50 / p99 | to a consumer p50 / "
              "p99 | live heap per worker | heap | RSS per worker | adding one: longest gap (streams paused) | worker "
              "lost: all streams again |", "| " + " | ".join(["---:"] * 11) + " |"]
-    for r in sorted(results, key=lambda r: ("add_max_gap_s" not in r, -r["rebalance_delay_ms"], r["connectors"])):
+    for r in sorted(results, key=lambda r: (r["rebalance_delay_ms"] != PLATFORM_REBALANCE_DELAY_MS,
+                                           r["rebalance_delay_ms"], r["connectors"])):
         if r.get("held") is False:
             lines.append(f"| {r['connectors']} | {r['workers']} | {r['rebalance_delay_ms'] // 1000} s | "
                          f"{r['reconcile_seconds']} s | did not hold: {r['note']} |" + " |" * 6)
