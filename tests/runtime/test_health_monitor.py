@@ -14,6 +14,7 @@ from kafka_platform.domain.debezium import Milliseconds, env_prefix
 from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
 from tests.runtime_code.lambda_modules import load
+from tests.runtime_code.memory_stores import MemoryDeclarations, MemoryState, RecordingCloudWatch
 
 reconciler = load("connector_reconciler")
 health = load("connect_health")
@@ -103,20 +104,6 @@ def _post_connector(runtime, name, config):
     client.request("POST", "/connectors", body={"name": name, "config": config})
 
 
-class Declarations:
-    def __init__(self):
-        self.values = {}
-
-    def put(self, name, declaration):
-        self.values[name] = declaration
-
-    def delete(self, name):
-        self.values.pop(name, None)
-
-    def all(self):
-        return dict(self.values)
-
-
 def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime, monkeypatch):
     """The shipped connector, its heartbeat table in its publication (2 s heartbeats here): its committed position
     moves while the database is quiet. Paused through the REST API while rows are written, the stream's lag and its
@@ -127,12 +114,12 @@ def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime
                    topic_prefix="stream.watch", credentials_env_prefix=env_prefix("stream-watch"),
                    heartbeat_interval=Milliseconds(2000))
     assert spec.watched and "public.debezium_heartbeat" in spec.config()["table.include.list"]
-    declarations = Declarations()
+    declarations = MemoryDeclarations()
     client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 240,
                                         credentials=connect_rest.rest_credentials())
     reconciler.reconcile(event("Create", {"ConnectUrl": runtime.connect_url, "ConnectorName": spec.name,
                                           "Config": runtime.spec_config(spec), "DesiredState": "running",
-                                          "TimeoutSeconds": 120, "StableSeconds": 5}, response_url="unused",
+                                          "TimeoutSeconds": 120, "StableSeconds": 2}, response_url="unused",
                                logical_id="StreamWatch"), client, declarations=declarations)
     assert declarations.values[spec.name]["state"] == "running"
     state: dict = {}
@@ -152,37 +139,26 @@ def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime
     database = connector.database.name
     table = connector.tables[0]
     before = figures()
-    for i in range(5):
+    for i in range(4):
         runtime.postgres.sql(database, f"INSERT INTO {table} (reference, amount) VALUES ('waiting-{i}', {i})")
-        time.sleep(1.5)
+        time.sleep(1.25)
     after = figures()
     print(f"paused: {before} -> {after}")
-    assert after["SecondsSinceLastEvent"] >= before["SecondsSinceLastEvent"] + 6
-    assert after["StreamLagSeconds"] >= before["StreamLagSeconds"] + 6 and after["StreamLagSeconds"] > 8
+    # More than 2 heartbeat intervals without a move (a running stream moves every 2 s)
+    assert after["SecondsSinceLastEvent"] >= before["SecondsSinceLastEvent"] + 4.5
+    assert after["StreamLagSeconds"] >= before["StreamLagSeconds"] + 4.5 and after["StreamLagSeconds"] > 6
     assert [t["state"] for t in status(runtime, spec.name)["tasks"]] == ["PAUSED"]  # nothing FAILED
 
-    published = []
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            published.extend(request["MetricData"])
-
-    class Store:
-        def load(self):
-            return dict(state)
-
-        def save(self, new_state):
-            state.update(new_state)
-
+    cloudwatch = RecordingCloudWatch()
     monkeypatch.setenv("CONNECT_URL", runtime.connect_url)
     monkeypatch.setenv("CONNECT_CLUSTER", "runtime-cdc")
     monkeypatch.setenv("CORRECT_DRIFT", "true")
-    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time,
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(state), clock=time.time,
                             declarations=declarations)
     assert spec.name in result["drifted"] and spec.name in result["corrected"]
-    lag = [m for m in published if m["MetricName"] == "StreamLagSeconds"
+    lag = [m for m in cloudwatch.metric_data if m["MetricName"] == "StreamLagSeconds"
            and {"Name": "Connector", "Value": spec.name} in m["Dimensions"]]
-    assert lag and lag[0]["Value"] > 8
+    assert lag and lag[0]["Value"] > 6
     harness.wait_until(lambda: (f := figures()) and f["SecondsSinceLastEvent"] == 0 and f["StreamLagSeconds"] < 6,
                        timeout=60, what="the stream moving again")
     client.delete(spec.name)

@@ -6,6 +6,8 @@ import pytest
 
 from tests.runtime_code.fake_connect import Connector, FakeConnectServer
 from tests.runtime_code.lambda_modules import load
+from tests.runtime_code.memory_stores import MemoryDeclarations as Memory
+from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
 
 drift = load("connector_drift")
 declared = load("declared")
@@ -15,22 +17,6 @@ health = load("connect_health")
 SALT_ARN = "arn:aws:secretsmanager:eu-west-2:333333333333:secret:product/salt-AbCdEf"
 SALT = "Salt0123456789abcdef"
 HASH_KEY = "column.mask.hash.v2.SHA-256.with.salt."
-
-
-class Memory:
-    """Declarations in memory, as the reconciler would have written them."""
-
-    def __init__(self, **declarations):
-        self.values = dict(declarations)
-
-    def put(self, name, declaration):
-        self.values[name] = declaration
-
-    def delete(self, name):
-        self.values.pop(name, None)
-
-    def all(self):
-        return dict(self.values)
 
 
 def declaration(name, state="running", **extra):
@@ -136,30 +122,18 @@ def test_a_declaration_reaching_for_another_connectors_credentials_is_never_writ
 
 
 def test_the_handler_counts_drift_and_publishes_it(connect, monkeypatch):
-    published = []
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            published.extend(request["MetricData"])
-
-    class Store:
-        def load(self):
-            return {}
-
-        def save(self, state):
-            pass
-
+    cloudwatch = RecordingCloudWatch()
     monkeypatch.setenv("CONNECT_URL", connect.url)
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
     monkeypatch.setenv("CORRECT_DRIFT", "false")
     monkeypatch.setenv("PRUNE_UNDECLARED", "true")
     connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
-    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 1.0,
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0,
                             declarations=Memory(**{"accounts-cdc": declaration("accounts-cdc")}))
     assert result["drifted"] == ["accounts-cdc", "by-hand"] and result["corrected"] == []
-    assert {m["MetricName"]: m["Value"] for m in published}["DriftedConnectors"] == 2
+    assert {m["MetricName"]: m["Value"] for m in cloudwatch.metric_data}["DriftedConnectors"] == 2
     monkeypatch.setenv("CORRECT_DRIFT", "true")
-    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 1.0,
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0,
                             declarations=Memory(**{"accounts-cdc": declaration("accounts-cdc")}))
     assert result["corrected"] == ["accounts-cdc", "by-hand"] and sorted(connect.fake.connectors) == ["accounts-cdc"]
 
@@ -211,19 +185,7 @@ def test_no_path_no_store(monkeypatch):
 
 def test_declarations_that_cannot_be_read_do_not_silence_the_rest(connect, monkeypatch):
     """SSM failing: restarts and stream figures are still published; drift is not (a 0 would claim it was checked)."""
-    published = []
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            published.extend(request["MetricData"])
-
-    class Store:
-        def load(self):
-            return {}
-
-        def save(self, state):
-            pass
-
+    cloudwatch = RecordingCloudWatch()
     class Broken:
         def all(self):
             raise RuntimeError("AccessDeniedException")
@@ -231,6 +193,6 @@ def test_declarations_that_cannot_be_read_do_not_silence_the_rest(connect, monke
     monkeypatch.setenv("CONNECT_URL", connect.url)
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
     connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x"})
-    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 1.0, declarations=Broken())
-    names = {m["MetricName"] for m in published}
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0, declarations=Broken())
+    names = {m["MetricName"] for m in cloudwatch.metric_data}
     assert "Connectors" in names and "DriftedConnectors" not in names and result["drifted"] is None
