@@ -131,6 +131,12 @@ class ConnectClient:
         """The connector's config, or None if Connect does not know it (404)."""
         return self.request("GET", f"/connectors/{_quote(name)}/config", allow_404=True)
 
+    def create(self, name: str, config: dict[str, str], state: str = "running") -> Any:
+        """Creates the connector in its desired state (running | paused | stopped: ``initial_state``, Kafka 3.5+);
+        409 if Connect already has it."""
+        return self.request("POST", "/connectors", body={"name": name, "config": config,
+                                                        "initial_state": state.upper()})
+
     def put_config(self, name: str, config: dict[str, str]) -> Any:
         """Creates the connector if absent, else replaces its config (Connect's idempotent create-or-update)."""
         return self.request("PUT", f"/connectors/{_quote(name)}/config", body=config)

@@ -24,7 +24,6 @@ from declared import Declarations, PolicyError, differs, resolved
 
 LOGGER = logging.getLogger(__name__)
 _LIVE_STATES = {"RUNNING": "running", "PAUSED": "paused", "STOPPED": "stopped"}
-_TARGET = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def correct(client: ConnectClient, drift: Drift, read_secret: Callable[[str], st
     state = declaration.get("state", "running")
     config = resolved(name, declaration["config"], declaration.get("salt_secret"), read_secret)
     if drift.kind == "absent":
-        client.request("POST", "/connectors", body={"name": name, "config": config, "initial_state": _TARGET[state]})
+        client.create(name, config, state)
     elif drift.kind == "config":
         client.put_config(name, config)
     else:

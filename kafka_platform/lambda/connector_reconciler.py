@@ -140,8 +140,7 @@ def reconcile(event: Mapping[str, Any], client: ConnectClient, sleep: Callable[[
     try:
         if current is None:
             try:
-                client.request("POST", "/connectors", body={"name": name, "config": wanted,
-                                                            "initial_state": _TARGET[state]})
+                client.create(name, wanted, state)
                 action = "created"
             except ConnectError as error:
                 if error.status != 409:
