@@ -34,7 +34,7 @@ ENVIRONMENTS_DIR ?= environments
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench bench-synth bench-connect lock clean validate access floors mutate
+.PHONY: help setup synth test bench bench-synth bench-connect lock clean validate access floors mutate runtime-jars
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
@@ -75,6 +75,12 @@ synth: setup validate
 test: setup
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The runtime tier's jars (Kafka, Connect, Debezium, the MSK IAM plugin) from Maven Central into .runtime-cache/, for
+# the versions the Connect image pins: a download, so CI does it with the other installs before `make test` (the
+# runtime tests resolve them too when they are missing).
+runtime-jars: setup
+	@$(BIN)/python -m tests.runtime.harness
+
 # Who can read and write each topic, from the synthesized IAM policies; also cdk.out/access/access.{csv,json}.
 access: synth
 	@$(BIN)/kafka-platform access cdk.out
@@ -87,6 +93,7 @@ bench: synth
 # worker heap and RSS, rebalance pauses, a lost worker (bench/connect/).
 bench-connect: setup
 	@bash .ci/runtime-prerequisites --jdk
+	@$(MAKE) --no-print-directory runtime-jars
 	@$(NO_AWS) $(BIN)/python -m tests.runtime.bench_connect $(if $(COUNTS),--counts $(COUNTS),)
 
 bench-synth: setup

@@ -451,3 +451,7 @@ __all__ = ["DB_PASSWORD", "DB_USER", "ConnectWorker", "FakeSecretsManager", "Kaf
            "Postgres", "REST_PASSWORD", "REST_SECRET_ARN", "rest_request",
            "ROOT", "WRONG_PASSWORD", "effective_server_properties", "prerequisites", "resolve_jars",
            "start_connect_worker", "temporary_directory", "wait_until"]
+
+
+if __name__ == "__main__":
+    print(f"runtime jars in {resolve_jars(prerequisites()['mvn'])}")

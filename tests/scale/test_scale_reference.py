@@ -104,11 +104,19 @@ def test_the_connect_workers_grants_fit_a_role(scale_reference):
 
 
 def test_adding_and_removing_services_moves_no_other_service_or_connector(scale_reference, tmp_path):
-    """Service 81 added, service 5 and connector 5 removed: every other service keeps its stack and its logical ids,
-    every other connector its logical id (a move or a new id would replace it)."""
+    """service-080 added; service-005 and service-012 to -079 removed with their connectors and data products (a
+    second synthesis smaller than the reference's, two teams' stacks still): every service kept keeps its stack and
+    its logical ids, every connector kept its logical id (a move or a new id would replace it)."""
+    names = {f"service-{n:03d}" for n in {*range(12), SCALE} - {5}}  # service-080 is the new one
     data = _prod(SCALE + 1)
-    data["consumers"] = [c for c in data["consumers"] if c["name"] != "service-005"]
-    data["connect"]["connectors"] = [c for c in data["connect"]["connectors"] if c["name"] != "service-005-cdc"]
+    data["consumers"] = [c for c in data["consumers"] if c["name"] in names]
+    connect = data["connect"]
+    connect["connectors"] = [c for c in connect["connectors"] if c["name"].removesuffix("-cdc") in names]
+    connect["data_products"] = [p for p in connect["data_products"] if p["connector"] in
+                                {c["name"] for c in connect["connectors"]}]
+    data["data_teams"] = [t for t in data["data_teams"] if set(t["data_products"]) <= {p["name"] for p in
+                                                                                      connect["data_products"]}]
+    assert len(data["consumers"]) == len(connect["connectors"]) == 12 and data["data_teams"]
     path = tmp_path / "prod.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     app = App(outdir=str(tmp_path / "cdk.out"), context=cdk_context())
@@ -127,8 +135,8 @@ def test_adding_and_removing_services_moves_no_other_service_or_connector(scale_
         return found
 
     before, after = placement(scale_reference.assembly), placement(changed)
-    kept = {name for name in before if name.startswith("service-")} - {"service-005", "service-005-cdc"}
-    assert len(kept) == 2 * SCALE - 2
+    kept = {name for name in before if name.removesuffix("-cdc") in names}
+    assert len(kept) == 2 * 11 and len({stack for name in kept for stack, _ in before[name]}) > 2
     assert kept <= set(after) and "service-080" in after and "service-005" not in after
     assert {name: before[name] for name in kept} == {name: after[name] for name in kept}
 
