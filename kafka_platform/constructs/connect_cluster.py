@@ -19,7 +19,7 @@ Defaults, as behaviour:
   spread over as many managed policies as IAM's size quota needs (``ManagedPolicyRole``).
 * **Connectors** (``add_postgres_connector``): one ``Custom::KafkaConnector`` each, created if absent, updated only
   on change, brought to its desired state, waited for until running, deleted on removal; with
-  ``prune_undeclared_connectors`` connectors nobody declared are deleted on every deployment that changes one.
+  ``prune_undeclared_connectors`` connectors nobody declared are deleted after every deployment of the stack.
 * **Health**: every minute a function counts failed connectors and tasks (``KafkaPlatform/Connect``), restarts them
   with a growing backoff (except those whose database refused the credentials: they page instead), and alarms notify
   ``alarm_action``.
@@ -79,6 +79,8 @@ from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_r
 IMAGE_DIRECTORY = Path(__file__).resolve().parent / "connect_image"
 VERSIONS_FILE = IMAGE_DIRECTORY / "versions.json"
 HEALTH_NAMESPACE = "KafkaPlatform/Connect"
+# What the health monitor is sent after each deployment: it then prunes (connect_health.DEPLOYMENT_TRIGGER).
+DEPLOYMENT_TRIGGER = "deployment"
 HEALTH_METRICS: tuple[str, ...] = get_args(HealthMetric)
 
 
@@ -490,6 +492,19 @@ class DebeziumConnectCluster(Construct):
         events.Rule(self, "HealthSchedule", schedule=events.Schedule.rate(Duration.minutes(1)),
                     description=f"Health check of Kafka Connect {self.name}",
                     targets=[targets.LambdaFunction(monitor.function, retry_attempts=0)])
+        if self._prune:
+            # Prune after every deployment of this stack, whatever changed (the PruneUndeclared custom resource runs
+            # only when a declaration changes): CloudFormation's own status event, to the monitor, which then prunes.
+            events.Rule(self, "PruneAfterDeployment",
+                        description=f"Deletes the connectors nobody declared on Kafka Connect {self.name} after each "
+                                    "deployment of its stack",
+                        event_pattern=events.EventPattern(
+                            source=["aws.cloudformation"], detail_type=["CloudFormation Stack Status Change"],
+                            detail={"stack-id": [Stack.of(self).stack_id],
+                                    "status-details": {"status": ["CREATE_COMPLETE", "UPDATE_COMPLETE"]}}),
+                        targets=[targets.LambdaFunction(
+                            monitor.function, retry_attempts=2,
+                            event=events.RuleTargetInput.from_object({"trigger": DEPLOYMENT_TRIGGER}))])
         return monitor
 
     def _declared_parameters_arn(self, suffix: str = "") -> str:

@@ -7,6 +7,9 @@ its credentials (a restart would only send more failed logins: that waits for a 
 12, 20 ...), at most ``MAX_RESTARTS`` times, after which only the alarm speaks. A connector that has run cleanly for
 ``RESET_AFTER_SECONDS`` since its last restart starts afresh. Restart history persists in an SSM parameter.
 
+Invoked with ``{"trigger": "deployment"}`` (an EventBridge rule on the Connect stack's ``CREATE_COMPLETE`` and
+``UPDATE_COMPLETE``), it only prunes: every connector nobody declared is deleted when ``PRUNE_UNDECLARED`` is on.
+
 Environment: ``CONNECT_URL``, ``CONNECT_CLUSTER``, ``RESTART_STATE_PARAMETER``.
 """
 
@@ -18,10 +21,10 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from connect_rest import ConnectClient, ConnectError, rest_credentials
-from connector_drift import reconcile_drift
+from connector_drift import prune_after_deployment, reconcile_drift
 from declared import Declarations, declarations_from_environment
 
 LOGGER = logging.getLogger()
@@ -30,6 +33,8 @@ NAMESPACE = "KafkaPlatform/Connect"
 MAX_RESTARTS = 7
 RESET_AFTER_SECONDS = 600
 CHECK_BUDGET_SECONDS = 45
+# The input of the EventBridge rule that fires when the Connect stack finishes a deployment (the construct sets it).
+DEPLOYMENT_TRIGGER = "deployment"
 # Where the state keeps each stream's last committed position (connector names start with a letter).
 STREAMS_KEY = "_streams"
 # Offsets are read this many at a time: Connect reads each from its offsets topic (about 0.1-0.2 s each).
@@ -201,6 +206,12 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
     cluster = os.environ["CONNECT_CLUSTER"]
     client = ConnectClient(os.environ["CONNECT_URL"], deadline=time.monotonic() + CHECK_BUDGET_SECONDS,
                            credentials=rest_credentials())
+    if isinstance(event, Mapping) and event.get("trigger") == DEPLOYMENT_TRIGGER:
+        # The Connect stack finished a deployment: prune (only), as the deployment's own custom resource does when
+        # a declaration changed; the scheduled run keeps the restart state and the metrics.
+        if os.environ.get("PRUNE_UNDECLARED", "false") != "true" or declarations is None:
+            return {"pruned": []}
+        return {"pruned": prune_after_deployment(client, declarations)}
     state = store.load()
     try:
         now = clock()

@@ -75,6 +75,19 @@ def correct(client: ConnectClient, drift: Drift, read_secret: Callable[[str], st
         client.set_state(name, state)
 
 
+def prune_after_deployment(client: ConnectClient, declarations: Declarations) -> list[str]:
+    """Deletes every connector nobody declared, whatever ``CORRECT_DRIFT`` says: the prune a deployment of the Connect
+    stack asks for (EventBridge's ``CloudFormation Stack Status Change``), on every deployment, not only those that
+    change a connector. A declaration marked ``deleting`` still counts as declared."""
+    declared = declarations.all()
+    client.wait_until_ready()
+    removed = sorted(name for name in client.connectors() if name not in declared)
+    for name in removed:
+        client.delete(name)
+        LOGGER.warning("connector %s is not declared: deleted after the deployment", name)
+    return removed
+
+
 class _SecretCache:
     """Each salt read once per run."""
 

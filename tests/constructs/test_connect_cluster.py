@@ -9,12 +9,14 @@ from aws_cdk import Duration
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from kafka_platform.constructs.alarm_topic import AlarmTopic
-from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster, _DeclaredDigest, pinned_versions
+from kafka_platform.constructs.connect_cluster import DEPLOYMENT_TRIGGER, DebeziumConnectCluster, _DeclaredDigest, \
+    pinned_versions
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.domain.debezium import PostgresConnectorSpec, env_prefix
 from kafka_platform.errors import ConfigurationError
 from tests.conftest import ENVIRONMENT_NAMES
 from tests.support import new_stack, new_vpc, only, resources
+from tests.runtime_code.lambda_modules import load
 from tests.support import template as stack_template
 
 
@@ -228,7 +230,8 @@ def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesize
 
 
 def test_the_health_monitor_runs_every_minute_and_may_only_write_its_own_metrics(synthesized):
-    rule = only(template(synthesized, "prod"), "AWS::Events::Rule")["Properties"]
+    [rule] = [r["Properties"] for r in resources(template(synthesized, "prod"), "AWS::Events::Rule").values()
+              if "ScheduleExpression" in r["Properties"]]
     assert rule["ScheduleExpression"] == "rate(1 minute)"
     policies = [r["Properties"]["PolicyDocument"]["Statement"]
                 for r in resources(template(synthesized, "prod"), "AWS::IAM::ManagedPolicy").values()
@@ -245,6 +248,27 @@ def test_undeclared_connectors_are_pruned_after_the_declared_ones(synthesized, e
     assert sorted(prune["Properties"]["DeclaredConnectors"]) == declared
     connector_ids = {k for k, r in resources_.items() if r["Type"] == "Custom::KafkaConnector"}
     assert connector_ids <= set(prune["DependsOn"])
+
+
+def test_prune_runs_after_every_deployment_of_the_stack_whatever_changed(synthesized, environments):
+    """CloudFormation's own status event for this stack's completed create or update sends the health monitor the
+    deployment trigger (which prunes, tests/runtime_code); only where the configuration prunes."""
+    prod = template(synthesized, "prod")
+    monitor_id = next(k for k, r in resources(prod, "AWS::Lambda::Function").items()
+                      if "HealthMonitor" in r["Metadata"]["aws:cdk:path"])
+    [rule] = [r["Properties"] for r in resources(prod, "AWS::Events::Rule").values() if "EventPattern" in r["Properties"]]
+    assert rule["EventPattern"] == {
+        "source": ["aws.cloudformation"], "detail-type": ["CloudFormation Stack Status Change"],
+        "detail": {"stack-id": [{"Ref": "AWS::StackId"}],
+                   "status-details": {"status": ["CREATE_COMPLETE", "UPDATE_COMPLETE"]}}}
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [monitor_id, "Arn"]}
+    assert json.loads(target["Input"]) == {"trigger": DEPLOYMENT_TRIGGER}
+    assert DEPLOYMENT_TRIGGER == load("connect_health").DEPLOYMENT_TRIGGER
+    assert environments["prod"].connect.prune_undeclared_connectors
+    stack, _ = connect_cluster()
+    assert not any("EventPattern" in r["Properties"]
+                   for r in stack_template(stack).find_resources("AWS::Events::Rule").values())
 
 
 def test_prune_runs_whenever_any_connectors_declaration_changes(synthesized, environments):

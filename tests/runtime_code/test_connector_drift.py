@@ -138,6 +138,30 @@ def test_the_handler_counts_drift_and_publishes_it(connect, monkeypatch):
     assert result["corrected"] == ["accounts-cdc", "by-hand"] and sorted(connect.fake.connectors) == ["accounts-cdc"]
 
 
+@pytest.mark.parametrize("prune", ["true", "false"])
+def test_after_a_deployment_the_monitor_prunes_even_with_correct_drift_false_and_only_prunes(connect, monkeypatch,
+                                                                                             prune):
+    """The deployment rule's input: every undeclared connector deleted (CORRECT_DRIFT false does not stop the prune
+    the configuration asked for), the declared ones left as they are, even drifted, and nothing published."""
+    cloudwatch, store = RecordingCloudWatch(), MemoryState()
+    store.save = lambda state: pytest.fail("the deployment's run wrote the restart state the schedule keeps")
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("CORRECT_DRIFT", "false")
+    monkeypatch.setenv("PRUNE_UNDECLARED", prune)
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "changed"}, state="PAUSED")
+    connect.fake.connectors["leaving-cdc"] = Connector({"connector.class": "x"})
+    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc"), "leaving-cdc": {"deleting": True}})
+    result = health.handler({"trigger": health.DEPLOYMENT_TRIGGER}, None, cloudwatch=cloudwatch, store=store,
+                            clock=lambda: 1.0, declarations=declarations)
+    assert result == {"pruned": ["by-hand"] if prune == "true" else []}
+    assert sorted(connect.fake.connectors) == (["accounts-cdc", "leaving-cdc"] if prune == "true"
+                                               else ["accounts-cdc", "by-hand", "leaving-cdc"])
+    assert live(connect, "accounts-cdc").config == {"connector.class": "changed"}
+    assert cloudwatch.metric_data == []
+
+
 def test_declarations_round_trip_through_ssm_parameters():
     class Ssm:
         class exceptions:  # noqa: N801 - boto3's shape
