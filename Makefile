@@ -90,11 +90,12 @@ bench: synth
 
 # The Connect cluster at 10, 20 and 30 connectors on the real runtime tier (COUNTS=10,40,80 on a machine that holds
 # them: 2 cores do not hold 40 beside the brokers and PostgreSQL; about 35 minutes): reconcile time, CDC latency,
-# worker heap and RSS, rebalance pauses, a lost worker (bench/connect/).
+# worker heap and RSS, rebalance pauses, a lost worker (bench/connect/). BENCH_CONNECT_ARGS passes more, e.g. worker
+# settings to try beside the platform's: BENCH_CONNECT_ARGS='--append --only-variants --variants "producer.linger.ms=0"'.
 bench-connect: setup
 	@bash .ci/runtime-prerequisites --jdk
 	@$(MAKE) --no-print-directory runtime-jars
-	@$(NO_AWS) $(BIN)/python -m tests.runtime.bench_connect $(if $(COUNTS),--counts $(COUNTS),)
+	@$(NO_AWS) $(BIN)/python -m tests.runtime.bench_connect $(if $(COUNTS),--counts $(COUNTS),) $(BENCH_CONNECT_ARGS)
 
 bench-synth: setup
 	@$(NO_AWS) $(BIN)/kafka-platform bench-synth --cdk "$(BIN)/node node_modules/aws-cdk/bin/cdk" --out bench/synth \

@@ -34,7 +34,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from kafka_platform.simulation import run
 
     given = {"startup_seconds": args.startup_seconds, "rebalance_seconds": args.rebalance_seconds,
-             "publish_delay_seconds": args.publish_delay_seconds}
+             "publish_delay_seconds": args.publish_delay_seconds, "seeds": args.seeds}
     settings = run.ModelSettings(**{name: value for name, value in given.items() if value is not None})
     print(run.simulate(args.assembly, service=args.service, stage=args.stage, profile=args.profile,
                        csv=args.profile_csv, throughput=args.throughput, settings=settings, out=Path(args.out)))
@@ -44,7 +44,11 @@ def _simulate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from kafka_platform.simulation import run
 
-    print(run.bench(args.assembly, out=Path(args.out), stage=args.stage, only=args.profile))
+    settings = run.ModelSettings(**({} if args.seeds is None else {"seeds": args.seeds}))
+    if problems := settings.problems():
+        raise ConfigurationError(problems)
+    print(run.bench(args.assembly, out=Path(args.out), stage=args.stage, only=args.profile, settings=settings,
+                    sensitivity_stages=() if args.no_sensitivity else ("Prod", "Staging")))
     return 0
 
 
@@ -115,15 +119,20 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--stage", help="the stage (Dev, Staging, Prod) when the service is in several")
     source = simulate.add_mutually_exclusive_group()
     source.add_argument("--profile", help="a shipped profile: month-end (default), campaign, daily-cycle, "
-                                          "consumer-crash; scaled to the service's partitions x throughput")
+                                          "consumer-crash, noisy-month-end; scaled to the service's partitions x "
+                                          "throughput")
     source.add_argument("--profile-csv", help="your own load: a CSV of minute,messages_per_second rows")
     simulate.add_argument("--throughput", type=float, help="messages per second one task processes (default: "
                                                            "the service's task_throughput_messages_per_second)")
-    simulate.add_argument("--startup-seconds", type=float, help="task start-up time (default 40)")
-    simulate.add_argument("--rebalance-seconds", type=float,
-                          help="consumption pause per group membership change (default 15)")
-    simulate.add_argument("--publish-delay-seconds", type=float,
-                          help="from a lag sample to the alarm seeing it (default 60)")
+    simulate.add_argument("--startup-seconds", help="task start-up time: 60, or a range drawn per task (default "
+                                                    "30-120)")
+    simulate.add_argument("--rebalance-seconds",
+                          help="consumption pause per group membership change: 15, or a range whose top grows with "
+                               "the group (default 5-45)")
+    simulate.add_argument("--publish-delay-seconds",
+                          help="from a lag sample to the alarm seeing it: 60, or a range drawn per datapoint "
+                               "(default 60-150)")
+    simulate.add_argument("--seeds", type=int, help="runs of each policy, each on its own seed (default 20)")
     simulate.add_argument("--out", default="simulation", help="folder for the plot and JSON (default simulation)")
     simulate.set_defaults(run=_simulate)
 
@@ -133,6 +142,10 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--stage", help="only this stage (default: all)")
     bench.add_argument("--profile", action="append", help="only this shipped profile (repeatable; default: all)")
     bench.add_argument("--out", default="bench", help="folder for table.md, results.json and plots/ (default bench)")
+    bench.add_argument("--seeds", type=int, help="runs of each policy, each on its own seed (default 20)")
+    bench.add_argument("--no-sensitivity", action="store_true",
+                       help="skip the sensitivity tables (how each modelling assumption moves Prod's and Staging's "
+                            "results)")
     bench.set_defaults(run=_bench)
 
     synth = commands.add_parser("bench-synth", help="wall time and peak memory of cdk synth, as ratios to a one-stack "

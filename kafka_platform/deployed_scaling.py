@@ -14,6 +14,7 @@ from typing import Any
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.errors import ConfigurationError, Problem
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX
+from kafka_platform.domain.needed_tasks import NeededTasksPolicy
 
 
 # What KafkaConsumerService writes on its scalable target (TaskThroughputMessagesPerSecond only when declared).
@@ -73,6 +74,7 @@ class DeployedService:
     task_throughput: float | None  # messages per second one task processes, when the service declared it
     step_policies: list[DeployedStepPolicy] = field(default_factory=list)
     target_tracking: DeployedTargetTracking | None = None
+    needed_tasks: NeededTasksPolicy | None = None  # scaling_mode needed_tasks: its settings, from the metadata
 
     @property
     def path(self) -> str:
@@ -88,7 +90,10 @@ class DeployedService:
 
     @property
     def scale_in(self) -> DeployedStepPolicy | None:
-        return next((p for p in self.step_policies if p.alarms and all(s.adjustment < 0 for s in p.steps)), None)
+        """The step policy that only removes tasks: negative steps, or exact counts on a lower alarm."""
+        return next((p for p in self.step_policies if p.alarms and (
+            all(s.adjustment < 0 for s in p.steps)
+            or (p.adjustment_type == "ExactCapacity" and "LessThan" in p.alarms[0].comparison))), None)
 
     @property
     def wake_up(self) -> DeployedStepPolicy | None:
@@ -118,6 +123,11 @@ def _services(stack: SynthesizedStack) -> list[DeployedService]:
                                   max_capacity=target["Properties"]["MaxCapacity"],
                                   partitions=consumer["Partitions"], max_delay_seconds=consumer["MaxDelaySeconds"],
                                   task_throughput=consumer.get("TaskThroughputMessagesPerSecond"))
+        if (settings := consumer.get("NeededTasks")) is not None:
+            service.needed_tasks = NeededTasksPolicy(
+                min_tasks=service.min_capacity, max_tasks=service.max_capacity, partitions=service.partitions,
+                task_throughput=consumer["TaskThroughputMessagesPerSecond"], drain_seconds=settings["DrainSeconds"],
+                headroom_percent=settings["HeadroomPercent"])
         for policy_id, policy in resources.items():
             if policy["Type"] != "AWS::ApplicationAutoScaling::ScalingPolicy":
                 continue

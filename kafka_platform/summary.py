@@ -49,11 +49,16 @@ def _service_line(service: DeployedService) -> str:
             f"{service.min_capacity}-{service.max_capacity} tasks, ")
     if service.target_tracking is not None:
         return head + f"target tracking, backlog per task {service.target_tracking.target_value:g}"
+    wake = ", wakes on produce" if service.wake_up else ""
+    if (needed := service.needed_tasks) is not None:
+        counts = [s.adjustment for s in service.scale_out.steps] if service.scale_out is not None else []
+        return head + (f"needed tasks: incoming rate +{needed.headroom_percent}% or the backlog within "
+                       f"{needed.drain_seconds} s, at {needed.task_throughput:g}/s per task, in counts "
+                       f"{', '.join(map(str, counts))}{wake}")
     out, in_ = service.scale_out, service.scale_in
     assert out is not None and in_ is not None, f"{service.name} has no step policies"
     unit = "%" if out.adjustment_type == "PercentChangeInCapacity" else ""
     changes = [s.adjustment for s in out.steps]
-    wake = ", wakes on produce" if service.wake_up else ""
     return head + (f"steps on backlog per task: out at {out.alarms[0].threshold:g} (+{min(changes)}{unit}..+{max(changes)}"
                    f"{unit}), in at {in_.alarms[0].threshold:g} ({in_.steps[0].adjustment}{unit}){wake}")
 

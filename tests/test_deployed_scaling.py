@@ -10,20 +10,29 @@ def test_every_shipped_service_is_found_with_its_capacity(synthesized, environme
 
 
 def test_step_policies_are_linked_to_the_alarms_that_drive_them(synthesized):
-    services = {s.name: s for s in read_services(synthesized.assembly, "Prod")}
+    services = {s.name: s for s in read_services(synthesized.assembly, "Staging")}
     loans = services["loan-approvals"]
     assert (loans.consumer_group, loans.topics, loans.min_capacity, loans.max_capacity) == (
-        "loan-approvals", ("loan-applications",), 2, 24)
+        "loan-approvals", ("loan-applications",), 1, 24)
     out = loans.scale_out
     assert out.cooldown_seconds == 240 and out.metric_aggregation == "Maximum"
     assert (out.adjustment_type, out.min_adjustment_magnitude) == ("PercentChangeInCapacity", 1)
     assert out.steps == (StepAdjustment(0, 800, 100), StepAdjustment(800, 2400, 200), StepAdjustment(2400, None, 400))
     [alarm] = out.alarms
-    assert (alarm.name, alarm.threshold, alarm.treat_missing_data) == ("bank-streaming-prod-loan-approvals-scale-out",
-                                                                        800, "missing")
+    assert (alarm.name, alarm.threshold, alarm.treat_missing_data) == (
+        "bank-streaming-staging-loan-approvals-scale-out", 800, "missing")
     assert {m["Id"] for m in alarm.metrics} == {"lag0", "tasks", "expr_1"}
     assert loans.scale_in.alarms[0].datapoints_to_alarm == 8
-    assert loans.target_tracking is None and loans.wake_up is None
+    assert loans.target_tracking is None and loans.wake_up is None and loans.needed_tasks is None
+
+
+def test_needed_tasks_policies_are_read_with_their_settings(synthesized):
+    loans = {s.name: s for s in read_services(synthesized.assembly, "Prod")}["loan-approvals"]
+    assert (loans.needed_tasks.drain_seconds, loans.needed_tasks.headroom_percent) == (30, 10)
+    assert loans.scale_out.adjustment_type == loans.scale_in.adjustment_type == "ExactCapacity"
+    assert (loans.scale_out.cooldown_seconds, loans.scale_in.cooldown_seconds) == (60, 300)
+    assert loans.scale_out.alarms[0].name == "bank-streaming-prod-loan-approvals-scale-out"
+    assert loans.scale_in.alarms[0].name == "bank-streaming-prod-loan-approvals-scale-in"
 
 
 def test_target_tracking_and_wake_up_are_read_too(synthesized):

@@ -143,7 +143,9 @@ class Consumer(Strict):
     max_tasks: int | None = None
     max_delay_seconds: int
     task_throughput_messages_per_second: float | None = None
-    scaling_mode: Literal["steps", "target_tracking"] = "steps"
+    # needed_tasks: sized from the incoming rate plus the backlog, in counts dividing the partitions evenly
+    # (kafka_platform.domain.needed_tasks); needs PER_TOPIC_PER_BROKER monitoring.
+    scaling_mode: Literal["steps", "target_tracking", "needed_tasks"] = "steps"
     scale_out_backlog_per_task_messages: int | None = None
     scale_in_backlog_per_task_messages: int | None = None
     scale_out_steps: list[ScalingStepSetting] | None = None
@@ -151,6 +153,7 @@ class Consumer(Strict):
     scale_out_cooldown_seconds: int | None = None  # 240 for steps, 60 for target tracking
     scale_in_cooldown_seconds: int = DEFAULT_SCALE_IN_COOLDOWN_SECONDS
     target_backlog_per_task_messages: int | None = None
+    headroom_percent: int | None = None  # needed_tasks: capacity above the incoming rate, 10
     wake_up_on_produce: bool = False
     log_retention_days: int = 365
 

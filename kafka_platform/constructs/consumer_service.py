@@ -19,6 +19,11 @@ The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defau
   scale-out alarm treats a missing minute as missing: a gap pauses scale-out until the next datapoint, so the
   service never scales on lag it cannot see. The scale-in alarm treats missing minutes as not breaching: a gap never
   counts as "caught up", so scale-in needs 8 of 10 minutes with lag actually seen below the threshold.
+* **Needed tasks** (``scaling_mode="needed_tasks"``, what ``make bench`` measured best and prod runs): the tasks
+  the load needs, the brokers' per-topic ``MessagesInPerSec`` with ``headroom_percent`` (10) or the backlog to work
+  off within a quarter of ``max_delay``, whichever needs more, rounded up to a count that divides the partitions
+  evenly; two ExactCapacity step policies set that count, out at once, in after 5 minutes below the desired count
+  (``kafka_platform.domain.needed_tasks``). Needs PER_TOPIC_PER_BROKER monitoring and the cluster's broker count.
 * **Target tracking** (``scaling_mode="target_tracking"``): the same backlog per running task kept at
   ``target_backlog_per_task_messages`` (default: half the delay budget of work, AWS's queue recipe) through metric
   math on the L1 policy. Target tracking needs several minutes of datapoints before it acts and never scales in
@@ -56,18 +61,19 @@ from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.interfaces import IKafkaCluster, IKafkaTopic
 from kafka_platform.constructs.kafka_topic import KafkaTopicBase
-from kafka_platform.constructs.lag_scaling import (StepScaling, TargetTrackingScaling, WakeUpOnProduce,
-                                                   backlog_per_task)
+from kafka_platform.constructs.lag_scaling import (NeededTasksScaling, StepScaling, TargetTrackingScaling,
+                                                   WakeUpOnProduce, backlog_per_task)
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.metric_options import MathExpressionOptions, MetricOptions, SeriesOptions, with_options
 from kafka_platform.constructs.props import describe, duration_problem, sequence_problem, unpinned_image_problem
 from kafka_platform.domain import fargate, lag_scaling, msk_iam
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
+from kafka_platform.domain.needed_tasks import NeededTasksPolicy, design_needed_tasks_policy
 from kafka_platform.errors import raise_problems, show
 from kafka_platform.gates.acknowledge import acknowledge
 
-ScalingMode = Literal["steps", "target_tracking"]
+ScalingMode = Literal["steps", "target_tracking", "needed_tasks"]
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,8 @@ class KafkaConsumerService(Construct):
                  scale_in_backlog_per_task_messages: int | None = None,
                  scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_percent: int | None = None,
                  scale_out_cooldown: Duration | None = None, scale_in_cooldown: Duration | None = None,
-                 target_backlog_per_task_messages: int | None = None, wake_up_on_produce: bool = False,
-                 logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+                 target_backlog_per_task_messages: int | None = None, headroom_percent: int | None = None,
+                 wake_up_on_produce: bool = False, logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         """A lag-scaled Kafka consumer on Fargate; every default is in the module docstring.
@@ -136,7 +142,10 @@ class KafkaConsumerService(Construct):
         :param output_topics: topics it writes, by name: the task role may write exactly these.
         :param min_tasks: the fewest tasks; default 1 (0 only with ``wake_up_on_produce``).
         :param max_tasks: the most tasks; default and maximum: the partitions consumed.
-        :param scaling_mode: ``steps`` (default) or ``target_tracking``.
+        :param scaling_mode: ``steps`` (default), ``target_tracking``, or ``needed_tasks`` (sized from the incoming
+            rate plus the backlog, in task counts that divide the partitions evenly; needs the cluster's
+            ``PER_TOPIC_PER_BROKER`` monitoring and ``task_throughput_messages_per_second``; what ``make bench``
+            measured best).
         :param task_throughput_messages_per_second: what one task processes per second: with ``max_delay`` it sets the
             thresholds.
         :param scale_out_backlog_per_task_messages: backlog per running task that adds tasks; default: derived.
@@ -149,6 +158,7 @@ class KafkaConsumerService(Construct):
         :param scale_in_cooldown: wait after removing tasks (a ``Duration``); default 5 minutes.
         :param target_backlog_per_task_messages: the backlog per task target tracking keeps; default: half the delay
             budget.
+        :param headroom_percent: with ``needed_tasks``, capacity kept above the incoming rate; default 10.
         :param wake_up_on_produce: with ``min_tasks=0``, start a task when messages arrive (needs the cluster's
             ``PER_TOPIC_PER_BROKER`` monitoring); default off.
         :param logs_key: the KMS key its log groups are encrypted with; default: a new key (``LogsKey``).
@@ -183,11 +193,20 @@ class KafkaConsumerService(Construct):
             scale_out_backlog_per_task=scale_out_backlog_per_task_messages,
             scale_in_backlog_per_task=scale_in_backlog_per_task_messages, scale_out_steps=scale_out_steps,
             scale_in_percent=scale_in_percent, scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown,
-            target_backlog_per_task=target_backlog_per_task_messages, cluster=cluster))
+            target_backlog_per_task=target_backlog_per_task_messages, headroom_percent=headroom_percent,
+            cluster=cluster))
 
-        #: The effective scaling, as read-only data: a StepScalingPolicy or a TargetTrackingPolicy.
-        self.scaling_policy: StepScalingPolicy | TargetTrackingPolicy
-        if scaling_mode == "steps":
+        #: The effective scaling, as read-only data: a StepScalingPolicy, a TargetTrackingPolicy or a
+        #: NeededTasksPolicy.
+        self.scaling_policy: StepScalingPolicy | TargetTrackingPolicy | NeededTasksPolicy
+        if scaling_mode == "needed_tasks":
+            assert task_throughput_messages_per_second is not None
+            self.scaling_policy = design_needed_tasks_policy(
+                partitions=self.partitions, min_tasks=min_tasks, max_tasks=max_tasks,
+                task_throughput=task_throughput_messages_per_second, max_delay_seconds=int(max_delay.to_seconds()),
+                headroom_percent=headroom_percent, scale_out_cooldown_seconds=out_cooldown,
+                scale_in_cooldown_seconds=in_cooldown)
+        elif scaling_mode == "steps":
             self.scaling_policy = lag_scaling.design_step_policy(
                 partitions=self.partitions, min_tasks=min_tasks, max_tasks=max_tasks,
                 task_throughput=task_throughput_messages_per_second, max_delay_seconds=int(max_delay.to_seconds()),
@@ -262,7 +281,10 @@ class KafkaConsumerService(Construct):
             "Service": construct_id, "ConsumerGroup": consumer_group, "Topics": self.topic_names,
             "Partitions": self.partitions, "MaxDelaySeconds": int(max_delay.to_seconds()),
             **({} if task_throughput_messages_per_second is None
-               else {"TaskThroughputMessagesPerSecond": task_throughput_messages_per_second})})
+               else {"TaskThroughputMessagesPerSecond": task_throughput_messages_per_second}),
+            **({"NeededTasks": {"HeadroomPercent": self.scaling_policy.headroom_percent,
+                                "DrainSeconds": self.scaling_policy.drain_seconds}}
+               if isinstance(self.scaling_policy, NeededTasksPolicy) else {})})
         self.configure_scaling()
         self.alarms: ConsumerAlarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
 
@@ -279,10 +301,17 @@ class KafkaConsumerService(Construct):
     # ---- scaling -----------------------------------------------------------------------------------------------
     def configure_scaling(self) -> None:
         """Wire ``scaling_policy`` to the scalable target; override to scale differently."""
+        self.needed_tasks_scaling: NeededTasksScaling | None = None
         if isinstance(self.scaling_policy, StepScalingPolicy):
             self.step_scaling: StepScaling | None = StepScaling(
                 self, "LagScaling", target=self.scalable_target, policy=self.scaling_policy,
                 backlog=self.metric_backlog_per_task(), alarm_name_prefix=self.alarm_name_prefix)
+        elif isinstance(self.scaling_policy, NeededTasksPolicy):
+            self.step_scaling = None
+            self.needed_tasks_scaling = NeededTasksScaling(
+                self, "NeededTasks", target=self.scalable_target, policy=self.scaling_policy, cluster=self.cluster,
+                consumer_group=self.consumer_group, topics=self.topic_names,
+                desired_tasks=self.metric_desired_tasks(), alarm_name_prefix=self.alarm_name_prefix)
         else:
             self.step_scaling = None
             TargetTrackingScaling(self, "TargetTracking", target=self.scalable_target,
@@ -425,9 +454,9 @@ def service_problems(*, ecs_cluster: ecs.ICluster | None, vpc: ec2.IVpc | None, 
     if (ecs_cluster is None) == (vpc is None):
         problems.append(("ecs_cluster", "and vpc are both set or both missing; pass ecs_cluster (an existing ECS "
                                         "cluster) or vpc (a new cluster is created), not both"))
-    if settings["scaling_mode"] not in ("steps", "target_tracking"):
-        return problems + [("scaling_mode", f"{settings['scaling_mode']!r} is not a scaling mode; use steps or "
-                                            "target_tracking")]
+    if settings["scaling_mode"] not in ("steps", "target_tracking", "needed_tasks"):
+        return problems + [("scaling_mode", f"{settings['scaling_mode']!r} is not a scaling mode; use steps, "
+                                            "target_tracking or needed_tasks")]
     for field, message in consumer_problems(broker_count=cluster.broker_count, **settings):
         problems.append((_PROP_NAMES.get(field, field), message))
     return problems

@@ -13,8 +13,9 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from constructs import Construct
 
 from kafka_platform.constructs.interfaces import IKafkaCluster
-from kafka_platform.domain import lag_scaling, msk_metrics
+from kafka_platform.domain import lag_scaling, msk_metrics, needed_tasks
 from kafka_platform.domain.lag_scaling import StepScalingPolicy, TargetTrackingPolicy, backlog_per_task_expression
+from kafka_platform.domain.needed_tasks import NeededTasksPolicy
 
 
 def backlog_per_task(lag_metrics: Sequence[cloudwatch.IMetric], running_tasks: cloudwatch.IMetric,
@@ -74,6 +75,79 @@ class StepScaling(Construct):
             alarm_description=f"Backlog at or below {policy.scale_in_backlog_per_task} messages per running task "
                               f"for {in_datapoints} of {in_periods} minutes: remove {policy.scale_in_percent}% of "
                               "the tasks (missing minutes never count as caught up)")
+        self.scale_in_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_in))
+
+
+class NeededTasksScaling(Construct):
+    """Scaling on the tasks the load needs (``kafka_platform.domain.needed_tasks``): the incoming rate (each broker's
+    per-topic ``MessagesInPerSec``) plus the backlog to drain, in task counts that divide the partitions evenly.
+
+    Two alarms on one metric-math signal, each driving an ExactCapacity step policy whose steps map each even task
+    count to itself: scale out the minute the count exceeds the desired tasks; scale in to the largest count of the
+    last minutes once every one of them was below the desired tasks.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, target: appscaling.ScalableTarget,
+                 policy: NeededTasksPolicy, cluster: IKafkaCluster, consumer_group: str, topics: Sequence[str],
+                 desired_tasks: cloudwatch.IMetric, alarm_name_prefix: str) -> None:
+        super().__init__(scope, construct_id)
+        assert cluster.broker_count is not None
+        rates = {f"in{i}": cluster.metric("MessagesInPerSec", {msk_metrics.BROKER_ID: str(broker),
+                                                              msk_metrics.TOPIC: topic}, statistic="Average")
+                 for i, (broker, topic) in enumerate((b, t) for t in topics
+                                                    for b in range(1, cluster.broker_count + 1))}
+        lags = {f"lag{i}": cluster.metric_sum_offset_lag(consumer_group, topic) for i, topic in enumerate(topics)}
+        needed = cloudwatch.MathExpression(
+            expression=needed_tasks.needed_expression(policy, list(rates), list(lags)),
+            using_metrics={**rates, **lags}, period=Duration.minutes(1),
+            label=f"{consumer_group} tasks' worth of work (rate with headroom, or backlog)")
+        #: Tasks whose even partition spread carries the incoming rate (with headroom) and drains the backlog.
+        self.even_tasks: cloudwatch.MathExpression = cloudwatch.MathExpression(
+            expression=needed_tasks.even_expression("needed", policy.partitions), using_metrics={"needed": needed},
+            period=Duration.minutes(1),
+            label=f"{consumer_group} tasks needed (an even spread of {policy.partitions} partitions)")
+        counts = [c for c in policy.counts if c > 0] or [policy.max_tasks]
+
+        self.scale_out: appscaling.StepScalingAction = appscaling.StepScalingAction(
+            self, "ScaleOut", scaling_target=target, adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
+            cooldown=Duration.seconds(policy.scale_out_cooldown_seconds),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
+        for i, count in enumerate(counts):  # threshold 1: the signal is a count, so a step's bounds are count - 1
+            self.scale_out.add_adjustment(adjustment=count, lower_bound=0 if i == 0 else count - 1,
+                                          upper_bound=counts[i + 1] - 1 if i + 1 < len(counts) else None)
+        self.scale_out_alarm: cloudwatch.Alarm = cloudwatch.Alarm(
+            self, "ScaleOutAlarm", threshold=1, evaluation_periods=1, datapoints_to_alarm=1,
+            metric=cloudwatch.MathExpression(
+                expression=needed_tasks.scale_out_expression("even", "desired"), period=Duration.minutes(1),
+                using_metrics={"even": self.even_tasks, "desired": desired_tasks},
+                label=f"{consumer_group} tasks needed above those asked for"),
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.MISSING, alarm_name=f"{alarm_name_prefix}-scale-out",
+            alarm_description="More tasks needed than asked for (incoming rate plus the backlog to drain, in an "
+                              "even partition spread): set the count needed")
+        self.scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_out))
+
+        partitions = policy.partitions
+        self.scale_in: appscaling.StepScalingAction = appscaling.StepScalingAction(
+            self, "ScaleIn", scaling_target=target, adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
+            cooldown=Duration.seconds(policy.scale_in_cooldown_seconds),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM)
+        in_counts = [c for c in policy.counts if c < policy.max_tasks] or [policy.min_tasks]
+        for i, count in enumerate(in_counts):  # threshold P, at or below: a step's bounds are count - P
+            self.scale_in.add_adjustment(adjustment=count,
+                                         lower_bound=None if i == 0 else in_counts[i - 1] - partitions,
+                                         upper_bound=count - partitions if i + 1 < len(in_counts) else 0)
+        self.scale_in_alarm: cloudwatch.Alarm = cloudwatch.Alarm(
+            self, "ScaleInAlarm", threshold=partitions, evaluation_periods=needed_tasks.SCALE_IN_MINUTES,
+            datapoints_to_alarm=needed_tasks.SCALE_IN_MINUTES,
+            metric=cloudwatch.MathExpression(
+                expression=needed_tasks.scale_in_expression("even", "desired", partitions),
+                period=Duration.minutes(1), using_metrics={"even": self.even_tasks, "desired": desired_tasks},
+                label=f"{consumer_group} tasks needed below those asked for"),
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{alarm_name_prefix}-scale-in",
+            alarm_description=f"Fewer tasks needed than run for {needed_tasks.SCALE_IN_MINUTES} minutes: set the "
+                              "most any of them needed (missing minutes never count)")
         self.scale_in_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_in))
 
 

@@ -10,7 +10,7 @@ from constructs import Construct
 
 from kafka_platform.constructs.connect_cluster import DebeziumConnectCluster
 from kafka_platform.constructs.consumer_service import KafkaConsumerService
-from kafka_platform.domain.lag_scaling import StepScalingPolicy
+from kafka_platform.domain.lag_scaling import StepScalingPolicy, TargetTrackingPolicy
 
 SCALE_OUT_COLOUR = "#d62728"
 SCALE_IN_COLOUR = "#2ca02c"
@@ -47,16 +47,20 @@ class PlatformDashboard(Construct):
                                                 color=SCALE_OUT_COLOUR),
                 cloudwatch.HorizontalAnnotation(value=policy.scale_in_backlog_per_task, label="scale in",
                                                 color=SCALE_IN_COLOUR)]
-        else:
+        elif isinstance(policy, TargetTrackingPolicy):
             thresholds = [cloudwatch.HorizontalAnnotation(value=policy.target_backlog_per_task, label="target",
                                                           color=SCALE_OUT_COLOUR)]
+        else:
+            thresholds = []  # needed_tasks: the tasks panel shows what it asks for
+        needed = service.needed_tasks_scaling
         lag = cloudwatch.GraphWidget(
             title=f"{service.consumer_group}: backlog per task (left) and lag (right), messages",
             left=[service.metric_backlog_per_task()], left_annotations=thresholds,
             right=[service.metric_sum_offset_lag()], width=6, height=6)
         tasks = cloudwatch.GraphWidget(
             title=f"{service.consumer_group}: tasks", left=[service.metric_running_tasks(),
-                                                            service.metric_desired_tasks()],
+                                                            service.metric_desired_tasks(),
+                                                            *([needed.even_tasks] if needed else [])],
             left_annotations=[cloudwatch.HorizontalAnnotation(value=service.max_tasks, label="max"),
                               cloudwatch.HorizontalAnnotation(value=service.min_tasks, label="min")],
             width=6, height=6)
@@ -66,8 +70,9 @@ class PlatformDashboard(Construct):
                                                               label="acceptable delay", color=SCALE_OUT_COLOUR)],
             width=6, height=6)
         alarms = [service.alarms.delay_alarm, service.alarms.missing_lag_alarm]
-        if service.step_scaling is not None:
-            alarms = [service.step_scaling.scale_out_alarm, service.step_scaling.scale_in_alarm, *alarms]
+        scaling = service.step_scaling or needed
+        if scaling is not None:
+            alarms = [scaling.scale_out_alarm, scaling.scale_in_alarm, *alarms]
         activity = cloudwatch.AlarmStatusWidget(title=f"{service.consumer_group}: scaling and alarms",
                                                 alarms=alarms, width=6, height=6)
         self.dashboard.add_widgets(lag, tasks, delay, activity)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from kafka_platform.domain import lag_scaling, msk_metrics
+from kafka_platform.domain import lag_scaling, msk_metrics, needed_tasks
 from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.domain.secrets import secret_problem
 from kafka_platform.errors import show
@@ -29,7 +29,8 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
                       scale_in_backlog_per_task: int | None, scale_out_steps: Sequence[ScalingStep] | None,
                       scale_in_percent: int | None,
                       scale_out_cooldown_seconds: int, scale_in_cooldown_seconds: int,
-                      target_backlog_per_task: int | None, broker_count: int | None) -> list[tuple[str, str]]:
+                      target_backlog_per_task: int | None, broker_count: int | None,
+                      headroom_percent: int | None = None) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if (p := msk_metrics.consumer_group_problem(consumer_group)) is not None:
         problems.append(("consumer_group", p))
@@ -51,7 +52,21 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
             problems.append((f"environment.{name}", f"{p}; pass it under secrets, from Secrets Manager"))
     problems += lag_scaling.capacity_problems(partitions=partitions, min_tasks=min_tasks, max_tasks=max_tasks,
                                               wake_up_on_produce=wake_up_on_produce)
-    if scaling_mode == "steps":
+    if headroom_percent is not None and scaling_mode != "needed_tasks":
+        problems.append(("headroom_percent", "applies to scaling_mode needed_tasks; remove it, or choose that mode"))
+    if scaling_mode == "needed_tasks":
+        for name, value in (("scale_out_backlog_per_task_messages", scale_out_backlog_per_task),
+                            ("scale_in_backlog_per_task_messages", scale_in_backlog_per_task),
+                            ("scale_out_steps", scale_out_steps), ("scale_in_percent", scale_in_percent),
+                            ("target_backlog_per_task_messages", target_backlog_per_task)):
+            if value is not None:
+                problems.append((name, "applies to scaling_mode steps or target_tracking, not needed_tasks (which "
+                                       "sizes the fleet from the incoming rate); remove it, or change the mode"))
+        problems += needed_tasks.needed_tasks_problems(
+            task_throughput=task_throughput, broker_count=broker_count, topics=len(topic_names),
+            partitions=partitions, headroom_percent=headroom_percent, metrics_per_alarm=CLOUDWATCH_METRICS_PER_ALARM)
+        problems += lag_scaling.cooldown_problems(scale_out_cooldown_seconds, scale_in_cooldown_seconds)
+    elif scaling_mode == "steps":
         if target_backlog_per_task is not None:
             problems.append(("target_backlog_per_task_messages", "applies to scaling_mode target_tracking; remove "
                                                                  "it, or choose that mode (one mode per service)"))

@@ -98,7 +98,7 @@ def default_scale_out_cooldown_seconds(scaling_mode: str) -> int:
     already waits for 3 breaching minutes before it acts."""
     if scaling_mode == "steps":
         return DEFAULT_SCALE_OUT_COOLDOWN_SECONDS
-    return TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS
+    return TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS  # and needed_tasks: each action reaches the need at once
 
 
 def scale_out_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
@@ -204,6 +204,12 @@ def step_policy_problems(*, task_throughput: float | None, max_delay_seconds: in
                                              f"{DEFAULT_SCALE_IN_PERCENT} is a good start"))
     if scale_out_steps:
         problems.extend(_steps_problems(list(scale_out_steps), out))
+    return problems + cooldown_problems(scale_out_cooldown_seconds, scale_in_cooldown_seconds)
+
+
+def cooldown_problems(scale_out_cooldown_seconds: int, scale_in_cooldown_seconds: int) -> list[tuple[str, str]]:
+    """Cooldowns that act on stale lag, flap, or leave a service unable to react (steps and needed_tasks alike)."""
+    problems = []
     if scale_out_cooldown_seconds < MIN_SCALE_OUT_COOLDOWN_SECONDS:
         problems.append(("scale_out_cooldown_seconds",
                          f"{scale_out_cooldown_seconds} is shorter than the one-minute lag metric: the next action "
@@ -280,11 +286,17 @@ def target_backlog_for(task_throughput: float, max_delay_seconds: int) -> int:
 
 
 
-def backlog_per_task_expression(lag_ids: Sequence[str], tasks_id: str) -> str:
+def backlog_per_task_expression(lag_ids: Sequence[str], tasks_id: str, *, repeat_lag: bool = True) -> str:
     """The metric math both modes watch: ``SUM(lag) / running tasks``, or the lag itself while no task runs (so a
     service at zero still scales out).
 
-    Where a lag datapoint is missing (a rebalance) the expression has none either (inferred: CloudWatch math yields
-    no value where an operand has none), so the alarms' missing-data treatment decides, as for the lag itself."""
-    lag = lag_ids[0] if len(lag_ids) == 1 else f"SUM([{', '.join(lag_ids)}])"
-    return f"IF(FILL({tasks_id}, 0) > 0, {lag} / FILL({tasks_id}, 1), {lag})"
+    CloudWatch metric math treats a missing value as 0 (aws-facts.md section 13): MSK publishes no lag during a
+    rebalance, and the task count's datapoint can be visible before the lag's, so a bare ``lag / tasks`` would read a
+    backlog of 0 exactly when the group is busiest, and count towards scale-in. ``FILL(lag, REPEAT)`` carries the
+    last real lag over those gaps instead. (``repeat_lag=False``: the expression before, which the simulator still
+    reads to measure the difference.)"""
+    def lag(lag_id: str) -> str:
+        return f"FILL({lag_id}, REPEAT)" if repeat_lag else lag_id
+
+    total = lag(lag_ids[0]) if len(lag_ids) == 1 else f"SUM([{', '.join(lag(i) for i in lag_ids)}])"
+    return f"IF(FILL({tasks_id}, 0) > 0, {total} / FILL({tasks_id}, 1), {total})"

@@ -8,6 +8,7 @@ partitions allow), so that every profile is one the partitions can carry:
 * ``campaign``: a marketing campaign ramps linearly to 60% over three hours, holds two, and stops.
 * ``daily-cycle``: 24 hours between 5% at night and 40% in the afternoon.
 * ``consumer-crash``: steady 30%; at minute 120 every task of the service dies and ECS replaces them.
+* ``noisy-month-end``: the month-end surge with noise, bursts to 90%, a dip and a second peak.
 
 ``from_csv`` reads a team's own profile: a header ``minute,messages_per_second`` and one row per minute.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import math
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -72,6 +74,24 @@ def daily_cycle(capacity: float) -> LoadProfile:
     return LoadProfile("daily-cycle", tuple(capacity * f for f in shape), "a day: 5% at night, 40% in the afternoon")
 
 
+def noisy_month_end(capacity: float) -> LoadProfile:
+    """Month-end as it comes: the same surge, with minute-to-minute noise (+-8 %), three bursts to 90 % of capacity
+    for 2-4 minutes, a dip to 35 % for 10 minutes (a payment provider's outage), and a second, lower peak (55 %)
+    an hour after the first ends (the late batch). The noise comes from a fixed seed: the profile is the same in
+    every run, so that policies and seeds differ only in the world's timing."""
+    shape = _piecewise([(0, 0.08), (120, 0.08), (135, 0.75), (255, 0.75), (285, 0.12), (315, 0.12), (325, 0.55),
+                        (370, 0.55), (385, 0.1), (450, 0.1)])
+    noise = random.Random(20261130)
+    for start, length in ((150, 3), (190, 2), (230, 4)):
+        for minute in range(start, start + length):
+            shape[minute] = 0.9
+    for minute in range(205, 215):
+        shape[minute] = 0.35
+    rates = tuple(capacity * min(1.0, max(0.0, f * (1 + noise.uniform(-0.08, 0.08)))) for f in shape)
+    return LoadProfile("noisy-month-end", rates, "month-end with noise, three bursts to 90%, a dip and a second peak",
+                       spike_end_minute=285)
+
+
 def consumer_crash(capacity: float) -> LoadProfile:
     return LoadProfile("consumer-crash", tuple(capacity * 0.3 for _ in range(300)),
                        "steady 30% of capacity; every task dies at minute 120", spike_end_minute=121,
@@ -80,6 +100,7 @@ def consumer_crash(capacity: float) -> LoadProfile:
 
 SHIPPED: dict[str, Callable[[float], LoadProfile]] = {
     "month-end": month_end, "campaign": campaign, "daily-cycle": daily_cycle, "consumer-crash": consumer_crash,
+    "noisy-month-end": noisy_month_end,
 }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kafka_platform.errors import ConfigurationError, Problem
-from kafka_platform.simulation.compare import ORACLE, PLATFORM, POLICY_NAMES, Comparison
+from kafka_platform.simulation.compare import ORACLE, POLICY_NAMES, Comparison
 
 SCALE_OUT_COLOUR = "#d62728"
 SCALE_IN_COLOUR = "#2ca02c"
@@ -32,40 +32,50 @@ def title(comparison: Comparison) -> str:
 
 
 def detail_table(comparison: Comparison) -> str:
-    """Every figure of every policy, one row each."""
-    header = ("policy", "task-min", "x oracle", "min > target", "worst delay s", "max lag", "actions", "drain min")
+    """Every figure of every policy, one row each: medians and 90th percentiles over the seeds, and the run on the
+    median seed (the one plotted) for the rest."""
+    header = ("policy", "x oracle median / p90", "min > target median / p90", "x fluid bound", "task-min",
+              "worst delay s", "max lag", "actions", "drain min")
     rows = []
     for name in POLICY_NAMES:
         run = comparison.runs[name]
         drain = run.drain_minutes
-        rows.append((name, f"{run.task_minutes:,.0f}", f"{comparison.relative_task_minutes(name):.2f}",
-                     str(run.minutes_above_target), f"{run.worst_delay:,.0f}", f"{run.max_lag:,.0f}",
-                     str(run.actions), "-" if drain is None else str(drain)))
-    return "\n".join([title(comparison), _markdown([header, *rows])])
+        ratio, above = comparison.task_minutes(name), comparison.minutes_above(name)
+        rows.append((name, f"{ratio.median:.2f} / {ratio.p90:.2f}", f"{above.median:g} / {above.p90:g}",
+                     f"{comparison.relative_task_minutes(name, bound='fluid'):.2f}", f"{run.task_minutes:,.0f}",
+                     f"{run.worst_delay:,.0f}", f"{run.max_lag:,.0f}", str(run.actions),
+                     "-" if drain is None else str(drain)))
+    seeds = len(comparison.seeds[ORACLE])
+    return "\n".join([title(comparison), _markdown([header, *rows]),
+                      f"{seeds} seeds; single threshold tuned to {comparison.tuned}"])
 
 
 def bench_table(comparisons: Iterable[Comparison]) -> str:
-    """One row per service and profile; per policy: task-minutes relative to the oracle, minutes above the delay
-    target, and the maximum lag."""
+    """One row per service and profile; per policy: task-minutes relative to the oracle (median / p90 over the
+    seeds) and minutes with the delay above the target (median / p90)."""
     policies = [name for name in POLICY_NAMES if name != ORACLE]
-    header = ("stage", "service", "profile", "target s", *policies)
+    header = ("stage", "service", "profile", "target s", "oracle / fluid", *policies)
     rows = []
     for comparison in comparisons:
         service = comparison.service
         cells = []
         for name in policies:
-            run = comparison.runs[name]
-            cells.append(f"{comparison.relative_task_minutes(name):.2f}x {run.minutes_above_target}m "
-                         f"{_short(run.max_lag)}")
-        rows.append((service.stage, service.name + ("" if service.mode == "steps" else " (tracking)"),
-                     comparison.profile.name, f"{service.delay_target_seconds:g}", *cells))
-    legend = ("Each cell: task-minutes as a multiple of the oracle's, minutes with the delay above the target, "
-              "maximum lag (messages).")
+            ratio, above = comparison.task_minutes(name), comparison.minutes_above(name)
+            cells.append(f"{ratio.median:.2f}/{ratio.p90:.2f}x {above.median:g}/{above.p90:g}m")
+        rows.append((service.stage, service.name + {"steps": " (steps)", "target_tracking": " (tracking)"}.get(
+                         service.mode, ""),
+                     comparison.profile.name, f"{service.delay_target_seconds:g}",
+                     f"{comparison.relative_task_minutes(ORACLE, bound='fluid'):.2f}", *cells))
+    legend = ("Services scale on needed_tasks unless marked (steps) or (tracking). "
+              "Each cell: task-minutes as a multiple of the oracle's, median/p90 over the seeds, then minutes with "
+              "the delay above the target, median/p90. \"oracle / fluid\": the oracle's task-minutes as a multiple "
+              "of the fluid bound's: what the partition count alone costs.")
     return "\n".join([_markdown([header, *rows]), "", legend])
 
 
 def to_json(comparisons: Iterable[Comparison], *, minutes: bool = False) -> dict[str, Any]:
-    """Figures per service, profile and policy; with ``minutes``, every policy's minute-by-minute records too."""
+    """Figures per service, profile and policy; with ``minutes``, every policy's minute-by-minute records too (the
+    median seed's run)."""
     out = []
     for comparison in comparisons:
         service, model = comparison.service, comparison.model
@@ -74,6 +84,7 @@ def to_json(comparisons: Iterable[Comparison], *, minutes: bool = False) -> dict
             "profile": comparison.profile.name, "profile_description": comparison.profile.description,
             "mode": service.mode, "partitions": service.partitions, "min_tasks": service.deployed.min_capacity,
             "max_tasks": service.deployed.max_capacity, "delay_target_seconds": service.delay_target_seconds,
+            "seeds": len(comparison.seeds[ORACLE]),
             "model": {"task_throughput": model.task_throughput, "startup_seconds": model.startup_seconds,
                       "rebalance_seconds": model.rebalance_seconds,
                       "publish_delay_seconds": model.publish_delay_seconds},
@@ -111,15 +122,17 @@ def plot(comparison: Comparison, path: Path) -> None:
     seen = [(r.minute, r.datapoint) for r in run.minutes if r.datapoint is not None]
     lag_axis.scatter([m for m, _ in seen], [v for _, v in seen], s=4, color="grey", label="datapoint published")
     out_label = "scale-out at" if service.mode == "steps" else "target at"
-    lag_axis.step(minutes, [service.scale_out_threshold * max(r.running, 1) for r in run.minutes], where="post",
-                  color=SCALE_OUT_COLOUR, linestyle="--", linewidth=1,
-                  label=f"{out_label} ({service.scale_out_threshold:g} per running task)")
+    if service.mode != "needed_tasks":  # its alarms watch tasks needed, not a backlog threshold
+        lag_axis.step(minutes, [service.scale_out_threshold * max(r.running, 1) for r in run.minutes],
+                      where="post", color=SCALE_OUT_COLOUR, linestyle="--", linewidth=1,
+                      label=f"{out_label} ({service.scale_out_threshold:g} per running task)")
     if service.scale_in_threshold is not None:
         lag_axis.step(minutes, [service.scale_in_threshold * max(r.running, 1) for r in run.minutes], where="post",
                       color=SCALE_IN_COLOUR, linestyle="--", linewidth=1,
                       label=f"scale-in at ({service.scale_in_threshold:g} per running task)")
     lag_axis.set_ylabel("messages")
-    lag_axis.set_title("Lag against the alarm thresholds", fontsize=9, loc="left")
+    lag_axis.set_title("Lag" if service.mode == "needed_tasks" else "Lag against the alarm thresholds", fontsize=9,
+                       loc="left")
     lag_axis.legend(fontsize=7, loc="upper right")
 
     delay_axis.plot(minutes, [r.delay for r in run.minutes], color="black", linewidth=1, label="worst delay")
@@ -135,11 +148,12 @@ def plot(comparison: Comparison, path: Path) -> None:
     task_axis.step(minutes, [r.desired for r in run.minutes], where="post", color=TASKS_COLOUR, linestyle=":",
                    linewidth=1, label="desired")
     task_axis.step(minutes, [r.tasks for r in oracle.minutes], where="post", color="grey", linewidth=1,
-                   label="oracle (load / throughput)")
+                   label="oracle (fewest tasks whose partitions carry the load)")
     task_axis.set_ylabel("tasks")
     task_axis.set_xlabel("minute")
-    task_axis.set_title(f"Tasks: {run.task_minutes:,.0f} task-minutes, {comparison.relative_task_minutes(PLATFORM):.2f}"
-                        f" x the oracle, {run.actions} scaling actions", fontsize=9, loc="left")
+    task_axis.set_title(f"Tasks: {run.task_minutes:,.0f} task-minutes, {run.task_minutes / oracle.task_minutes:.2f}"
+                        f" x the oracle, {run.actions} scaling actions (the median seed's run)", fontsize=9,
+                        loc="left")
     task_axis.legend(fontsize=7, loc="upper right")
 
     figure.tight_layout()

@@ -7,11 +7,12 @@ its scalable target. A service that declared no throughput needs one given (``--
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from kafka_platform.assembly import CloudAssembly
 from kafka_platform.deployed_scaling import DeployedService, read_services
+from kafka_platform.domain.lag_scaling import scale_out_backlog_for
+from kafka_platform.domain.needed_tasks import even_count
 from kafka_platform.errors import ConfigurationError, Problem, show
 
 SOURCE = "kafka-platform simulate"
@@ -45,12 +46,17 @@ class SimulatedService:
 
     @property
     def mode(self) -> str:
+        if self.deployed.needed_tasks is not None:
+            return "needed_tasks"
         return "target_tracking" if self.deployed.target_tracking else "steps"
 
     @property
     def scale_out_threshold(self) -> float:
         """Backlog per running task at which the service adds tasks: its scale-out alarm's threshold, or the target
-        tracking's target."""
+        tracking's target; for needed_tasks (which has none), what step scaling would derive (KEDA's lag threshold
+        per replica)."""
+        if self.deployed.needed_tasks is not None:
+            return scale_out_backlog_for(self.task_throughput, int(self.delay_target_seconds))
         if self.deployed.scale_out is not None:
             return self.deployed.scale_out.alarms[0].threshold
         assert self.deployed.target_tracking is not None
@@ -58,11 +64,14 @@ class SimulatedService:
 
     @property
     def scale_in_threshold(self) -> float | None:
+        if self.deployed.needed_tasks is not None:
+            return None
         return self.deployed.scale_in.alarms[0].threshold if self.deployed.scale_in is not None else None
 
     def tasks_for(self, rate: float) -> int:
-        """Tasks that keep up with ``rate``: at least one, at most one per partition."""
-        return max(1, min(self.partitions, math.ceil(rate / self.task_throughput)))
+        """Tasks that keep up with ``rate``: the fewest whose even partition spread carries it (the busiest consumers
+        set the pace), at least one, at most one per partition."""
+        return max(1, even_count(rate / self.task_throughput, self.partitions))
 
 
 def find_services(assembly: CloudAssembly, *, stage: str | None = None, name: str | None = None,

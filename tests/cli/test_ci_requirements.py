@@ -27,4 +27,7 @@ def test_ci_requires_the_runtime_tier():
     script = (ROOT / ".ci" / "run").read_text()
     assert "export KAFKA_PLATFORM_RUNTIME_REQUIRED=1" in script
     commands = [line for line in script.splitlines() if line.startswith("make ")]
-    assert commands == ["make test", "make floors"]  # the suite, then the wheel on its lowest dependency versions
+    # The runtime tier's jars installed first (a download, not a test), the suite, then the wheel on its lowest
+    # dependency versions.
+    assert commands == ["make runtime-jars", "make test", "make floors"]
+    assert script.index("runtime-prerequisites") < script.index("make runtime-jars")

@@ -18,6 +18,7 @@ from tests.conftest import ENVIRONMENTS_DIR
 
 DELETE = object()
 F = "environments/prod.yaml"
+PROD_SERVICES = ("loan-approvals", "repayments-processor", "credit-assessment", "card-fraud-screening")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ def settings(*changes: tuple[str, Any]) -> Callable[[dict[str, Any]], None]:
         for path, value in changes:
             setting(path, value)(data)
     return mutate
+
+def on_steps(change: Callable[[dict[str, Any]], None], *names: str) -> Callable[[dict[str, Any]], None]:
+    """``change`` on a file whose services ``names`` (default loan-approvals) scale on steps: prod's scale on
+    needed_tasks, where step settings do not apply."""
+    def mutate(data: dict[str, Any]) -> None:
+        for name in names or ("loan-approvals",):
+            setting(f"consumers[{name}].scaling_mode", "steps")(data)
+        change(data)
+    return mutate
+
 
 
 def _parts(path: str) -> list[str]:
@@ -104,9 +115,22 @@ CASES = [
             "production wants 3"),
     BadFile("wake-up-without-per-topic-metrics", settings(
         ("kafka.enhanced_monitoring", "PER_BROKER"), ("consumers[loan-approvals].min_tasks", 0),
-        ("consumers[loan-approvals].wake_up_on_produce", True)),
+        ("consumers[loan-approvals].wake_up_on_produce", True),
+        *((f"consumers[{name}].scaling_mode", "steps") for name in PROD_SERVICES)),
             f"{F}: consumers[loan-approvals].wake_up_on_produce: needs per-topic broker metrics, but "
             "kafka.enhanced_monitoring is PER_BROKER; use PER_TOPIC_PER_BROKER"),
+    BadFile("needed-tasks-without-per-topic-metrics", settings(
+        ("kafka.enhanced_monitoring", "PER_BROKER"),
+        *((f"consumers[{name}].scaling_mode", "steps") for name in PROD_SERVICES[1:])),
+            f"{F}: consumers[loan-approvals].scaling_mode: needed_tasks reads each topic's incoming rate from "
+            "per-topic broker metrics, but kafka.enhanced_monitoring is PER_BROKER; use PER_TOPIC_PER_BROKER, or "
+            "scaling_mode steps"),
+    BadFile("needed-tasks-headroom-out-of-range", setting("consumers[loan-approvals].headroom_percent", 150),
+            f"{F}: consumers[loan-approvals].headroom_percent: 150 is not between 0 and 100; capacity kept above the "
+            "incoming rate, 10 is a good start"),
+    BadFile("needed-tasks-with-a-step-setting", setting("consumers[loan-approvals].scale_in_percent", 30),
+            f"{F}: consumers[loan-approvals].scale_in_percent: applies to scaling_mode steps or target_tracking, not "
+            "needed_tasks (which sizes the fleet from the incoming rate); remove it, or change the mode"),
     BadFile("zone-in-other-region", setting("availability_zones[2]", "eu-west-1c"),
             f"{F}: availability_zones[2]: \"eu-west-1c\" is not in region eu-west-2; use zones of eu-west-2, such "
             "as eu-west-2a"),
@@ -245,7 +269,7 @@ CASES = [
     BadFile("topic-compression-unknown", setting("kafka.topics[repayments].compression_type", "brotli"),
             f"{F}: kafka.topics[repayments].compression_type: \"brotli\" is not a Kafka compression type; use one of "
             "zstd, lz4, snappy, gzip, uncompressed, producer"),
-    BadFile("partitions-beyond-broker-capacity", setting("kafka.topics[repayments].partitions", 2000),
+    BadFile("partitions-beyond-broker-capacity", on_steps(setting("kafka.topics[repayments].partitions", 2000), "repayments-processor"),
             f"{F}: kafka.topics: 6468 partition replicas exceed the 6000 that 6 kafka.m7g.xlarge brokers carry; add "
             "brokers, use a larger type or fewer partitions"),
     BadFile("vpc-cidr-public", setting("network.vpc_cidr", "8.8.0.0/16"),
@@ -304,33 +328,33 @@ CASES = [
     BadFile("consumer-min-above-max", lambda d: (setting("consumers[loan-approvals].min_tasks", 10)(d),
                                                  setting("consumers[loan-approvals].max_tasks", 5)(d)),
             f"{F}: consumers[loan-approvals].min_tasks: 10 is above max_tasks 5; lower min_tasks or raise max_tasks"),
-    BadFile("consumer-scale-in-above-scale-out", lambda d: (
+    BadFile("consumer-scale-in-above-scale-out", on_steps(lambda d: (
         setting("consumers[loan-approvals].scale_out_backlog_per_task_messages", 1000)(d),
-        setting("consumers[loan-approvals].scale_in_backlog_per_task_messages", 2000)(d)),
+        setting("consumers[loan-approvals].scale_in_backlog_per_task_messages", 2000)(d))),
             f"{F}: consumers[loan-approvals].scale_in_backlog_per_task_messages: 2000 is not below "
             "scale_out_backlog_per_task_messages 1000; the service would scale in and out on the same backlog: leave "
             "a no-change band, for example 100"),
-    BadFile("consumer-steps-overlap", setting("consumers[loan-approvals].scale_out_steps", [
+    BadFile("consumer-steps-overlap", on_steps(setting("consumers[loan-approvals].scale_out_steps", [
         {"lower_backlog_per_task": 800, "upper_backlog_per_task": 2000, "change_percent": 100},
-        {"lower_backlog_per_task": 1500, "change_percent": 200}]),
+        {"lower_backlog_per_task": 1500, "change_percent": 200}])),
             f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_backlog_per_task: 2000 overlaps the next step, "
             "which starts at 1500; make them meet"),
-    BadFile("consumer-steps-gap", setting("consumers[loan-approvals].scale_out_steps", [
+    BadFile("consumer-steps-gap", on_steps(setting("consumers[loan-approvals].scale_out_steps", [
         {"lower_backlog_per_task": 800, "upper_backlog_per_task": 2000, "change_percent": 100},
-        {"lower_backlog_per_task": 3000, "change_percent": 200}]),
+        {"lower_backlog_per_task": 3000, "change_percent": 200}])),
             f"{F}: consumers[loan-approvals].scale_out_steps[0].upper_backlog_per_task: 2000 leaves a gap before the "
             "next step at 3000; backlogs in between would add nothing: make them meet"),
     BadFile("consumer-step-key-unknown", setting("consumers[loan-approvals].scale_out_steps", [
         {"lower_backlog_per_task": 800, "change_percent": 100, "change": 1}]),
             f"{F}: consumers[loan-approvals].scale_out_steps[0].change: is not a known key; did you mean "
             "change_percent? allowed here: change_percent, lower_backlog_per_task, upper_backlog_per_task"),
-    BadFile("consumer-scale-in-percent", setting("consumers[loan-approvals].scale_in_percent", 100),
+    BadFile("consumer-scale-in-percent", on_steps(setting("consumers[loan-approvals].scale_in_percent", 100)),
             f"{F}: consumers[loan-approvals].scale_in_percent: 100 is not between 1 and 50; scale in gradually (each "
             "removal rebalances the group), 20 is a good start"),
-    BadFile("consumer-scale-in-cooldown-unsafe", setting("consumers[loan-approvals].scale_in_cooldown_seconds", 60),
+    BadFile("consumer-scale-in-cooldown-unsafe", on_steps(setting("consumers[loan-approvals].scale_in_cooldown_seconds", 60)),
             f"{F}: consumers[loan-approvals].scale_in_cooldown_seconds: 60 lets the service scale in faster than it "
             "settles after a rebalance or scales out, so it would flap; use 300 or more"),
-    BadFile("consumer-scale-out-cooldown-unsafe", setting("consumers[loan-approvals].scale_out_cooldown_seconds", 20),
+    BadFile("consumer-scale-out-cooldown-unsafe", on_steps(setting("consumers[loan-approvals].scale_out_cooldown_seconds", 20)),
             f"{F}: consumers[loan-approvals].scale_out_cooldown_seconds: 20 is shorter than the one-minute lag metric: "
             "the next action would act on lag from before the last one; use 60 or more (240 covers a whole "
             "reaction)"),
@@ -384,12 +408,12 @@ CASES = [
     BadFile("consumer-group-shared", setting("consumers[repayments-processor].consumer_group", "loan-approvals"),
             f"{F}: consumers[repayments-processor].consumer_group: \"loan-approvals\" is used by another consumer; "
             "two services in one group split its partitions and their scaling fights"),
-    BadFile("consumer-mode-conflict", setting("consumers[loan-approvals].target_backlog_per_task_messages", 5000),
+    BadFile("consumer-mode-conflict", on_steps(setting("consumers[loan-approvals].target_backlog_per_task_messages", 5000)),
             f"{F}: consumers[loan-approvals].target_backlog_per_task_messages: applies to scaling_mode target_tracking; "
             "remove it, or choose that mode (one mode per service)"),
     BadFile("consumer-mode-unknown", setting("consumers[loan-approvals].scaling_mode", "backlog_per_task"),
-            f"{F}: consumers[loan-approvals].scaling_mode: \"backlog_per_task\" is not allowed; use one of 'steps' or "
-            "'target_tracking'"),
+            f"{F}: consumers[loan-approvals].scaling_mode: \"backlog_per_task\" is not allowed; use one of 'steps', "
+            "'target_tracking' or 'needed_tasks'"),
     BadFile("consumer-delay-missing", setting("consumers[loan-approvals].max_delay_seconds", DELETE),
             f"{F}: consumers[loan-approvals].max_delay_seconds: is missing; add it (it has no default)"),
     BadFile("connector-slot-shared", setting("connect.connectors[payments-cdc].slot_name", "debezium_accounts"),
@@ -495,8 +519,8 @@ CASES = [
                                                                          {"name": "fx_quotes", "partitions": 6}]),
             f"{F}: kafka.topics[fx_quotes].name: \"fx_quotes\" collides with \"fx.quotes\": Kafka treats \".\" and "
             "\"_\" alike in metric names and refuses the second topic; rename one of them"),
-    BadFile("consumer-topic-listed-twice", setting("consumers[repayments-processor].topics",
-                                                   ["repayments", "repayments"]),
+    BadFile("consumer-topic-listed-twice", on_steps(setting("consumers[repayments-processor].topics",
+                                                   ["repayments", "repayments"]), "repayments-processor"),
             f"{F}: consumers[repayments-processor].topics: \"repayments\" is listed twice; list each topic once"),
     BadFile("alarm-email-without-at", setting("alarms.email_subscriptions", ["streaming-oncall.bank.example"]),
             f"{F}: alarms.email_subscriptions[0]: \"streaming-oncall.bank.example\" is not an e-mail address (SNS "

@@ -17,9 +17,12 @@ from tests.support import new_stack, new_vpc, resources
 
 SHIPPED = [(environment, name) for environment in ENVIRONMENT_NAMES
            for name in ("loan-approvals", "repayments-processor", "credit-assessment", "card-fraud-screening")]
-# Dev scales card fraud screening by target tracking (the alternative mode); everything else scales on steps.
+# Prod sizes every service on the tasks its load needs; dev scales card fraud screening by target tracking (the
+# alternative mode); everything else scales on steps.
 TRACKING_SERVICES = [("dev", "card-fraud-screening")]
-STEP_SERVICES = [service for service in SHIPPED if service not in TRACKING_SERVICES]
+NEEDED_SERVICES = [(environment, name) for environment, name in SHIPPED if environment == "prod"]
+STEP_SERVICES = [service for service in SHIPPED if service not in TRACKING_SERVICES + NEEDED_SERVICES]
+BACKLOG = "IF(FILL(tasks, 0) > 0, FILL(lag0, REPEAT) / FILL(tasks, 1), FILL(lag0, REPEAT))"
 
 
 def consumer_resources(synthesized, environment, name, resource_type):
@@ -77,10 +80,10 @@ def test_scaling_alarms_watch_the_group_lag_per_running_task_every_minute(synthe
         assert (tasks["Metric"]["Namespace"], tasks["Metric"]["MetricName"], tasks["Stat"], tasks["Period"]) == (
             "ECS/ContainerInsights", "RunningTaskCount", "Average", 60)
         assert {d["Name"] for d in tasks["Metric"]["Dimensions"]} == {"ClusterName", "ServiceName"}
-        assert queries["expr_1"]["Expression"] == "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"
+        assert queries["expr_1"]["Expression"] == BACKLOG
         assert queries["expr_1"]["ReturnData"] is True
         assert not any(q.get("ReturnData") for i, q in queries.items() if i != "expr_1")
-    assert service.metric_backlog_per_task().expression == "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"
+    assert service.metric_backlog_per_task().expression == BACKLOG
 
 
 @pytest.mark.parametrize("environment,name", STEP_SERVICES)
@@ -156,7 +159,7 @@ def test_target_tracking_keeps_the_backlog_per_task_through_metric_math(synthesi
     assert tracking["TargetValue"] == consumer.task_throughput_messages_per_second * consumer.max_delay_seconds / 2
     assert (tracking["ScaleOutCooldown"], tracking["ScaleInCooldown"]) == (60, 300)
     metrics = {m["Id"]: m for m in tracking["CustomizedMetricSpecification"]["Metrics"]}
-    assert metrics["backlog_per_task"]["Expression"] == "IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"
+    assert metrics["backlog_per_task"]["Expression"] == BACKLOG
     assert metrics["backlog_per_task"]["ReturnData"] is True
     assert metrics["lag0"]["MetricStat"]["Metric"]["MetricName"] == "SumOffsetLag"
     assert metrics["tasks"]["MetricStat"]["Metric"]["Namespace"] == "ECS/ContainerInsights"
@@ -303,10 +306,95 @@ def test_logs_are_encrypted_and_kept_a_year(synthesized, environment, name):
 
 
 def test_effective_values_are_exposed_read_only(synthesized):
-    service = synthesized.stages["prod"].consumer_services["loan-approvals"]
-    assert (service.min_tasks, service.max_tasks, service.partitions) == (2, 24, 24)
+    service = synthesized.stages["staging"].consumer_services["loan-approvals"]
+    assert (service.min_tasks, service.max_tasks, service.partitions) == (1, 24, 24)
     assert service.scaling_policy.scale_out_backlog_per_task == 800  # 40 messages/s x 20 s (a sixth of 120 s)
     assert service.step_scaling.scale_out_alarm.alarm_name  # the alarms themselves, for dashboards and tests
+    needed = synthesized.stages["prod"].consumer_services["loan-approvals"]
+    assert needed.step_scaling is None and needed.needed_tasks_scaling.scale_in_alarm.alarm_name
+    assert (needed.scaling_policy.drain_seconds, needed.scaling_policy.headroom_percent) == (30, 10)
+
+
+# ---- needed_tasks ------------------------------------------------------------------------------------------------
+
+def _queries(alarm):
+    return {m["Id"]: m for m in alarm["Metrics"]}
+
+
+@pytest.mark.parametrize("environment,name", NEEDED_SERVICES)
+def test_needed_tasks_alarms_read_each_brokers_rate_the_lag_and_the_desired_count(synthesized, environments,
+                                                                                   environment, name):
+    consumer = config(environments, environment, name)
+    env = environments[environment]
+    policy = synthesized.stages[environment].consumer_services[name].scaling_policy
+    for kind, outer in (("ScaleOutAlarm", "IF(even > FILL(desired, REPEAT), even, 0)"),
+                        ("ScaleInAlarm", f"IF(even < FILL(desired, REPEAT), even, {policy.partitions + 1})")):
+        queries = _queries(one(synthesized, environment, name, "AWS::CloudWatch::Alarm", f"{kind}/Resource"))
+        rates = sorted(i for i in queries if i.startswith("in"))
+        assert len(rates) == env.kafka.broker_count * len(consumer.topics)
+        assert sum("MetricStat" in q for q in queries.values()) <= 10  # CloudWatch's limit per alarm
+        for rate_id in rates:
+            metric = queries[rate_id]["MetricStat"]
+            assert (metric["Metric"]["MetricName"], metric["Stat"], metric["Period"]) == (
+                "MessagesInPerSec", "Average", 60)
+            assert {d["Name"] for d in metric["Metric"]["Dimensions"]} == {"Cluster Name", "Broker ID", "Topic"}
+        assert {d["Value"] for i in rates for d in queries[i]["MetricStat"]["Metric"]["Dimensions"]
+                if d["Name"] == "Broker ID"} == {str(b) for b in range(1, env.kafka.broker_count + 1)}
+        assert queries["lag0"]["MetricStat"]["Metric"]["MetricName"] == "SumOffsetLag"
+        assert queries["desired"]["MetricStat"]["Metric"]["MetricName"] == "DesiredTaskCount"
+        [(outer_id, returned)] = [(i, q) for i, q in queries.items() if q.get("ReturnData")]
+        assert returned["Expression"] == outer
+        assert queries["even"]["Expression"] == (f"IF(needed <= 0, 0, IF(needed >= {policy.partitions}, "
+                                                 f"{policy.partitions}, CEIL({policy.partitions} / "
+                                                 f"FLOOR({policy.partitions} / needed))))")
+        assert queries["needed"]["Expression"].endswith(f" / {policy.drain_seconds}]) / "
+                                                         f"{policy.task_throughput:g}")
+        assert sum("Expression" in q for q in queries.values()) == 3
+
+
+@pytest.mark.parametrize("environment,name", NEEDED_SERVICES)
+def test_needed_tasks_steps_set_each_count_worth_running_exactly(synthesized, environment, name):
+    policy = synthesized.stages[environment].consumer_services[name].scaling_policy
+    counts = list(policy.counts)
+    out = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleOut/Resource")
+    scale_in = one(synthesized, environment, name, "AWS::ApplicationAutoScaling::ScalingPolicy", "ScaleIn/Resource")
+    out_config, in_config = out["StepScalingPolicyConfiguration"], scale_in["StepScalingPolicyConfiguration"]
+    assert out_config["AdjustmentType"] == in_config["AdjustmentType"] == "ExactCapacity"
+    assert (out_config["Cooldown"], in_config["Cooldown"]) == (60, 300)
+    assert out_config["MetricAggregationType"] == in_config["MetricAggregationType"] == "Maximum"
+    # Threshold 1: each count c from c - 1 (the first from 0) to the next count - 1.
+    assert [s["ScalingAdjustment"] for s in out_config["StepAdjustments"]] == counts
+    assert [s.get("MetricIntervalLowerBound") for s in out_config["StepAdjustments"]] == [0, *[c - 1 for c in
+                                                                                              counts[1:]]]
+    assert "MetricIntervalUpperBound" not in out_config["StepAdjustments"][-1]
+    # Threshold P, at or below: each count below the max up to c - P, the last up to 0.
+    below = counts[:-1]
+    partitions = policy.partitions
+    assert [s["ScalingAdjustment"] for s in in_config["StepAdjustments"]] == below
+    assert [s.get("MetricIntervalUpperBound") for s in in_config["StepAdjustments"]] == [
+        *[c - partitions for c in below[:-1]], 0]
+    out_alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleOutAlarm/Resource")
+    in_alarm = one(synthesized, environment, name, "AWS::CloudWatch::Alarm", "ScaleInAlarm/Resource")
+    assert (out_alarm["Threshold"], out_alarm["ComparisonOperator"], out_alarm["EvaluationPeriods"]) == (
+        1, "GreaterThanOrEqualToThreshold", 1)
+    assert (in_alarm["Threshold"], in_alarm["ComparisonOperator"], in_alarm["EvaluationPeriods"],
+            in_alarm["DatapointsToAlarm"], in_alarm["TreatMissingData"]) == (
+        partitions, "LessThanOrEqualToThreshold", 5, 5, "notBreaching")
+
+
+def test_needed_tasks_needs_per_topic_metrics_a_throughput_and_few_enough_metrics():
+    with pytest.raises(ConfigurationError) as raised:
+        service(scaling_mode="needed_tasks", task_throughput_messages_per_second=None)
+    assert "task_throughput_messages_per_second: is missing; scaling_mode needed_tasks sizes the fleet" in str(
+        raised.value)
+    with pytest.raises(ConfigurationError) as raised:
+        service(scaling_mode="needed_tasks", scale_in_percent=10)
+    assert "scale_in_percent: applies to scaling_mode steps or target_tracking, not needed_tasks" in str(raised.value)
+    with pytest.raises(ConfigurationError) as raised:
+        service(headroom_percent=20)
+    assert "headroom_percent: applies to scaling_mode needed_tasks" in str(raised.value)
+    consumer = service(scaling_mode="needed_tasks", headroom_percent=20)
+    assert consumer.scaling_policy.headroom_percent == 20 and consumer.scaling_policy.drain_seconds == 30
 
 
 # ---- props -------------------------------------------------------------------------------------------------------
@@ -338,8 +426,8 @@ def test_several_topics_are_summed_before_dividing_by_the_running_tasks():
     [alarm] = [r["Properties"] for r in resources(template, "AWS::CloudWatch::Alarm").values()
                if r["Properties"]["AlarmName"].endswith("-scale-out")]
     queries = backlog_queries(alarm)
-    assert queries["expr_1"]["Expression"] == ("IF(FILL(tasks, 0) > 0, SUM([lag0, lag1]) / FILL(tasks, 1), "
-                                               "SUM([lag0, lag1]))")
+    lags = "SUM([FILL(lag0, REPEAT), FILL(lag1, REPEAT)])"
+    assert queries["expr_1"]["Expression"] == f"IF(FILL(tasks, 0) > 0, {lags} / FILL(tasks, 1), {lags})"
     assert [queries[i]["MetricStat"]["Metric"]["Dimensions"][2]["Value"] for i in ("lag0", "lag1")] == [
         "repayments", "repayments-retry"]
     assert consumer.max_tasks == 18
@@ -387,7 +475,7 @@ def test_several_topics_are_summed_before_dividing_by_the_running_tasks():
      "Test/Consumer: scale_in_percent: applies to step scaling; remove it, or set scaling_mode: steps (one mode per "
      "service)"),
     ({"scaling_mode": "backlog_per_task"},
-     "Test/Consumer: scaling_mode: 'backlog_per_task' is not a scaling mode; use steps or target_tracking"),
+     "Test/Consumer: scaling_mode: 'backlog_per_task' is not a scaling mode; use steps, target_tracking or needed_tasks"),
     ({"max_delay": Duration.seconds(30)},
      "Test/Consumer: max_delay: 30 is below the one-minute lag metric; use 60 or more"),
     ({"ecs_cluster": "both"},

@@ -30,15 +30,28 @@ BACKLOG_TITLE = "{}: backlog per task (left) and lag (right), messages"
 
 
 def test_backlog_per_task_is_drawn_against_the_scale_out_and_scale_in_thresholds_beside_the_lag(synthesized):
-    widgets = json.loads(body(synthesized, "prod"))["widgets"]
+    widgets = json.loads(body(synthesized, "staging"))["widgets"]
     backlog = next(w for w in widgets if w["properties"].get("title") == BACKLOG_TITLE.format("loan-approvals"))
     annotations = {a["label"]: a["value"] for a in backlog["properties"]["annotations"]["horizontal"]}
     assert annotations == {"scale out": 800, "scale in": 120}
     metrics = backlog["properties"]["metrics"]
     expressions = [m[0]["expression"] for m in metrics if isinstance(m[0], dict) and "expression" in m[0]]
-    assert expressions == ["IF(FILL(tasks, 0) > 0, lag0 / FILL(tasks, 1), lag0)"]
+    assert expressions == ["IF(FILL(tasks, 0) > 0, FILL(lag0, REPEAT) / FILL(tasks, 1), FILL(lag0, REPEAT))"]
     lag = [m for m in metrics if "SumOffsetLag" in m and m[-1].get("yAxis") == "right"]
     assert len(lag) == 1
+
+
+def test_a_needed_tasks_service_shows_the_tasks_it_needs_beside_those_running_and_its_two_alarms(synthesized):
+    widgets = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "prod"))["widgets"]}
+    tasks = widgets["loan-approvals: tasks"]["properties"]["metrics"]
+    shown = [m[0]["label"] for m in tasks if isinstance(m[0], dict) and "expression" in m[0]
+             and m[0].get("visible", True)]
+    assert shown == ["loan-approvals tasks needed (an even spread of 24 partitions)"]
+    assert "annotations" not in widgets[BACKLOG_TITLE.format("loan-approvals")]["properties"]
+    assert len(widgets["loan-approvals: scaling and alarms"]["properties"]["alarms"]) == 4  # out, in, delay, no lag
+    [dashboard] = resources(synthesized.raw("prod", "Observability"), "AWS::CloudWatch::Dashboard").values()
+    references = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "loanapprovalsNeededTasksScaleOutAlarm" in references and "loanapprovalsNeededTasksScaleInAlarm" in references
 
 
 def test_target_tracking_services_show_backlog_per_task_against_the_target(synthesized):

@@ -185,8 +185,9 @@ def percentile(values: list[float], q: float) -> float:
 class Cluster:
     """Kafka, PostgreSQL with ``count`` (+1) databases, and the Connect workers, in one temporary directory."""
 
-    def __init__(self, directory: Path, jars: Path, pg_bin: str, count: int, rebalance_delay_ms: int):
-        self.directory, self.jars, self.count = directory, jars, count
+    def __init__(self, directory: Path, jars: Path, pg_bin: str, count: int, rebalance_delay_ms: int,
+                 overrides: dict[str, str] | None = None):
+        self.directory, self.jars, self.count, self.overrides = directory, jars, count, overrides or {}
         [prod] = [e for e in load_environments(ROOT / "environments") if e.name == "prod"]
         assert prod.connect is not None
         self.template = prod.connect.connectors[0].spec()
@@ -212,7 +213,7 @@ class Cluster:
         for i in range(WORKERS):
             self.workers.append(harness.start_connect_worker(
                 self.jars, self.directory, self.kafka.bootstrap, self.settings, self.environment, f"connect-{i + 1}",
-                heap=heap, image_jvm=True, platform_settings_only=True))
+                heap=heap, image_jvm=True, platform_settings_only=True, overrides=self.overrides))
         os.environ.update({"CONNECT_URL": self.workers[0].url, "CONNECT_REST_SECRET_ARN": harness.REST_SECRET_ARN,
                            "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.secrets.url})
 
@@ -243,10 +244,12 @@ class Cluster:
         self.postgres.stop()
 
 
-def measure(count: int, jars: Path, pg_bin: str, rebalance_delay_ms: int, *, full: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {"connectors": count, "workers": WORKERS, "rebalance_delay_ms": rebalance_delay_ms}
+def measure(count: int, jars: Path, pg_bin: str, rebalance_delay_ms: int, *, full: bool,
+            overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"connectors": count, "workers": WORKERS, "rebalance_delay_ms": rebalance_delay_ms,
+                              **({"overrides": overrides} if overrides else {})}
     with harness.temporary_directory() as directory:
-        cluster = Cluster(directory, jars, pg_bin, count, rebalance_delay_ms)
+        cluster = Cluster(directory, jars, pg_bin, count, rebalance_delay_ms, overrides)
         arrivals, stop = Arrivals(), threading.Event()
         consumer = threading.Thread(target=consume, args=(None, arrivals, stop), daemon=True)
         writer = None
@@ -340,17 +343,18 @@ def kill_and_recover(cluster: Cluster, arrivals: Arrivals, count: int) -> float:
 def write(results: list[dict[str, Any]], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = ["| connectors | workers | rebalance delay | reconcile all | commit to topic p50 / p99 | to a consumer p50 / "
-             "p99 | live heap per worker | heap | RSS per worker | adding one: longest gap (streams paused) | worker "
-             "lost: all streams again |", "| " + " | ".join(["---:"] * 11) + " |"]
+    lines = ["| connectors | workers | rebalance delay | settings tried | reconcile all | commit to topic p50 / p99 | "
+             "to a consumer p50 / p99 | live heap per worker | heap | RSS per worker | adding one: longest gap "
+             "(streams paused) | worker lost: all streams again |", "| " + " | ".join(["---:"] * 12) + " |"]
     for r in sorted(results, key=lambda r: (r["rebalance_delay_ms"] != PLATFORM_REBALANCE_DELAY_MS,
-                                           r["rebalance_delay_ms"], r["connectors"])):
+                                           r["rebalance_delay_ms"], "overrides" in r, r["connectors"])):
+        tried = ", ".join(f"{k}={v}" for k, v in r.get("overrides", {}).items()) or "the platform's"
         if r.get("held") is False:
-            lines.append(f"| {r['connectors']} | {r['workers']} | {r['rebalance_delay_ms'] // 1000} s | "
+            lines.append(f"| {r['connectors']} | {r['workers']} | {r['rebalance_delay_ms'] // 1000} s | {tried} | "
                          f"{r['reconcile_seconds']} s | did not hold: {r['note']} |" + " |" * 6)
             continue
         add = f"{r['add_max_gap_s']} s ({r['add_streams_paused']})" if "add_max_gap_s" in r else "not measured"
-        lines.append(f"| {r['connectors']} | {r['workers']} | {r['rebalance_delay_ms'] // 1000} s | "
+        lines.append(f"| {r['connectors']} | {r['workers']} | {r['rebalance_delay_ms'] // 1000} s | {tried} | "
                      f"{r['reconcile_seconds']} s | {r['latency_p50_ms']} / {r['latency_p99_ms']} ms | "
                      f"{r.get('consumer_latency_p50_ms', '-')} / {r.get('consumer_latency_p99_ms', '-')} ms | "
                      f"{' / '.join(map(str, r['heap_used_mib']))} MiB | {r['heap_mib']} MiB | "
@@ -366,7 +370,8 @@ def write(results: list[dict[str, Any]], out: Path) -> None:
     # The series against N: the delay measured at the most counts (the others are single points).
     delays = [r["rebalance_delay_ms"] for r in results if "add_max_gap_s" in r] or [0]
     series = max(set(delays), key=delays.count)
-    full = sorted((r for r in results if r["rebalance_delay_ms"] == series and "add_max_gap_s" in r),
+    full = sorted((r for r in results if r["rebalance_delay_ms"] == series and "add_max_gap_s" in r
+                   and "overrides" not in r),
                   key=lambda r: r["connectors"])
     n = [r["connectors"] for r in full]
     figure, (latency, heap) = plt.subplots(1, 2, figsize=(10, 4))
@@ -392,6 +397,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="scheduled.rebalance.max.delay.ms in seconds: the first at every count, the others (a "
                              "lost worker only) at the smallest (default: the platform's 120, then Kafka's 300)")
     parser.add_argument("--append", action="store_true", help="add to the results already in --out")
+    parser.add_argument("--variants", default="", help="worker settings to measure against the platform's at the "
+                                                       "smallest count, ';' between variants, ',' between settings "
+                                                       "(e.g. producer.override... or producer.linger.ms=0;"
+                                                       "producer.linger.ms=50,producer.batch.size=65536)")
+    parser.add_argument("--only-variants", action="store_true", help="measure the variants alone (with --append)")
     arguments = parser.parse_args(argv)
     counts = [int(c) for c in arguments.counts.split(",")]
     delays = [int(d) * 1000 for d in arguments.delays.split(",")]
@@ -399,11 +409,17 @@ def main(argv: list[str] | None = None) -> int:
     tools = harness.prerequisites()
     jars = harness.resolve_jars(tools["mvn"])
     results = json.loads((arguments.out / "results.json").read_text()) if arguments.append else []
-    for count in counts:
-        results.append(measure(count, jars, tools["pg_bin"], delays[0], full=True))
-        write(results, arguments.out)
-    for delay in delays[1:]:
-        results.append(measure(min(counts), jars, tools["pg_bin"], delay, full=False))
+    variants = [dict(item.split("=", 1) for item in variant.split(",")) for variant in arguments.variants.split(";")
+                if variant]
+    if not arguments.only_variants:
+        for count in counts:
+            results.append(measure(count, jars, tools["pg_bin"], delays[0], full=True))
+            write(results, arguments.out)
+        for delay in delays[1:]:
+            results.append(measure(min(counts), jars, tools["pg_bin"], delay, full=False))
+            write(results, arguments.out)
+    for overrides in variants:
+        results.append(measure(min(counts), jars, tools["pg_bin"], delays[0], full=False, overrides=overrides))
         write(results, arguments.out)
     print((arguments.out / "results.md").read_text())
     return 0

@@ -398,16 +398,18 @@ class ConnectWorker:
 
 def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: ConnectWorkerSettings,
                          environment: Mapping[str, str], name: str, wait: bool = True, *, heap: str = "768m",
-                         image_jvm: bool = False, platform_settings_only: bool = False) -> ConnectWorker:
+                         image_jvm: bool = False, platform_settings_only: bool = False,
+                         overrides: Mapping[str, str] | None = None) -> ConnectWorker:
     """A worker with the platform's settings; the tests flush offsets every second (``platform_settings_only``: not
-    even that) and run a small fast-starting JVM (``image_jvm``: the image's flags)."""
+    even that) and run a small fast-starting JVM (``image_jvm``: the image's flags); ``overrides``: worker properties
+    to try instead (make bench-connect's producer variants)."""
     port = free_port()
     worker_dir = directory / name
     worker_dir.mkdir(parents=True)
     properties = {**worker_properties(settings), "bootstrap.servers": bootstrap,
                   "listeners": f"http://127.0.0.1:{port}", "rest.advertised.host.name": "127.0.0.1",
                   "rest.advertised.port": str(port), "plugin.path": str(jars / "plugins"),
-                  **({} if platform_settings_only else {"offset.flush.interval.ms": "1000"})}
+                  **({} if platform_settings_only else {"offset.flush.interval.ms": "1000"}), **(overrides or {})}
     config = worker_dir / "worker.properties"
     config.write_text(render(properties))
     # The REST API's basic authentication, as the image's entrypoint writes it.

@@ -16,21 +16,26 @@ def assembly(synthesized):
 
 def test_simulate_prints_every_policy_and_writes_a_plot_and_json(assembly, tmp_path, capsys):
     assert main(["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "loan-approvals",
-                 "--out", str(tmp_path)]) == 0
+                 "--seeds", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Prod/loan-approvals on month-end: 24 partitions, 40 messages/s per task, delay target "
-                          "120 s, steps\n")
-    for policy in ("platform", "single-threshold", "keda", "static-peak", "static-mean", "oracle"):
+                          "120 s, needed_tasks\n")
+    for policy in ("platform", "single-threshold", "keda", "static-peak", "static-mean", "reactive-bound", "oracle"):
         assert f"| {policy} " in out
+    assert "3 seeds; single threshold tuned to {'add_at': " in out
     assert (tmp_path / "prod-loan-approvals-month-end.png").read_bytes()[:8] == PNG
     document = json.loads((tmp_path / "prod-loan-approvals-month-end.json").read_text())
     [entry] = document["comparisons"]
     assert (entry["service"], entry["profile"], entry["partitions"], entry["delay_target_seconds"]) == (
         "loan-approvals", "month-end", 24, 120)
     assert set(entry["policies"]["platform"]) == {
-        "task_minutes", "task_minutes_vs_oracle", "max_lag", "worst_delay_seconds", "minutes_above_target",
-        "scaling_actions", "drain_minutes"}
-    assert entry["policies"]["oracle"]["task_minutes_vs_oracle"] == 1.0
+        "task_minutes", "task_minutes_vs_oracle", "task_minutes_vs_fluid", "max_lag", "worst_delay_seconds",
+        "minutes_above_target", "scaling_actions", "drain_minutes"}
+    assert entry["policies"]["oracle"]["task_minutes_vs_oracle"] == {"median": 1.0, "p90": 1.0}
+    assert set(entry["policies"]["platform"]["minutes_above_target"]) == {"median", "p90"}
+    assert entry["seeds"] == 3 and entry["policies"]["fluid-bound"]["task_minutes"] > 0
+    assert set(entry["policies"]["single-threshold"]["tuned"]) == {
+        "add_at", "remove_below", "scale_out_cooldown_seconds", "scale_in_cooldown_seconds"}
     assert len(entry["minutes"]["platform"]) == 405 and set(entry["minutes"]["platform"][0]) == {
         "minute", "rate", "lag", "delay", "tasks", "consumers", "desired", "datapoint", "running"}
 
@@ -39,12 +44,12 @@ def test_simulate_takes_a_teams_own_load_and_consumer_model(assembly, tmp_path, 
     csv = tmp_path / "black-friday.csv"
     csv.write_text("minute,messages_per_second\n" + "".join(f"{m},{50 if m < 30 else 900}\n" for m in range(90)))
     assert main(["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "credit-assessment",
-                 "--profile-csv", str(csv), "--throughput", "25", "--startup-seconds", "90", "--out",
-                 str(tmp_path)]) == 0
+                 "--profile-csv", str(csv), "--throughput", "25", "--startup-seconds", "90",
+                 "--rebalance-seconds", "10-20", "--seeds", "2", "--out", str(tmp_path)]) == 0
     assert "Prod/credit-assessment on black-friday: 24 partitions, 25 messages/s per task" in capsys.readouterr().out
     [entry] = json.loads((tmp_path / "prod-credit-assessment-black-friday.json").read_text())["comparisons"]
-    assert entry["model"] == {"task_throughput": 25.0, "startup_seconds": 90.0, "rebalance_seconds": 15.0,
-                              "publish_delay_seconds": 60.0}
+    assert entry["model"] == {"task_throughput": 25.0, "startup_seconds": [90.0, 90.0],
+                              "rebalance_seconds": [10.0, 20.0], "publish_delay_seconds": [60.0, 150.0]}
 
 
 @pytest.mark.parametrize("arguments,expected", [
@@ -58,12 +63,18 @@ def test_simulate_takes_a_teams_own_load_and_consumer_model(assembly, tmp_path, 
      "kafka-platform simulate: --stage: is needed: \"loan-approvals\" is deployed in Dev, Prod, Staging; name one"),
     (["--service", "loan-approvals", "--stage", "Prod", "--profile", "black-friday"],
      "kafka-platform simulate: --profile: \"black-friday\" is not a shipped profile; use one of month-end, campaign, "
-     "daily-cycle, consumer-crash, or --profile-csv FILE"),
+     "daily-cycle, consumer-crash, noisy-month-end, or --profile-csv FILE"),
     (["--service", "loan-approvals", "--stage", "Prod", "--throughput", "0"],
      "kafka-platform simulate: --throughput: 0.0 is not a throughput; give the messages one task processes per "
      "second, above 0"),
     (["--service", "loan-approvals", "--stage", "Prod", "--rebalance-seconds", "-1"],
-     "kafka-platform simulate: --rebalance-seconds: -1.0 is not between 0 and 600 seconds"),
+     "kafka-platform simulate: --rebalance-seconds: \"-1\" is not a time between 0 and 600 seconds; give one figure "
+     "(60) or a range drawn per event (30-120)"),
+    (["--service", "loan-approvals", "--stage", "Prod", "--startup-seconds", "120-30"],
+     "kafka-platform simulate: --startup-seconds: \"120-30\" is not a time between 0 and 600 seconds; give one "
+     "figure (60) or a range drawn per event (30-120)"),
+    (["--service", "loan-approvals", "--stage", "Prod", "--seeds", "0"],
+     "kafka-platform simulate: --seeds: 0 is not between 1 and 1000 runs per policy"),
 ])
 def test_simulate_refuses_bad_input_with_one_line_and_the_fix(assembly, tmp_path, capsys, arguments, expected):
     assert main(["simulate", "--assembly", assembly, "--out", str(tmp_path), *arguments]) == 1
@@ -79,8 +90,8 @@ def test_simulate_without_an_assembly_says_to_synthesize_first(tmp_path, capsys)
 
 def test_bench_prints_the_table_and_writes_it_with_json_and_plots(assembly, tmp_path, capsys):
     out = tmp_path / "bench"
-    assert main(["bench", "--assembly", assembly, "--stage", "Dev", "--profile", "month-end", "--out",
-                 str(out)]) == 0
+    assert main(["bench", "--assembly", assembly, "--stage", "Dev", "--profile", "month-end", "--seeds", "2",
+                 "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     table = (out / "table.md").read_text()
     assert table in printed
@@ -101,4 +112,5 @@ def test_bench_prints_the_table_and_writes_it_with_json_and_plots(assembly, tmp_
 def test_bench_refuses_an_unknown_profile(assembly, tmp_path, capsys):
     assert main(["bench", "--assembly", assembly, "--profile", "black-friday", "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err.strip() == ("kafka-platform bench: --profile: \"black-friday\" is not a shipped "
-                                               "profile; use month-end, campaign, daily-cycle, consumer-crash")
+                                               "profile; use month-end, campaign, daily-cycle, consumer-crash, "
+                                               "noisy-month-end")

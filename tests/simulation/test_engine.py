@@ -45,7 +45,7 @@ class Script:
 
 
 def run(policy, profile, *, throughput=10.0, partitions=12, min_tasks=0, max_tasks=12, **model):
-    return simulate(policy, profile, ConsumerModel(throughput, **model), partitions=partitions,
+    return simulate(policy, profile, ConsumerModel.lockstep(throughput, **model), partitions=partitions,
                     min_tasks=min_tasks, max_tasks=max_tasks, delay_target=120)
 
 
@@ -164,5 +164,5 @@ def test_an_alarm_the_simulator_does_not_know_is_refused_not_guessed():
     with pytest.raises(ConfigurationError) as raised:
         run(DeployedPolicy(one_alarm_service(metrics=cpu), start=1), flat(10, minutes=3))
     assert str(raised.value) == ("test-scale-out: Metrics: [\"CPUUtilization\"] is not an alarm the simulator knows; "
-                                 "it replays alarms on SumOffsetLag, on the backlog per running task as "
-                                 "KafkaConsumerService writes it, and the wake-up on MessagesInPerSec")
+                                 "it replays alarms on SumOffsetLag, on the backlog per running task and the tasks "
+                                 "needed as KafkaConsumerService writes them, and the wake-up on MessagesInPerSec")

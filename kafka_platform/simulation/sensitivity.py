@@ -1,0 +1,109 @@
+"""How much each modelling assumption moves the result: the deployed policy and the oracle, run on the faithful model
+and on the model with one assumption changed, side by side on the same seeds (``make bench`` writes the table to
+``bench/sensitivity.md``; the README quotes it).
+
+Each variant changes one thing in ``ConsumerModel`` (``engine.py`` says where each default comes from); the last
+one, ``lockstep``, changes them all back to the model the simulator had before (fixed timings on the minute, capacity
+``min(C, P) * R``, no evaluation range, missing math values left missing).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable
+
+from kafka_platform.simulation import profiles
+from kafka_platform.simulation.compare import percentile
+from kafka_platform.simulation.engine import ConsumerModel, RunResult, simulate
+from kafka_platform.simulation.policies import DeployedPolicy, Oracle
+from kafka_platform.simulation.service import SimulatedService
+
+SEEDS = 10
+PROFILES = ("month-end", "noisy-month-end", "consumer-crash")
+
+VARIANTS: dict[str, tuple[str, Callable[[ConsumerModel], ConsumerModel]]] = {
+    "faithful": ("the defaults (engine.py)", lambda m: m),
+    "capacity-min-c-p": ("capacity min(C, P) x R instead of the busiest consumer's pace",
+                         lambda m: replace(m, per_partition=False)),
+    "publish-60": ("publication delay 60 s (instead of 60-150)", lambda m: replace(m, publish_delay_seconds=60.0)),
+    "publish-150": ("publication delay 150 s", lambda m: replace(m, publish_delay_seconds=150.0)),
+    "startup-40": ("task start-up 40 s (instead of 30-120)", lambda m: replace(m, startup_seconds=40.0)),
+    "startup-120": ("task start-up 120 s", lambda m: replace(m, startup_seconds=120.0)),
+    "rebalance-15": ("rebalance 15 s (instead of 5-45, growing with the group)",
+                     lambda m: replace(m, rebalance_seconds=15.0)),
+    "rebalance-45": ("rebalance 45 s whatever the group", lambda m: replace(m, rebalance_seconds=(45.0, 45.0))),
+    "phases-aligned": ("samples and decisions on the minute", lambda m: replace(m, sample_phase_seconds=0,
+                                                                                decision_phase_seconds=0)),
+    "range-0": ("no evaluation range (only the alarm's own periods)", lambda m: replace(m, evaluation_range_extra=0)),
+    "range-5": ("an evaluation range 5 periods wider", lambda m: replace(m, evaluation_range_extra=5)),
+    "math-missing": ("metric math leaves a missing value missing (instead of 0)",
+                     lambda m: replace(m, math_missing_as_zero=False)),
+    "lockstep": ("all of the above back to the previous model", lambda m: ConsumerModel.lockstep(m.task_throughput)),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    variant: str
+    service: str
+    profile: str
+    ratio_median: float
+    above_median: float
+    above_p90: float
+
+
+def _runs(service: SimulatedService, profile: profiles.LoadProfile, model: ConsumerModel, seeds: int
+          ) -> tuple[list[RunResult], list[RunResult]]:
+    platform: list[RunResult] = []
+    oracle: list[RunResult] = []
+    for seed in range(seeds):
+        seeded = model.with_seed(seed)
+        for policy, runs, bounds in ((DeployedPolicy(service.deployed), platform,
+                                      (service.deployed.min_capacity, service.deployed.max_capacity)),
+                                     (Oracle(), oracle, (0, service.partitions))):
+            runs.append(simulate(policy, profile, seeded, partitions=service.partitions, min_tasks=bounds[0],
+                                 max_tasks=bounds[1], delay_target=service.delay_target_seconds))
+    return platform, oracle
+
+
+def measure(services: Iterable[SimulatedService], *, profile_names: Iterable[str] = PROFILES,
+            seeds: int = SEEDS) -> list[Row]:
+    return [row for service in services for row in measure_one(service, profile_names=profile_names, seeds=seeds)]
+
+
+def measure_one(service: SimulatedService, *, profile_names: Iterable[str] = PROFILES, seeds: int = SEEDS
+                ) -> list[Row]:
+    rows = []
+    for name in profile_names:
+        profile = profiles.SHIPPED[name](service.capacity)
+        for variant, (_, change) in VARIANTS.items():
+            platform, oracle = _runs(service, profile, change(ConsumerModel(service.task_throughput)), seeds)
+            ratios = [p.task_minutes / o.task_minutes for p, o in zip(platform, oracle)]
+            above = [float(p.minutes_above_target) for p in platform]
+            rows.append(Row(variant, service.name, name, statistics.median(ratios), statistics.median(above),
+                            percentile(above, 0.9)))
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    """Per variant, over every service and profile measured: the median task-minutes ratio to the oracle (the
+    median over services and profiles of each one's median), its change against the faithful model, and the worst
+    p90 of minutes above the target."""
+    by_variant: dict[str, list[Row]] = {}
+    for row in rows:
+        by_variant.setdefault(row.variant, []).append(row)
+    base = statistics.median(r.ratio_median for r in by_variant["faithful"])
+    base_worst = max(r.above_p90 for r in by_variant["faithful"])
+    lines = ["| assumption changed | x oracle (median) | change | worst p90 minutes above target | change |",
+             "|---|---|---|---|---|"]
+    for variant, found in by_variant.items():
+        ratio = statistics.median(r.ratio_median for r in found)
+        worst = max(r.above_p90 for r in found)
+        lines.append(f"| {variant}: {VARIANTS[variant][0]} | {ratio:.3f} | {ratio - base:+.3f} | {worst:g} | "
+                     f"{worst - base_worst:+g} |")
+    return "\n".join(lines)
+
+
+def to_json(rows: list[Row]) -> list[dict[str, Any]]:
+    return [vars(row) for row in rows]

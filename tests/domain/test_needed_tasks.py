@@ -1,0 +1,82 @@
+"""Scaling on the tasks the load needs: even task counts, the signal, and the settings refused."""
+
+import pytest
+
+from kafka_platform.domain.needed_tasks import (MAX_STEP_INTERVALS, NeededTasksPolicy, design_needed_tasks_policy,
+                                                even_count, even_counts, even_expression, needed_expression,
+                                                needed_tasks_problems, scale_in_expression, scale_out_expression)
+from kafka_platform.domain.consumers import consumer_problems
+from kafka_platform.simulation.engine import ConsumerModel
+
+
+def test_the_counts_worth_running_are_those_that_change_the_busiest_consumers_load():
+    assert even_counts(24) == (1, 2, 3, 4, 5, 6, 8, 12, 24)
+    assert even_counts(48) == (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 48)
+    assert even_counts(12, include_zero=True) == (0, 1, 2, 3, 4, 6, 12)
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 12, 24, 48, 100])
+def test_the_even_count_is_the_fewest_tasks_whose_spread_carries_the_need(partitions):
+    """Against the simulator's own capacity model, every need from 0 to the partitions in tenths."""
+    model = ConsumerModel(1.0)
+    for tenths in range(0, partitions * 10 + 1):
+        needed = tenths / 10
+        count = even_count(needed, partitions)
+        assert model.capacity(count, partitions) >= needed - 1e-9
+        assert count == 0 or model.capacity(count - 1, partitions) < needed
+        assert count in even_counts(partitions, include_zero=True)
+
+
+def test_the_need_is_the_larger_of_the_rate_with_headroom_and_the_backlog_to_work_off():
+    policy = design_needed_tasks_policy(partitions=24, min_tasks=2, max_tasks=None, task_throughput=40,
+                                        max_delay_seconds=120)
+    assert (policy.drain_seconds, policy.headroom_percent, policy.max_tasks) == (30, 10, 24)
+    assert policy.needed(rate=400, lag=0) == pytest.approx(11)  # 440 / 40
+    assert policy.needed(rate=400, lag=30 * 800) == pytest.approx(20)  # the backlog wins: 800 / 40
+    # A rebalance's backlog (the rate for 30 s) is worked off by the headroom: no more tasks than the rate needs.
+    assert policy.desired(rate=400, lag=400 * 30 * 0.5) == policy.desired(rate=400, lag=0) == 12
+    assert policy.counts == (2, 3, 4, 5, 6, 8, 12, 24)
+
+
+def test_counts_stay_within_min_and_max_and_keep_both():
+    policy = NeededTasksPolicy(min_tasks=7, max_tasks=20, partitions=24, task_throughput=10, drain_seconds=30)
+    assert policy.counts == (7, 8, 12, 20)
+    assert NeededTasksPolicy(0, 24, 24, 10, 30).counts[0] == 0
+
+
+def test_the_signal_as_metric_math():
+    policy = NeededTasksPolicy(min_tasks=2, max_tasks=24, partitions=24, task_throughput=40, drain_seconds=30)
+    assert needed_expression(policy, ["in0", "in1"], ["lag0"]) == (
+        "MAX([SUM([FILL(in0, REPEAT), FILL(in1, REPEAT)]) * 1.1, FILL(lag0, REPEAT) / 30]) / 40")
+    assert even_expression("needed", 24) == "IF(needed <= 0, 0, IF(needed >= 24, 24, CEIL(24 / FLOOR(24 / needed))))"
+    assert scale_out_expression("even", "desired") == "IF(even > FILL(desired, REPEAT), even, 0)"
+    assert scale_in_expression("even", "desired", 24) == "IF(even < FILL(desired, REPEAT), even, 25)"
+
+
+def problems(**changes):
+    settings = {"task_throughput": 40.0, "broker_count": 6, "topics": 1, "partitions": 24, "headroom_percent": None,
+                "metrics_per_alarm": 10}
+    return dict(needed_tasks_problems(**{**settings, **changes}))
+
+
+def test_settings_that_cannot_work_are_refused_with_the_fix():
+    assert problems() == {}
+    assert "sizes the fleet by the incoming rate" in problems(task_throughput=None)["task_throughput_messages_per_second"]
+    assert "broker_count" in problems(broker_count=None)["scaling_mode"]
+    assert problems(topics=2)["scaling_mode"].startswith("needed_tasks would need 15 metrics in one alarm")
+    assert problems(broker_count=3, topics=2) == {}  # 3 x 2 + 2 + 1 = 9
+    many = next(p for p in range(1, 3000) if len(even_counts(p)) + 1 > MAX_STEP_INTERVALS)
+    assert "use scaling_mode steps" in problems(partitions=many)["scaling_mode"]
+    assert problems(headroom_percent=101)["headroom_percent"].startswith("101 is not between 0 and 100")
+    assert problems(headroom_percent=0) == {}
+
+
+def test_needed_tasks_cooldowns_are_held_to_the_same_floors_as_steps():
+    found = dict(consumer_problems(
+        consumer_group="g", topic_names=["t"], partitions=24, environment={}, min_tasks=1, max_tasks=None,
+        wake_up_on_produce=False, scaling_mode="needed_tasks", task_throughput=40.0, max_delay_seconds=120,
+        scale_out_backlog_per_task=None, scale_in_backlog_per_task=None, scale_out_steps=None,
+        scale_in_percent=None, scale_out_cooldown_seconds=30, scale_in_cooldown_seconds=60,
+        target_backlog_per_task=None, broker_count=3))
+    assert found["scale_out_cooldown_seconds"].startswith("30 is shorter than the one-minute lag metric")
+    assert found["scale_in_cooldown_seconds"].startswith("60 lets the service scale in faster than it settles")
