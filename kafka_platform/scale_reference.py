@@ -34,6 +34,8 @@ def scale_environment(shipped: dict[str, Any], count: int) -> dict[str, Any]:
         "topics": [f"events-{i:03d}"], **({"output_topics": [f"events-{(i + 1) % count:03d}"]} if i % 3 == 0 else {}),
         "image": f"{account}.dkr.ecr.{region}.amazonaws.com/team-{i // TEAM_SIZE:02d}/service-{i:03d}:1.0.{i}",
         "min_tasks": 1, "task_throughput_messages_per_second": 50, "max_delay_seconds": 180,
+        # Half on prod's needed_tasks (its alarms read each broker's rate), half on steps: both at the bank's scale.
+        "scaling_mode": "needed_tasks" if i % 2 == 0 else "steps",
         "environment": {"LOG_LEVEL": "INFO"},
         **({"secrets": {"DB_PASSWORD": {
             "secret_arn": f"arn:aws:secretsmanager:{region}:{account}:secret:services/service-{i:03d}-Ab{i:04d}",
