@@ -61,14 +61,43 @@ def problems(**changes):
 
 def test_settings_that_cannot_work_are_refused_with_the_fix():
     assert problems() == {}
-    assert "sizes the fleet by the incoming rate" in problems(task_throughput=None)["task_throughput_messages_per_second"]
-    assert "broker_count" in problems(broker_count=None)["scaling_mode"]
-    assert problems(topics=2)["scaling_mode"].startswith("needed_tasks would need 15 metrics in one alarm")
+    assert problems(task_throughput=None) == {"task_throughput_messages_per_second": (
+        "is missing; scaling_mode needed_tasks sizes the fleet by the incoming rate divided by it")}
+    assert problems(broker_count=None) == {"scaling_mode": (
+        "needed_tasks needs the cluster's broker count (give broker_count to from_cluster_attributes): the rate sums "
+        "each broker's MessagesInPerSec")}
+    assert problems(topics=2) == {"scaling_mode": (
+        "needed_tasks would need 15 metrics in one alarm (each broker's rate and each topic's lag, per topic, and the "
+        "running tasks), above CloudWatch's 10; consume fewer topics or use scaling_mode steps")}
     assert problems(broker_count=3, topics=2) == {}  # 3 x 2 + 2 + 1 = 9
+    assert problems(broker_count=3, topics=2, metrics_per_alarm=9) == {}  # exactly at the limit
+    assert problems(broker_count=3, topics=2, metrics_per_alarm=8)["scaling_mode"].startswith("needed_tasks would need 9")
     many = next(p for p in range(1, 3000) if len(even_counts(p)) + 1 > MAX_STEP_INTERVALS)
-    assert "use scaling_mode steps" in problems(partitions=many)["scaling_mode"]
-    assert problems(headroom_percent=101)["headroom_percent"].startswith("101 is not between 0 and 100")
-    assert problems(headroom_percent=0) == {}
+    assert problems(partitions=many - 1) == {}
+    assert problems(partitions=many) == {"scaling_mode": (
+        f"needed_tasks needs a step per task count worth running on {many} partitions ({len(even_counts(many))}), "
+        "above Application Auto Scaling's 40; use scaling_mode steps")}
+    assert problems(headroom_percent=101) == {"headroom_percent": (
+        "101 is not between 0 and 100; capacity kept above the incoming rate, 10 is a good start")}
+    assert problems(headroom_percent=-1)["headroom_percent"].startswith("-1 is not between 0 and 100")
+    assert problems(headroom_percent=0) == problems(headroom_percent=100) == {}
+
+
+def test_design_defaults_and_explicit_settings():
+    default = design_needed_tasks_policy(partitions=48, min_tasks=3, max_tasks=None, task_throughput=200,
+                                         max_delay_seconds=120)
+    assert (default.max_tasks, default.headroom_percent, default.drain_seconds) == (48, 10, 30)
+    assert (default.scale_out_cooldown_seconds, default.scale_in_cooldown_seconds) == (60, 300)
+    explicit = design_needed_tasks_policy(partitions=48, min_tasks=3, max_tasks=24, task_throughput=200,
+                                          max_delay_seconds=300, headroom_percent=0, scale_out_cooldown_seconds=120,
+                                          scale_in_cooldown_seconds=600)
+    assert (explicit.max_tasks, explicit.headroom_percent, explicit.drain_seconds) == (24, 0, 75)
+    assert (explicit.scale_out_cooldown_seconds, explicit.scale_in_cooldown_seconds) == (120, 600)
+    assert (explicit.min_tasks, explicit.partitions, explicit.task_throughput) == (3, 48, 200)
+    # Whole seconds, written into the alarms' metric math: a quarter of 122 s is 30.
+    odd = design_needed_tasks_policy(partitions=24, min_tasks=1, max_tasks=None, task_throughput=10,
+                                     max_delay_seconds=122)
+    assert odd.drain_seconds == 30 and isinstance(odd.drain_seconds, int)
 
 
 def test_needed_tasks_cooldowns_are_held_to_the_same_floors_as_steps():
