@@ -220,3 +220,69 @@ def test_declarations_that_cannot_be_read_do_not_silence_the_rest(connect, monke
     result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0, declarations=Broken())
     names = {m["MetricName"] for m in cloudwatch.metric_data}
     assert "Connectors" in names and "DriftedConnectors" not in names and result["drifted"] is None
+
+
+def test_each_drift_and_each_failure_is_logged_with_the_connector_and_the_kind(connect, caplog):
+    """What an operator reads in the monitor's logs: the connector, the kind, and why nothing was done."""
+    caplog.set_level("WARNING")
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    run(connect, Memory(**{"accounts-cdc": declaration("accounts-cdc")}), correct=False)
+    assert [r.getMessage() for r in caplog.records] == [
+        "connector accounts-cdc drifted from its declaration (absent); CORRECT_DRIFT is false: left as it is",
+        "connector by-hand drifted from its declaration (undeclared); CORRECT_DRIFT is false: left as it is"]
+    caplog.clear()
+    run(connect, Memory(**{"accounts-cdc": declaration("accounts-cdc")}), correct=True)
+    assert [r.getMessage() for r in caplog.records] == [
+        "connector accounts-cdc drifted from its declaration (absent)",
+        "connector by-hand drifted from its declaration (undeclared)"]
+    caplog.clear()
+    connect.fake.connectors["late-cdc"] = Connector({"connector.class": "x"})
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    assert drift.prune_after_deployment(client, Memory(**{"accounts-cdc": declaration("accounts-cdc")})) == [
+        "late-cdc"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "connector late-cdc is not declared: deleted after the deployment"]
+
+
+def test_a_declaration_being_deleted_with_its_config_still_there_is_neither_put_back_nor_pruned(connect):
+    """The reconciler marks the declaration it is deleting (its config kept): the connector, drifted or not, and
+    every declaration after it in order, are judged as usual."""
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "changed"}, state="PAUSED")
+    connect.fake.connectors["zz-cdc"] = Connector({"connector.class": "changed"})
+    declarations = Memory(**{"accounts-cdc": {**declaration("accounts-cdc"), "deleting": True},
+                             "zz-cdc": declaration("zz-cdc")})
+    found, corrected = run(connect, declarations)
+    assert [(d.connector, d.kind) for d in found] == [("zz-cdc", "config")] and corrected == ["zz-cdc"]
+    assert live(connect, "accounts-cdc").config == {"connector.class": "changed"}
+
+
+def test_a_declaration_without_a_state_means_running_and_later_connectors_are_still_judged(connect):
+    bare = {"config": declaration("accounts-cdc")["config"], "salt_secret": None}
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(bare["config"]), state="PAUSED")
+    running_bare = {"config": declaration("aa-cdc")["config"], "salt_secret": None}  # RUNNING: no drift
+    declarations = Memory(**{"aa-cdc": running_bare, "accounts-cdc": bare, "zz-cdc": declaration("zz-cdc")})
+    connect.fake.connectors["aa-cdc"] = Connector(dict(declaration("aa-cdc")["config"]))
+    found, corrected = run(connect, declarations)
+    assert [(d.connector, d.kind) for d in found] == [("accounts-cdc", "state"), ("zz-cdc", "absent")]
+    assert live(connect, "accounts-cdc").state == "RUNNING" and live(connect, "zz-cdc").state == "RUNNING"
+
+
+def test_a_running_connector_declared_paused_is_paused_again(connect):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declaration("accounts-cdc")["config"]))
+    found, corrected = run(connect, Memory(**{"accounts-cdc": declaration("accounts-cdc", state="paused")}))
+    assert [(d.connector, d.kind) for d in found] == [("accounts-cdc", "state")] and corrected == ["accounts-cdc"]
+    assert live(connect, "accounts-cdc").state == "PAUSED"
+
+
+def test_an_unusable_declaration_and_a_failed_correction_are_logged_and_the_rest_still_judged(connect, caplog):
+    caplog.set_level("ERROR")
+    bad = declaration("accounts-cdc", **{"database.password": "${env:DBZ_PAYMENTS_CDC_PASSWORD}"})
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x"})
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    found, corrected = run(connect, Memory(**{"accounts-cdc": bad, "zz-cdc": bad | {"config": {
+        **bad["config"], "topic.prefix": "zz-cdc"}}}))
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("the declaration of accounts-cdc cannot be used: ")
+    assert any(m.startswith("connector zz-cdc could not be put back (absent): ") for m in messages)
+    assert [(d.connector, d.kind) for d in found] == [("zz-cdc", "absent"), ("by-hand", "undeclared")]
+    assert corrected == ["by-hand"]
