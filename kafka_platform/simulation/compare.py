@@ -115,8 +115,9 @@ def fluid_task_minutes(profile: LoadProfile, throughput: float) -> float:
     return sum(rate / throughput for rate in profile.rates)
 
 
-def _run(policy: Policy, service: SimulatedService, profile: LoadProfile, model: ConsumerModel, bounds: tuple[int, int]
-         ) -> RunResult:
+def run_policy(policy: Policy, service: SimulatedService, profile: LoadProfile, model: ConsumerModel,
+               bounds: tuple[int, int]) -> RunResult:
+    """One run of ``policy`` on ``service`` between ``bounds`` (min, max tasks)."""
     return simulate(policy, profile, model, partitions=service.partitions, min_tasks=bounds[0], max_tasks=bounds[1],
                     delay_target=service.delay_target_seconds)
 
@@ -129,7 +130,7 @@ def tune_single_threshold(service: SimulatedService, profile: LoadProfile, model
     for add, remove, (out, in_) in SINGLE_THRESHOLD_GRID:
         candidate = SingleThreshold(add_at=round(add * budget), remove_below=round(remove * budget),
                                     scale_out_cooldown_seconds=out, scale_in_cooldown_seconds=in_)
-        runs = [_run(replace(candidate, states={}), service, profile, model, bounds) for model in models]
+        runs = [run_policy(replace(candidate, states={}), service, profile, model, bounds) for model in models]
         score = (statistics.mean(r.minutes_above_target for r in runs), statistics.mean(r.task_minutes for r in runs))
         if best is None or score < best[0]:
             best = (score, candidate)
@@ -168,5 +169,5 @@ def compare(service: SimulatedService, profile: LoadProfile, model: ConsumerMode
     for make, policy_bounds in policies(service, profile, single):
         for seeded in models:
             policy = make()
-            runs.setdefault(policy.name, []).append(_run(policy, service, profile, seeded, policy_bounds))
+            runs.setdefault(policy.name, []).append(run_policy(policy, service, profile, seeded, policy_bounds))
     return Comparison(service, profile, model, runs, fluid_task_minutes(profile, service.task_throughput), tuned)

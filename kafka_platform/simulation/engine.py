@@ -224,8 +224,7 @@ class World:
             return None  # no input has a value at this timestamp: the expression has none either
         if lag is None:
             if kind == "backlog-repeat":
-                lag = next((v for v in (self._visible(self.lag_datapoints, m) for m in range(minute - 1, -1, -1))
-                            if v is not None), None)
+                lag = self.repeated("lag", minute)
                 if lag is None:
                     return None
             elif self.model.math_missing_as_zero:

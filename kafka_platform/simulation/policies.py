@@ -5,7 +5,7 @@
   an alarm in ALARM invokes its policy.
 * ``StaticCapacity``: a fixed number of tasks (at peak, or at mean load).
 * ``SingleThreshold``: one absolute lag alarm per direction, +1 task at or above ``add_at``, -1 below
-  ``remove_below``, each with its own explicit cooldown; ``compare.tuned_single_threshold`` picks the best of a grid
+  ``remove_below``, each with its own explicit cooldown; ``compare.tune_single_threshold`` picks the best of a grid
   per profile, as the lender would tune it.
 * ``KedaHpa``: KEDA's Kafka scaler under the Kubernetes HPA (aws-facts.md sections 5 and 13): every 15 s the
   true lag (capped at ``lag_threshold`` x partitions) gives ``ceil(lag / lag_threshold)`` replicas; no change within
@@ -40,20 +40,21 @@ from kafka_platform.simulation.autoscaling import select_step
 from kafka_platform.simulation.engine import World
 
 
+def _metric_ids(alarm: DeployedAlarm, metric_name: str) -> list[str]:
+    """The ids of the alarm's metrics named ``metric_name``, in the template's order."""
+    return [m["Id"] for m in alarm.metrics if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == metric_name]
+
+
 def _kind(alarm: DeployedAlarm, needed: NeededTasksPolicy | None = None) -> str:
     """Which series an alarm watches, from its metrics and expression: the lag, the platform's backlog per task
-    (``backlog_per_task_expression``), the tasks needed above or below those running (``needed_tasks``, with the
+    (``backlog_per_task_expression``), the tasks needed above or below the desired count (``needed_tasks``, with the
     service's ``needed`` settings), or the wake-up signal."""
     ids = {m.get("MetricStat", {}).get("Metric", {}).get("MetricName"): m.get("Id") for m in alarm.metrics}
     expressions = [m["Expression"] for m in alarm.metrics if "Expression" in m]
+    lag_ids = _metric_ids(alarm, msk_metrics.SUM_OFFSET_LAG)
     if needed is not None and len(expressions) == 3 and "DesiredTaskCount" in ids:
-        def named(metric: str) -> list[str]:
-            return [m["Id"] for m in alarm.metrics if m.get("MetricStat", {}).get("Metric", {}).get("MetricName")
-                    == metric]
-
         by_expression = {m["Expression"]: m["Id"] for m in alarm.metrics if "Expression" in m}
-        need = by_expression.get(needed_expression(needed, named("MessagesInPerSec"),
-                                                   named(msk_metrics.SUM_OFFSET_LAG)))
+        need = by_expression.get(needed_expression(needed, _metric_ids(alarm, "MessagesInPerSec"), lag_ids))
         even = need and by_expression.get(even_expression(need, needed.partitions))
         if even:
             desired = ids["DesiredTaskCount"]
@@ -63,8 +64,6 @@ def _kind(alarm: DeployedAlarm, needed: NeededTasksPolicy | None = None) -> str:
                 return "needed-in"
     if "MessagesInPerSec" in ids:
         return "wake"
-    lag_ids = [m["Id"] for m in alarm.metrics
-               if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == msk_metrics.SUM_OFFSET_LAG]
     if lag_ids and "RunningTaskCount" in ids and expressions == [
             backlog_per_task_expression(lag_ids, ids["RunningTaskCount"])]:
         return "backlog-repeat"
@@ -271,16 +270,8 @@ class Oracle:
 
 
 @dataclass
-class ReactiveBound:
+class ReactiveBound(Oracle):
+    """The oracle's decisions with real tasks (module docstring)."""
+
     name: str = "reactive-bound"
     ideal: bool = False
-    tick_seconds: int = 60
-
-    def initial_tasks(self, world: World) -> int:
-        return world.tasks_needed(0)
-
-    def every_minute(self, world: World) -> None:
-        pass
-
-    def every_tick(self, world: World) -> None:
-        world.target.set_desired(world.tasks_needed())

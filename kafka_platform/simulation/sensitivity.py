@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from kafka_platform.simulation import profiles
-from kafka_platform.simulation.compare import percentile
-from kafka_platform.simulation.engine import ConsumerModel, RunResult, simulate
+from kafka_platform.simulation.compare import percentile, run_policy
+from kafka_platform.simulation.engine import ConsumerModel, RunResult
 from kafka_platform.simulation.policies import DeployedPolicy, Oracle
 from kafka_platform.simulation.service import SimulatedService
 
@@ -55,16 +55,10 @@ class Row:
 
 def _runs(service: SimulatedService, profile: profiles.LoadProfile, model: ConsumerModel, seeds: int
           ) -> tuple[list[RunResult], list[RunResult]]:
-    platform: list[RunResult] = []
-    oracle: list[RunResult] = []
-    for seed in range(seeds):
-        seeded = model.with_seed(seed)
-        for policy, runs, bounds in ((DeployedPolicy(service.deployed), platform,
-                                      (service.deployed.min_capacity, service.deployed.max_capacity)),
-                                     (Oracle(), oracle, (0, service.partitions))):
-            runs.append(simulate(policy, profile, seeded, partitions=service.partitions, min_tasks=bounds[0],
-                                 max_tasks=bounds[1], delay_target=service.delay_target_seconds))
-    return platform, oracle
+    deployed = (service.deployed.min_capacity, service.deployed.max_capacity)
+    seeded = [model.with_seed(seed) for seed in range(seeds)]
+    return ([run_policy(DeployedPolicy(service.deployed), service, profile, m, deployed) for m in seeded],
+            [run_policy(Oracle(), service, profile, m, (0, service.partitions)) for m in seeded])
 
 
 def measure(services: Iterable[SimulatedService], *, profile_names: Iterable[str] = PROFILES,

@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 from kafka_platform.simulation import profiles
-from kafka_platform.simulation.compare import PLATFORM, compare
-from kafka_platform.simulation.engine import ConsumerModel, simulate
+from kafka_platform.simulation.compare import PLATFORM, compare, run_policy
+from kafka_platform.simulation.engine import ConsumerModel
 from kafka_platform.simulation.policies import DeployedPolicy, Oracle, ReactiveBound
 from kafka_platform.simulation.service import find_services
 
@@ -36,15 +36,14 @@ def every_profile(synthesized):
     out = {}
     for service in find_services(synthesized.assembly, stage=PROD):
         for name, make in profiles.SHIPPED.items():
-            profile, runs = make(service.capacity), {}
-            for policy, bounds in ((DeployedPolicy(service.deployed), None), (Oracle(), (0, service.partitions)),
-                                   (ReactiveBound(), (0, service.partitions))):
-                low, high = bounds or (service.deployed.min_capacity, service.deployed.max_capacity)
-                runs[policy.name] = [simulate(type(policy)(service.deployed) if policy.name == PLATFORM else
-                                              type(policy)(), profile, ConsumerModel(service.task_throughput, seed=s),
-                                              partitions=service.partitions, min_tasks=low, max_tasks=high,
-                                              delay_target=service.delay_target_seconds) for s in range(2)]
-            out[service.name, name] = runs
+            profile = make(service.capacity)
+            deployed = (service.deployed.min_capacity, service.deployed.max_capacity)
+            out[service.name, name] = {
+                policy().name: [run_policy(policy(), service, profile,
+                                           ConsumerModel(service.task_throughput, seed=seed), bounds)
+                                for seed in range(2)]
+                for policy, bounds in ((lambda: DeployedPolicy(service.deployed), deployed),
+                                       (Oracle, (0, service.partitions)), (ReactiveBound, (0, service.partitions)))}
     return out
 
 
