@@ -197,11 +197,6 @@ class ParameterStore:
 
 def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateStore | None = None,
             clock: Callable[[], float] = time.time, declarations: Declarations | None = None) -> dict[str, Any]:
-    if cloudwatch is None or store is None:
-        import boto3
-
-        cloudwatch = cloudwatch or boto3.client("cloudwatch")
-        store = store or ParameterStore(os.environ["RESTART_STATE_PARAMETER"], boto3.client("ssm"))
     declarations = declarations if declarations is not None else declarations_from_environment()
     cluster = os.environ["CONNECT_CLUSTER"]
     client = ConnectClient(os.environ["CONNECT_URL"], deadline=time.monotonic() + CHECK_BUDGET_SECONDS,
@@ -212,6 +207,11 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
         if os.environ.get("PRUNE_UNDECLARED", "false") != "true" or declarations is None:
             return {"pruned": []}
         return {"pruned": prune_after_deployment(client, declarations)}
+    if cloudwatch is None or store is None:
+        import boto3
+
+        cloudwatch = cloudwatch or boto3.client("cloudwatch")
+        store = store or ParameterStore(os.environ["RESTART_STATE_PARAMETER"], boto3.client("ssm"))
     state = store.load()
     try:
         now = clock()
