@@ -47,9 +47,10 @@ def respond(event: Mapping[str, Any], operation: Callable[[Mapping[str, Any]], O
 
 
 def _send(send: Callable[[str, bytes], None], url: str | None, body: bytes,
-          sleep: Callable[[float], None] = time.sleep) -> None:
+          sleep: Callable[[float], None] | None = None) -> None:
     """PUT the response, retrying a failed PUT (1, 2, 4 s); a response that still cannot be sent is logged, never
     raised: the custom resource's ServiceTimeout then bounds CloudFormation's wait."""
+    sleep = sleep or time.sleep
     if not url:
         LOGGER.error("the event has no ResponseURL: nothing can answer CloudFormation")
         return

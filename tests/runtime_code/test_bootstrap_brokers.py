@@ -75,3 +75,55 @@ def test_the_cluster_uuid_is_the_last_part_of_the_arn():
     assert bootstrap_brokers.cluster_uuid(ARN) == "uuid-3"
     with __import__("pytest").raises(ValueError, match="is not an MSK cluster ARN"):
         bootstrap_brokers.cluster_uuid("arn:aws:kafka:eu-west-2:1:topic/x")
+
+
+def test_the_handler_answers_cloudformation_with_the_client_it_is_given(monkeypatch):
+    custom_resource = load("custom_resource")
+    sent = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, data: sent.append((url, json.loads(data))))
+    kafka = FakeKafka({"BootstrapBrokerStringSaslIam": "b-1:9098"})
+    body = bootstrap_brokers.handler(event("Create"), None, kafka_client=kafka)
+    assert sent == [("https://example.invalid/response", body)]
+    assert body["Status"] == "SUCCESS" and body["Data"]["BootstrapBrokerStringSaslIam"] == "b-1:9098"
+
+
+def test_scram_brokers_are_returned_beside_the_iam_ones_and_empty_strings_are_dropped():
+    kafka = FakeKafka({"BootstrapBrokerStringSaslIam": "b-1:9098", "BootstrapBrokerStringSaslScram": "b-1:9096"})
+    assert run("Create", kafka)["Data"] == {"BootstrapBrokerStringSaslIam": "b-1:9098",
+                                            "BootstrapBrokerStringSaslScram": "b-1:9096", "ClusterUuid": "uuid-3"}
+    kafka = FakeKafka({"BootstrapBrokerStringSaslIam": "b-1:9098", "BootstrapBrokerStringSaslScram": ""})
+    assert "BootstrapBrokerStringSaslScram" not in run("Create", kafka)["Data"]
+    body = run("Create", FakeKafka({"BootstrapBrokerStringSaslIam": ""}))
+    assert body["Status"] == "FAILED" and "has no IAM bootstrap brokers" in body["Reason"]
+
+
+def test_delete_keeps_the_physical_id_or_falls_back_to_the_arn():
+    assert run("Delete", FakeKafka({}))["PhysicalResourceId"] == ARN
+    delete = {**event("Delete"), "PhysicalResourceId": "physical-7"}
+    assert bootstrap_brokers.bootstrap_brokers(delete, FakeKafka({})).physical_resource_id == "physical-7"
+    delete = {**event("Delete"), "PhysicalResourceId": ""}
+    assert bootstrap_brokers.bootstrap_brokers(delete, FakeKafka({})).physical_resource_id == ARN
+
+
+def test_without_a_client_the_handler_makes_boto3_s_kafka_client(monkeypatch):
+    import sys
+    import types
+
+    made = []
+    fake_boto3 = types.SimpleNamespace(client=lambda name: made.append(name) or FakeKafka(
+        {"BootstrapBrokerStringSaslIam": "b-1:9098"}))
+    monkeypatch.setitem(sys.modules, "boto3", fake_boto3)
+    outcome = bootstrap_brokers.bootstrap_brokers(event("Create"))
+    assert made == ["kafka"] and outcome.physical_resource_id == ARN
+
+
+@__import__("pytest").mark.parametrize("arn", [
+    "arn:aws:kafka:eu-west-2:1:cluster/name",              # no UUID
+    "arn:aws:kafka:eu-west-2:1:cluster/name/uuid/extra",   # one part too many
+    "arn:aws:kafka:eu-west-2:1:cluster//uuid",             # no name
+    "arn:aws:kafka:eu-west-2:1:cluster/name/",             # empty UUID
+    "aws:kafka:eu-west-2:1:cluster/name/uuid",             # not an ARN
+])
+def test_a_malformed_cluster_arn_is_refused(arn):
+    with __import__("pytest").raises(ValueError, match=r"is not an MSK cluster ARN \(arn:aws:kafka:REGION:ACCOUNT"):
+        bootstrap_brokers.cluster_uuid(arn)
