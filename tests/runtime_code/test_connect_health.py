@@ -1,5 +1,6 @@
 """The health monitor: counts failures, publishes them, restarts with a growing backoff, forgets when healthy."""
 
+import json
 import time
 
 import pytest
@@ -230,3 +231,190 @@ def test_metrics_are_published_in_requests_of_at_most_1000():
                                     for i in range(600)})
     health.publish(CloudWatch(), "c", report)
     assert [len(r["MetricData"]) for r in requests] == [1000, 206]
+
+
+@pytest.mark.parametrize("trace", [
+    'FATAL: password authentication failed for user "debezium"',
+    'FATAL: no pg_hba.conf entry for host "10.0.1.5", user "debezium"',
+    "FATAL: Ident Authentication Failed For User debezium",          # any case
+    "SQLState 28000: Invalid Authorization Specification",
+])
+@pytest.mark.parametrize("where", ["connector", "task"])
+def test_each_refused_login_is_recognised_in_the_connector_or_a_task(trace, where):
+    status = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "RUNNING"}]}
+    (status["connector"] if where == "connector" else status["tasks"][0])["trace"] = trace
+    assert health.credentials_refused(status)
+
+
+def test_other_failures_are_not_refused_logins():
+    assert not health.credentials_refused({"connector": {"state": "FAILED", "trace": "Connection refused"},
+                                           "tasks": [{"id": 0, "state": "FAILED", "trace": "timeout"}]})
+    assert not health.credentials_refused({"connector": {"state": "FAILED"}})  # no trace, no tasks
+
+
+def test_a_connector_at_the_maximum_waits_and_is_not_restarted(connect):
+    connect.fake.fail("cards-cdc", "boom", task=True)
+    state = {"cards-cdc": {"restarts": health.MAX_RESTARTS, "last": 0.0}}
+    report = check(connect, state, now=1e9)
+    assert report.waiting == ["cards-cdc"] and report.restarted == []
+    assert state["cards-cdc"] == {"restarts": health.MAX_RESTARTS, "last": 0.0}
+    assert health.MAX_RESTARTS == 7 and health.RESET_AFTER_SECONDS == 600
+
+
+def test_a_restart_is_due_exactly_when_its_backoff_ends(connect):
+    connect.fake.fail("cards-cdc", "boom", task=True)
+    state = {"cards-cdc": {"restarts": 1, "last": 0.0}}
+    assert check(connect, state, now=119.0).waiting == ["cards-cdc"]
+    assert check(connect, state, now=120.0).restarted == ["cards-cdc"]
+    assert state["cards-cdc"] == {"restarts": 2, "last": 120.0}
+
+
+def test_every_failed_task_of_a_running_connector_is_restarted(connect, monkeypatch):
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    monkeypatch.setattr(client, "statuses", lambda: {"orders-cdc": {"status": {
+        "connector": {"state": "RUNNING"},
+        "tasks": [{"id": 0, "state": "FAILED"}, {"id": 1, "state": "RUNNING"}, {"id": 2, "state": "FAILED"}]}}})
+    restarted = []
+    monkeypatch.setattr(client, "restart_task", lambda name, task: restarted.append((name, task)))
+    report = health.check(client, {}, now=0.0)
+    assert restarted == [("orders-cdc", 0), ("orders-cdc", 2)]
+    assert report.failed_tasks == ["orders-cdc/0", "orders-cdc/2"] and report.restarted == ["orders-cdc"]
+
+
+def test_the_parameter_store_writes_compact_sorted_json_to_its_parameter():
+    calls = []
+
+    class Ssm:
+        def get_parameter(self, Name):  # noqa: N803
+            calls.append(("get", Name))
+            return {"Parameter": {"Value": ""}}
+
+        def put_parameter(self, **request):
+            calls.append(("put", request))
+
+    store = health.ParameterStore("/p/restarts", Ssm())
+    assert store.name == "/p/restarts"
+    assert store.load() == {}  # an empty parameter reads as no history
+    store.save({"b": {"restarts": 1, "last": 2.0}, "a": [1, 2]})
+    assert calls == [("get", "/p/restarts"),
+                     ("put", {"Name": "/p/restarts", "Value": '{"a":[1,2],"b":{"last":2.0,"restarts":1}}',
+                              "Overwrite": True, "Tier": "Intelligent-Tiering"})]
+
+
+def test_published_metrics_are_counts_under_the_cluster_dimension():
+    requests = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            requests.append(request)
+
+    report = health.Report(connectors=2, failed_connectors=["a"], drifted=[])
+    health.publish(CloudWatch(), "bank-cdc", report)
+    [request] = requests
+    assert request["Namespace"] == "KafkaPlatform/Connect"
+    assert request["MetricData"][0] == {"MetricName": "Connectors", "Dimensions": [
+        {"Name": "ConnectCluster", "Value": "bank-cdc"}], "Value": 2, "Unit": "Count"}
+    assert {m["MetricName"]: m["Value"] for m in request["MetricData"]} == {
+        "Connectors": 2, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 0, "CredentialsRefused": 0,
+        "StreamsUnwatched": 0, "DriftedConnectors": 0}
+
+
+def test_exactly_1000_metrics_go_in_one_request():
+    requests = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            requests.append(request)
+
+    # 6 counts + 2 per stream: 497 streams make 1000 metrics.
+    report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
+                                    for i in range(497)})
+    health.publish(CloudWatch(), "c", report)
+    assert [len(r["MetricData"]) for r in requests] == [1000]
+
+
+@pytest.fixture
+def scheduled(connect, monkeypatch):
+    """The handler's environment, with the drift check recorded instead of run."""
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc")
+    monkeypatch.delenv("CORRECT_DRIFT", raising=False)
+    monkeypatch.delenv("PRUNE_UNDECLARED", raising=False)
+    calls = {"drift": [], "prune": []}
+
+    def drift(client, declarations, *, correct_drift, prune):
+        calls["drift"].append({"correct_drift": correct_drift, "prune": prune})
+        return [], []
+
+    monkeypatch.setattr(health, "reconcile_drift", drift)
+    monkeypatch.setattr(health, "prune_after_deployment",
+                        lambda client, declarations: calls["prune"].append(declarations) or ["stale-cdc"])
+    return calls
+
+
+def run_handler(event, **options):
+    from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
+
+    return health.handler(event, None, cloudwatch=RecordingCloudWatch(), store=MemoryState(), clock=lambda: 1.0,
+                          **options)
+
+
+def test_drift_is_corrected_and_nothing_pruned_by_default(scheduled):
+    result = run_handler({}, declarations={})
+    assert scheduled["drift"] == [{"correct_drift": True, "prune": False}]
+    assert result["drifted"] == [] and result["metrics"]["DriftedConnectors"] == 0
+    assert set(result) == {"metrics", "restarted", "waiting", "drifted", "corrected", "streams"}
+
+
+@pytest.mark.parametrize("correct, prune, expected", [
+    ("false", "true", {"correct_drift": False, "prune": True}),
+    ("true", "false", {"correct_drift": True, "prune": False}),
+    ("FALSE", "TRUE", {"correct_drift": False, "prune": False}),  # only "true" turns a switch on
+])
+def test_the_drift_switches_come_from_the_environment(scheduled, monkeypatch, correct, prune, expected):
+    monkeypatch.setenv("CORRECT_DRIFT", correct)
+    monkeypatch.setenv("PRUNE_UNDECLARED", prune)
+    run_handler({}, declarations={})
+    assert scheduled["drift"] == [expected]
+
+
+def test_without_declarations_drift_is_not_checked(scheduled, monkeypatch):
+    monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)  # declarations_from_environment() finds none
+    result = run_handler([])  # a non-mapping event is a scheduled run
+    assert scheduled["drift"] == [] and result["drifted"] is None
+    assert "DriftedConnectors" not in result["metrics"]
+
+
+def test_a_deployment_prunes_only_when_pruning_is_on(scheduled, monkeypatch):
+    assert run_handler({"trigger": "deployment"}, declarations={}) == {"pruned": []}
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    assert run_handler({"trigger": "deployment"}, declarations=None) == {"pruned": []}
+    assert run_handler({"trigger": "deployment"}, declarations={"a": {}}) == {"pruned": ["stale-cdc"]}
+    assert scheduled["prune"] == [{"a": {}}] and scheduled["drift"] == []
+    assert run_handler({"trigger": "schedule"}, declarations={})["drifted"] == []  # any other trigger: a check
+
+
+def test_without_injected_clients_the_handler_makes_boto3_s(scheduled, monkeypatch):
+    import sys
+    import types
+
+    from tests.runtime_code.memory_stores import RecordingCloudWatch
+
+    made, parameters = [], {"/kp/restarts": "{}"}
+
+    class Ssm:
+        def get_parameter(self, Name):  # noqa: N803
+            return {"Parameter": {"Value": parameters[Name]}}
+
+        def put_parameter(self, Name, Value, **_):  # noqa: N803
+            parameters[Name] = Value
+
+    cloudwatch = RecordingCloudWatch()
+    clients = {"cloudwatch": cloudwatch, "ssm": Ssm()}
+    monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(
+        client=lambda name: made.append(name) or clients[name]))
+    monkeypatch.setenv("RESTART_STATE_PARAMETER", "/kp/restarts")
+    health.handler({}, None, clock=lambda: 1.0, declarations=None)
+    assert sorted(made) == ["cloudwatch", "ssm"]
+    assert {m["MetricName"] for m in cloudwatch.metric_data} >= {"Connectors", "FailedConnectors"}
+    assert json.loads(parameters["/kp/restarts"]) == {"_streams": {}}
