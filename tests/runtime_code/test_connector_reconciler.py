@@ -533,3 +533,195 @@ def test_delete_marks_the_declaration_deleting_first_and_removes_it_after_the_co
                          sleep=lambda s: None, declarations=declarations)
     assert declarations.log == [("put", "accounts-cdc", {"deleting": True}, True),
                                 ("delete", "accounts-cdc", None, False)]
+
+
+# ---- the reconciler's rules, each alone (a scripted client, a clock that moves only when it sleeps) --------------
+class Scripted:
+    """A ConnectClient stand-in: ``statuses`` are answered in order (the last repeats); writes are recorded."""
+
+    def __init__(self, statuses=(), config=None, budget=100.0, fail_put=None, fail_delete=None):
+        self.statuses, self.config, self.now, self.deadline = list(statuses), config, 0.0, budget
+        self.calls, self.fail_put, self.fail_delete = [], fail_put, fail_delete
+
+    def clock(self):
+        return self.now
+
+    def remaining(self):
+        return self.deadline - self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def status(self, name):
+        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+
+    def set_state(self, name, state):
+        self.calls.append(("set_state", name, state))
+
+    def connector_config(self, name):
+        return self.config
+
+    def put_config(self, name, config):
+        self.calls.append(("put_config", name, config))
+        if self.fail_put:
+            raise self.fail_put
+
+    def delete(self, name):
+        self.calls.append(("delete", name, self.deadline))
+        if self.fail_delete:
+            raise self.fail_delete
+        return True
+
+
+def status(connector, *tasks, trace=None):
+    result = {"connector": {"state": connector}, "tasks": [{"id": i, "state": s} for i, s in enumerate(tasks)]}
+    if trace:
+        result["connector"]["trace"] = trace
+    return result
+
+
+def wait(rest, state="running", stable=15):
+    return reconciler.wait_for_state(rest, "orders-cdc", state, sleep=rest.sleep, stable_seconds=stable)
+
+
+def test_a_connector_must_hold_its_state_for_the_whole_stability_window():
+    rest = Scripted([status("RUNNING", "RUNNING")])
+    wait(rest, stable=15)
+    assert rest.now == 16.0  # polled every 2 s: RUNNING first seen at 0, held 15 s by the poll at 16
+    assert reconciler.POLL_SECONDS == 2.0 and reconciler.DEFAULT_STABLE_SECONDS == 15
+
+
+def test_a_task_that_leaves_the_state_restarts_the_window():
+    rest = Scripted([status("RUNNING", "RUNNING"), status("RUNNING", "RUNNING"), status("RUNNING", "UNASSIGNED"),
+                     status("RUNNING", "RUNNING")])
+    wait(rest, stable=4)
+    assert rest.now == 6.0 + 4.0
+
+
+def test_a_connector_without_tasks_has_not_reached_running():
+    rest = Scripted([status("RUNNING")], budget=10.0)
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        wait(rest, stable=0)
+    assert str(raised.value) == ("connector orders-cdc did not reach RUNNING within the time allowed; last status: "
+                                 "connector RUNNING, no tasks")
+
+
+def test_a_stopped_connector_needs_no_tasks_and_its_failures_do_not_matter():
+    rest = Scripted([status("STOPPED")])
+    assert wait(rest, "stopped", stable=0) == status("STOPPED")
+    rest = Scripted([{"connector": {"state": "FAILED", "trace": "boom"}, "tasks": []}, status("STOPPED")])
+    wait(rest, "stopped", stable=0)
+    assert rest.calls == []  # FAILED is not a state one asks to leave
+
+
+def test_the_state_is_asked_for_once_and_only_from_a_settled_state():
+    rest = Scripted([status("UNASSIGNED"), status("RUNNING", "RUNNING"), status("RUNNING", "RUNNING"),
+                     status("PAUSED", "PAUSED")])
+    wait(rest, "paused", stable=0)
+    assert rest.calls == [("set_state", "orders-cdc", "paused")]
+
+
+def test_nothing_reported_yet_is_waited_for_then_named():
+    rest = Scripted([None], budget=5.0)
+    with pytest.raises(connect_rest.ConnectError, match="last status: Connect does not report the connector yet"):
+        wait(rest)
+    assert rest.now == 5.0  # the last sleep is cut to what remains
+
+
+@pytest.mark.parametrize("failed, message", [
+    ({"connector": {"state": "FAILED"}, "tasks": []}, "connector orders-cdc failed: connector FAILED"),
+    (status("RUNNING", "RUNNING", "FAILED"), "connector orders-cdc failed: task 1: FAILED"),
+    ({"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "FAILED", "trace": "  PSQLException\n at x\n"}]},
+     "connector orders-cdc failed: task 0: PSQLException\n at x"),
+])
+def test_a_failure_is_reported_with_its_trace_or_its_state(failed, message):
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        wait(Scripted([failed]))
+    assert str(raised.value) == message
+
+
+def test_only_the_first_12_lines_of_a_trace_are_reported():
+    trace = "\n".join(f"line {i}" for i in range(30))
+    assert reconciler._first_lines(trace) == "\n".join(f"line {i}" for i in range(12))
+    assert reconciler._first_lines("a\nb\nc", lines=2) == "a\nb"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("ten", "TimeoutSeconds 'ten' is not a number of seconds"),
+    (None, "TimeoutSeconds None is not a number of seconds"),
+    ("0.5", "TimeoutSeconds '0.5' is outside 1-900 seconds"),
+    ("901", "TimeoutSeconds '901' is outside 1-900 seconds"),
+])
+def test_a_timeout_outside_1_to_900_seconds_is_refused(value, message):
+    with pytest.raises(reconciler.PolicyError) as raised:
+        reconciler._seconds(value, "TimeoutSeconds")
+    assert str(raised.value) == message
+
+
+def test_the_bounds_of_a_number_of_seconds_are_allowed():
+    assert reconciler._seconds("1", "TimeoutSeconds") == 1.0 and reconciler._seconds(900, "TimeoutSeconds") == 900.0
+    assert reconciler._seconds("0", "StableSeconds", least=0) == 0.0
+    with pytest.raises(reconciler.PolicyError, match="StableSeconds '-1' is outside 0-900 seconds"):
+        reconciler._seconds("-1", "StableSeconds", least=0)
+
+
+def test_the_connect_url_must_be_set_and_be_the_reconcilers_own(monkeypatch):
+    monkeypatch.delenv("CONNECT_URL", raising=False)
+    with pytest.raises(reconciler.PolicyError) as raised:
+        reconciler.own_connect_url("http://a:8083")
+    assert str(raised.value) == "CONNECT_URL is not set: this function reconciles no Connect cluster"
+    monkeypatch.setenv("CONNECT_URL", "http://a:8083")
+    assert reconciler.own_connect_url("http://a:8083") == "http://a:8083"
+    with pytest.raises(reconciler.PolicyError) as raised:
+        reconciler.own_connect_url("http://b:8083")
+    assert str(raised.value) == "ConnectUrl 'http://b:8083' is not this reconciler's Connect cluster (http://a:8083)"
+
+
+def test_an_unknown_resource_type_is_refused(connect, sent):
+    reconciler.handler(event("Create", connect.url, resource_type="Custom::Other"), None)
+    assert sent[-1]["Reason"] == ("resource type 'Custom::Other' is not one this function reconciles "
+                                  "(Custom::KafkaConnector, Custom::KafkaConnectorPrune)")
+
+
+def test_a_slot_drop_sets_the_property_without_the_name_and_waits_for_the_restart():
+    rest = Scripted([status("RUNNING", "RUNNING")], config={"name": "orders-cdc", "tasks.max": 1})
+    assert reconciler._prepare_slot_drop(rest, "orders-cdc", rest.sleep, 0) == "dropped"
+    assert rest.calls == [("put_config", "orders-cdc", {"tasks.max": "1", "slot.drop.on.stop": "true"})]
+
+
+def test_a_slot_already_set_to_drop_is_not_written_again():
+    rest = Scripted([status("RUNNING", "RUNNING")], config={"slot.drop.on.stop": "true"})
+    assert reconciler._prepare_slot_drop(rest, "orders-cdc", rest.sleep, 0) == "dropped"
+    assert rest.calls == []
+
+
+def test_a_slot_of_a_connector_that_is_gone_is_absent():
+    assert reconciler._prepare_slot_drop(Scripted([None], config=None), "orders-cdc", time.sleep, 0) == "absent"
+
+
+def test_a_slot_that_cannot_be_prepared_is_retained_and_logged(caplog):
+    rest = Scripted([status("RUNNING", "RUNNING")], config={}, fail_put=connect_rest.ConnectError("HTTP 500"))
+    with caplog.at_level(logging.ERROR):
+        assert reconciler._prepare_slot_drop(rest, "orders-cdc", rest.sleep, 0) == (
+            "retained (the connector could not run to drop it)")
+    assert "connector orders-cdc: its replication slot could not be prepared for dropping and stays: HTTP 500" \
+        in caplog.text
+
+
+def test_a_quiet_delete_gets_at_least_the_cleanup_time_and_never_raises(caplog):
+    rest = Scripted(budget=0.0)
+    rest.now = 50.0
+    reconciler._delete_quietly(rest, "orders-cdc")
+    assert rest.calls == [("delete", "orders-cdc", 50.0 + reconciler.CLEANUP_SECONDS)]
+    rest = Scripted(budget=500.0, fail_delete=RuntimeError("HTTP 500"))
+    with caplog.at_level(logging.INFO):
+        reconciler._delete_quietly(rest, "orders-cdc")
+    assert rest.calls == [("delete", "orders-cdc", 500.0)]  # a later deadline is kept
+    assert "connector orders-cdc was created by a failed request and could not be deleted: HTTP 500" in caplog.text
+    assert reconciler.CLEANUP_SECONDS == 15 and reconciler.RESPONSE_MARGIN_SECONDS == 20
+
+
+def test_a_quiet_delete_that_works_says_why_it_deleted(caplog):
+    with caplog.at_level(logging.INFO):
+        reconciler._delete_quietly(Scripted(), "orders-cdc")
+    assert "connector orders-cdc deleted: the request that created it failed" in caplog.text
