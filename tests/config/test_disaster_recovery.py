@@ -73,3 +73,61 @@ def test_the_allow_lists_always_carry_connects_internal_topics_and_every_group(e
     assert replicated_topics(narrowed) == ["repayments", "_connect-bank-cdc-prod-configs",
                                            "_connect-bank-cdc-prod-offsets", "_connect-bank-cdc-prod-status"]
     assert replicated_groups(narrowed) == ["repayments-processing"]
+
+
+def _with_dr(env, **update):
+    standby = update.pop("standby", None)
+    dr = env.disaster_recovery.model_copy(update=update)
+    if standby:
+        dr = dr.model_copy(update={"standby": dr.standby.model_copy(update=standby)})
+    return env.model_copy(update={"disaster_recovery": dr})
+
+
+def test_the_standby_brokers_follow_the_file_where_it_names_them(environments):
+    prod = environments["prod"]
+    standby = standby_environment(_with_dr(prod, broker_instance_type="kafka.m7g.large", broker_count=3,
+                                           broker_volume_size_gib=500))
+    assert (standby.kafka.broker_instance_type, standby.kafka.broker_count,
+            standby.kafka.broker_volume_size_gib) == ("kafka.m7g.large", 3, 500)
+    same = standby_environment(prod)
+    assert same.kafka.broker_volume_size_gib == prod.kafka.broker_volume_size_gib == 2000
+    assert same.network == prod.disaster_recovery.network and same.network != prod.network
+    assert (same.acknowledged_replacements, same.shares_account_with) == ([], [])
+    assert prod.kafka.multi_vpc_connectivity is True  # the standby's False is set, not inherited
+
+
+def test_in_failover_connect_runs_the_standby_workers_and_keeps_its_maximum(environments):
+    prod = environments["prod"]
+    standby = standby_environment(_with_dr(prod, phase="failover", standby={"connect_workers": 5}))
+    assert standby.connect.min_workers == 5
+    assert standby.connect.max_workers == max(5, prod.connect.max_workers)
+    many = standby_environment(_with_dr(prod, phase="failover", standby={"connect_workers": 40}))
+    assert (many.connect.min_workers, many.connect.max_workers) == (40, 40)
+    assert [c.min_tasks for c in standby_environment(_with_dr(prod, phase="failover")).consumers] == \
+        [c.min_tasks for c in prod.consumers]  # no standby count: each service's own minimum
+    images = {c.name: c.image for c in prod.consumers}
+    for consumer in standby.consumers:
+        assert consumer.image == images[consumer.name].replace(".dkr.ecr.eu-west-2.", ".dkr.ecr.eu-west-1.")
+    if prod.connect.image:
+        assert standby.connect.image == prod.connect.image.replace(".dkr.ecr.eu-west-2.", ".dkr.ecr.eu-west-1.")
+
+
+def test_before_failover_nothing_runs_in_the_standby_whatever_the_standby_counts(environments):
+    standby = standby_environment(_with_dr(environments["prod"], phase="replicate",
+                                           standby={"connect_workers": 5, "consumer_tasks": 2}))
+    assert standby.consumers == [] and standby.connect is None
+
+
+def test_only_the_primary_regions_ecr_images_move_to_the_standby_region():
+    from kafka_platform.config.standby import in_region
+
+    ecr = "111122223333.dkr.ecr.eu-west-2.amazonaws.com/loans:1.4"
+    assert in_region(ecr, "eu-west-2", "eu-west-1") == "111122223333.dkr.ecr.eu-west-1.amazonaws.com/loans:1.4"
+    other = "111122223333.dkr.ecr.us-east-1.amazonaws.com/loans:1.4"
+    assert in_region(other, "eu-west-2", "eu-west-1") == other  # another region's registry: left as written
+    assert in_region("public.ecr.aws/x/loans:1", "eu-west-2", "eu-west-1") == "public.ecr.aws/x/loans:1"
+    tricky = "111122223333.dkr.ecr.eu-west-2.amazonaws.com/a.dkr.ecr.eu-west-2.b:1"
+    assert in_region(tricky, "eu-west-2", "eu-west-1") == \
+        "111122223333.dkr.ecr.eu-west-1.amazonaws.com/a.dkr.ecr.eu-west-2.b:1"  # the registry only
+    assert in_region("1111.dkr.ecr.eu-west-2.amazonaws.com/x", "eu-west-2", "eu-west-1") == \
+        "1111.dkr.ecr.eu-west-2.amazonaws.com/x"  # not a 12-digit account: not an ECR registry
