@@ -193,3 +193,40 @@ def test_the_rule_for_environment_names_is_stated_with_its_reason(folder, name):
 def test_a_name_within_the_rule_is_accepted(folder):
     (folder / "collectionsdev.yaml").write_text(MINIMAL.replace("name: dev", "name: collectionsdev"))
     assert load_environment(folder / "collectionsdev.yaml").stage_name == "Collectionsdev"
+
+
+def test_an_empty_folder_is_named_with_the_fix(folder):
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        "environments: holds no environment files (*.yaml); add one, such as dev.yaml"]
+
+
+def test_asking_for_environments_in_an_empty_folder_says_it_is_empty(folder):
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder, only=["dev", "prod"])
+    assert [str(p) for p in raised.value.problems] == [
+        'environments: "dev" has no file environments/dev.yaml; choose from nothing (the folder is empty)',
+        'environments: "prod" has no file environments/prod.yaml; choose from nothing (the folder is empty)']
+
+
+def test_the_choices_are_every_file_and_an_empty_only_means_all(folder):
+    (folder / "dev.yaml").write_text(MINIMAL)
+    (folder / "prod.yaml").write_text(PROD.replace('"111111111111"', '"222222222222"'))
+    with pytest.raises(ConfigurationError, match="; choose from dev, prod$"):
+        load_environments(folder, only=["staging"])
+    assert [e.name for e in load_environments(folder, only=[])] == ["dev", "prod"]
+    assert [e.name for e in load_environments(folder, only=iter(["dev"]))] == ["dev"]  # any iterable
+
+
+def test_the_default_folder_is_environments_in_the_working_directory(folder):
+    (folder / "dev.yaml").write_text(MINIMAL)
+    assert [e.name for e in load_environments()] == ["dev"]
+
+
+def test_every_misnamed_file_is_named(folder):
+    (folder / "prod.yml").write_text(PROD)
+    (folder / "dev.yml").write_text(MINIMAL)
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [p.source for p in raised.value.problems] == ["environments/dev.yml", "environments/prod.yml"]
