@@ -133,3 +133,103 @@ def test_a_team_must_name_principals_and_known_products():
     assert [field for field, _ in problems] == ["principals", "data_products"]
     assert team(principals=("arn:aws:iam::1:root", "arn:aws:iam::444444444444:root",
                             "arn:aws:iam::555555555555:role/x")).accounts() == ("444444444444", "555555555555")
+
+
+# ---- every rule's message in full (found by make mutate: prefixes and fields alone let the wording drift) --------
+def test_a_product_name_outside_the_rule_is_refused_with_the_rule():
+    for name in ("a", "Customer-events", "1-events", "c" * 48, "customer_events"):
+        assert product_problems(product(name=name))[0] == ("name", (
+            f'"{name}" is not a data product name; use 2-47 lower-case letters, digits and hyphens, starting with a '
+            "letter")), name
+    for name in ("ab", "c" * 47, "customer-events-2"):
+        assert product_problems(product(name=name)) == [], name
+
+
+@pytest.mark.parametrize("tables", [(), "public.customers"])
+def test_a_product_without_a_list_of_tables_is_refused_and_nothing_else_is_checked(tables):
+    assert product_problems(product(tables=tables, columns={"nope": "hash"})) == [
+        ("tables", "lists no tables; name the source connector's tables the product publishes")]
+
+
+def test_the_messages_for_unknown_tables_and_columns_in_full():
+    problems = product_problems(product(tables=("public.customers", "public.cards"),
+                                        columns={"public.customers.emial": "hash",
+                                                 "public.addresses.postcode": "exclude",
+                                                 "public.customers.email": "hash",
+                                                 "public.customers.full_name": "exclude",
+                                                 "public.customers.phone": "mask"}))
+    assert problems == [
+        ("tables", '"public.cards" is not a table of connector customers-cdc (it captures public.customers, '
+                   "public.addresses); use one of those, or capture it there"),
+        ("columns.public.customers.emial", '"public.customers.emial" is not a classified column of connector '
+                                           "customers-cdc; classify it there (columns: {public.customers.emial: pii}) "
+                                           "or correct the name (classified: public.addresses.postcode, "
+                                           "public.customers.email, public.customers.full_name, "
+                                           "public.customers.phone, public.customers.risk_band)"),
+        ("columns.public.addresses.postcode", '"public.addresses.postcode" is in table public.addresses, which the '
+                                              "product does not publish; remove it or add the table"),
+    ]
+    [(field, message)] = product_problems(product(columns={"public.customers.x": "hash"}, classification={}))
+    assert message.endswith("or correct the name")  # nothing classified: no list
+
+
+def test_a_pii_column_in_clear_is_named_with_the_fix():
+    problems = product_problems(product(columns={"public.customers.email": "hash",
+                                                 "public.customers.full_name": "exclude"}))
+    assert problems == [("columns.public.customers.phone", (
+        "public.customers.phone is classified pii and the product would publish it in clear; set it to exclude, hash "
+        "or mask (a data team may read a pii column only excluded, hashed or masked)"))]
+
+
+def test_the_messages_of_a_team_in_full():
+    groups = {"loan-approvals": "consumer service loan-approvals"}
+    problems = team_problems(team(principals=("fraud-ds", "arn:aws:iam::444444444444:root"),
+                                  products=("nothing", "customer-events")),
+                             products=["customer-events", "card-events"], service_groups=groups, other_prefixes={})
+    assert problems == [
+        ("principals[0]", '"fraud-ds" is not an IAM principal ARN; write a role, a user or an account, such as '
+                          "arn:aws:iam::444444444444:role/fraud-analytics or arn:aws:iam::444444444444:root"),
+        ("data_products", '"nothing" is not a data product of this environment; use one of card-events, '
+                          "customer-events"),
+    ]
+    assert team_problems(team(principals=(), products=()), products=[], service_groups={}, other_prefixes={}) == [
+        ("principals", "names nobody; list the IAM roles (or the account) that read as this team"),
+        ("data_products", "lists no data product; name the products the team reads")]
+    assert team_problems(team(principals="arn:aws:iam::444444444444:root", products="customer-events"),
+                         products=["customer-events"], service_groups={}, other_prefixes={}) == [
+        ("principals", "names nobody; list the IAM roles (or the account) that read as this team"),
+        ("data_products", "lists no data product; name the products the team reads")]
+    [(_, message)] = team_problems(team(products=("x",)), products=[], service_groups={}, other_prefixes={})
+    assert message == '"x" is not a data product of this environment; use one of none (declare one first)'
+
+
+def test_a_bad_prefix_is_refused_and_not_compared():
+    for prefix in ("f", "-fraud", "fraud ds", "f" * 64):
+        assert team_problems(team(consumer_group_prefix=prefix), products=["customer-events"],
+                             service_groups={prefix: "x"}, other_prefixes={prefix: "y"}) == [
+            ("consumer_group_prefix", f'"{prefix}" is not a consumer-group prefix; use 2-63 letters, digits, dots, '
+                                      "hyphens and underscores, such as fraud-ds-")], prefix
+    assert team_problems(team(consumer_group_prefix="f" * 63), products=["customer-events"], service_groups={},
+                         other_prefixes={}) == []
+
+
+def test_overlapping_prefixes_are_named_with_their_owners_in_order():
+    problems = team_problems(team(consumer_group_prefix="bank"), products=["customer-events"],
+                             service_groups={"bank-cdc": "the Connect cluster", "bank-a": "consumer service a"},
+                             other_prefixes={"banking-": "risk", "ba": "ops"})
+    assert problems == [
+        ("consumer_group_prefix", '"bank" overlaps consumer group "bank-a" of consumer service a: the team could '
+                                  "join it and take its partitions, or commit its offsets; choose a prefix no platform "
+                                  "group starts with"),
+        ("consumer_group_prefix", '"bank" overlaps consumer group "bank-cdc" of the Connect cluster: the team could '
+                                  "join it and take its partitions, or commit its offsets; choose a prefix no platform "
+                                  "group starts with"),
+        ("consumer_group_prefix", '"bank" overlaps "ba" of data team ops; each team needs a prefix of its own'),
+        ("consumer_group_prefix", '"bank" overlaps "banking-" of data team risk; each team needs a prefix of its own'),
+    ]
+
+
+def test_a_principal_that_is_not_one_cannot_give_its_account():
+    with pytest.raises(ValueError, match='"fraud-ds" is not an IAM principal ARN'):
+        principal_account("fraud-ds")
+    assert principal_account("arn:aws-us-gov:iam::444444444444:root") == "444444444444"

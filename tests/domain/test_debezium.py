@@ -62,3 +62,72 @@ def test_a_heartbeat_query_that_misses_the_heartbeat_table_is_refused():
 def test_bad_heartbeat_and_lag_settings_are_refused(changes, field, words):
     problems = dict(connector_problems(spec(**changes)))
     assert words in problems[field]
+
+
+def test_the_whole_config_put_to_connect():
+    """Every key, exactly: a key dropped, renamed or given another value fails here (found by make mutate: the
+    construct tests read a few keys through synthesized templates only)."""
+    config = spec(heartbeat_table=None, database_port=6543, snapshot_mode="no_data",
+                  heartbeat_interval=Milliseconds(7000), topic_partitions=12, topic_replication_factor=4,
+                  topic_compression_type="lz4", tables=("public.accounts", "public.holds"),
+                  extra_config={"max.batch.size": "4096"}, column_config={"column.exclude.list": "public.a.b"}).config()
+    assert config == {
+        "column.exclude.list": "public.a.b",
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "database.dbname": "accounts",
+        "database.hostname": "accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com",
+        "database.password": "${env:DBZ_ACCOUNTS_CDC_PASSWORD}",
+        "database.port": "6543",
+        "database.sslmode": "verify-full",
+        "database.sslrootcert": "/opt/connect/certs/rds-global-bundle.pem",
+        "database.user": "${env:DBZ_ACCOUNTS_CDC_USER}",
+        "exactly.once.support": "requested",
+        "heartbeat.interval.ms": "7000",
+        "max.batch.size": "4096",
+        "plugin.name": "pgoutput",
+        "publication.autocreate.mode": "filtered",
+        "publication.name": "dbz_accounts",
+        "slot.name": "debezium_accounts",
+        "snapshot.mode": "no_data",
+        "table.include.list": "public.accounts,public.holds",
+        "tasks.max": "1",
+        "topic.creation.default.cleanup.policy": "delete",
+        "topic.creation.default.compression.type": "lz4",
+        "topic.creation.default.partitions": "12",
+        "topic.creation.default.replication.factor": "4",
+        "topic.prefix": "cdc.accounts",
+    }
+    assert list(config) == sorted(config)
+
+
+@pytest.mark.parametrize("mode, root_cert", [("verify-ca", "/certs/ca.pem"), ("verify-full", "/certs/ca.pem"),
+                                             ("require", None), ("disable", None)])
+def test_the_root_certificate_is_set_only_for_a_mode_that_verifies(mode, root_cert):
+    config = spec(database_ssl_mode=mode, database_ssl_root_cert="/certs/ca.pem",
+                  database_ssl_mode_reason="a test").config()
+    assert config["database.sslmode"] == mode and config.get("database.sslrootcert") == root_cert
+
+
+def test_the_platform_settings_override_nothing_the_column_config_sets_last():
+    config = spec(extra_config={"snapshot.mode": "never"}, column_config={"snapshot.mode": "initial"}).config()
+    assert config["snapshot.mode"] == "initial"  # the data product's column config is applied after extra_config
+
+
+@pytest.mark.parametrize("host, instance", [
+    ("accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com", "accounts-db"),
+    ("a.c9akciq32xyz.eu-west-2.rds.amazonaws.com", "a"),
+    ("ledger.cluster-c9akciq32xyz.eu-west-2.rds.amazonaws.com", None),      # an Aurora cluster endpoint
+    ("ledger.cluster-ro-c9akciq32xyz.eu-west-2.rds.amazonaws.com", None),   # its reader endpoint
+    ("ledger.proxy-c9akciq32xyz.eu-west-2.rds.amazonaws.com", None),        # an RDS proxy
+    ("accounts-db.internal", None),                                        # not an RDS endpoint
+    ("Accounts.c9akciq32xyz.eu-west-2.rds.amazonaws.com", None),           # instance ids are lower case
+    ("1db.c9akciq32xyz.eu-west-2.rds.amazonaws.com", None),                # and start with a letter
+    ("accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com.evil.example", None),
+    ("x.accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com", None),
+])
+def test_the_rds_instance_is_read_from_an_instance_endpoint_only(host, instance):
+    from kafka_platform.domain.debezium import rds_instance_of
+
+    assert rds_instance_of(host) == instance
+    assert spec(database_host=host).watched_rds_instance == instance
+    assert spec(database_host=host, rds_instance_id="named-db").watched_rds_instance == "named-db"
