@@ -137,3 +137,93 @@ def test_target_tracking_policy_derives_its_target_unless_one_is_given():
                                                       scale_out_cooldown_seconds=120, scale_in_cooldown_seconds=600)
     assert (given.max_tasks, given.target_backlog_per_task, given.scale_out_cooldown_seconds,
             given.scale_in_cooldown_seconds) == (4, 500, 120, 600)
+
+
+# ---- the bounds of every rule, each side (found by make mutate) ---------------------------------------------------
+def test_the_smallest_valid_settings_are_accepted():
+    assert problems(task_throughput=0.5, max_delay_seconds=180) == []  # below one message a second is a throughput
+    assert problems(scale_out_backlog_per_task=1, scale_in_backlog_per_task=0, task_throughput=None,
+                    scale_out_steps=[ScalingStep(1, None, 1)]) == []
+    assert problems(scale_in_percent=1) == [] and problems(scale_in_percent=50) == []
+    assert problems(scale_out_steps=[ScalingStep(1200, 2400, 100), ScalingStep(2400, None, 100)]) == []  # equal is fine
+    assert lag_scaling.target_tracking_problems(target_backlog_per_task=1, task_throughput=None,
+                                               max_delay_seconds=None) == []
+
+
+def test_a_scale_in_threshold_equal_to_the_scale_out_one_is_refused():
+    assert problems(scale_out_backlog_per_task=1000, scale_in_backlog_per_task=1000)[0][0] == \
+        "scale_in_backlog_per_task_messages"
+    assert problems(scale_out_backlog_per_task=1000, scale_in_backlog_per_task=999) == []
+
+
+def test_a_zero_backlog_threshold_and_target_are_refused():
+    assert problems(scale_out_backlog_per_task=0, task_throughput=None) == [
+        ("scale_out_backlog_per_task_messages", "0 is not a backlog; use 1 message or more")]
+    assert lag_scaling.target_tracking_problems(target_backlog_per_task=0, task_throughput=None,
+                                               max_delay_seconds=None) == [
+        ("target_backlog_per_task_messages", "0 is not a backlog; use 1 or more")]
+
+
+def test_a_bad_throughput_derives_nothing_else():
+    """A throughput of 0 or less is named once; no threshold is derived from it to be refused a second time."""
+    assert problems(task_throughput=-5, scale_in_backlog_per_task=10) == [
+        ("task_throughput_messages_per_second", "-5 is not a throughput; give the messages one task processes per "
+                                                "second, above 0")]
+
+
+def test_forty_steps_are_accepted_and_forty_one_refused():
+    def steps(n):
+        return [ScalingStep(1200 + i, 1201 + i, 100) for i in range(n - 1)] + [ScalingStep(1200 + n - 1, None, 100)]
+
+    assert problems(scale_out_steps=steps(40)) == []
+    assert problems(scale_out_steps=steps(41)) == [("scale_out_steps", "has 41 steps; use 1 to 40")]
+
+
+def test_an_open_step_before_the_last_is_refused_and_one_percent_adds_a_task():
+    assert problems(scale_out_steps=[ScalingStep(1200, None, 100), ScalingStep(2400, None, 200)]) == [
+        ("scale_out_steps[0].upper_backlog_per_task", "is open-ended but another step follows; only the last step has "
+                                                      "no upper bound")]
+    assert problems(scale_out_steps=[ScalingStep(1200, None, 1)]) == []
+
+
+def test_each_step_is_compared_with_the_one_after_it():
+    steps = [ScalingStep(1200, 2400, 100), ScalingStep(2400, 4800, 300), ScalingStep(4800, None, 200)]
+    assert problems(scale_out_steps=steps) == [
+        ("scale_out_steps[2].change_percent", "200 is smaller than the step below it (300); a larger backlog must "
+                                              "never add fewer tasks")]
+
+
+def test_derivation_needs_both_throughput_and_delay():
+    policy = design_step_policy(partitions=24, task_throughput=40, scale_out_backlog_per_task=1001)
+    assert policy.scale_in_backlog_per_task == 100  # a tenth of the explicit threshold, rounded down
+    policy = design_step_policy(partitions=24, max_delay_seconds=180, scale_out_backlog_per_task=1001)
+    assert policy.scale_in_backlog_per_task == 100 and isinstance(policy.scale_in_backlog_per_task, int)
+
+
+def test_explicit_settings_win_over_derived_ones():
+    steps = [ScalingStep(500, None, 300)]
+    policy = design_step_policy(partitions=24, task_throughput=40, max_delay_seconds=180,
+                                scale_out_backlog_per_task=500, scale_in_backlog_per_task=7, scale_out_steps=steps,
+                                scale_in_percent=35, scale_out_cooldown_seconds=120, scale_in_cooldown_seconds=900,
+                                min_tasks=2, max_tasks=12)
+    assert (policy.scale_out_backlog_per_task, policy.scale_in_backlog_per_task) == (500, 7)
+    assert policy.scale_out_steps == (ScalingStep(500, None, 300),) and policy.scale_in_percent == 35
+    assert (policy.min_tasks, policy.max_tasks) == (2, 12)
+    assert (policy.scale_out_cooldown_seconds, policy.scale_in_cooldown_seconds) == (120, 900)
+
+
+def test_derived_thresholds_have_their_floors():
+    assert lag_scaling.scale_out_backlog_for(0.01, 60) == 1      # never below one message
+    assert lag_scaling.scale_in_backlog_for(0.01, 60) == 0       # scale-in may wait for an empty backlog
+    assert lag_scaling.target_backlog_for(0.01, 60) == 1
+    assert lag_scaling.scale_out_backlog_for(1, 600) == 100 and lag_scaling.scale_in_backlog_for(1, 600) == 15
+
+
+def test_the_backlog_expression_sums_several_topics():
+    assert lag_scaling.backlog_per_task_expression(["a"], "t") == \
+        "IF(FILL(t, 0) > 0, FILL(a, REPEAT) / FILL(t, 1), FILL(a, REPEAT))"
+    assert lag_scaling.backlog_per_task_expression(["a", "b"], "t") == (
+        "IF(FILL(t, 0) > 0, SUM([FILL(a, REPEAT), FILL(b, REPEAT)]) / FILL(t, 1), "
+        "SUM([FILL(a, REPEAT), FILL(b, REPEAT)]))")
+    assert lag_scaling.backlog_per_task_expression(["a", "b"], "t", repeat_lag=False) == \
+        "IF(FILL(t, 0) > 0, SUM([a, b]) / FILL(t, 1), SUM([a, b]))"
