@@ -1,0 +1,72 @@
+"""MSK's own rules as data: the server properties the bank renders, tiered storage and provisioned throughput limits,
+and which overrides weaken durability (found by make mutate: only whole-template tests reached these)."""
+
+import pytest
+
+from kafka_platform.domain import msk
+
+
+def test_the_bank_defaults_render_sorted_with_overrides_applied():
+    merged = msk.effective_server_properties({"log.retention.hours": "720", "num.partitions": "6"})
+    assert merged == dict(sorted({**msk.BANK_SERVER_PROPERTIES, "log.retention.hours": "720",
+                                  "num.partitions": "6"}.items()))
+    assert list(merged) == sorted(merged) and merged["compression.type"] == "zstd"
+    assert msk.effective_server_properties() == dict(sorted(msk.BANK_SERVER_PROPERTIES.items()))
+    assert msk.effective_server_properties(None) == msk.effective_server_properties({})
+
+
+def test_server_properties_render_one_per_line():
+    assert msk.render_server_properties({"a.b": "1", "c": "x y"}) == "a.b=1\nc=x y\n"
+    assert msk.render_server_properties({}) == ""
+
+
+def test_the_configuration_name_carries_the_version():
+    assert msk.configuration_name("bank-streaming-prod", "3.9.x") == "bank-streaming-prod-3-9-x"
+    assert msk.configuration_name("c", "4.0.x.kraft") == "c-4-0-x-kraft"
+
+
+@pytest.mark.parametrize("version, problem", [("3.5.1", True), ("3.6.0", False), ("3.9.x", False),
+                                              ("4.1.x.kraft", False), ("2.8.1", False)])
+def test_tiered_storage_needs_kafka_3_6_of_the_known_versions(version, problem):
+    """2.8.1 is not a version MSK offers: the version rule names it, not this one."""
+    found = msk.tiered_storage_problem(version, "kafka.m7g.large")
+    assert (found is not None) == problem
+    if problem:
+        assert found == (f'true is not supported with kafka_version "{version}"; tiered storage needs Kafka 3.6.0 or '
+                         "later: raise kafka_version or set tiered_storage: false")
+
+
+def test_tiered_storage_is_not_offered_on_t3_brokers():
+    assert msk.tiered_storage_problem("3.9.x", "kafka.t3.small") == (
+        "true is not supported on kafka.t3.small brokers; use kafka.m5.large or larger, or set tiered_storage: false")
+
+
+@pytest.mark.parametrize("mibps, ok", [(249, False), (250, True), (1000, True), (1001, False)])
+def test_provisioned_throughput_is_250_to_1000(mibps, ok):
+    found = msk.provisioned_throughput_problem("kafka.m7g.2xlarge", mibps)
+    assert found == (None if ok else f"{mibps} is outside MSK's range; use 250 to 1000 MiB/s")
+
+
+def test_provisioned_throughput_needs_a_large_broker():
+    assert msk.provisioned_throughput_problem("kafka.m7g.xlarge", 250) == (
+        "250 cannot be provisioned on kafka.m7g.xlarge; provisioned storage throughput needs kafka.m5.4xlarge, "
+        "kafka.m7g.2xlarge or larger: remove it or choose a larger instance type")
+
+
+@pytest.mark.parametrize("key, value", [("num.partitions", "1"), ("min.insync.replicas", "two"),
+                                        ("log.retention.hours", "-1"), ("log.retention.ms", "-1")])
+def test_what_durability_does_not_judge_passes(key, value):
+    assert msk.durability_problem(key, value) is None
+
+
+def test_a_durability_floor_is_met_at_its_value_and_refused_below():
+    assert msk.durability_problem("min.insync.replicas", "2") is None
+    assert msk.durability_problem("min.insync.replicas", "1") == (
+        '"1" would acknowledge writes held by a single broker; the bank requires 2 or more')
+
+
+def test_a_typo_gets_one_suggestion_and_a_stranger_none():
+    [(key, message)] = msk.server_properties_problems({"min.insync.replica": "2"})
+    assert key == "min.insync.replica" and "(did you mean min.insync.replicas?)" in message
+    [(_, message)] = msk.server_properties_problems({"zzzz": "2"})
+    assert message.startswith('"zzzz" is not a property MSK lets you set; see the MSK')
