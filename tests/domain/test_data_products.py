@@ -233,3 +233,11 @@ def test_a_principal_that_is_not_one_cannot_give_its_account():
     with pytest.raises(ValueError, match='"fraud-ds" is not an IAM principal ARN'):
         principal_account("fraud-ds")
     assert principal_account("arn:aws-us-gov:iam::444444444444:root") == "444444444444"
+
+
+def test_a_products_connector_keeps_the_sources_own_settings():
+    from dataclasses import replace
+
+    source = replace(SOURCE, extra_config={"max.batch.size": "4096"})
+    spec = product(source=source).connector_spec()
+    assert spec.extra_config == {"max.batch.size": "4096"} and spec.config()["max.batch.size"] == "4096"

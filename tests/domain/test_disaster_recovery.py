@@ -58,7 +58,7 @@ def test_every_problem_is_reported_at_once():
 
 
 @pytest.mark.parametrize("text, version", [("3.9.x", (3, 9, 0)), ("2.8.1", (2, 8, 1)), ("3.6", (3, 6, 0)),
-                                           ("3.6.0.1", (3, 6, 0)), ("12.34.56", (12, 34, 56)),
+                                           ("3.6.0.1", (3, 6, 0)), ("12.34.56", (12, 34, 56)), ("3.9.X", (3, 9, 0)),
                                            ("3.x", None), ("v3.9", None), ("", None)])
 def test_version_tuples(text, version):
     assert version_tuple(text) == version

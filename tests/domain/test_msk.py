@@ -70,3 +70,17 @@ def test_a_typo_gets_one_suggestion_and_a_stranger_none():
     assert key == "min.insync.replica" and "(did you mean min.insync.replicas?)" in message
     [(_, message)] = msk.server_properties_problems({"zzzz": "2"})
     assert message.startswith('"zzzz" is not a property MSK lets you set; see the MSK')
+
+
+def test_storage_expansion_bounds_each_side():
+    assert msk.storage_expansion_problems(1000, 1001, 10) == []
+    assert msk.storage_expansion_problems(1000, 16384, 80) == []
+    assert msk.storage_expansion_problems(1000, 1000, 70) == [("max_volume_size_gib", (
+        "1000 is not above broker_volume_size_gib 1000; storage never shrinks, so set a maximum larger than the "
+        "starting size"))]
+    assert msk.storage_expansion_problems(1000, 16385, 70) == [("max_volume_size_gib", (
+        "16385 is above MSK's 16384 GiB per broker; use 16384 or less"))]
+    for percent in (9, 81):
+        assert msk.storage_expansion_problems(1000, 2000, percent) == [("target_utilization_percent", (
+            f"{percent} is outside 10-80; MSK storage auto scaling accepts a target between 10 and 80 percent, 70 is "
+            "a good start"))]

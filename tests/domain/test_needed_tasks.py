@@ -109,3 +109,11 @@ def test_needed_tasks_cooldowns_are_held_to_the_same_floors_as_steps():
         target_backlog_per_task=None, broker_count=3))
     assert found["scale_out_cooldown_seconds"].startswith("30 is shorter than the one-minute lag metric")
     assert found["scale_in_cooldown_seconds"].startswith("60 lets the service scale in faster than it settles")
+
+
+def test_the_drain_time_is_at_least_one_second():
+    tiny = design_needed_tasks_policy(partitions=6, min_tasks=1, max_tasks=None, task_throughput=10,
+                                      max_delay_seconds=7)
+    assert tiny.drain_seconds == 1
+    assert design_needed_tasks_policy(partitions=6, min_tasks=1, max_tasks=None, task_throughput=10,
+                                      max_delay_seconds=8).drain_seconds == 2
