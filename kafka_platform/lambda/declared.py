@@ -32,15 +32,17 @@ class PolicyError(Exception):
 
 
 def credential_problems(name: str, config: Mapping[str, str]) -> list[str]:
-    """A connector may read only its own credentials: ``${env:DBZ_<CONNECTOR>_...}``. Any other config-provider
-    reference would let one connector's config read another's database password from the shared workers."""
-    own = "DBZ_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
+    """A connector may read only its own credentials: ``${env:DBZ_<CONNECTOR>_USER}`` and ``..._PASSWORD``, exactly.
+    Any other config-provider reference would let one connector's config read another's database password from the
+    shared workers (a prefix would not do: connector ``orders`` would reach ``DBZ_ORDERS_CDC_PASSWORD``)."""
+    prefix = "DBZ_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+    own = (f"{prefix}_USER", f"{prefix}_PASSWORD")
     problems = []
     for key, value in sorted(config.items()):
         for provider, variable in _REFERENCE.findall(str(value)):
-            if provider != "env" or not variable.startswith(own):
+            if provider != "env" or variable not in own:
                 problems.append(f"{key} refers to ${{{provider}:{variable}}}, which is not connector {name}'s own "
-                                f"(${{env:{own}...}})")
+                                f"(${{env:{own[0]}}} or ${{env:{own[1]}}})")
     return problems
 
 
