@@ -241,3 +241,16 @@ def test_a_products_connector_keeps_the_sources_own_settings():
     source = replace(SOURCE, extra_config={"max.batch.size": "4096"})
     spec = product(source=source).connector_spec()
     assert spec.extra_config == {"max.batch.size": "4096"} and spec.config()["max.batch.size"] == "4096"
+
+
+def test_a_classified_column_is_lower_case_schema_table_column_of_a_captured_table():
+    from kafka_platform.domain.data_products import classification_problems
+
+    assert classification_problems(["public.customers"], {"public.customers.email": "pii"}) == []
+    assert classification_problems(["public.customers"], {"Public.Customers.Email": "pii", "email": "pii",
+                                                          "public.cards.pan": "pii"}) == [
+        ("columns.Public.Customers.Email", '"Public.Customers.Email" is not schema.table.column in lower case; write '
+                                           "e.g. public.customers.email"),
+        ("columns.email", '"email" is not schema.table.column in lower case; write e.g. public.customers.email'),
+        ("columns.public.cards.pan", '"public.cards.pan" is in table public.cards, which the connector does not '
+                                     "capture; capture it in tables, or remove the column (tables: public.customers)")]

@@ -131,3 +131,23 @@ def test_the_rds_instance_is_read_from_an_instance_endpoint_only(host, instance)
     assert rds_instance_of(host) == instance
     assert spec(database_host=host).watched_rds_instance == instance
     assert spec(database_host=host, rds_instance_id="named-db").watched_rds_instance == "named-db"
+
+
+def test_names_slots_and_prefixes_are_each_used_once_and_prefixes_never_nest():
+    from kafka_platform.domain.debezium import uniqueness_problems
+
+    a = spec(name="a-cdc", slot_name="slot_a", topic_prefix="cdc.a")
+    assert uniqueness_problems([a, spec(name="b-cdc", slot_name="slot_b", topic_prefix="cdc.b")]) == []
+    assert uniqueness_problems([a, spec(name="a-cdc", slot_name="slot_a", topic_prefix="cdc.a")]) == [
+        ("a-cdc", "name", '"a-cdc" is already used by connector a-cdc; each connector needs its own name'),
+        ("a-cdc", "slot_name", '"slot_a" is already used by connector a-cdc; each connector needs its own slot name'),
+        ("a-cdc", "topic_prefix", '"cdc.a" is already used by connector a-cdc; each connector needs its own topic '
+                                  "prefix")]
+    nests = ("a connector's grant covers every topic under its prefix, so use prefixes that do not contain one "
+             "another, such as cdc.accounts and cdc.payments")
+    inner_first = uniqueness_problems([spec(name="x-cdc", slot_name="sx", topic_prefix="cdc.a.x"),
+                                       spec(name="a-cdc", slot_name="sa", topic_prefix="cdc.a")])
+    assert inner_first == [("a-cdc", "topic_prefix", f'"cdc.a" nests with "cdc.a.x" of connector x-cdc; {nests}')]
+    outer_first = uniqueness_problems([a, spec(name="x-cdc", slot_name="sx", topic_prefix="cdc.a.x")])
+    assert outer_first == [("x-cdc", "topic_prefix", f'"cdc.a.x" nests with "cdc.a" of connector a-cdc; {nests}')]
+    assert uniqueness_problems([a, spec(name="ab-cdc", slot_name="sab", topic_prefix="cdc.ab")]) == []  # not nested

@@ -42,3 +42,16 @@ def test_a_resource_arn_names_its_cluster():
     assert kafka_resource_cluster(ARN) is None  # the cluster itself names no resource of it
     assert kafka_resource_cluster("arn:aws:s3:::bucket/key") is None
     assert kafka_resource(parts.group_arn("g-*")) == ("group", "g-*") and kafka_resource(ARN) == ("cluster", "")
+
+
+def test_an_arn_as_a_template_writes_it_is_flattened_to_text():
+    from kafka_platform.domain.msk_iam import flatten_arn
+
+    joined = {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "kafka", {"Ref": "AWS::Region"}, "1", "topic/c/u/t"]]}
+    assert flatten_arn(joined) == "arn:aws:kafka:{?}:1:topic/c/u/t"
+    assert flatten_arn("arn:aws:kafka:x") == "arn:aws:kafka:x"
+    assert flatten_arn({"Fn::GetAtt": ["Cluster", "Arn"]}) == "{?}"          # two arguments, not a join
+    assert flatten_arn({"Fn::Join": ":"}) == "{?}"
+    assert flatten_arn({"Ref": "Other"}) == "{?}"
+    assert flatten_arn({"Ref": "AWS::Partition", "Extra": 1}) == "{?}"       # not one intrinsic
+    assert flatten_arn(["arn"]) == "{?}" and flatten_arn(7) == "{?}"
