@@ -7,6 +7,7 @@ Shared by the loader battery and the CLI / make tests. Paths: ``a.b[topic-name].
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +80,14 @@ def _child(node: Any, part: str) -> Any:
     return node[_index(node, part)] if isinstance(node, list) else node[part]
 
 
-def prod_data() -> dict[str, Any]:
+@functools.lru_cache(maxsize=1)
+def _shipped_prod() -> dict[str, Any]:
     return yaml.safe_load((ENVIRONMENTS_DIR / "prod.yaml").read_text())
+
+
+def prod_data() -> dict[str, Any]:
+    """The shipped prod.yaml as data, a fresh copy each call (parsed once: the battery and make mutate run it often)."""
+    return copy.deepcopy(_shipped_prod())
 
 
 def write(case: BadFile, folder: Path) -> Path:
