@@ -35,7 +35,7 @@ def test_the_shipped_sizes_hold_the_banks_80_connectors_and_a_small_task_does_no
     assert problem is not None and problem.startswith(f"{2 * needed - 2} MiB gives each worker a ")
     assert f"use the next memory_mib Fargate offers from {2 * needed}, or more min_workers" in problem
     assert sizing_problem(88, 2 * needed, 2) is None
-    assert sizing_problem(0, 512, 1) is None
+    assert sizing_problem(0, 200, 1) is None
 
 
 @pytest.mark.parametrize("connectors,min_workers", [(10, 2), (40, 2), (80, 3)])
@@ -46,5 +46,5 @@ def test_more_workers_or_memory_never_hurt(connectors, min_workers):
 def test_even_one_connector_must_fit_the_heap_and_none_always_does():
     from kafka_platform.domain.connect_sizing import sizing_problem
 
-    assert sizing_problem(1, 512, 1) is not None and "of the 1 connectors" in sizing_problem(1, 512, 1)
-    assert sizing_problem(0, 512, 1) is None
+    assert sizing_problem(1, 200, 1) is not None and "of the 1 connectors" in sizing_problem(1, 200, 1)
+    assert sizing_problem(0, 200, 1) is None
