@@ -38,6 +38,6 @@ def cluster_uuid(cluster_arn: str) -> str:
     """``arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID`` -> ``UUID``."""
     prefix, _, resource = cluster_arn.partition(":cluster/")
     parts = resource.split("/")
-    if not prefix.startswith("arn:") or len(parts) != 2 or not all(parts):
+    if not prefix.startswith("arn:") or len(parts) != 2 or not all(parts) or ":" in resource:
         raise ValueError(f"{cluster_arn} is not an MSK cluster ARN (arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID)")
     return parts[1]

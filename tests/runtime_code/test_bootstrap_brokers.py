@@ -123,6 +123,7 @@ def test_without_a_client_the_handler_makes_boto3_s_kafka_client(monkeypatch):
     "arn:aws:kafka:eu-west-2:1:cluster//uuid",             # no name
     "arn:aws:kafka:eu-west-2:1:cluster/name/",             # empty UUID
     "aws:kafka:eu-west-2:1:cluster/name/uuid",             # not an ARN
+    "arn:aws:kafka:eu-west-2:1:cluster/name:cluster/uuid",  # a name MSK would not accept
 ])
 def test_a_malformed_cluster_arn_is_refused(arn):
     with __import__("pytest").raises(ValueError, match=r"is not an MSK cluster ARN \(arn:aws:kafka:REGION:ACCOUNT"):

@@ -122,6 +122,7 @@ def test_declarations_are_compact_sorted_json_parameters_under_the_path():
     store.put("a", {"state": "running", "config": {"b": "1", "a": "2"}})
     store.delete("gone")  # already gone is fine
     assert store.all() == {"a": {"state": "running"}, "b": {}}
+    assert declared.ParameterDeclarations("/p/declaredX//", ssm).path == "/p/declaredX"  # only the slashes go
     assert ssm.calls == [
         ("put", {"Name": "/p/declared/a", "Type": "String", "Overwrite": True, "Tier": "Intelligent-Tiering",
                  "Value": '{"config":{"a":"2","b":"1"},"state":"running"}'}),
