@@ -87,3 +87,8 @@ def test_wake_up_on_produce_needs_the_broker_count_and_room_in_one_alarm():
     assert problems(min_tasks=0, wake_up_on_produce=True, broker_count=3, topic_names=["a", "b", "c", "d"]) == [
         ("wake_up_on_produce", "would need 13 metrics in one alarm, above CloudWatch's 10; consume fewer topics or "
                                "keep min_tasks at 1")]
+
+
+def test_an_empty_consumer_group_is_named():
+    assert problems(consumer_group="") == [("consumer_group", '"" is empty; name the consumer group, for example '
+                                                              "loan-approvals")]
