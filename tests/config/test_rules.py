@@ -1,0 +1,194 @@
+"""The cross-field rules on a parsed environment, called directly on a minimal environment: each rule on both sides
+of its bound, with its message in full (found by make mutate: the bad-file battery holds one case per rule, rarely
+its bound)."""
+
+import pytest
+
+from kafka_platform.config.model import Environment
+from kafka_platform.config.rules import environment_problems
+
+MINIMAL = {
+    "name": "dev", "account": "111111111111", "region": "eu-west-2",
+    "availability_zones": ["eu-west-2a", "eu-west-2b", "eu-west-2c"],
+    "network": {"vpc_cidr": "10.10.0.0/16"},
+    "kafka": {"cluster_name": "bank-dev", "kafka_version": "3.9.x", "broker_instance_type": "kafka.m7g.large",
+              "broker_count": 3, "broker_volume_size_gib": 100},
+}
+EXISTING = {"vpc_id": "vpc-0abc1234", "vpc_cidr": "10.20.0.0/16",
+            "private_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"],
+            "private_subnet_route_table_ids": ["rtb-1", "rtb-2", "rtb-3"],
+            "endpoints_security_group_id": "sg-0abc1234"}
+
+
+def problems(stem="dev", **changes):
+    data = {**MINIMAL, **changes}
+    return environment_problems(Environment.model_validate(data), stem)
+
+
+def test_the_minimal_environment_has_no_problem():
+    assert problems() == []
+
+
+def test_the_name_follows_the_file_and_the_rule():
+    assert problems(stem="prod") == [("name", '"dev" does not match the file name; rename the file to dev.yaml or set '
+                                              "name: prod")]
+    rule = ("is not an environment name; use 2-16 lower-case letters and digits, starting with a letter, such as prod "
+            "or collectionsdev (no hyphen: a standby is named <name>-dr, and each name becomes a stage, Prod, and part "
+            "of every resource name)")
+    for name in ("d", "dev-1", "Dev", "1dev", "a" * 17):
+        assert ("name", f'"{name}" {rule}') in problems(stem=name, name=name), name
+    for name in ("de", "a" * 16, "collections2"):
+        assert problems(stem=name, name=name) == [], name
+
+
+@pytest.mark.parametrize("tags, expected", [
+    ({"k" * 128: "v" * 256}, []),
+    ({"k" * 129: "v"}, [(f"tags.{'k' * 129}", '"v" is not a valid tag; keys take 1-128 characters, values up to 256')]),
+    ({"k": "v" * 257}, [("tags.k", f'"{"v" * 257}" is not a valid tag; keys take 1-128 characters, values up to 256')]),
+    ({"": "v"}, [("tags.", '"v" is not a valid tag; keys take 1-128 characters, values up to 256')]),
+    ({"AWS:team": "x"}, [("tags.AWS:team", '"AWS:team" starts with aws:, which AWS reserves (CloudFormation refuses it '
+                                           "on every resource); choose another key")]),
+    ({"environment": "x"}, [("tags.environment", '"environment" is the platform\'s own tag (environment: dev); it '
+                                                 "cannot be replaced, choose another key")]),
+    ({"managed-by": "x"}, [("tags.managed-by", '"managed-by" is the platform\'s own tag (managed-by: kafka-platform); '
+                                               "it cannot be replaced, choose another key")]),
+    ({"team": "a;b"}, [("tags.team", '"team": "a;b" has a character tags do not take; use letters, digits, spaces and '
+                                     "_ . : / = + - @")]),
+    ({"te#am": "ab"}, [("tags.te#am", '"te#am": "ab" has a character tags do not take; use letters, digits, spaces '
+                                      "and _ . : / = + - @")]),
+    ({"cost centre": "a_b.c:d/e=f+g-h@i"}, []),
+])
+def test_tags(tags, expected):
+    assert problems(tags=tags) == expected
+
+
+def test_a_resource_takes_fifty_tags_with_the_platforms_two():
+    assert problems(tags={f"t{i}": "x" for i in range(48)}) == []
+    assert problems(tags={f"t{i}": "x" for i in range(49)}) == [
+        ("tags", "has 49 tags, and with the platform's 2 that is more than the 50 a resource takes; keep 48 or fewer")]
+
+
+def test_alarm_addresses_are_addresses_listed_once_in_any_case():
+    assert problems(alarms={"email_subscriptions": ["ops@bank.example", "risk@bank.example"]}) == []
+    assert problems(alarms={"email_subscriptions": ["ops@bank.example", "ops", "OPS@bank.example", "a b@c.d"]}) == [
+        ("alarms.email_subscriptions[1]", '"ops" is not an e-mail address (SNS refuses it at deploy); write it as '
+                                          "name@example.com"),
+        ("alarms.email_subscriptions[2]", '"OPS@bank.example" is listed twice; list each address once'),
+        ("alarms.email_subscriptions[3]", '"a b@c.d" is not an e-mail address (SNS refuses it at deploy); write it as '
+                                          "name@example.com")]
+
+
+def test_a_replacement_is_acknowledged_in_forty_characters_or_more():
+    def acknowledged(reason):
+        return problems(acknowledged_replacements=[{"stack": "Kafka", "logical_id": "Cluster", "reason": reason}])
+
+    assert acknowledged("x" * 40) == [] and acknowledged("  " + "x" * 40 + "  ") == []
+    assert acknowledged(" " + "x" * 39 + " ") == [("acknowledged_replacements[0].reason", (
+        f'" {"x" * 39} " is too short to justify replacing Kafka/Cluster, which loses its data; say in 40 characters '
+        "or more why that is intended"))]
+
+
+@pytest.mark.parametrize("zones, expected", [
+    (["eu-west-2a", "eu-west-2b"], []),
+    (["eu-west-2a"], [("availability_zones", '["eu-west-2a"] lists 1 zones; MSK needs 2 or 3 zones, and a bank in '
+                                             "production wants 3")]),
+    (["eu-west-2a", "eu-west-2a"], [("availability_zones", '["eu-west-2a", "eu-west-2a"] repeats a zone; list each '
+                                                           "zone once")]),
+])
+def test_two_or_three_distinct_zones(zones, expected):
+    found = [p for p in problems(availability_zones=zones, network={"vpc_cidr": "10.10.0.0/16"},
+                                 kafka={**MINIMAL["kafka"], "broker_count": 2 * len(set(zones)) or 2})
+             if p[0].startswith("availability_zones")]
+    assert found == expected
+
+
+def test_four_zones_are_refused():
+    found = [p for p in problems(availability_zones=["eu-west-2a", "eu-west-2b", "eu-west-2c", "eu-west-2d"])
+             if p[0] == "availability_zones"]
+    assert found == [("availability_zones", '["eu-west-2a", "eu-west-2b", "eu-west-2c", "eu-west-2d"] lists 4 zones; '
+                                            "MSK needs 2 or 3 zones, and a bank in production wants 3")]
+
+
+def test_a_zone_of_another_region_is_named_by_its_index():
+    found = problems(availability_zones=["eu-west-2a", "eu-west-1b", "eu-west-2c"])
+    assert [field for field, _ in found] == ["availability_zones[1]"]
+
+
+@pytest.mark.parametrize("cidr, message", [
+    ("10.10.0.0/16", None), ("10.10.0.0/22", None), ("172.16.0.0/16", None), ("192.168.0.0/20", None),
+    ("10.0.0.0/15", '"10.0.0.0/15" has a /15 prefix; use /16 to /22 so every zone gets room for tasks'),
+    ("10.10.0.0/23", '"10.10.0.0/23" has a /23 prefix; use /16 to /22 so every zone gets room for tasks'),
+    ("8.8.0.0/16", '"8.8.0.0/16" is not a private range; use a range inside 10.0.0.0/8, 172.16.0.0/12 or '
+                   "192.168.0.0/16"),
+    ("10.10.0.0", '"10.10.0.0" has a /32 prefix; use /16 to /22 so every zone gets room for tasks'),
+    ("10.10.0.1/16", '"10.10.0.1/16" is not an IPv4 range; use a form such as 10.30.0.0/16'),
+    ("ten", '"ten" is not an IPv4 range; use a form such as 10.30.0.0/16'),
+])
+def test_a_new_vpcs_range(cidr, message):
+    assert problems(network={"vpc_cidr": cidr}) == ([] if message is None else [("network.vpc_cidr", message)])
+
+
+def test_a_new_vpc_needs_a_range_and_one_to_three_nat_gateways():
+    assert problems(network={}) == [("network.vpc_cidr", "is missing; give the new VPC a range such as 10.30.0.0/16, "
+                                                         "or set existing_vpc")]
+    assert problems(network={"vpc_cidr": "10.10.0.0/16", "nat_gateways": 3}) == []
+    assert problems(network={"vpc_cidr": "10.10.0.0/16", "nat_gateways": 0}) == [("network.nat_gateways", (
+        "0 cannot build the platform's private subnets (subnets with egress route through a NAT gateway); use 1 or "
+        "more. Workloads still reach only the VPC endpoints unless internet_egress_reason is set"))]
+    assert problems(network={"vpc_cidr": "10.10.0.0/16", "nat_gateways": 4}) == [("network.nat_gateways", (
+        "4 is more than the 3 availability zones; use at most one per zone"))]
+
+
+def test_internet_egress_is_explained_in_four_words_or_more():
+    assert problems(network={"vpc_cidr": "10.10.0.0/16", "internet_egress_reason": "vendor API needs it"}) == []
+    assert problems(network={"vpc_cidr": "10.10.0.0/16", "internet_egress_reason": "vendor API access"}) == [
+        ("network.internet_egress_reason", '"vendor API access" does not say why; write who needs the internet and for '
+                                           "what (a reviewer reads it), or remove it so that workloads reach only "
+                                           "AWS's VPC endpoints")]
+
+
+def test_flow_log_retention_is_one_cloudwatch_offers():
+    assert [f for f, _ in problems(network={"vpc_cidr": "10.10.0.0/16", "flow_logs_retention_days": 2})] == [
+        "network.flow_logs_retention_days"]
+
+
+def test_an_existing_vpc_is_taken_as_given():
+    assert problems(network={"existing_vpc": EXISTING}) == []
+    assert problems(network={"existing_vpc": {**EXISTING, "endpoints_security_group_id": None},
+                             "internet_egress_reason": "vendor API needs it always"}) == []
+
+
+def test_an_existing_vpcs_ids_and_counts_are_checked():
+    existing = {**EXISTING, "vpc_id": "vpc-1", "vpc_cidr": "8.8.0.0/16", "endpoints_security_group_id": "sg-xyz",
+                "private_subnet_ids": ["subnet-0aaa1111", "subnet-x"], "private_subnet_route_table_ids": ["rtb-1"]}
+    assert problems(network={"existing_vpc": existing, "vpc_cidr": "10.10.0.0/16"}) == [
+        ("network.existing_vpc.endpoints_security_group_id", '"sg-xyz" is not a security group id; use the form '
+                                                              "sg-0abc1234"),
+        ("network.vpc_cidr", '"10.10.0.0/16" conflicts with existing_vpc; set one of vpc_cidr (a new VPC) or '
+                             "existing_vpc (an imported one)"),
+        ("network.existing_vpc.vpc_id", '"vpc-1" is not a VPC id; use the form vpc-0abc1234'),
+        ("network.existing_vpc.vpc_cidr", '"8.8.0.0/16" is not a private range; use a range inside 10.0.0.0/8, '
+                                          "172.16.0.0/12 or 192.168.0.0/16"),
+        ("network.existing_vpc.private_subnet_ids", '["subnet-0aaa1111", "subnet-x"] has 2 entries for 3 availability '
+                                                    "zones; give one per zone, in the order of availability_zones"),
+        ("network.existing_vpc.private_subnet_route_table_ids", '["rtb-1"] has 1 entries for 3 availability zones; '
+                                                                "give one per zone, in the order of "
+                                                                "availability_zones"),
+        ("network.existing_vpc.private_subnet_ids[1]", '"subnet-x" is not a subnet id; use the form subnet-0abc1234'),
+    ]
+
+
+def test_an_existing_vpc_without_egress_names_its_endpoints_group():
+    assert problems(network={"existing_vpc": {**EXISTING, "endpoints_security_group_id": None}}) == [
+        ("network.existing_vpc.endpoints_security_group_id", (
+            "is missing; name the security group of the VPC's interface endpoints (its owner runs them, with S3's "
+            "gateway endpoint) so that workloads reach AWS APIs through them, or set network.internet_egress_reason"))]
+
+
+@pytest.mark.parametrize("ids", [("vpc-0123456789abcdef0", "sg-0123456789abcdef0", "subnet-0123456789abcdef0"),
+                                 ("vpc-01234567", "sg-01234567", "subnet-01234567")])
+def test_ids_of_8_to_17_hex_digits_are_accepted(ids):
+    vpc, sg, subnet = ids
+    existing = {**EXISTING, "vpc_id": vpc, "endpoints_security_group_id": sg,
+                "private_subnet_ids": [subnet, subnet.replace("0", "1", 1), subnet.replace("0", "2", 1)]}
+    assert problems(network={"existing_vpc": existing}) == []
