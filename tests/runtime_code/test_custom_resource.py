@@ -150,6 +150,7 @@ def test_an_event_without_a_response_url_is_logged_and_nothing_is_sent(caplog):
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
     received: list = []
+    timeout = 1  # a request whose body is shorter than its Content-Length fails in a second, not in urlopen's 30
 
     def do_PUT(self):  # noqa: N802 - the standard library's name
         length = int(self.headers["Content-Length"])
@@ -166,15 +167,13 @@ def test_the_default_sender_puts_the_body_with_an_empty_content_type(monkeypatch
     """The pre-signed S3 URL is signed without a content type: any other value makes S3 refuse the answer."""
     monkeypatch.setattr(custom_resource.time, "sleep", lambda seconds: None)  # a failed PUT is not retried slowly
     _Recorder.received = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    server.timeout = 2
-    thread = threading.Thread(target=server.handle_request, daemon=True)
-    thread.start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         event = {**EVENT, "ResponseURL": f"http://127.0.0.1:{server.server_port}/signed?x=1"}
         body = custom_resource.respond(event, lambda e: custom_resource.Outcome("p"))
-        thread.join(3)
     finally:
+        server.shutdown()
         server.server_close()
     [received] = _Recorder.received
     assert received["path"] == "/signed?x=1"
