@@ -151,3 +151,81 @@ def test_names_slots_and_prefixes_are_each_used_once_and_prefixes_never_nest():
     outer_first = uniqueness_problems([a, spec(name="x-cdc", slot_name="sx", topic_prefix="cdc.a.x")])
     assert outer_first == [("x-cdc", "topic_prefix", f'"cdc.a.x" nests with "cdc.a" of connector a-cdc; {nests}')]
     assert uniqueness_problems([a, spec(name="ab-cdc", slot_name="sab", topic_prefix="cdc.ab")]) == []  # not nested
+
+
+# ---- connector_problems called directly, each rule's message in full (found by make mutate) -----------------------
+NAME_RULE = "is not a connector name; use 2-63 lower-case letters, digits and hyphens, starting with a letter"
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"name": "A-cdc"}, [("name", f'"A-cdc" {NAME_RULE}')]),
+    ({"name": "a"}, [("name", f'"a" {NAME_RULE}')]),
+    ({"slot_name": "Slot"}, [("slot_name", '"Slot" is not a PostgreSQL replication slot name; use 1-63 lower-case '
+                                           "letters, digits and underscores")]),
+    ({"publication_name": "1pub"}, [("publication_name", '"1pub" is not a plain PostgreSQL identifier; use 1-63 '
+                                                         "lower-case letters, digits and underscores, not starting "
+                                                         "with a digit")]),
+    ({"topic_prefix": "cdc accounts"}, [("topic_prefix", '"cdc accounts" is not a valid Kafka topic prefix; use 1-249 '
+                                                         "letters, digits, '.', '_' or '-', for example "
+                                                         "loan-applications")]),
+    ({"plugin_name": "decoderbufs"}, [("plugin_name", '"decoderbufs" needs a decoder installed in the database; use '
+                                                      "pgoutput, built into PostgreSQL 10 and later")]),
+    ({"heartbeat_interval": 10}, [("heartbeat_interval", "10 is not a Duration; pass aws_cdk.Duration.seconds(10)")]),
+    ({"heartbeat_interval": Milliseconds(0)},
+     [("heartbeat_interval", "0 ms turns heartbeats off; without them a quiet database's slot pins WAL until the disk "
+                             "fills: use 10 seconds (10000 ms)")]),
+    ({"tables": ()}, [("tables", "is empty; list the tables to capture as schema.table")]),
+    ({"tables": ("public.accounts", "Accounts")}, [("tables[1]", '"Accounts" is not schema.table in lower case; write '
+                                                                 "e.g. public.accounts")]),
+    ({"database_port": 0}, [("database.port", "0 is not a TCP port; use 1-65535 (PostgreSQL listens on 5432 unless "
+                                              "told otherwise)")]),
+    ({"database_port": 65536}, [("database.port", "65536 is not a TCP port; use 1-65535 (PostgreSQL listens on 5432 "
+                                                  "unless told otherwise)")]),
+    ({"topic_replication_factor": 2}, [("topic_creation.replication_factor", "2 keeps fewer than 3 copies of the "
+                                                                             "change events; the bank requires 3")]),
+    ({"topic_partitions": 0}, [("topic_creation.partitions", "0 is below 1")]),
+    ({"slot_on_delete": "keep"}, [("slot_on_delete", '"keep" is not retain or drop')]),
+    ({"rds_instance_id": "Accounts"}, [("database.rds_instance_id", '"Accounts" is not an RDS instance identifier; '
+                                                                    "use 1-63 lower-case letters, digits and hyphens, "
+                                                                    "starting with a letter")]),
+    ({"database_ssl_root_cert": "certs/ca.pem", "database_host": "db.internal"},
+     [("database.ssl_root_cert", '"certs/ca.pem" is not an absolute path in the worker image; use '
+                                 "/opt/connect/certs/rds-global-bundle.pem or your image's own CA file")]),
+])
+def test_each_connector_rule_in_full(changes, expected):
+    assert connector_problems(spec(**changes), broker_count=3) == expected
+
+
+def test_the_bounds_a_connector_may_reach():
+    assert connector_problems(spec(name="ab", slot_name="s", publication_name="_p", database_port=1,
+                                   heartbeat_interval=Milliseconds(1)), broker_count=3) == []
+    assert connector_problems(spec(database_port=65535, topic_replication_factor=3, topic_partitions=1),
+                              broker_count=3) == []
+    assert connector_problems(spec(topic_replication_factor=4), broker_count=3) == [
+        ("topic_creation.replication_factor", "4 is above the 3 brokers")]
+    assert connector_problems(spec(topic_replication_factor=4)) == []  # brokers unknown: not judged
+
+
+def test_a_string_of_tables_is_named_once_and_not_read_as_characters():
+    assert connector_problems(spec(tables="public.accounts"), broker_count=3) == [
+        ("tables", '"public.accounts" is a string, not a list: each character would count as a table; pass '
+                   '["public.accounts"]')]
+
+
+def test_a_weaker_tls_mode_needs_a_reason_of_forty_characters():
+    reason = "x" * 40
+    assert connector_problems(spec(database_ssl_mode="require", database_ssl_mode_reason=reason), broker_count=3) == []
+    [(field, message)] = connector_problems(spec(database_ssl_mode="require", database_ssl_mode_reason=" " + "x" * 39),
+                                            broker_count=3)
+    assert field == "database.ssl_mode" and message.startswith('"require" does not verify that the database is the one')
+
+
+def test_a_host_must_be_a_name_and_verify_full_needs_an_rds_endpoint_or_a_ca():
+    [(field, message)] = connector_problems(spec(database_host="db host"), broker_count=3)
+    assert (field, message) == ("database.hostname", '"db host" is not a host name; use the database\'s DNS name '
+                                                     "(letters, digits, dots and hyphens), such as "
+                                                     "accounts-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com")
+    [(field, message)] = connector_problems(spec(database_host="db.internal"), broker_count=3)
+    assert field == "database.hostname" and message.startswith('"db.internal" is not an RDS endpoint, and verify-full')
+    assert connector_problems(spec(database_host="db.internal", database_ssl_root_cert="/certs/own-ca.pem"),
+                              broker_count=3) == []

@@ -227,3 +227,16 @@ def test_the_backlog_expression_sums_several_topics():
         "SUM([FILL(a, REPEAT), FILL(b, REPEAT)]))")
     assert lag_scaling.backlog_per_task_expression(["a", "b"], "t", repeat_lag=False) == \
         "IF(FILL(t, 0) > 0, SUM([a, b]) / FILL(t, 1), SUM([a, b]))"
+
+
+def test_capacity_bounds_each_side():
+    def capacity(**settings):
+        return lag_scaling.capacity_problems(**{"partitions": 24, "min_tasks": 1, "max_tasks": None,
+                                                "wake_up_on_produce": False, **settings})
+
+    assert capacity(max_tasks=24) == [] and capacity(max_tasks=1) == [] and capacity(min_tasks=24) == []
+    assert capacity(min_tasks=5, max_tasks=5) == []
+    assert capacity(max_tasks=0, min_tasks=0, wake_up_on_produce=True) == [
+        ("max_tasks", "0 would never run a task; use 1 or more")]
+    assert capacity(min_tasks=-1) == [("min_tasks", "-1 is below zero; use 0 (with wake_up_on_produce) or more")]
+    assert capacity(min_tasks=25) == [("min_tasks", "25 is above max_tasks 24; lower min_tasks or raise max_tasks")]
