@@ -689,6 +689,12 @@ def test_a_slot_drop_sets_the_property_without_the_name_and_waits_for_the_restar
     assert rest.calls == [("put_config", "orders-cdc", {"tasks.max": "1", "slot.drop.on.stop": "true"})]
 
 
+def test_a_slot_drop_waits_with_the_reconcilers_sleep():
+    rest = Scripted([status("RUNNING", "UNASSIGNED"), status("RUNNING", "RUNNING")], config={})
+    assert reconciler._prepare_slot_drop(rest, "orders-cdc", rest.sleep, 0) == "dropped"
+    assert rest.now == reconciler.POLL_SECONDS  # one poll's wait, on the clock it was given
+
+
 def test_a_slot_already_set_to_drop_is_not_written_again():
     rest = Scripted([status("RUNNING", "RUNNING")], config={"slot.drop.on.stop": "true"})
     assert reconciler._prepare_slot_drop(rest, "orders-cdc", rest.sleep, 0) == "dropped"
@@ -704,8 +710,8 @@ def test_a_slot_that_cannot_be_prepared_is_retained_and_logged(caplog):
     with caplog.at_level(logging.ERROR):
         assert reconciler._prepare_slot_drop(rest, "orders-cdc", rest.sleep, 0) == (
             "retained (the connector could not run to drop it)")
-    assert "connector orders-cdc: its replication slot could not be prepared for dropping and stays: HTTP 500" \
-        in caplog.text
+    assert [r.getMessage() for r in caplog.records] == [
+        "connector orders-cdc: its replication slot could not be prepared for dropping and stays: HTTP 500"]
 
 
 def test_a_quiet_delete_gets_at_least_the_cleanup_time_and_never_raises(caplog):

@@ -179,3 +179,23 @@ def test_the_default_sender_puts_the_body_with_an_empty_content_type(monkeypatch
     assert received["path"] == "/signed?x=1"
     assert received["content_type"] == ""
     assert received["length"] == len(received["body"]) and json.loads(received["body"]) == body
+
+
+def test_the_put_gives_up_after_30_seconds(monkeypatch):
+    """A PUT that hangs must not outlive the function: urlopen's own timeout, 30 s."""
+    seen = []
+
+    class Answer:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b""
+
+    monkeypatch.setattr(custom_resource.urllib.request, "urlopen",
+                        lambda request, timeout=None: seen.append((request.get_method(), timeout)) or Answer())
+    custom_resource._put("https://example.invalid/signed", b"{}")
+    assert seen == [("PUT", 30)]
