@@ -731,3 +731,42 @@ def test_a_quiet_delete_that_works_says_why_it_deleted(caplog):
     with caplog.at_level(logging.INFO):
         reconciler._delete_quietly(Scripted(), "orders-cdc")
     assert "connector orders-cdc deleted: the request that created it failed" in caplog.text
+
+
+def test_the_handler_prunes_for_a_prune_resource(connect, sent):
+    connect.fake.connectors["stale-cdc"] = Connector(dict(CONFIG))
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    reconciler.handler(event("Create", connect.url, resource_type="Custom::KafkaConnectorPrune",
+                             declared=["accounts-cdc"]), None)
+    assert (sent[-1]["Status"], sent[-1]["Data"]) == ("SUCCESS", {"Deleted": "stale-cdc"})
+    assert sorted(connect.fake.connectors) == ["accounts-cdc"]
+
+
+def test_the_handler_authenticates_with_the_rest_credentials(connect, sent, monkeypatch):
+    made = []
+    real = connect_rest.ConnectClient
+    monkeypatch.setattr(reconciler, "rest_credentials", lambda: ("platform", "pw"))
+    monkeypatch.setattr(reconciler, "ConnectClient", lambda url, **options: made.append(options) or real(url, **options))
+    connect.fake.assignment_polls = 0
+    reconciler.handler(event("Create", connect.url), None)
+    assert made[0]["credentials"] == ("platform", "pw") and sent[-1]["Status"] == "SUCCESS"
+
+
+def test_the_budget_is_measured_in_seconds_of_what_lambda_has_left(connect, sent, monkeypatch):
+    budgets = []
+    real = connect_rest.ConnectClient
+    monkeypatch.setattr(reconciler, "ConnectClient", lambda url, *, deadline, **options: (
+        budgets.append(deadline - time.monotonic()) or real(url, deadline=deadline, **options)))
+    connect.fake.assignment_polls = 0
+    long = event("Create", connect.url)
+    long["ResourceProperties"]["TimeoutSeconds"] = "900"
+    reconciler.handler(long, LambdaContext(600_000))
+    assert 564.9 < budgets[0] <= 565.0  # 600 s left, less 20 to answer and 15 to clean up
+
+
+def test_a_delete_elsewhere_logs_exactly_what_it_skipped(connect, sent, caplog):
+    other = "http://rest.other-cdc.connect.internal:8083"
+    with caplog.at_level(logging.WARNING):
+        reconciler.handler(event("Delete", other, physical="accounts-cdc"), LambdaContext(60_000))
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"Delete of accounts-cdc on {other}, which is not this reconciler's Connect cluster: nothing to do"]

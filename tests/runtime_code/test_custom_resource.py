@@ -199,3 +199,12 @@ def test_the_put_gives_up_after_30_seconds(monkeypatch):
                         lambda request, timeout=None: seen.append((request.get_method(), timeout)) or Answer())
     custom_resource._put("https://example.invalid/signed", b"{}")
     assert seen == [("PUT", 30)]
+
+
+def test_a_failure_is_logged_as_one_line_naming_the_request(caplog):
+    def fail(_):
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR):
+        answer({**EVENT, "RequestType": "Delete"}, fail)
+    assert [r.getMessage() for r in caplog.records] == ["Delete Connector failed: boom"]
