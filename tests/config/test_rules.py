@@ -192,3 +192,62 @@ def test_ids_of_8_to_17_hex_digits_are_accepted(ids):
     existing = {**EXISTING, "vpc_id": vpc, "endpoints_security_group_id": sg,
                 "private_subnet_ids": [subnet, subnet.replace("0", "1", 1), subnet.replace("0", "2", 1)]}
     assert problems(network={"existing_vpc": existing}) == []
+
+
+# ---- Kafka Connect ------------------------------------------------------------------------------------------------
+def connect_problems(**connect):
+    found = problems(connect={"name": "bank-cdc", **connect})
+    return [p for p in found if p[0].startswith("connect.")]
+
+
+def test_a_default_connect_cluster_has_no_problem():
+    assert connect_problems() == []
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({"min_workers": 1, "max_workers": 1}, []),
+    ({"min_workers": 0}, [("connect.min_workers", "0 is not between 1 and max_workers 4; a Connect cluster needs at "
+                                                  "least one worker")]),
+    ({"min_workers": 5}, [("connect.min_workers", "5 is not between 1 and max_workers 4; a Connect cluster needs at "
+                                                  "least one worker")]),
+    ({"cpu_target_percent": 10}, []), ({"cpu_target_percent": 90}, []),
+    ({"cpu_target_percent": 9}, [("connect.cpu_target_percent", "9 is outside 10-90; 60 is a good start")]),
+    ({"cpu_target_percent": 91}, [("connect.cpu_target_percent", "91 is outside 10-90; 60 is a good start")]),
+    ({"stream_lag_alarm_seconds": 60}, []),
+    ({"stream_lag_alarm_seconds": 59}, [("connect.stream_lag_alarm_seconds", "59 s is below the health monitor's "
+                                                                             "one-minute period; use 60 seconds or "
+                                                                             "more (default 300)")]),
+    ({"reconcile_timeout_seconds": 60}, []), ({"reconcile_timeout_seconds": 840}, []),
+    ({"reconcile_timeout_seconds": 59}, [("connect.reconcile_timeout_seconds", "59 is outside 60-840: the reconciler "
+                                                                               "is a Lambda function (15 minutes at "
+                                                                               "most)")]),
+    ({"reconcile_timeout_seconds": 841}, [("connect.reconcile_timeout_seconds", "841 is outside 60-840: the "
+                                                                                "reconciler is a Lambda function (15 "
+                                                                                "minutes at most)")]),
+    ({"cpu": 2048, "memory_mib": 2048}, [("connect.memory_mib", "2048 does not fit cpu 2048; Fargate offers 4096 to "
+                                                                "16384 MiB in steps of 1024")]),
+    ({"image": "debezium/connect"}, [("connect.image", '"debezium/connect" is not a pinned image reference; use '
+                                                       "registry/repository:version or registry/repository@sha256:"
+                                                       "<digest>, e.g. 333333333333.dkr.ecr.eu-west-2.amazonaws.com/"
+                                                       "app:1.4.2")]),
+    ({"image": "quay.io/debezium/connect:3.0"}, [("connect.image", '"quay.io/debezium/connect:3.0" is pulled from '
+                                                                   "quay.io, which the VPC's endpoints do not reach "
+                                                                   "(tasks have no internet); copy it to ECR in "
+                                                                   "eu-west-2 (<account>.dkr.ecr.eu-west-2.amazonaws"
+                                                                   ".com/<repository>:<version>), or set "
+                                                                   "network.internet_egress_reason")]),
+    ({"image": "111111111111.dkr.ecr.eu-west-2.amazonaws.com/connect:3.0"}, []),
+])
+def test_connect_bounds(settings, expected):
+    assert connect_problems(**settings) == expected
+
+
+def test_an_image_from_the_internet_is_fine_with_egress():
+    found = problems(connect={"name": "bank-cdc", "image": "quay.io/debezium/connect:3.0"},
+                     network={"vpc_cidr": "10.10.0.0/16", "internet_egress_reason": "pulls the vendor's images"})
+    assert found == []
+
+
+def test_the_connect_clusters_name_is_a_group_id():
+    [(field, _)] = connect_problems(name="Bank CDC")
+    assert field == "connect.name"
