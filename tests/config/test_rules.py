@@ -251,3 +251,82 @@ def test_an_image_from_the_internet_is_fine_with_egress():
 def test_the_connect_clusters_name_is_a_group_id():
     [(field, _)] = connect_problems(name="Bank CDC")
     assert field == "connect.name"
+
+
+# ---- data products and data teams ---------------------------------------------------------------------------------
+CONNECTOR = {"name": "customers-cdc", "tables": ["public.customers"], "topic_prefix": "cdc.customers",
+             "slot_name": "debezium_customers", "publication_name": "dbz_customers",
+             "database": {"hostname": "customers-db.c9akciq32xyz.eu-west-2.rds.amazonaws.com", "name": "customers",
+                          "credentials_secret_arn": "arn:aws:secretsmanager:eu-west-2:111111111111:secret:c-AbCdEf"},
+             "columns": {"public.customers.email": "pii"}}
+PRODUCT = {"name": "customer-events", "connector": "customers-cdc", "tables": ["public.customers"],
+           "columns": {"public.customers.email": "hash"}}
+TEAM = {"name": "fraud", "principals": ["arn:aws:iam::111111111111:role/fraud"], "data_products": ["customer-events"],
+        "consumer_group_prefix": "fraud-ds-"}
+
+
+def with_products(products, teams=(), **kafka):
+    return problems(connect={"name": "bank-cdc", "connectors": [CONNECTOR], "data_products": list(products)},
+                    data_teams=list(teams), kafka={**MINIMAL["kafka"], **kafka})
+
+
+def test_a_product_and_a_team_of_this_account_have_no_problem():
+    assert with_products([PRODUCT], [TEAM]) == []
+
+
+def test_a_product_is_declared_once_on_a_known_connector():
+    assert with_products([PRODUCT, PRODUCT]) == [
+        ("connect.data_products[customer-events].name", '"product-customer-events" is already used by connector '
+                                                         "product-customer-events; each connector needs its own name"),
+        ("connect.data_products[customer-events].name", '"product_customer_events" is already used by connector '
+                                                         "product-customer-events; each connector needs its own slot "
+                                                         "name"),
+        ("connect.data_products[customer-events].name", '"products.customer-events" is already used by connector '
+                                                         "product-customer-events; each connector needs its own topic "
+                                                         "prefix"),
+        ("connect.data_products[customer-events].name", '"customer-events" is declared twice; give each data product '
+                                                         "its own name")]
+    assert with_products([{**PRODUCT, "connector": "customer-cdc"}]) == [
+        ("connect.data_products[customer-events].connector", '"customer-cdc" is not a connector of this Connect '
+                                                              "cluster; did you mean customers-cdc?")]
+    assert with_products([{**PRODUCT, "connector": "zzz"}]) == [
+        ("connect.data_products[customer-events].connector", '"zzz" is not a connector of this Connect cluster; name '
+                                                              "one of connect.connectors")]
+
+
+def test_a_product_rule_is_reported_under_the_product():
+    assert with_products([{**PRODUCT, "tables": ["public.cards"], "columns": {}}]) == [
+        ("connect.data_products[customer-events].tables", '"public.cards" is not a table of connector customers-cdc '
+                                                          "(it captures public.customers); use one of those, or capture "
+                                                          "it there")]
+
+
+def test_a_team_is_declared_once_with_a_team_name():
+    assert with_products([PRODUCT], [TEAM, {**TEAM, "consumer_group_prefix": "fraud-ds-2-"}]) == [
+        ("data_teams[fraud].name", '"fraud" is declared twice; give each data team its own name'),
+        ("data_teams[fraud].consumer_group_prefix", '"fraud-ds-2-" overlaps "fraud-ds-" of data team fraud; each team '
+                                                    "needs a prefix of its own")]
+    [(field, _)] = with_products([PRODUCT], [{**TEAM, "name": "Fraud"}])
+    assert field == "data_teams[Fraud].name"
+
+
+def test_a_teams_group_prefix_may_not_reach_the_connect_clusters_group():
+    [(field, message)] = with_products([PRODUCT], [{**TEAM, "consumer_group_prefix": "bank-"}])
+    assert field == "data_teams[fraud].consumer_group_prefix" and 'consumer group "bank-cdc" of the Connect cluster' \
+        in message
+
+
+def test_a_team_in_another_account_needs_multi_vpc_connectivity():
+    outside = {**TEAM, "principals": ["arn:aws:iam::444444444444:role/fraud", "arn:aws:iam::555555555555:root",
+                                      "arn:aws:iam::111111111111:role/local"]}
+    assert with_products([PRODUCT], [outside]) == [("data_teams[fraud].principals", (
+        "account 444444444444, 555555555555 is not this environment's (111111111111): its clients reach the cluster "
+        "only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a deployment of its "
+        "own once the cluster exists (see the README's 'Data teams')"))]
+    assert with_products([PRODUCT], [outside], multi_vpc_connectivity=True) == []
+
+
+def test_a_team_without_connect_has_no_product_to_read():
+    found = problems(data_teams=[TEAM])
+    assert found == [("data_teams[fraud].data_products", '"customer-events" is not a data product of this environment; '
+                                                          "use one of none (declare one first)")]
