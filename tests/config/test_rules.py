@@ -330,3 +330,80 @@ def test_a_team_without_connect_has_no_product_to_read():
     found = problems(data_teams=[TEAM])
     assert found == [("data_teams[fraud].data_products", '"customer-events" is not a data product of this environment; '
                                                           "use one of none (declare one first)")]
+
+
+# ---- disaster recovery --------------------------------------------------------------------------------------------
+PRIMARY_KAFKA = {**MINIMAL["kafka"], "multi_vpc_connectivity": True}
+DR = {"region": "eu-west-1", "phase": "replicate", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+      "network": {"vpc_cidr": "10.11.0.0/16"}}
+
+
+def dr_problems(kafka=None, **dr):
+    return problems(kafka={**PRIMARY_KAFKA, **(kafka or {})}, disaster_recovery={**DR, **dr})
+
+
+def test_a_sound_standby_has_no_problem():
+    assert dr_problems() == []
+    assert dr_problems(phase="failover", standby={"consumer_tasks": 2, "connect_workers": 2}) == []
+
+
+def test_the_phase_must_be_given_and_each_phase_needs_multi_vpc_connectivity():
+    missing = ("is missing; start with prepare (the primary admits MSK Replicator, the standby cluster is built), then "
+               "replicate, and failover only when the primary region is lost (README, 'Disaster recovery')")
+    assert dr_problems(phase=None) == [("disaster_recovery.phase", missing)]
+    assert dr_problems(phase=None, kafka={"multi_vpc_connectivity": False}) == [("disaster_recovery.phase", missing)]
+    for phase in ("prepare", "replicate", "failover"):
+        assert dr_problems(phase=phase, kafka={"multi_vpc_connectivity": False}) == [("kafka.multi_vpc_connectivity", (
+            "is off, and MSK Replicator reaches the primary cluster from eu-west-1 only through multi-VPC private "
+            "connectivity: set it to true and deploy that alone first (a rolling broker restart of 30 minutes or "
+            f"more), then phase {phase}"))]
+
+
+def test_a_primary_wrong_for_its_own_rules_is_reported_once():
+    found = dr_problems(kafka={"broker_instance_type": "kafka.t3.small"})
+    assert [field for field, _ in found] == ["kafka.broker_instance_type"]
+    assert found[0][1].startswith('"kafka.t3.small": MSK Replicator needs kafka.m5.large or larger')
+
+
+def test_a_standby_broker_setting_of_its_own_is_judged_there():
+    assert dr_problems(broker_instance_type="kafka.t3.small") == [("disaster_recovery.broker_instance_type", (
+        '"kafka.t3.small": MSK Replicator needs kafka.m5.large or larger (kafka.m7g.* too) on the standby cluster; t3 '
+        "brokers are not supported"))]
+    # Wrong for the cluster rules too: reported once, by them.
+    assert dr_problems(broker_instance_type="kafka.m5.huge") == [("disaster_recovery.broker_instance_type", (
+        '"kafka.m5.huge" is not an MSK standard broker type; use kafka.t3.small, kafka.m5.<size> or '
+        "kafka.m7g.<size>, for example kafka.m7g.large"))]
+
+
+def test_a_standby_over_two_zones_needs_four_brokers():
+    two = {"availability_zones": ["eu-west-1a", "eu-west-1b"], "broker_count": 2}
+    assert dr_problems(**two) == [("disaster_recovery.broker_count", (
+        "2: MSK Replicator needs at least 4 brokers on the standby cluster (4 over two zones)"))]
+    assert dr_problems(**{**two, "broker_count": 4}) == []
+
+
+def test_the_standby_region_is_another_known_region():
+    assert dr_problems(region="eu-west-2") == [("disaster_recovery.region", (
+        '"eu-west-2" is the primary region; disaster recovery needs another region, such as eu-west-1'))]
+    [(field, message)] = dr_problems(region="eu-west-9")
+    assert field == "disaster_recovery.region" and message.startswith('"eu-west-9" is not an AWS region')
+
+
+def test_the_allow_lists_name_what_is_declared():
+    groups = "none declared"
+    assert dr_problems(topics=[], consumer_groups=["payments"]) == [("disaster_recovery.consumer_groups[0]", (
+        f'"payments" is neither a service\'s consumer group nor a data team\'s prefix (prefix*); use one of {groups}'))]
+    found = problems(kafka={**PRIMARY_KAFKA, "topics": [{"name": "loans", "partitions": 6}]},
+                     disaster_recovery={**DR, "topics": ["loans", "loan"]})
+    assert found == [("disaster_recovery.topics[1]", '"loan" is not a declared topic; replicate declared topics only '
+                                                     "(Connect's internal topics are always replicated)")]
+
+
+@pytest.mark.parametrize("field", ["consumer_tasks", "connect_workers"])
+def test_nothing_runs_in_the_standby_before_failover(field):
+    for phase in ("prepare", "replicate"):
+        assert dr_problems(phase=phase, standby={field: 1}) == [(f"disaster_recovery.standby.{field}", (
+            "1 would run in eu-west-1 while the primary runs: standby consumers process the replicated records a "
+            "second time (and MSK Replicator stops synchronising a group's offsets while it has an active member), "
+            "and standby Connect workers start the replicated connectors against the same replication slots; keep 0 "
+            "until phase failover"))]
