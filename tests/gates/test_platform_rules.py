@@ -220,3 +220,30 @@ def test_a_managed_policy_is_named_by_the_last_segment_of_its_arn(arn, name):
     from kafka_platform.gates.rules.iam_policies_managed import _policy_name
 
     assert _policy_name(arn) == name
+
+
+# ---- found by make mutate -----------------------------------------------------------------------------------------
+def test_a_lag_alarm_on_a_computed_group_or_topic_is_a_finding():
+    assert lag_alarm_declared.check(lag_alarm({"Ref": "Group"}, "repayments"), TOPOLOGY) == [
+        "ConsumerGroup::not a literal"]
+    assert lag_alarm_declared.check(lag_alarm("repayment-processors", {"Ref": "Topic"}), TOPOLOGY) == [
+        "Topic::not a literal"]
+    assert lag_alarm_declared.check(lag_alarm("repayment-processors", "repayments")) == [
+        "ConsumerGroup::repayment-processors"]  # nothing declared: every group is unknown
+
+
+def test_partitions_are_unknown_without_a_declared_topology():
+    assert consumer_tasks_within_partitions.check(scalable_target(1, ["repayments"])) == ["Topic::repayments"]
+
+
+def test_a_key_that_is_neither_an_arn_nor_a_reference_is_a_finding():
+    for key in (5, ["arn:aws:kms:eu-west-2:1:key/k"], {"Fn::GetAtt": ["Key", "Arn"], "Extra": 1}):
+        found = msk_customer_managed_key.check(cluster(EncryptionInfo={"EncryptionAtRest": {"DataVolumeKMSKeyId": key}}))
+        assert found == ["DataVolumeKMSKeyId"], key
+    own = {"EncryptionAtRest": {"DataVolumeKMSKeyId": "arn:aws:kms:eu-west-2:1:key/1234"}}
+    assert msk_customer_managed_key.check(cluster(EncryptionInfo=own)) is Compliance.COMPLIANT
+
+
+def test_a_task_variable_without_a_name_is_still_judged_by_its_value():
+    task = {"ContainerDefinitions": [{"Environment": [{"Value": "postgres://app:pw@db:5432/x"}]}]}
+    assert no_secret_in_environment.check(Resource("AWS::ECS::TaskDefinition", task)) == ["Variable::"]
