@@ -1,6 +1,7 @@
 """The health monitor: counts failures, publishes them, restarts with a growing backoff, forgets when healthy."""
 
 import json
+import logging
 import time
 
 import pytest
@@ -418,3 +419,66 @@ def test_without_injected_clients_the_handler_makes_boto3_s(scheduled, monkeypat
     assert sorted(made) == ["cloudwatch", "ssm"]
     assert {m["MetricName"] for m in cloudwatch.metric_data} >= {"Connectors", "FailedConnectors"}
     assert json.loads(parameters["/kp/restarts"]) == {"_streams": {}}
+
+
+class _Offsets:
+    """A client whose offsets are scripted per connector (an exception is raised)."""
+
+    def __init__(self, offsets):
+        self.answers = offsets
+
+    def offsets(self, name):
+        answer = self.answers[name]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_unreadable_offsets_are_logged_exactly_and_the_stream_unwatched(caplog):
+    client = _Offsets({"a-cdc": connect_rest.ConnectError("HTTP 500")})
+    report = health.Report()
+    with caplog.at_level(logging.ERROR):
+        health.watch_streams(client, ["a-cdc"], {}, 100.0, report)
+    assert [r.getMessage() for r in caplog.records] == ["the offsets of a-cdc could not be read: HTTP 500"]
+    assert report.unwatched == ["a-cdc"] and report.streams == {}
+
+
+def test_stream_figures_are_kept_to_a_tenth_of_a_second():
+    client = _Offsets({"a-cdc": [{"offset": {"lsn": 5, "ts_usec": 99_560_000}}]})
+    report = health.Report()
+    state = {"_streams": {"a-cdc": [5, 87.66]}}
+    health.watch_streams(client, ["a-cdc"], state, 100.0, report)
+    assert report.streams["a-cdc"] == {"StreamLagSeconds": 0.4, "SecondsSinceLastEvent": 12.3}
+    ahead = _Offsets({"a-cdc": [{"offset": {"lsn": 6, "ts_usec": 100_700_000}}]})  # the database's clock is ahead
+    health.watch_streams(ahead, ["a-cdc"], state, 100.0, report)
+    assert report.streams["a-cdc"] == {"StreamLagSeconds": 0.0, "SecondsSinceLastEvent": 0.0}
+
+
+def test_each_stream_is_published_under_its_connector():
+    requests = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            requests.append(request)
+
+    health.publish(CloudWatch(), "bank-cdc", health.Report(streams={"a-cdc": {"StreamLagSeconds": 1.5}}))
+    [stream] = [m for m in requests[0]["MetricData"] if m["MetricName"] == "StreamLagSeconds"]
+    assert stream == {"MetricName": "StreamLagSeconds", "Value": 1.5, "Unit": "Seconds", "Dimensions": [
+        {"Name": "ConnectCluster", "Value": "bank-cdc"}, {"Name": "Connector", "Value": "a-cdc"}]}
+
+
+def test_the_handler_reads_the_declarations_and_credentials_from_its_environment(scheduled, monkeypatch):
+    store, made = object(), []
+    seen = {}
+    monkeypatch.setattr(health, "declarations_from_environment", lambda: store)
+    monkeypatch.setattr(health, "rest_credentials", lambda: ("platform", "pw"))
+    real = connect_rest.ConnectClient
+    monkeypatch.setattr(health, "ConnectClient", lambda url, **options: made.append(options) or real(url, **options))
+
+    def drift(client, declarations, *, correct_drift, prune):
+        seen["declarations"] = declarations
+        return [], []
+
+    monkeypatch.setattr(health, "reconcile_drift", drift)
+    run_handler({})
+    assert seen["declarations"] is store and made[0]["credentials"] == ("platform", "pw")
