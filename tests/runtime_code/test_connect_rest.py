@@ -301,3 +301,16 @@ def test_unreadable_rest_credentials_name_the_secret_and_the_error_type(monkeypa
     assert str(raised.value) == f"cannot read the Connect REST credentials from {ARN}: KeyError"
     assert raised.value.__cause__ is None
     assert connect_rest._CREDENTIALS == {}
+
+
+def test_every_read_names_its_method_and_path_when_it_fails(server):
+    script((400, {"message": "bad"}))
+    rest = client(server)
+    for call, text in ((rest.described, "GET /connectors?expand=status&expand=info"),
+                       (lambda: rest.offsets("a"), "GET /connectors/a/offsets"),
+                       (rest.statuses, "GET /connectors?expand=status"),
+                       (lambda: rest.status("a"), "GET /connectors/a/status"),
+                       (lambda: rest.delete("a"), "DELETE /connectors/a")):
+        with pytest.raises(connect_rest.ConnectError) as raised:
+            call()
+        assert str(raised.value) == f"{text}: HTTP 400: bad"

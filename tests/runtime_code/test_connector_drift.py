@@ -282,7 +282,18 @@ def test_an_unusable_declaration_and_a_failed_correction_are_logged_and_the_rest
     found, corrected = run(connect, Memory(**{"accounts-cdc": bad, "zz-cdc": bad | {"config": {
         **bad["config"], "topic.prefix": "zz-cdc"}}}))
     messages = [r.getMessage() for r in caplog.records]
-    assert messages[0].startswith("the declaration of accounts-cdc cannot be used: ")
-    assert any(m.startswith("connector zz-cdc could not be put back (absent): ") for m in messages)
+    own = "(${env:DBZ_%s_USER} or ${env:DBZ_%s_PASSWORD})"
+    assert messages[0] == ("the declaration of accounts-cdc cannot be used: database.password refers to "
+                           "${env:DBZ_PAYMENTS_CDC_PASSWORD}, which is not connector accounts-cdc's own "
+                           + own % ("ACCOUNTS_CDC", "ACCOUNTS_CDC"))
+    assert ("connector zz-cdc could not be put back (absent): database.password refers to "
+            "${env:DBZ_PAYMENTS_CDC_PASSWORD}, which is not connector zz-cdc's own "
+            + own % ("ZZ_CDC", "ZZ_CDC")) in messages
     assert [(d.connector, d.kind) for d in found] == [("zz-cdc", "absent"), ("by-hand", "undeclared")]
     assert corrected == ["by-hand"]
+
+
+def test_a_connector_found_absent_does_not_end_the_search(connect):
+    connect.fake.connectors["zz-cdc"] = Connector({"connector.class": "changed"})
+    found, _ = run(connect, Memory(**{"aa-cdc": declaration("aa-cdc"), "zz-cdc": declaration("zz-cdc")}))
+    assert [(d.connector, d.kind) for d in found] == [("aa-cdc", "absent"), ("zz-cdc", "config")]
