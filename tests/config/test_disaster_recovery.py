@@ -131,3 +131,18 @@ def test_only_the_primary_regions_ecr_images_move_to_the_standby_region():
         "111122223333.dkr.ecr.eu-west-1.amazonaws.com/a.dkr.ecr.eu-west-2.b:1"  # the registry only
     assert in_region("1111.dkr.ecr.eu-west-2.amazonaws.com/x", "eu-west-2", "eu-west-1") == \
         "1111.dkr.ecr.eu-west-2.amazonaws.com/x"  # not a 12-digit account: not an ECR registry
+
+
+def test_in_failover_connect_runs_its_own_image_from_the_dr_regions_registry(environments):
+    prod = environments["prod"]
+    image = "333333333333.dkr.ecr.eu-west-2.amazonaws.com/platform/connect:3.0.1"
+    with_image = prod.model_copy(update={"connect": prod.connect.model_copy(update={"image": image})})
+    standby = standby_environment(_with_dr(with_image, phase="failover"))
+    assert standby.connect.image == "333333333333.dkr.ecr.eu-west-1.amazonaws.com/platform/connect:3.0.1"
+    assert standby_environment(_with_dr(prod, phase="failover")).connect.image is None  # built from the package
+
+
+def test_without_connect_only_the_declared_topics_are_replicated(environments):
+    prod = environments["prod"]
+    alone = prod.model_copy(update={"connect": None})
+    assert replicated_topics(alone) == [t.name for t in prod.kafka.topics]

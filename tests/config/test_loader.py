@@ -230,3 +230,48 @@ def test_every_misnamed_file_is_named(folder):
     with pytest.raises(ConfigurationError) as raised:
         load_environments(folder)
     assert [p.source for p in raised.value.problems] == ["environments/dev.yml", "environments/prod.yml"]
+
+
+def test_a_misspelt_required_key_deep_in_a_list_is_one_problem(folder):
+    """The unknown key is reported with its suggestion; the required key it was meant to be is not reported missing."""
+    text = MINIMAL.replace("  broker_volume_size_gib: 100\n", "  broker_volume_size_gib: 100\n  topics:\n"
+                           "    - name: loans\n      partitons: 6\n")
+    (folder / "dev.yaml").write_text(text)
+    found = problems(folder / "dev.yaml")
+    assert len(found) == 1 and found[0].startswith(
+        "environments/dev.yaml: kafka.topics[loans].partitons: is not a known key; did you mean partitions? ")
+
+
+def test_folder_problems_name_the_folder_or_file_and_no_field(folder):
+    (folder / "dev.yml").write_text(MINIMAL)
+    for call in (lambda: load_environments(folder.parent / "nonexistent"), lambda: load_environments(folder)):
+        with pytest.raises(ConfigurationError) as raised:
+            call()
+        assert [p.field for p in raised.value.problems] == [""]
+    (folder / "dev.yml").unlink()
+    for call in (lambda: load_environments(folder), lambda: load_environments(folder, only=["prod"])):
+        with pytest.raises(ConfigurationError) as raised:
+            call()
+        assert [p.field for p in raised.value.problems] == [""]
+
+
+def test_an_account_shared_by_a_later_environment_is_found_past_an_unrelated_one(folder):
+    (folder / "dev.yaml").write_text(MINIMAL)
+    (folder / "prod.yaml").write_text(PROD.replace('"111111111111"', '"222222222222"'))
+    staging = MINIMAL.replace("name: dev", "name: staging").replace("bank-dev", "bank-staging") \
+        .replace('"111111111111"', '"222222222222"')
+    (folder / "staging.yaml").write_text(staging)
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [(p.source, p.field) for p in raised.value.problems] == [("environments/staging.yaml", "account")]
+
+
+def test_sharing_an_account_needs_both_files_to_say_so(folder):
+    (folder / "prod.yaml").write_text(PROD + "shares_account_with: [staging]\n")
+    staging = PROD.replace("name: prod", "name: staging").replace("bank-prod", "bank-staging")
+    (folder / "staging.yaml").write_text(staging)
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments(folder)
+    assert [(p.source, p.field) for p in raised.value.problems] == [("environments/staging.yaml", "account")]
+    (folder / "staging.yaml").write_text(staging + "shares_account_with: [prod]\n")
+    assert [e.name for e in load_environments(folder)] == ["prod", "staging"]

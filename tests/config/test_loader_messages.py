@@ -110,3 +110,13 @@ def test_an_error_without_a_mark_is_described_alone():
         "is not valid YAML (odd); check the indentation and quoting there")
     error = SimpleNamespace(problem_mark=None, problem="bad thing", context=None)
     assert loader._yaml_message(error) == "is not valid YAML (bad thing); check the indentation and quoting there"
+
+
+def test_a_path_names_items_of_lists_inside_list_items():
+    data = {"a": [{"name": "x", "b": [{"name": "y"}, {"name": "z"}]}], "c": [1, 2]}
+    assert loader._dotted(("a", 0, "b", 1, "k"), data) == "a[x].b[z].k"
+    assert loader._dotted(("c", 2), data) == "c[2]"  # just past the end
+
+
+def test_allowed_keys_below_an_unknown_key_are_none():
+    assert loader._allowed_keys(("nothing", "deeper")) == []
