@@ -407,3 +407,8 @@ def test_nothing_runs_in_the_standby_before_failover(field):
             "second time (and MSK Replicator stops synchronising a group's offsets while it has an active member), "
             "and standby Connect workers start the replicated connectors against the same replication slots; keep 0 "
             "until phase failover"))]
+
+
+def test_a_file_named_otherwise_is_the_first_problem():
+    found = problems(stem="prod", tags={"environment": "x"})
+    assert [field for field, _ in found] == ["name", "tags.environment"]

@@ -229,3 +229,14 @@ def test_a_host_must_be_a_name_and_verify_full_needs_an_rds_endpoint_or_a_ca():
     assert field == "database.hostname" and message.startswith('"db.internal" is not an RDS endpoint, and verify-full')
     assert connector_problems(spec(database_host="db.internal", database_ssl_root_cert="/certs/own-ca.pem"),
                               broker_count=3) == []
+
+
+def test_the_heartbeat_and_lag_messages_in_full():
+    assert connector_problems(spec(heartbeat_table="Heartbeat"), broker_count=3) == [
+        ("heartbeat_table", '"Heartbeat" is not schema.table in lower case; use public.debezium_heartbeat')]
+    assert connector_problems(spec(stream_lag_alarm=300), broker_count=3) == [
+        ("stream_lag_alarm", "300 is not a Duration; pass aws_cdk.Duration.minutes(5)")]
+    assert connector_problems(spec(stream_lag_alarm=Milliseconds(60_000)), broker_count=3) == []
+    assert connector_problems(spec(stream_lag_alarm=Milliseconds(59_000)), broker_count=3) == [
+        ("stream_lag_alarm", "59 s is below the health monitor's one-minute period; use 60 seconds or more (default "
+                             "300)")]

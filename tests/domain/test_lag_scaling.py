@@ -240,3 +240,12 @@ def test_capacity_bounds_each_side():
         ("max_tasks", "0 would never run a task; use 1 or more")]
     assert capacity(min_tasks=-1) == [("min_tasks", "-1 is below zero; use 0 (with wake_up_on_produce) or more")]
     assert capacity(min_tasks=25) == [("min_tasks", "25 is above max_tasks 24; lower min_tasks or raise max_tasks")]
+
+
+def test_an_hour_is_the_longest_cooldown_for_either_direction():
+    assert lag_scaling.cooldown_problems(3600, 3600) == []
+    assert lag_scaling.cooldown_problems(3601, 3601) == [
+        ("scale_out_cooldown_seconds", "3601 would leave the service unable to react for over an hour; use 3600 or "
+                                       "less"),
+        ("scale_in_cooldown_seconds", "3601 would leave the service unable to react for over an hour; use 3600 or "
+                                      "less")]

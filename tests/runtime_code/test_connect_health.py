@@ -482,3 +482,22 @@ def test_the_handler_reads_the_declarations_and_credentials_from_its_environment
     monkeypatch.setattr(health, "reconcile_drift", drift)
     run_handler({})
     assert seen["declarations"] is store and made[0]["credentials"] == ("platform", "pw")
+
+
+def test_failed_tasks_of_every_connector_are_counted_and_a_status_without_tasks_is_read(connect, monkeypatch):
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    monkeypatch.setattr(client, "statuses", lambda: {
+        "a-cdc": {"status": {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "FAILED"}]}},
+        "b-cdc": {"status": {"connector": {"state": "RUNNING"}, "tasks": [{"id": 1, "state": "FAILED"}]}},
+        "c-cdc": {"status": {"connector": {"state": "STOPPED"}}}})
+    monkeypatch.setattr(client, "restart_task", lambda name, task: None)
+    report = health.check(client, {}, now=0.0)
+    assert report.failed_tasks == ["a-cdc/0", "b-cdc/1"] and report.connectors == 3
+
+
+def test_a_healthy_connector_is_forgotten_ten_minutes_after_its_last_restart(connect):
+    state = {"cards-cdc": {"restarts": 3, "last": 5000.0}}
+    check(connect, state, now=5000.0 + health.RESET_AFTER_SECONDS - 1)
+    assert "cards-cdc" in state
+    check(connect, state, now=5000.0 + health.RESET_AFTER_SECONDS)
+    assert "cards-cdc" not in state
