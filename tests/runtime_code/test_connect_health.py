@@ -501,3 +501,50 @@ def test_a_healthy_connector_is_forgotten_ten_minutes_after_its_last_restart(con
     assert "cards-cdc" in state
     check(connect, state, now=5000.0 + health.RESET_AFTER_SECONDS)
     assert "cards-cdc" not in state
+
+
+def test_unreadable_declarations_are_logged_with_the_error_type(scheduled, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("AccessDeniedException")
+
+    monkeypatch.setattr(health, "reconcile_drift", broken)
+    with caplog.at_level(logging.ERROR):
+        result = run_handler({}, declarations={})
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        "drift could not be checked (nothing is published for it): RuntimeError: AccessDeniedException"]
+    assert result["drifted"] is None
+
+
+def test_an_unreachable_cluster_is_logged_by_name(monkeypatch, caplog):
+    from tests.runtime_code.memory_stores import MemoryState
+
+    monkeypatch.setenv("CONNECT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc")
+    monkeypatch.setattr(health, "CHECK_BUDGET_SECONDS", 0.3)
+    with caplog.at_level(logging.ERROR), pytest.raises(connect_rest.ConnectError) as raised:
+        health.handler({}, None, cloudwatch=object(), store=MemoryState(), clock=lambda: 1.0, declarations=None)
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR][-1] == (
+        f"Connect cluster bank-cdc could not be checked: {raised.value}")
+
+
+def test_a_store_is_made_when_only_cloudwatch_is_given(scheduled, monkeypatch):
+    import sys
+    import types
+
+    from tests.runtime_code.memory_stores import RecordingCloudWatch
+
+    made = []
+
+    class Ssm:
+        def get_parameter(self, Name):  # noqa: N803
+            return {"Parameter": {"Value": "{}"}}
+
+        def put_parameter(self, **_):
+            made.append("saved")
+
+    monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=lambda name: made.append(name) or (
+        Ssm() if name == "ssm" else RecordingCloudWatch())))
+    monkeypatch.setenv("RESTART_STATE_PARAMETER", "/kp/restarts")
+    cloudwatch = RecordingCloudWatch()
+    health.handler({}, None, cloudwatch=cloudwatch, clock=lambda: 1.0, declarations=None)
+    assert "ssm" in made and "saved" in made and cloudwatch.metric_data  # its own CloudWatch client is kept
