@@ -412,3 +412,27 @@ def test_nothing_runs_in_the_standby_before_failover(field):
 def test_a_file_named_otherwise_is_the_first_problem():
     found = problems(stem="prod", tags={"environment": "x"})
     assert [field for field, _ in found] == ["name", "tags.environment"]
+
+
+def test_service_names_and_their_duplicates_are_named():
+    consumer = {"name": "loans", "image": "111111111111.dkr.ecr.eu-west-2.amazonaws.com/loans:1.0",
+                "consumer_group": "loans", "topics": ["loans"], "task_throughput_messages_per_second": 40,
+                "max_delay_seconds": 180}
+    kafka = {**MINIMAL["kafka"], "topics": [{"name": "loans", "partitions": 6}]}
+    assert problems(kafka=kafka, consumers=[consumer]) == []
+    found = problems(kafka=kafka, consumers=[{**consumer, "name": "Loans"}, {**consumer, "consumer_group": "b"},
+                                             {**consumer, "consumer_group": "c"}])
+    assert found == [
+        ("consumers[Loans].name", '"Loans" is not a service name; use 2-40 lower-case letters, digits and hyphens, '
+                                  "starting with a letter"),
+        ("consumers[loans].name", '"loans" is declared twice; give each consumer one entry')]
+
+
+def test_partition_replicas_up_to_the_brokers_guidance_are_accepted():
+    limit = 3 * 1000  # three kafka.m7g.large brokers
+    at = {**MINIMAL["kafka"], "topics": [{"name": "t", "partitions": limit // 3}]}
+    assert problems(kafka=at) == []
+    over = {**MINIMAL["kafka"], "topics": [{"name": "t", "partitions": limit // 3 + 1}]}
+    assert problems(kafka=over) == [("kafka.topics", "3003 partition replicas exceed the 3000 that 3 kafka.m7g.large "
+                                                     "brokers carry; add brokers, use a larger type or fewer "
+                                                     "partitions")]

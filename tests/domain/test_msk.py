@@ -84,3 +84,22 @@ def test_storage_expansion_bounds_each_side():
         assert msk.storage_expansion_problems(1000, 2000, percent) == [("target_utilization_percent", (
             f"{percent} is outside 10-80; MSK storage auto scaling accepts a target between 10 and 80 percent, 70 is "
             "a good start"))]
+
+
+def test_partition_guidance_per_broker_size_and_a_default():
+    assert msk.partitions_per_broker_limit("kafka.m7g.large") == msk._PARTITIONS_PER_BROKER["large"]
+    assert msk.partitions_per_broker_limit("kafka.m5.huge") == 4000
+
+
+def test_every_unknown_property_is_named():
+    assert [key for key, _ in msk.server_properties_problems({"zzzz": "1", "yyyy": "2"})] == ["zzzz", "yyyy"]
+
+
+def test_region_and_zone_messages():
+    from kafka_platform.domain import aws
+
+    assert aws.region_problem("eu-west-9") == '"eu-west-9" is not an AWS region; did you mean eu-west-3?'
+    assert aws.region_problem("zz-nowhere-1") == '"zz-nowhere-1" is not an AWS region; use a region such as eu-west-2'
+    assert aws.region_problem("Europe") == '"Europe" is not an AWS region name; use a name such as eu-west-2'
+    assert aws.zone_problem("west", "eu-west-2") == '"west" is not an availability zone name; use a name such as ' \
+                                                    "eu-west-2a"
