@@ -314,3 +314,14 @@ def test_every_read_names_its_method_and_path_when_it_fails(server):
         with pytest.raises(connect_rest.ConnectError) as raised:
             call()
         assert str(raised.value) == f"{text}: HTTP 400: bad"
+
+
+def test_writes_name_their_method_and_path_when_they_fail(server):
+    script((400, {"message": "bad"}))
+    rest = client(server)
+    for call, text in ((lambda: rest.create("a", {}), "POST /connectors"),
+                       (lambda: rest.put_config("a", {}), "PUT /connectors/a/config"),
+                       (lambda: rest.restart_task("a", 0), "POST /connectors/a/tasks/0/restart")):
+        with pytest.raises(connect_rest.ConnectError) as raised:
+            call()
+        assert str(raised.value) == f"{text}: HTTP 400: bad"

@@ -771,3 +771,32 @@ def test_a_delete_elsewhere_logs_exactly_what_it_skipped(connect, sent, caplog):
         reconciler.handler(event("Delete", other, physical="accounts-cdc"), LambdaContext(60_000))
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
         f"Delete of accounts-cdc on {other}, which is not this reconciler's Connect cluster: nothing to do"]
+
+
+def test_no_time_left_means_no_status_was_read():
+    rest = Scripted([status("RUNNING", "RUNNING")], budget=0.0)
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        wait(rest)
+    assert str(raised.value) == ("connector orders-cdc did not reach RUNNING within the time allowed; last status: "
+                                 "Connect does not report the connector yet")
+
+
+def test_a_status_without_tasks_is_read_as_none():
+    rest = Scripted([{"connector": {"state": "STOPPED"}}])
+    assert wait(rest, "stopped", stable=0) == {"connector": {"state": "STOPPED"}}
+    rest = Scripted([{"connector": {"state": "RUNNING"}}], budget=3.0)
+    with pytest.raises(connect_rest.ConnectError, match="last status: connector RUNNING, no tasks"):
+        wait(rest, stable=0)
+
+
+def test_a_stopped_connector_is_asked_to_resume():
+    rest = Scripted([status("STOPPED"), status("RUNNING", "RUNNING")])
+    wait(rest, stable=0)
+    assert rest.calls == [("set_state", "orders-cdc", "running")]
+
+
+def test_the_last_wait_is_cut_to_the_time_that_remains():
+    rest = Scripted([None], budget=4.5)
+    with pytest.raises(connect_rest.ConnectError):
+        wait(rest)
+    assert rest.now == 4.5
