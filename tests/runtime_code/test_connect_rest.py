@@ -310,6 +310,8 @@ def test_every_read_names_its_method_and_path_when_it_fails(server):
                        (lambda: rest.offsets("a"), "GET /connectors/a/offsets"),
                        (rest.statuses, "GET /connectors?expand=status"),
                        (lambda: rest.status("a"), "GET /connectors/a/status"),
+                       (lambda: rest.connector_config("a"), "GET /connectors/a/config"),
+                       (rest.connectors, "GET /connectors"),
                        (lambda: rest.delete("a"), "DELETE /connectors/a")):
         with pytest.raises(connect_rest.ConnectError) as raised:
             call()

@@ -555,6 +555,9 @@ class Scripted:
     def status(self, name):
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
+    def wait_until_ready(self):
+        self.calls.append(("ready",))
+
     def set_state(self, name, state):
         self.calls.append(("set_state", name, state))
 
@@ -800,3 +803,51 @@ def test_the_last_wait_is_cut_to_the_time_that_remains():
     with pytest.raises(connect_rest.ConnectError):
         wait(rest)
     assert rest.now == 4.5
+
+
+def delete_event(**properties):
+    return {"RequestType": "Delete", "PhysicalResourceId": "orders-cdc", "ResourceProperties": properties}
+
+
+def test_a_delete_that_drops_the_slot_waits_the_default_stability_window(caplog):
+    rest = Scripted([status("RUNNING", "RUNNING")], config={"slot.drop.on.stop": "true"})
+    with caplog.at_level(logging.INFO):
+        outcome = reconciler.reconcile(delete_event(SlotOnDelete="drop"), rest, sleep=rest.sleep, declarations=None)
+    assert outcome.data == {"Action": "deleted", "Slot": "dropped"}
+    assert rest.now == 16.0  # RUNNING held for the default 15 s, polled every 2 s
+    assert "connector orders-cdc deleted" in [r.getMessage() for r in caplog.records]
+
+
+def test_a_delete_with_a_bad_stability_window_is_refused():
+    rest = Scripted([status("RUNNING", "RUNNING")], config={})
+    with pytest.raises(reconciler.PolicyError) as raised:
+        reconciler.reconcile(delete_event(SlotOnDelete="drop", StableSeconds="soon"), rest, sleep=rest.sleep,
+                             declarations=None)
+    assert str(raised.value) == "StableSeconds 'soon' is not a number of seconds"
+
+
+def test_a_delete_of_a_connector_already_gone_says_so(caplog):
+    class Gone(Scripted):
+        def delete(self, name):
+            return False
+
+    with caplog.at_level(logging.INFO):
+        outcome = reconciler.reconcile(delete_event(), Gone(), declarations=None)
+    assert outcome.data == {"Action": "absent"}
+    assert "connector orders-cdc was already gone" in [r.getMessage() for r in caplog.records]
+
+
+def test_a_delete_after_a_failed_create_keeps_its_id_and_calls_nothing():
+    rest = Scripted()
+    outcome = reconciler.reconcile({**delete_event(), "PhysicalResourceId": "failed-request-7"}, rest,
+                                   declarations=None)
+    assert outcome.physical_resource_id == "failed-request-7" and rest.calls == []
+
+
+def test_reconcile_keeps_declarations_where_the_environment_names_them(monkeypatch):
+    from tests.runtime_code.memory_stores import MemoryDeclarations
+
+    store = MemoryDeclarations(**{"orders-cdc": {"config": {}}})
+    monkeypatch.setattr(reconciler, "declarations_from_environment", lambda: store)
+    reconciler.reconcile(delete_event(), Scripted())
+    assert store.values == {}
