@@ -436,3 +436,20 @@ def test_partition_replicas_up_to_the_brokers_guidance_are_accepted():
     assert problems(kafka=over) == [("kafka.topics", "3003 partition replicas exceed the 3000 that 3 kafka.m7g.large "
                                                      "brokers carry; add brokers, use a larger type or fewer "
                                                      "partitions")]
+
+
+def test_connect_log_retention_and_connector_checks_that_need_the_cluster():
+    [(field, _)] = connect_problems(log_retention_days=2)
+    assert field == "connect.log_retention_days"
+    above = {**CONNECTOR, "topic_creation": {"replication_factor": 4}}
+    assert connect_problems(connectors=[above]) == [("connect.connectors[customers-cdc].topic_creation."
+                                                     "replication_factor", "4 is above the 3 brokers")]
+
+
+def test_a_connectors_credentials_key_is_a_kms_key_arn():
+    good = {**CONNECTOR, "database": {**CONNECTOR["database"],
+                                      "credentials_kms_key_arn": "arn:aws:kms:eu-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}
+    assert connect_problems(connectors=[good]) == []
+    bad = {**CONNECTOR, "database": {**CONNECTOR["database"], "credentials_kms_key_arn": "alias/db"}}
+    [(field, message)] = connect_problems(connectors=[bad])
+    assert field == "connect.connectors[customers-cdc].database.credentials_kms_key_arn" and '"alias/db"' in message
