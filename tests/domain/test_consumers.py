@@ -92,3 +92,11 @@ def test_wake_up_on_produce_needs_the_broker_count_and_room_in_one_alarm():
 def test_an_empty_consumer_group_is_named():
     assert problems(consumer_group="") == [("consumer_group", '"" is empty; name the consumer group, for example '
                                                               "loan-approvals")]
+
+
+def test_an_explicit_tracking_target_is_judged_and_ten_brokers_overflow_one_alarm():
+    assert problems(scaling_mode="target_tracking", scale_out_cooldown_seconds=60, target_backlog_per_task=0) == [
+        ("target_backlog_per_task_messages", "0 is not a backlog; use 1 or more")]
+    assert problems(min_tasks=0, wake_up_on_produce=True, broker_count=10) == [
+        ("wake_up_on_produce", "would need 11 metrics in one alarm, above CloudWatch's 10; consume fewer topics or keep "
+                               "min_tasks at 1")]

@@ -241,6 +241,7 @@ def test_a_products_connector_keeps_the_sources_own_settings():
     source = replace(SOURCE, extra_config={"max.batch.size": "4096"})
     spec = product(source=source).connector_spec()
     assert spec.extra_config == {"max.batch.size": "4096"} and spec.config()["max.batch.size"] == "4096"
+    assert spec.extra_config is not source.extra_config  # a copy: the two connectors share no mutable mapping
 
 
 def test_a_classified_column_is_lower_case_schema_table_column_of_a_captured_table():

@@ -240,3 +240,13 @@ def test_the_heartbeat_and_lag_messages_in_full():
     assert connector_problems(spec(stream_lag_alarm=Milliseconds(59_000)), broker_count=3) == [
         ("stream_lag_alarm", "59 s is below the health monitor's one-minute period; use 60 seconds or more (default "
                              "300)")]
+
+
+def test_slot_on_delete_drop_is_accepted_and_platform_keys_are_refused_in_full():
+    assert connector_problems(spec(slot_on_delete="drop"), broker_count=3) == []
+    key = "transforms.platformHeartbeat.type"
+    assert connector_problems(spec(extra_config={key: "x"}), broker_count=3) == [
+        (f"extra_config.{key}", f'"{key}" is the platform\'s heartbeat filter; name your own transform or predicate '
+                                "otherwise")]
+    assert connector_problems(spec(extra_config={"slot.name": "x"}), broker_count=3) == [
+        ("extra_config.slot.name", '"slot.name" is set by the platform; remove it from extra_config')]

@@ -89,6 +89,7 @@ def test_storage_expansion_bounds_each_side():
 def test_partition_guidance_per_broker_size_and_a_default():
     assert msk.partitions_per_broker_limit("kafka.m7g.large") == msk._PARTITIONS_PER_BROKER["large"]
     assert msk.partitions_per_broker_limit("kafka.m5.huge") == 4000
+    assert msk.partitions_per_broker_limit("custom") == 4000
 
 
 def test_every_unknown_property_is_named():
@@ -103,3 +104,24 @@ def test_region_and_zone_messages():
     assert aws.region_problem("Europe") == '"Europe" is not an AWS region name; use a name such as eu-west-2'
     assert aws.zone_problem("west", "eu-west-2") == '"west" is not an availability zone name; use a name such as ' \
                                                     "eu-west-2a"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("unclean.leader.election.enable", "true", '"true" lets an out-of-sync replica become leader and lose '
+                                               "acknowledged writes; keep false"),
+    ("auto.create.topics.enable", "TRUE", '"TRUE" lets any client create topics by typo; keep false and declare topics '
+                                          "under kafka.topics"),
+    ("compression.type", "brotli", '"brotli" is not a Kafka compression type; use one of zstd, lz4, snappy, gzip, '
+                                   "uncompressed, producer"),
+    ("log.cleanup.policy", "compact", '"compact" as the cluster default would compact every topic; set cleanup_policy '
+                                      "per topic instead"),
+])
+def test_each_weakening_override_in_full(key, value, message):
+    assert msk.server_properties_problems({key: value}) == [(key, message)]
+
+
+@pytest.mark.parametrize("key, value", [("unclean.leader.election.enable", "False"),
+                                        ("auto.create.topics.enable", "FALSE"), ("compression.type", "lz4"),
+                                        ("log.cleanup.policy", "delete")])
+def test_the_safe_values_in_any_case_are_accepted(key, value):
+    assert msk.server_properties_problems({key: value}) == []

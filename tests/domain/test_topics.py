@@ -35,6 +35,8 @@ def test_forever_is_minus_one_and_local_retention_needs_tiering():
 def test_topic_names(name, problem):
     found = topic_name_problem(name)
     assert (found is None) if problem is None else (problem in found)
+    if found is not None:
+        assert found.startswith(f'"{name}" ')
 
 
 # ---- topic_problems on its own: the configuration's types refuse some of these first, but a team's code builds a
