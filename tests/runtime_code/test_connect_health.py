@@ -548,3 +548,37 @@ def test_a_store_is_made_when_only_cloudwatch_is_given(scheduled, monkeypatch):
     cloudwatch = RecordingCloudWatch()
     health.handler({}, None, cloudwatch=cloudwatch, clock=lambda: 1.0, declarations=None)
     assert "ssm" in made and "saved" in made and cloudwatch.metric_data  # its own CloudWatch client is kept
+
+
+def scripted_statuses(client, monkeypatch, statuses, fail_restart=()):
+    monkeypatch.setattr(client, "statuses", lambda: {name: {"status": status} for name, status in statuses.items()})
+    restarted = []
+
+    def restart(name, task=None):
+        if name in fail_restart:
+            raise connect_rest.ConnectError("HTTP 500")
+        restarted.append(name)
+
+    monkeypatch.setattr(client, "restart_task", restart)
+    monkeypatch.setattr(client, "restart_connector", restart)
+    return restarted
+
+
+FAILED = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "FAILED"}]}
+REFUSED = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "FAILED",
+                                                         "trace": "FATAL: password authentication failed"}]}
+HEALTHY = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "RUNNING"}]}
+
+
+@pytest.mark.parametrize("first", ["healthy", "refused", "failing-restart"])
+def test_each_connector_is_judged_whatever_came_before_it(connect, monkeypatch, first, caplog):
+    client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
+    before = {"healthy": HEALTHY, "refused": REFUSED, "failing-restart": FAILED}[first]
+    restarted = scripted_statuses(client, monkeypatch, {"a-cdc": before, "b-cdc": FAILED}, fail_restart=("a-cdc",))
+    with caplog.at_level(logging.INFO):
+        report = health.check(client, {}, now=0.0)
+    assert restarted == ["b-cdc"] and report.restarted == ["b-cdc"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert "restarted b-cdc (restart 1)" in messages
+    if first == "failing-restart":
+        assert "restarting a-cdc failed (restart 1, counted): HTTP 500" in messages

@@ -558,6 +558,9 @@ class Scripted:
     def wait_until_ready(self):
         self.calls.append(("ready",))
 
+    def create(self, name, config, state):
+        self.calls.append(("create", name, state))
+
     def set_state(self, name, state):
         self.calls.append(("set_state", name, state))
 
@@ -813,7 +816,7 @@ def test_a_delete_that_drops_the_slot_waits_the_default_stability_window(caplog)
     rest = Scripted([status("RUNNING", "RUNNING")], config={"slot.drop.on.stop": "true"})
     with caplog.at_level(logging.INFO):
         outcome = reconciler.reconcile(delete_event(SlotOnDelete="drop"), rest, sleep=rest.sleep, declarations=None)
-    assert outcome.data == {"Action": "deleted", "Slot": "dropped"}
+    assert outcome.data == {"Action": "deleted", "Slot": "dropped"} and outcome.physical_resource_id == "orders-cdc"
     assert rest.now == 16.0  # RUNNING held for the default 15 s, polled every 2 s
     assert "connector orders-cdc deleted" in [r.getMessage() for r in caplog.records]
 
@@ -851,3 +854,11 @@ def test_reconcile_keeps_declarations_where_the_environment_names_them(monkeypat
     monkeypatch.setattr(reconciler, "declarations_from_environment", lambda: store)
     reconciler.reconcile(delete_event(), Scripted())
     assert store.values == {}
+
+
+def test_a_create_without_a_state_or_window_runs_the_connector_and_waits_15_seconds():
+    rest = Scripted([status("RUNNING", "RUNNING")], config=None)
+    create = {"RequestType": "Create", "ResourceProperties": {"ConnectorName": "orders-cdc", "Config": {"a": "1"}}}
+    outcome = reconciler.reconcile(create, rest, sleep=rest.sleep, declarations=None)
+    assert outcome.data == {"Action": "created", "State": "RUNNING"}
+    assert rest.calls == [("ready",), ("create", "orders-cdc", "running")] and rest.now == 16.0
