@@ -89,7 +89,9 @@ def test_the_standby_brokers_follow_the_file_where_it_names_them(environments):
                                            broker_volume_size_gib=500))
     assert (standby.kafka.broker_instance_type, standby.kafka.broker_count,
             standby.kafka.broker_volume_size_gib) == ("kafka.m7g.large", 3, 500)
-    same = standby_environment(prod)
+    same = standby_environment(prod.model_copy(update={
+        "shares_account_with": ["staging"],
+        "acknowledged_replacements": [{"stack": "Kafka", "logical_id": "Cluster", "reason": "x" * 40}]}))
     assert same.kafka.broker_volume_size_gib == prod.kafka.broker_volume_size_gib == 2000
     assert same.network == prod.disaster_recovery.network and same.network != prod.network
     assert (same.acknowledged_replacements, same.shares_account_with) == ([], [])

@@ -453,3 +453,65 @@ def test_a_connectors_credentials_key_is_a_kms_key_arn():
     bad = {**CONNECTOR, "database": {**CONNECTOR["database"], "credentials_kms_key_arn": "alias/db"}}
     [(field, message)] = connect_problems(connectors=[bad])
     assert field == "connect.connectors[customers-cdc].database.credentials_kms_key_arn" and '"alias/db"' in message
+
+
+def many_connectors(count, prefix_length=0):
+    pad = "p" * prefix_length
+    return [{**CONNECTOR, "name": f"c{i:03d}-cdc", "slot_name": f"slot_{i:03d}", "publication_name": f"pub_{i:03d}",
+             "topic_prefix": f"cdc.c{i:03d}{pad}", "columns": {}} for i in range(count)]
+
+
+BIG_WORKERS = {"cpu": 4096, "memory_mib": 30720, "min_workers": 40, "max_workers": 40}
+
+
+def test_a_connect_stack_holds_110_connectors():
+    assert connect_problems(connectors=many_connectors(110), **BIG_WORKERS) == []
+    stack = ("need up to 4 resources each in the Connect stack (the connector, its two stream alarms, its database's "
+             "slot-lag alarm); CloudFormation takes 500 a stack, so it holds at most 110: move some connectors to "
+             "another Connect cluster")
+    assert connect_problems(connectors=many_connectors(111), **BIG_WORKERS) == [
+        ("connect.connectors", f"111 connectors {stack}")]
+    product = {**PRODUCT, "connector": "c000-cdc", "columns": {}}
+    assert connect_problems(connectors=many_connectors(110), data_products=[product], **BIG_WORKERS) == [
+        ("connect.connectors", f"110 connectors and 1 data products {stack}")]
+
+
+def test_the_workers_grants_must_fit_ten_managed_policies():
+    from kafka_platform.domain.connect_worker import ConnectWorkerSettings, worker_grant_chars
+
+    connectors = many_connectors(90, prefix_length=200)
+    found = connect_problems(connectors=connectors, **BIG_WORKERS)
+    env = Environment.model_validate({**MINIMAL, "connect": {"name": "bank-cdc", "connectors": connectors,
+                                                             **BIG_WORKERS}})
+    grants = worker_grant_chars(ConnectWorkerSettings(group_id="bank-cdc"), env.connect.connector_specs(),
+                                region="eu-west-2", account="111111111111", cluster_name="bank-dev")
+    needed = -(-grants // 5_844)
+    assert needed > 10 and found == [("connect.connectors", (
+        f"90 connectors need about {needed} managed policies of 6,144 characters on the workers' role ({grants:,} "
+        "characters of grants), and IAM attaches at most 10; move some connectors to another Connect cluster"))]
+
+
+SERVICE = {"name": "loans", "image": "111111111111.dkr.ecr.eu-west-2.amazonaws.com/loans:1.0",
+           "consumer_group": "loans", "topics": ["loans"], "task_throughput_messages_per_second": 40,
+           "max_delay_seconds": 180}
+LOANS = {**MINIMAL["kafka"], "topics": [{"name": "loans", "partitions": 6}]}
+
+
+def test_a_service_on_an_undeclared_topic_does_not_stop_the_others_being_judged():
+    found = problems(kafka=LOANS, consumers=[{**SERVICE, "topics": ["nope"]},
+                                             {**SERVICE, "name": "bb", "consumer_group": "bb", "max_delay_seconds": 59}])
+    assert [field for field, _ in found] == ["consumers[loans].topics", "consumers[bb].max_delay_seconds"]
+
+
+@pytest.mark.parametrize("monitoring", ["DEFAULT", "PER_BROKER"])
+def test_rate_based_scaling_and_wake_up_need_per_topic_metrics(monitoring):
+    kafka = {**LOANS, "enhanced_monitoring": monitoring}
+    needed = {**SERVICE, "scaling_mode": "needed_tasks"}
+    assert problems(kafka=kafka, consumers=[needed]) == [("consumers[loans].scaling_mode", (
+        "needed_tasks reads each topic's incoming rate from per-topic broker metrics, but kafka.enhanced_monitoring is "
+        f"{monitoring}; use PER_TOPIC_PER_BROKER, or scaling_mode steps"))]
+    waking = {**SERVICE, "min_tasks": 0, "wake_up_on_produce": True}
+    assert problems(kafka=kafka, consumers=[waking]) == [("consumers[loans].wake_up_on_produce", (
+        f"needs per-topic broker metrics, but kafka.enhanced_monitoring is {monitoring}; use PER_TOPIC_PER_BROKER"))]
+    assert problems(kafka={**LOANS, "enhanced_monitoring": "PER_TOPIC_PER_PARTITION"}, consumers=[needed, {
+        **waking, "name": "ww", "consumer_group": "ww"}]) == []
