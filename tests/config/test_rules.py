@@ -515,3 +515,22 @@ def test_rate_based_scaling_and_wake_up_need_per_topic_metrics(monitoring):
         f"needs per-topic broker metrics, but kafka.enhanced_monitoring is {monitoring}; use PER_TOPIC_PER_BROKER"))]
     assert problems(kafka={**LOANS, "enhanced_monitoring": "PER_TOPIC_PER_PARTITION"}, consumers=[needed, {
         **waking, "name": "ww", "consumer_group": "ww"}]) == []
+
+
+def test_a_primary_over_two_zones_needs_four_brokers_for_replicator():
+    two = {"availability_zones": ["eu-west-2a", "eu-west-2b"], "network": {"vpc_cidr": "10.10.0.0/16"}}
+    found = problems(kafka={**PRIMARY_KAFKA, "broker_count": 2}, disaster_recovery=DR, **two)
+    assert found == [("kafka.broker_count", "2: MSK Replicator needs at least 4 brokers on the primary cluster (4 over "
+                                            "two zones)")]
+
+
+def test_a_standby_type_of_its_own_is_judged_even_when_the_primarys_is_wrong():
+    found = dr_problems(kafka={"broker_instance_type": "kafka.m5.huge"}, broker_instance_type="kafka.m7g.huge")
+    assert [field for field, _ in found] == ["kafka.broker_instance_type", "disaster_recovery.broker_instance_type"]
+
+
+def test_every_product_is_judged_past_one_on_an_unknown_connector():
+    found = with_products([{**PRODUCT, "connector": "zzz"}, {**PRODUCT, "name": "other-events", "tables": ["x.y"],
+                                                             "columns": {}}])
+    assert [field for field, _ in found] == ["connect.data_products[customer-events].connector",
+                                             "connect.data_products[other-events].tables"]
