@@ -275,3 +275,60 @@ def test_sharing_an_account_needs_both_files_to_say_so(folder):
     assert [(p.source, p.field) for p in raised.value.problems] == [("environments/staging.yaml", "account")]
     (folder / "staging.yaml").write_text(staging + "shares_account_with: [prod]\n")
     assert [e.name for e in load_environments(folder)] == ["prod", "staging"]
+
+
+def test_file_level_problems_carry_no_field(folder):
+    (folder / "dev.yaml").write_text("name: [dev\n")
+    (folder / "list.yaml").write_text("- a\n")
+    for path in (folder / "missing.yaml", folder / "dev.yaml", folder / "list.yaml"):
+        with pytest.raises(ConfigurationError) as raised:
+            load_environment(path)
+        assert [p.field for p in raised.value.problems] == [""], path
+
+
+def test_a_short_non_mapping_is_shown_and_a_long_one_described(folder):
+    from kafka_platform.errors import show
+
+    exactly = ["a" * 76]          # json: ["aaa..."] = 80 characters
+    assert len(show(exactly)) == 80
+    (folder / "dev.yaml").write_text(f"- {'a' * 76}\n")
+    assert problems(folder / "dev.yaml") == [
+        f'environments/dev.yaml: holds {show(exactly)}, not a mapping; start with name: dev and the keys of the '
+        "README's example"]
+    (folder / "dev.yaml").write_text(f"- {'a' * 77}\n")
+    assert problems(folder / "dev.yaml") == [
+        "environments/dev.yaml: holds a list (81 characters), not a mapping; start with name: dev and the keys of the "
+        "README's example"]
+
+
+def test_a_file_outside_the_working_directory_is_named_by_its_path(tmp_path, monkeypatch):
+    from kafka_platform.config.loader import display_path
+
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert display_path(tmp_path / "envs" / "dev.yaml") == str(tmp_path / "envs" / "dev.yaml")
+    assert display_path(elsewhere / "dev.yaml") == "dev.yaml"
+
+
+def test_a_file_is_read_as_utf_8_whatever_the_locale(folder):
+    """A bank's text is not ASCII: under a C locale (no UTF-8 mode) Python's default encoding would refuse it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import kafka_platform
+
+    text = MINIMAL + "  topics:\n    - name: loans\n      partitions: 6\n      description: Prêts à la consommation\n"
+    (folder / "dev.yaml").write_text(text, encoding="utf-8")
+    # The package this test imported (under make mutate, the sandbox's copy, whose mutant the variable names).
+    package_root = str(Path(kafka_platform.__file__).resolve().parents[1])
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+           "PYTHONIOENCODING": "utf-8", "PYTHONPATH": package_root}
+    code = ("import sys; from kafka_platform.config import load_environment; "
+            "print(load_environment(sys.argv[1]).kafka.topics[0].description)")
+    done = subprocess.run([sys.executable, "-c", code, str(folder / "dev.yaml")], capture_output=True, text=True,
+                          encoding="utf-8", env=env, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "Prêts à la consommation"

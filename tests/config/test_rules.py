@@ -534,3 +534,24 @@ def test_every_product_is_judged_past_one_on_an_unknown_connector():
                                                              "columns": {}}])
     assert [field for field, _ in found] == ["connect.data_products[customer-events].connector",
                                              "connect.data_products[other-events].tables"]
+
+
+def test_a_standby_type_of_its_own_is_judged_by_replicator_beside_a_wrong_primary():
+    found = dr_problems(kafka={"broker_instance_type": "kafka.t3.small"}, broker_instance_type="kafka.t3.small")
+    assert [field for field, _ in found] == ["kafka.broker_instance_type", "disaster_recovery.broker_instance_type"]
+    assert found[1][1].endswith("on the standby cluster; t3 brokers are not supported")
+
+
+def test_a_wrong_primary_version_is_reported_once():
+    found = dr_problems(kafka={"kafka_version": "2.6.2"})
+    assert [field for field, _ in found] == ["kafka.kafka_version"]
+
+
+def test_the_group_allow_list_takes_service_groups_and_team_prefixes():
+    env = {"kafka": {**LOANS, "multi_vpc_connectivity": True}, "consumers": [SERVICE],
+           "connect": {"name": "bank-cdc", "connectors": [CONNECTOR], "data_products": [PRODUCT]},
+           "data_teams": [TEAM]}
+    assert problems(**env, disaster_recovery={**DR, "consumer_groups": ["loans", "fraud-ds-*"]}) == []
+    assert problems(**env, disaster_recovery={**DR, "consumer_groups": ["payments"]}) == [
+        ("disaster_recovery.consumer_groups[0]", '"payments" is neither a service\'s consumer group nor a data team\'s '
+                                                 "prefix (prefix*); use one of fraud-ds-*, loans")]
