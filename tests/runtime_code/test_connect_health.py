@@ -570,13 +570,14 @@ REFUSED = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "FAIL
 HEALTHY = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "RUNNING"}]}
 
 
-@pytest.mark.parametrize("first", ["healthy", "refused", "failing-restart"])
+@pytest.mark.parametrize("first", ["healthy", "refused", "failing-restart", "waiting"])
 def test_each_connector_is_judged_whatever_came_before_it(connect, monkeypatch, first, caplog):
     client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
-    before = {"healthy": HEALTHY, "refused": REFUSED, "failing-restart": FAILED}[first]
+    before = {"healthy": HEALTHY, "refused": REFUSED, "failing-restart": FAILED, "waiting": FAILED}[first]
     restarted = scripted_statuses(client, monkeypatch, {"a-cdc": before, "b-cdc": FAILED}, fail_restart=("a-cdc",))
+    state = {"a-cdc": {"restarts": 1, "last": 0.0}} if first == "waiting" else {}  # a-cdc in its 2-minute backoff
     with caplog.at_level(logging.INFO):
-        report = health.check(client, {}, now=0.0)
+        report = health.check(client, state, now=0.0)
     assert restarted == ["b-cdc"] and report.restarted == ["b-cdc"]
     messages = [r.getMessage() for r in caplog.records]
     assert "restarted b-cdc (restart 1)" in messages

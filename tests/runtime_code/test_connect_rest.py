@@ -327,3 +327,9 @@ def test_writes_name_their_method_and_path_when_they_fail(server):
         with pytest.raises(connect_rest.ConnectError) as raised:
             call()
         assert str(raised.value) == f"{text}: HTTP 400: bad"
+
+
+def test_a_connector_is_created_running_unless_told_otherwise(server):
+    script((201, {"name": "a"}))
+    client(server).create("a", {"k": "v"})
+    assert json.loads(_Scripted.seen[0]["body"])["initial_state"] == "RUNNING"
