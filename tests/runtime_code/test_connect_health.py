@@ -583,3 +583,36 @@ def test_each_connector_is_judged_whatever_came_before_it(connect, monkeypatch, 
     assert "restarted b-cdc (restart 1)" in messages
     if first == "failing-restart":
         assert "restarting a-cdc failed (restart 1, counted): HTTP 500" in messages
+
+
+def test_offsets_are_read_eight_at_a_time():
+    """Connect reads each from its offsets topic: eight readers at once, not one per connector, nor one per core."""
+    import threading
+
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    class Slow:
+        def offsets(self, name):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.1)
+            with lock:
+                running[0] -= 1
+            return None
+
+    health.watch_streams(Slow(), [f"c{i:02d}" for i in range(24)], {}, 0.0, health.Report())
+    assert peak[0] == health.OFFSET_READERS == 8
+
+
+def test_a_cloudwatch_client_is_made_when_only_the_store_is_given(scheduled, monkeypatch):
+    import sys
+    import types
+
+    from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
+
+    cloudwatch, made = RecordingCloudWatch(), []
+    monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=lambda name: made.append(name) or cloudwatch))
+    monkeypatch.delenv("RESTART_STATE_PARAMETER", raising=False)  # the given store is used: no parameter is named
+    health.handler({}, None, store=MemoryState(), clock=lambda: 1.0, declarations=None)
+    assert made == ["cloudwatch"] and cloudwatch.metric_data
