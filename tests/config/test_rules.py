@@ -527,6 +527,7 @@ def test_a_primary_over_two_zones_needs_four_brokers_for_replicator():
 def test_a_standby_type_of_its_own_is_judged_even_when_the_primarys_is_wrong():
     found = dr_problems(kafka={"broker_instance_type": "kafka.m5.huge"}, broker_instance_type="kafka.m7g.huge")
     assert [field for field, _ in found] == ["kafka.broker_instance_type", "disaster_recovery.broker_instance_type"]
+    assert found[1][1].startswith('"kafka.m7g.huge" is not an MSK standard broker type')  # the standby's own rule
 
 
 def test_every_product_is_judged_past_one_on_an_unknown_connector():
@@ -555,3 +556,20 @@ def test_the_group_allow_list_takes_service_groups_and_team_prefixes():
     assert problems(**env, disaster_recovery={**DR, "consumer_groups": ["payments"]}) == [
         ("disaster_recovery.consumer_groups[0]", '"payments" is neither a service\'s consumer group nor a data team\'s '
                                                  "prefix (prefix*); use one of fraud-ds-*, loans")]
+
+
+def test_ten_managed_policies_are_enough_and_products_are_counted():
+    from kafka_platform.domain.connect_worker import ConnectWorkerSettings, worker_grant_chars
+
+    def needed(count, pad):
+        env = Environment.model_validate({**MINIMAL, "connect": {"name": "bank-cdc", **BIG_WORKERS,
+                                                                 "connectors": many_connectors(count, pad)}})
+        grants = worker_grant_chars(ConnectWorkerSettings(group_id="bank-cdc"), env.connect.connector_specs(),
+                                    region="eu-west-2", account="111111111111", cluster_name="bank-dev")
+        return -(-grants // 5_844)
+
+    count = next(n for n in range(60, 110) if needed(n, 200) == 10)  # the most that still need only ten
+    assert connect_problems(connectors=many_connectors(count, 200), **BIG_WORKERS) == []
+    product = {**PRODUCT, "connector": "c000-cdc", "columns": {}}
+    [(field, message)] = connect_problems(connectors=many_connectors(90, 200), data_products=[product], **BIG_WORKERS)
+    assert message.startswith("90 connectors and 1 data products need about ")
