@@ -3,6 +3,7 @@ retried and which are final, the backoff (200 ms doubling, never past the deadli
 errors it reports (redacted, naming the request)."""
 
 import json
+import logging
 import sys
 import threading
 import types
@@ -76,14 +77,20 @@ def test_the_defaults_are_10_attempts_from_200_ms_and_a_30_s_request_timeout():
     rest = connect_rest.ConnectClient("http://connect:8083/", deadline=5.0)
     assert (rest.max_attempts, rest.first_backoff, rest.request_timeout) == (10, 0.2, 30.0)
     assert rest.base_url == "http://connect:8083"
+    assert connect_rest.ConnectClient("http://connect-X//", deadline=5.0).base_url == "http://connect-X"
 
 
-def test_transient_answers_are_retried_with_a_doubling_backoff(server):
+def test_transient_answers_are_retried_with_a_doubling_backoff(server, caplog):
     clock = Clock()
     script((503, {"message": "starting"}), (409, {"message": "rebalance in progress"}), (500, {"message": "boom"}),
            (200, ["orders"]))
-    assert client(server, clock).connectors() == ["orders"]
+    with caplog.at_level(logging.INFO, logger=connect_rest.LOGGER.name):
+        assert client(server, clock).connectors() == ["orders"]
     assert clock.sleeps == [0.2, 0.4, 0.8]
+    assert [r.getMessage() for r in caplog.records if r.name == connect_rest.LOGGER.name] == [
+        "GET /connectors: HTTP 503: starting (attempt 1 of 10)",
+        "GET /connectors: HTTP 409: rebalance in progress (attempt 2 of 10)",
+        "GET /connectors: HTTP 500: boom (attempt 3 of 10)"]
     assert [r["path"] for r in _Scripted.seen] == ["/connectors"] * 4
 
 
@@ -114,6 +121,14 @@ def test_the_backoff_never_sleeps_past_the_deadline(server):
     assert clock.now == pytest.approx(1.0) and len(_Scripted.seen) == 3
 
 
+def test_no_pause_is_taken_once_the_deadline_is_reached(server):
+    clock = Clock()
+    script((503, {"message": "starting"}))
+    with pytest.raises(connect_rest.ConnectError):
+        client(server, clock, deadline=0.6).connectors()
+    assert clock.sleeps == [0.2, 0.4] and len(_Scripted.seen) == 2  # nothing remains: no third request
+
+
 def test_a_passed_deadline_makes_no_request():
     rest = client("http://127.0.0.1:1", deadline=0.0)
     with pytest.raises(connect_rest.ConnectError, match="GET /connectors did not succeed .*: no attempt made"):
@@ -123,9 +138,10 @@ def test_a_passed_deadline_makes_no_request():
 def test_a_refused_connection_is_retried_then_named(server):
     clock = Clock()
     rest = client("http://127.0.0.1:1", clock, max_attempts=2)
-    with pytest.raises(connect_rest.ConnectError, match=r"did not succeed within the time allowed: URLError: "):
+    with pytest.raises(connect_rest.ConnectError, match=r"did not succeed within the time allowed: URLError: ") as raised:
         rest.connectors()
     assert clock.sleeps == [0.2]
+    assert "Connection refused" in str(raised.value) and "<urlopen error" not in str(raised.value)  # the reason
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -161,7 +177,7 @@ def test_health_reports_the_last_reason_when_the_worker_never_starts(server):
     script((404, b"not json"))
     with pytest.raises(connect_rest.ConnectError) as raised:
         client(server, max_attempts=2).wait_until_ready()
-    assert str(raised.value).endswith("HTTP 404 (still starting): Not Found")
+    assert str(raised.value) == "GET /health did not succeed within the time allowed: HTTP 404 (still starting): Not Found"
 
 
 def test_a_409_for_an_existing_connector_is_final(server):
@@ -333,3 +349,25 @@ def test_a_connector_is_created_running_unless_told_otherwise(server):
     script((201, {"name": "a"}))
     client(server).create("a", {"k": "v"})
     assert json.loads(_Scripted.seen[0]["body"])["initial_state"] == "RUNNING"
+
+
+@pytest.mark.parametrize("remaining, expected", [(100.0, 30.0), (5.0, 5.0), (0.05, 0.1)])
+def test_each_request_waits_at_most_what_remains_and_never_less_than_100_ms(monkeypatch, remaining, expected):
+    seen = []
+
+    class Answer:
+        status = 200
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b"[]"
+
+    monkeypatch.setattr(connect_rest.urllib.request, "urlopen",
+                        lambda request, timeout=None: seen.append(timeout) or Answer())
+    rest = connect_rest.ConnectClient("http://connect:8083", deadline=remaining, clock=lambda: 0.0)
+    assert rest.connectors() == [] and seen == [pytest.approx(expected)]

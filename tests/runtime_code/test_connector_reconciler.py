@@ -856,9 +856,13 @@ def test_reconcile_keeps_declarations_where_the_environment_names_them(monkeypat
     assert store.values == {}
 
 
-def test_a_create_without_a_state_or_window_runs_the_connector_and_waits_15_seconds():
+def test_a_create_without_a_state_or_window_runs_the_connector_and_waits_15_seconds(caplog):
     rest = Scripted([status("RUNNING", "RUNNING")], config=None)
-    create = {"RequestType": "Create", "ResourceProperties": {"ConnectorName": "orders-cdc", "Config": {"a": "1"}}}
-    outcome = reconciler.reconcile(create, rest, sleep=rest.sleep, declarations=None)
+    create = {"RequestType": "Create", "ResourceProperties": {"ConnectorName": "orders-cdc", "Config": {
+        "a": "1", "database.password": "${env:DBZ_ORDERS_CDC_PASSWORD}"}}}
+    with caplog.at_level(logging.INFO):
+        outcome = reconciler.reconcile(create, rest, sleep=rest.sleep, declarations=None)
+    assert "connector orders-cdc created: {'a': '1', 'database.password': '${env:DBZ_ORDERS_CDC_PASSWORD}'}" in [
+        r.getMessage() for r in caplog.records]
     assert outcome.data == {"Action": "created", "State": "RUNNING"}
     assert rest.calls == [("ready",), ("create", "orders-cdc", "running")] and rest.now == 16.0
