@@ -326,6 +326,8 @@ def test_a_file_is_read_as_utf_8_whatever_the_locale(folder):
     package_root = str(Path(kafka_platform.__file__).resolve().parents[1])
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
            "PYTHONIOENCODING": "utf-8", "PYTHONPATH": package_root}
+    if "__mutmut_" not in env.get("MUTANT_UNDER_TEST", "__mutmut_"):
+        del env["MUTANT_UNDER_TEST"]  # mutmut's stats and self-check modes work in its own process only
     code = ("import sys; from kafka_platform.config import load_environment; "
             "print(load_environment(sys.argv[1]).kafka.topics[0].description)")
     done = subprocess.run([sys.executable, "-c", code, str(folder / "dev.yaml")], capture_output=True, text=True,
