@@ -334,3 +334,5 @@ def test_a_file_is_read_as_utf_8_whatever_the_locale(folder):
                           encoding="utf-8", env=env, timeout=60)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.strip() == "Prêts à la consommation"
+    # And here, in this process: make mutate runs for a loader mutant only the tests that call the loader themselves.
+    assert load_environment(folder / "dev.yaml").kafka.topics[0].description == "Prêts à la consommation"

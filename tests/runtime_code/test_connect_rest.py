@@ -371,3 +371,17 @@ def test_each_request_waits_at_most_what_remains_and_never_less_than_100_ms(monk
                         lambda request, timeout=None: seen.append(timeout) or Answer())
     rest = connect_rest.ConnectClient("http://connect:8083", deadline=remaining, clock=lambda: 0.0)
     assert rest.connectors() == [] and seen == [pytest.approx(expected)]
+
+
+def test_a_timeout_is_retried_and_named_by_its_own_words(monkeypatch):
+    def hang(request, timeout=None):
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(connect_rest.urllib.request, "urlopen", hang)
+    clock = Clock()
+    rest = connect_rest.ConnectClient("http://connect:8083", deadline=100.0, clock=clock, sleep=clock.sleep,
+                                      max_attempts=2)
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        rest.connectors()
+    assert str(raised.value) == "GET /connectors did not succeed within the time allowed: TimeoutError: timed out"
+    assert clock.sleeps == [0.2]
