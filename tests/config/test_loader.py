@@ -311,7 +311,7 @@ def test_a_file_outside_the_working_directory_is_named_by_its_path(tmp_path, mon
     assert display_path(elsewhere / "dev.yaml") == "dev.yaml"
 
 
-def test_a_file_is_read_as_utf_8_whatever_the_locale(folder):
+def test_a_file_is_read_as_utf_8_under_any_locale(folder):
     """A bank's text is not ASCII: under a C locale (no UTF-8 mode) Python's default encoding would refuse it."""
     import os
     import subprocess
