@@ -91,15 +91,17 @@ def test_properties_render_one_per_line():
     assert render({"a": "1", "b.c": "x=y"}) == "a=1\nb.c=x=y\n"
 
 
-def test_the_workers_grants_grow_with_each_connector_by_its_three_arns():
-    settings = ConnectWorkerSettings("bank-cdc")
-    where = {"region": "eu-west-2", "account": "111111111111", "cluster_name": "bank-streaming-prod"}
-    spec = PostgresConnectorSpec(name="accounts-cdc", database_host="db", database_name="accounts",
+WHERE = {"region": "eu-west-2", "account": "111111111111", "cluster_name": "bank-streaming-prod"}
+ACCOUNTS = PostgresConnectorSpec(name="accounts-cdc", database_host="db", database_name="accounts",
                                  tables=["public.accounts"], topic_prefix="cdc.accounts", slot_name="accounts",
                                  publication_name="accounts", credentials_env_prefix="DBZ_ACCOUNTS")
-    alone = worker_grant_chars(settings, [], **where)
-    one = worker_grant_chars(settings, [spec], **where)
-    two = worker_grant_chars(settings, [spec, spec], **where)
+
+
+def test_the_workers_grants_grow_with_each_connector_by_its_three_arns():
+    settings, spec = ConnectWorkerSettings("bank-cdc"), ACCOUNTS
+    alone = worker_grant_chars(settings, [], **WHERE)
+    one = worker_grant_chars(settings, [spec], **WHERE)
+    two = worker_grant_chars(settings, [spec, spec], **WHERE)
     assert alone == 1_600 and two - one == one - alone > 3 * len("arn:aws:kafka:eu-west-2:111111111111:topic/")
 
 
@@ -107,15 +109,11 @@ def test_each_connector_costs_its_three_deployed_arns_quoted_with_a_comma():
     """Measured on the ARNs as they will be deployed (a 38-character cluster UUID), not on the formula."""
     from kafka_platform.domain.msk_iam import ClusterArnParts
 
-    settings = ConnectWorkerSettings("bank-cdc")
-    where = {"region": "eu-west-2", "account": "111111111111", "cluster_name": "bank-streaming-prod"}
-    spec = PostgresConnectorSpec(name="accounts-cdc", database_host="db", database_name="accounts",
-                                 tables=["public.accounts"], topic_prefix="cdc.accounts", slot_name="accounts",
-                                 publication_name="accounts", credentials_env_prefix="DBZ_ACCOUNTS")
+    settings, spec = ConnectWorkerSettings("bank-cdc"), ACCOUNTS
     parts = ClusterArnParts("aws", "eu-west-2", "111111111111", "bank-streaming-prod", "u" * 38)
     arns = [parts.topic_arn("cdc.accounts.*"), parts.topic_arn(spec.heartbeat_topic),
             parts.transactional_id_arn(f"{settings.transactional_id_prefix}accounts-cdc-0")]
-    assert worker_grant_chars(settings, [spec], **where) == 1_600 + sum(len(f'"{arn}",') for arn in arns)
+    assert worker_grant_chars(settings, [spec], **WHERE) == 1_600 + sum(len(f'"{arn}",') for arn in arns)
 
 
 def test_a_login_file_path_may_hold_any_other_character():

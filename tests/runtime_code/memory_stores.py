@@ -1,5 +1,6 @@
 """In-memory stand-ins for what the Connect functions keep in AWS: CloudWatch's metrics, the health monitor's state
-(an SSM parameter) and the connectors' declarations (SSM parameters, ``declared.Declarations``)."""
+(an SSM parameter), the connectors' declarations (SSM parameters, ``declared.Declarations``) and Secrets Manager;
+and an HTTP answer for a replaced ``urlopen``."""
 
 from __future__ import annotations
 
@@ -38,3 +39,34 @@ class MemoryDeclarations:
 
     def all(self) -> dict[str, dict[str, Any]]:
         return dict(self.values)
+
+
+class Secrets:
+    """Secrets Manager's GetSecretValue: ``value`` as the SecretString, or ``error`` raised; ids asked are recorded."""
+
+    def __init__(self, value: str | None = None, error: Exception | None = None) -> None:
+        self.value, self.error, self.calls = value, error, []
+
+    def get_secret_value(self, SecretId: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        self.calls.append(SecretId)
+        if self.error:
+            raise self.error
+        return {"SecretString": self.value}
+
+
+class Answer:
+    """What a replaced ``urllib.request.urlopen`` returns: a 200 whose body is ``body``."""
+
+    status = 200
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.body = body
+
+    def __enter__(self) -> "Answer":
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        return False
+
+    def read(self) -> bytes:
+        return self.body

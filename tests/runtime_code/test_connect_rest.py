@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.runtime_code.lambda_modules import load
+from tests.runtime_code.memory_stores import Answer, Secrets
 
 connect_rest = load("connect_rest")
 ARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:prod-salt-AbCdEf"
@@ -275,17 +276,6 @@ def test_status_and_config_read_the_connector_by_its_quoted_name(server):
     assert [r["path"] for r in _Scripted.seen] == ["/connectors/a%20b/status", "/connectors/a%20b/config"]
 
 
-class Secrets:
-    def __init__(self, value=None, error=None):
-        self.value, self.error, self.calls = value, error, []
-
-    def get_secret_value(self, SecretId):  # noqa: N803 - boto3's name
-        self.calls.append(SecretId)
-        if self.error:
-            raise self.error
-        return {"SecretString": self.value}
-
-
 def test_secret_string_returns_the_value_of_the_named_secret():
     secrets = Secrets("s4lt")
     assert connect_rest.secret_string(ARN, secrets) == "s4lt" and secrets.calls == [ARN]
@@ -355,20 +345,8 @@ def test_a_connector_is_created_running_unless_told_otherwise(server):
 def test_each_request_waits_at_most_what_remains_and_never_less_than_100_ms(monkeypatch, remaining, expected):
     seen = []
 
-    class Answer:
-        status = 200
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b"[]"
-
     monkeypatch.setattr(connect_rest.urllib.request, "urlopen",
-                        lambda request, timeout=None: seen.append(timeout) or Answer())
+                        lambda request, timeout=None: seen.append(timeout) or Answer(b"[]"))
     rest = connect_rest.ConnectClient("http://connect:8083", deadline=remaining, clock=lambda: 0.0)
     assert rest.connectors() == [] and seen == [pytest.approx(expected)]
 

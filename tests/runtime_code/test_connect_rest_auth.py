@@ -7,21 +7,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.runtime_code import memory_stores
 from tests.runtime_code.lambda_modules import load
 
 connect_rest = load("connect_rest")
 ARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:prod-connect-rest-AbCdEf"
 
 
-class Secrets:
-    def __init__(self, value=None, error=None):
-        self.value, self.error, self.calls = value, error, []
-
-    def get_secret_value(self, SecretId):  # noqa: N803 - boto3's name
-        self.calls.append(SecretId)
-        if self.error:
-            raise self.error
-        return {"SecretString": json.dumps(self.value)}
+def Secrets(value=None, error=None):  # noqa: N802 - the shared fake, with the JSON the REST secret holds
+    return memory_stores.Secrets(None if value is None else json.dumps(value), error)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from tests.runtime_code.lambda_modules import load
+from tests.runtime_code.memory_stores import Answer
 
 custom_resource = load("custom_resource")
 
@@ -185,16 +186,6 @@ def test_the_default_sender_puts_the_body_with_an_empty_content_type(monkeypatch
 def test_the_put_gives_up_after_30_seconds(monkeypatch):
     """A PUT that hangs must not outlive the function: urlopen's own timeout, 30 s."""
     seen = []
-
-    class Answer:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b""
 
     monkeypatch.setattr(custom_resource.urllib.request, "urlopen",
                         lambda request, timeout=None: seen.append((request.get_method(), timeout)) or Answer())
