@@ -218,7 +218,13 @@ def wait_for_state(client: ConnectClient, name: str, state: str, sleep: Callable
     last: dict[str, Any] | None = None
     reached_at: float | None = None
     while client.remaining() > 0:
-        last = client.status(name)
+        try:
+            current = client.status(name)
+        except ConnectError:
+            if client.remaining() > 0:
+                raise
+            break  # the deadline passed between the loop's check and the request's: report the last status read
+        last = current
         if last is not None:
             connector = last["connector"]["state"]
             tasks = last.get("tasks", [])

@@ -866,3 +866,30 @@ def test_a_create_without_a_state_or_window_runs_the_connector_and_waits_15_seco
         r.getMessage() for r in caplog.records]
     assert outcome.data == {"Action": "created", "State": "RUNNING"}
     assert rest.calls == [("ready",), ("create", "orders-cdc", "running")] and rest.now == 16.0
+
+
+def test_a_deadline_passing_during_the_status_read_reports_the_last_status():
+    """The loop saw time left, but the deadline passed before the status request's own check (it then refuses to
+    start): the answer is the last status read, not the request's "no attempt made"."""
+    class DeadlineOnRead(Scripted):
+        def status(self, name):
+            if self.now >= 2.0:
+                self.now = self.deadline  # the deadline passes as the read starts
+                raise connect_rest.ConnectError(f"GET /connectors/{name}/status did not succeed within the time "
+                                                "allowed: no attempt made")
+            return super().status(name)
+
+    rest = DeadlineOnRead([status("RUNNING", "UNASSIGNED")], budget=5.0)
+    with pytest.raises(connect_rest.ConnectError) as raised:
+        wait(rest, stable=0)
+    assert str(raised.value) == ("connector orders-cdc did not reach RUNNING within the time allowed; last status: "
+                                 "connector RUNNING, task 0 UNASSIGNED")
+
+
+def test_a_status_read_that_fails_with_time_left_is_reported_as_it_is():
+    class Broken(Scripted):
+        def status(self, name):
+            raise connect_rest.ConnectError("GET /connectors/orders-cdc/status: HTTP 400: bad")
+
+    with pytest.raises(connect_rest.ConnectError, match="HTTP 400: bad"):
+        wait(Broken(budget=5.0), stable=0)
