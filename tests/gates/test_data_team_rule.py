@@ -104,3 +104,7 @@ def test_cdk_nag_fails_synthesis_on_a_grant_added_to_a_data_teams_role(tmp_path)
     failure = synth(extra=True)
     assert failure is not None and "KafkaPlatform-DataTeamReadsCuratedOnly" in failure
     assert "NotDataProduct::cdc.customers.public.customers" in failure
+
+
+def test_without_a_declared_topology_no_topic_is_a_data_product():
+    assert rule.check(policy(*READ)) == [f"NotDataProduct::{PRODUCT}"]

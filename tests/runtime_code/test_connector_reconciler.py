@@ -893,3 +893,12 @@ def test_a_status_read_that_fails_with_time_left_is_reported_as_it_is():
 
     with pytest.raises(connect_rest.ConnectError, match="HTTP 400: bad"):
         wait(Broken(budget=5.0), stable=0)
+
+
+def test_a_status_read_that_fails_with_less_than_a_second_left_is_reported_as_it_is():
+    class Broken(Scripted):
+        def status(self, name):
+            raise connect_rest.ConnectError("GET /connectors/orders-cdc/status: HTTP 400: bad")
+
+    with pytest.raises(connect_rest.ConnectError, match="HTTP 400: bad"):
+        wait(Broken(budget=0.5), stable=0)
