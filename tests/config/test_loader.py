@@ -100,11 +100,6 @@ def test_only_limits_the_environments_loaded(folder):
     assert [e.name for e in load_environments(folder, only=["prod"])] == ["prod"]
 
 
-def test_an_empty_folder_is_refused(folder):
-    with pytest.raises(ConfigurationError, match="holds no environment files"):
-        load_environments(folder)
-
-
 def test_a_yml_file_is_named_not_silently_skipped(folder):
     (folder / "prod.yaml").write_text(MINIMAL.replace("name: dev", "name: prod"))
     (folder / "dev.yml").write_text(MINIMAL)

@@ -8,10 +8,14 @@ from typing import Any
 
 
 class RecordingCloudWatch:
+    """Every PutMetricData request as sent (``requests``), and their metrics in one list (``metric_data``)."""
+
     def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
         self.metric_data: list[dict[str, Any]] = []
 
     def put_metric_data(self, **request: Any) -> None:
+        self.requests.append(request)
         self.metric_data.extend(request["MetricData"])
 
 

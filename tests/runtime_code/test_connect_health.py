@@ -8,6 +8,7 @@ import pytest
 
 from tests.runtime_code.fake_connect import Connector, FakeConnectServer
 from tests.runtime_code.lambda_modules import load
+from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
 
 health = load("connect_health")
 connect_rest = load("connect_rest")
@@ -72,11 +73,7 @@ def test_a_connector_healthy_long_enough_starts_afresh(connect):
 
 
 def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeypatch):
-    published, stored = [], {}
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            published.append(request)
+    cloudwatch, stored = RecordingCloudWatch(), {}
 
     class Store:
         def load(self):
@@ -91,9 +88,9 @@ def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeyp
     monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)
     connect.fake.fail("accounts-cdc", "boom")
     connect.fake.connectors["payments-cdc"].offset = {"lsn": 700, "ts_usec": 4_990_000_000, "txId": 9}
-    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=lambda: 5000.0)
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=Store(), clock=lambda: 5000.0)
     assert result["restarted"] == ["accounts-cdc"]
-    [request] = published
+    [request] = cloudwatch.requests
     assert request["Namespace"] == "KafkaPlatform/Connect"
     cluster = [{"Name": "ConnectCluster", "Value": "bank-cdc-prod"}]
     values = {m["MetricName"]: m["Value"] for m in request["MetricData"] if m["Dimensions"] == cluster}
@@ -222,16 +219,12 @@ def test_the_stream_position_is_debeziums_lsn_and_commit_time():
 
 
 def test_metrics_are_published_in_requests_of_at_most_1000():
-    requests = []
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            requests.append(request)
+    cloudwatch = RecordingCloudWatch()
 
     report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
                                     for i in range(600)})
-    health.publish(CloudWatch(), "c", report)
-    assert [len(r["MetricData"]) for r in requests] == [1000, 206]
+    health.publish(cloudwatch, "c", report)
+    assert [len(r["MetricData"]) for r in cloudwatch.requests] == [1000, 206]
 
 
 @pytest.mark.parametrize("trace", [
@@ -303,15 +296,11 @@ def test_the_parameter_store_writes_compact_sorted_json_to_its_parameter():
 
 
 def test_published_metrics_are_counts_under_the_cluster_dimension():
-    requests = []
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            requests.append(request)
+    cloudwatch = RecordingCloudWatch()
 
     report = health.Report(connectors=2, failed_connectors=["a"], drifted=[])
-    health.publish(CloudWatch(), "bank-cdc", report)
-    [request] = requests
+    health.publish(cloudwatch, "bank-cdc", report)
+    [request] = cloudwatch.requests
     assert request["Namespace"] == "KafkaPlatform/Connect"
     assert request["MetricData"][0] == {"MetricName": "Connectors", "Dimensions": [
         {"Name": "ConnectCluster", "Value": "bank-cdc"}], "Value": 2, "Unit": "Count"}
@@ -321,17 +310,13 @@ def test_published_metrics_are_counts_under_the_cluster_dimension():
 
 
 def test_exactly_1000_metrics_go_in_one_request():
-    requests = []
-
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            requests.append(request)
+    cloudwatch = RecordingCloudWatch()
 
     # 6 counts + 2 per stream: 497 streams make 1000 metrics.
     report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
                                     for i in range(497)})
-    health.publish(CloudWatch(), "c", report)
-    assert [len(r["MetricData"]) for r in requests] == [1000]
+    health.publish(cloudwatch, "c", report)
+    assert [len(r["MetricData"]) for r in cloudwatch.requests] == [1000]
 
 
 @pytest.fixture
@@ -354,7 +339,6 @@ def scheduled(connect, monkeypatch):
 
 
 def run_handler(event, **options):
-    from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
 
     return health.handler(event, None, cloudwatch=RecordingCloudWatch(), store=MemoryState(), clock=lambda: 1.0,
                           **options)
@@ -399,7 +383,6 @@ def test_without_injected_clients_the_handler_makes_boto3_s(scheduled, monkeypat
     import sys
     import types
 
-    from tests.runtime_code.memory_stores import RecordingCloudWatch
 
     made, parameters = [], {"/kp/restarts": "{}"}
 
@@ -455,14 +438,10 @@ def test_stream_figures_are_kept_to_a_tenth_of_a_second():
 
 
 def test_each_stream_is_published_under_its_connector():
-    requests = []
+    cloudwatch = RecordingCloudWatch()
 
-    class CloudWatch:
-        def put_metric_data(self, **request):
-            requests.append(request)
-
-    health.publish(CloudWatch(), "bank-cdc", health.Report(streams={"a-cdc": {"StreamLagSeconds": 1.5}}))
-    [stream] = [m for m in requests[0]["MetricData"] if m["MetricName"] == "StreamLagSeconds"]
+    health.publish(cloudwatch, "bank-cdc", health.Report(streams={"a-cdc": {"StreamLagSeconds": 1.5}}))
+    [stream] = [m for m in cloudwatch.requests[0]["MetricData"] if m["MetricName"] == "StreamLagSeconds"]
     assert stream == {"MetricName": "StreamLagSeconds", "Value": 1.5, "Unit": "Seconds", "Dimensions": [
         {"Name": "ConnectCluster", "Value": "bank-cdc"}, {"Name": "Connector", "Value": "a-cdc"}]}
 
@@ -516,7 +495,6 @@ def test_unreadable_declarations_are_logged_with_the_error_type(scheduled, monke
 
 
 def test_an_unreachable_cluster_is_logged_by_name(monkeypatch, caplog):
-    from tests.runtime_code.memory_stores import MemoryState
 
     monkeypatch.setenv("CONNECT_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc")
@@ -531,7 +509,6 @@ def test_a_store_is_made_when_only_cloudwatch_is_given(scheduled, monkeypatch):
     import sys
     import types
 
-    from tests.runtime_code.memory_stores import RecordingCloudWatch
 
     made = []
 
@@ -609,7 +586,6 @@ def test_a_cloudwatch_client_is_made_when_only_the_store_is_given(scheduled, mon
     import sys
     import types
 
-    from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
 
     cloudwatch, made = RecordingCloudWatch(), []
     monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=lambda name: made.append(name) or cloudwatch))
