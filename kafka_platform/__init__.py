@@ -43,6 +43,7 @@ __all__ = [
     "PlatformStage",
     "PostgresConnectorSpec",
     "ScalingStep",
+    "ScheduledCapacity",
     "SeriesOptions",
     "acknowledge",
     "compose",
@@ -83,6 +84,7 @@ _EXPORTS = {
     "PlatformStage": "kafka_platform.stacks.stage",
     "PostgresConnectorSpec": "kafka_platform.domain.debezium",
     "ScalingStep": "kafka_platform.domain.lag_scaling",
+    "ScheduledCapacity": "kafka_platform.domain.schedules",
     "SeriesOptions": "kafka_platform.constructs.metric_options",
     "acknowledge": "kafka_platform.gates.acknowledge",
     "compose": "kafka_platform.platform_app",
@@ -120,6 +122,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.domain.data_products import DataProductSpec as DataProductSpec
     from kafka_platform.domain.debezium import PostgresConnectorSpec as PostgresConnectorSpec
     from kafka_platform.domain.lag_scaling import ScalingStep as ScalingStep
+    from kafka_platform.domain.schedules import ScheduledCapacity as ScheduledCapacity
     from kafka_platform.errors import ConfigurationError as ConfigurationError
     from kafka_platform.gates.acknowledge import acknowledge as acknowledge
     from kafka_platform.gates.packs import register_gates as register_gates

@@ -37,7 +37,8 @@ def _simulate(args: argparse.Namespace) -> int:
              "publish_delay_seconds": args.publish_delay_seconds, "seeds": args.seeds}
     settings = run.ModelSettings(**{name: value for name, value in given.items() if value is not None})
     print(run.simulate(args.assembly, service=args.service, stage=args.stage, profile=args.profile,
-                       csv=args.profile_csv, throughput=args.throughput, settings=settings, out=Path(args.out)))
+                       csv=args.profile_csv, throughput=args.throughput, settings=settings, out=Path(args.out),
+                       start=args.start))
     return 0
 
 
@@ -122,6 +123,9 @@ def parser() -> argparse.ArgumentParser:
                                           "consumer-crash, noisy-month-end; scaled to the service's partitions x "
                                           "throughput")
     source.add_argument("--profile-csv", help="your own load: a CSV of minute,messages_per_second rows")
+    simulate.add_argument("--start", help="when the profile's first minute begins, e.g. 2026-12-31T07:00 (UTC unless "
+                                          "an offset is given): the service's scheduled actions run on this clock "
+                                          "(default: the shipped profile's; a CSV has none)")
     simulate.add_argument("--throughput", type=float, help="messages per second one task processes (default: "
                                                            "the service's task_throughput_messages_per_second)")
     simulate.add_argument("--startup-seconds", help="task start-up time: 60, or a range drawn per task (default "

@@ -15,6 +15,7 @@ from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.errors import ConfigurationError, Problem
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX
 from kafka_platform.domain.needed_tasks import NeededTasksPolicy
+from kafka_platform.domain.schedules import ScheduledCapacity
 
 
 # What KafkaConsumerService writes on its scalable target (TaskThroughputMessagesPerSecond only when declared).
@@ -75,6 +76,7 @@ class DeployedService:
     step_policies: list[DeployedStepPolicy] = field(default_factory=list)
     target_tracking: DeployedTargetTracking | None = None
     needed_tasks: NeededTasksPolicy | None = None  # scaling_mode needed_tasks: its settings, from the metadata
+    scheduled: tuple[ScheduledCapacity, ...] = ()  # the scalable target's ScheduledActions
 
     @property
     def path(self) -> str:
@@ -122,7 +124,8 @@ def _services(stack: SynthesizedStack) -> list[DeployedService]:
                                   min_capacity=target["Properties"]["MinCapacity"],
                                   max_capacity=target["Properties"]["MaxCapacity"],
                                   partitions=consumer["Partitions"], max_delay_seconds=consumer["MaxDelaySeconds"],
-                                  task_throughput=consumer.get("TaskThroughputMessagesPerSecond"))
+                                  task_throughput=consumer.get("TaskThroughputMessagesPerSecond"),
+                                  scheduled=_scheduled(target["Properties"].get("ScheduledActions", [])))
         if (settings := consumer.get("NeededTasks")) is not None:
             service.needed_tasks = NeededTasksPolicy(
                 min_tasks=service.min_capacity, max_tasks=service.max_capacity, partitions=service.partitions,
@@ -146,6 +149,14 @@ def _services(stack: SynthesizedStack) -> list[DeployedService]:
                     metrics=tuple(configuration["CustomizedMetricSpecification"]["Metrics"]))
         services.append(service)
     return services
+
+
+def _scheduled(actions: list[dict[str, Any]]) -> tuple[ScheduledCapacity, ...]:
+    """The target's scheduled actions as ``ScheduledCapacity`` (a missing ``Timezone`` is UTC)."""
+    return tuple(ScheduledCapacity(name=a["ScheduledActionName"], schedule=a["Schedule"],
+                                   min_tasks=a.get("ScalableTargetAction", {}).get("MinCapacity"),
+                                   max_tasks=a.get("ScalableTargetAction", {}).get("MaxCapacity"),
+                                   timezone=a.get("Timezone", "UTC")) for a in actions)
 
 
 def _step_policy(configuration: dict[str, Any], alarms: list[DeployedAlarm]) -> DeployedStepPolicy:

@@ -10,6 +10,7 @@ from kafka_platform.deployed_scaling import DeployedService, read_services
 from kafka_platform.domain.connect_worker import WORKERS_METADATA_KEY
 from kafka_platform.domain.data_products import DATA_PRODUCT_METADATA_KEY, DATA_TEAM_METADATA_KEY
 from kafka_platform.domain.debezium import CONNECTOR_RESOURCE_TYPE
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.errors import ConfigurationError, Problem
 
 
@@ -40,8 +41,17 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
         lines += _connect_lines(stack)
         lines += _data_lines(stack)
         lines += _replication_lines(stack)
-    lines += [_service_line(service) for service in read_services(assembly, stage)]
+    lines += [_service_line(service) + _schedule_text(service) for service in read_services(assembly, stage)]
     return "\n".join(lines)
+
+
+def _schedule_text(service: DeployedService) -> str:
+    """``; scheduled: month-end-prewarm cron(50 8 L * ? *) Europe/London min 24, ...``, or nothing."""
+    def bounds(action: ScheduledCapacity) -> str:
+        return " ".join(f"{word} {value}" for word, value in (("min", action.min_tasks), ("max", action.max_tasks))
+                        if value is not None)
+    return "".join(f"{'; scheduled: ' if i == 0 else ', '}{a.name} {a.schedule} {a.timezone} {bounds(a)}"
+                   for i, a in enumerate(service.scheduled))
 
 
 def _service_line(service: DeployedService) -> str:

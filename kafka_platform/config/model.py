@@ -16,6 +16,7 @@ from kafka_platform.domain.debezium import (DEFAULT_HEARTBEAT_TABLE, RDS_CA_BUND
                                            PostgresConnectorSpec, SlotOnDelete, SnapshotMode, SslMode, env_prefix)
 from kafka_platform.domain.lag_scaling import (DEFAULT_SCALE_IN_COOLDOWN_SECONDS, ScalingStep,
                                                default_scale_out_cooldown_seconds)
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.domain.topics import CleanupPolicy, TopicSpec
 
 
@@ -122,6 +123,21 @@ class ScalingStepSetting(Strict):
         return ScalingStep(self.lower_backlog_per_task, self.upper_backlog_per_task, self.change_percent)
 
 
+class ScheduledCapacitySetting(Strict):
+    """At ``schedule`` (``cron(...)`` or ``at(...)``, in ``timezone``) set the fewest and/or the most tasks: an
+    Application Auto Scaling scheduled action (kafka_platform.domain.schedules), e.g. raise min_tasks before the
+    month-end surge and lower it after."""
+
+    name: str
+    schedule: str
+    min_tasks: int | None = None
+    max_tasks: int | None = None
+    timezone: str = "UTC"
+
+    def to_action(self) -> ScheduledCapacity:
+        return ScheduledCapacity(self.name, self.schedule, self.min_tasks, self.max_tasks, self.timezone)
+
+
 class Consumer(Strict):
     """A lag-scaled consumer service (KafkaConsumerService). Thresholds and steps derive from the per-task throughput
     and the acceptable delay unless given."""
@@ -155,7 +171,13 @@ class Consumer(Strict):
     target_backlog_per_task_messages: int | None = None
     headroom_percent: int | None = None  # needed_tasks: capacity above the incoming rate, 10
     wake_up_on_produce: bool = False
+    # Scheduled actions on the task bounds (kafka_platform.domain.schedules): known surges, capacity before they come.
+    scheduled_capacity: list[ScheduledCapacitySetting] = Field(default_factory=list)
     log_retention_days: int = 365
+
+    @property
+    def scheduled_actions(self) -> list[ScheduledCapacity]:
+        return [s.to_action() for s in self.scheduled_capacity]
 
     @property
     def effective_scale_out_cooldown_seconds(self) -> int:

@@ -282,7 +282,8 @@ def _consumers(env: Environment) -> Found:
                 scale_out_cooldown_seconds=consumer.effective_scale_out_cooldown_seconds,
                 scale_in_cooldown_seconds=consumer.scale_in_cooldown_seconds,
                 target_backlog_per_task=consumer.target_backlog_per_task_messages,
-                broker_count=env.kafka.broker_count, headroom_percent=consumer.headroom_percent):
+                broker_count=env.kafka.broker_count, headroom_percent=consumer.headroom_percent,
+                scheduled_capacity=consumer.scheduled_actions):
             yield f"{where}.{field}", p
         if consumer.scaling_mode == "needed_tasks" and env.kafka.enhanced_monitoring in ("DEFAULT", "PER_BROKER"):
             yield f"{where}.scaling_mode", (f"needed_tasks reads each topic's incoming rate from per-topic broker "

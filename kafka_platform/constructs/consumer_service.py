@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence, Unpack
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import Duration, RemovalPolicy, Size, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -70,6 +70,7 @@ from kafka_platform.domain import fargate, lag_scaling, msk_iam
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
 from kafka_platform.domain.needed_tasks import NeededTasksPolicy, design_needed_tasks_policy
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.errors import raise_problems, show
 from kafka_platform.gates.acknowledge import acknowledge
 
@@ -113,7 +114,8 @@ class KafkaConsumerService(Construct):
                  scale_out_steps: Sequence[ScalingStep] | None = None, scale_in_percent: int | None = None,
                  scale_out_cooldown: Duration | None = None, scale_in_cooldown: Duration | None = None,
                  target_backlog_per_task_messages: int | None = None, headroom_percent: int | None = None,
-                 wake_up_on_produce: bool = False, logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+                 wake_up_on_produce: bool = False, scheduled_capacity: Sequence[ScheduledCapacity] = (),
+                 logs_key: kms.IKey | None = None, log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
         """A lag-scaled Kafka consumer on Fargate; every default is in the module docstring.
@@ -161,6 +163,10 @@ class KafkaConsumerService(Construct):
         :param headroom_percent: with ``needed_tasks``, capacity kept above the incoming rate; default 10.
         :param wake_up_on_produce: with ``min_tasks=0``, start a task when messages arrive (needs the cluster's
             ``PER_TOPIC_PER_BROKER`` monitoring); default off.
+        :param scheduled_capacity: scheduled actions on the task bounds (``ScheduledCapacity``: a ``cron(...)`` or
+            ``at(...)`` schedule, in its time zone, and the new min and/or max tasks), e.g. the peak's tasks before a
+            month-end surge and the usual minimum after it; the lag scaling works within whatever bounds are in force.
+            Default: none.
         :param logs_key: the KMS key its log groups are encrypted with; default: a new key (``LogsKey``).
         :param log_retention: how long its logs are kept (``logs.RetentionDays``); default a year.
         :param removal_policy: what happens to its stateful resources when removed from the stack; default RETAIN
@@ -174,7 +180,7 @@ class KafkaConsumerService(Construct):
         raise_problems(self.node.path, prop_problems(
             cluster=cluster, topics=topics, output_topics=output_topics, max_delay=max_delay,
             scale_out_cooldown=scale_out_cooldown, scale_in_cooldown=scale_in_cooldown, environment=environment,
-            secrets=secrets, cpu=cpu, memory_limit_mib=memory_limit_mib))
+            secrets=secrets, cpu=cpu, memory_limit_mib=memory_limit_mib, scheduled_capacity=scheduled_capacity))
         self.cluster = cluster
         self.consumer_group = consumer_group
         self.topic_names: list[str] = [t.topic_name for t in topics]
@@ -194,7 +200,7 @@ class KafkaConsumerService(Construct):
             scale_in_backlog_per_task=scale_in_backlog_per_task_messages, scale_out_steps=scale_out_steps,
             scale_in_percent=scale_in_percent, scale_out_cooldown_seconds=out_cooldown, scale_in_cooldown_seconds=in_cooldown,
             target_backlog_per_task=target_backlog_per_task_messages, headroom_percent=headroom_percent,
-            cluster=cluster))
+            scheduled_capacity=tuple(scheduled_capacity), cluster=cluster))
 
         #: The effective scaling, as read-only data: a StepScalingPolicy, a TargetTrackingPolicy or a
         #: NeededTasksPolicy.
@@ -286,6 +292,13 @@ class KafkaConsumerService(Construct):
                                 "DrainSeconds": self.scaling_policy.drain_seconds}}
                if isinstance(self.scaling_policy, NeededTasksPolicy) else {})})
         self.configure_scaling()
+        #: The scheduled actions on the task bounds, as given.
+        self.scheduled_capacity: tuple[ScheduledCapacity, ...] = tuple(scheduled_capacity)
+        for action in self.scheduled_capacity:
+            self.scalable_target.scale_on_schedule(
+                action.name, schedule=appscaling.Schedule.expression(action.schedule),
+                min_capacity=action.min_tasks, max_capacity=action.max_tasks,
+                time_zone=None if action.timezone == "UTC" else TimeZone.of(action.timezone))
         self.alarms: ConsumerAlarms = ConsumerAlarms(self, "Alarms", service=self, alarm_action=alarm_action)
 
     @property
@@ -391,7 +404,7 @@ RESERVED_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPICS", "KAFKA_CONSUMER
 
 def prop_problems(*, cluster: IKafkaCluster, topics: Any, output_topics: Any, max_delay: Any,
                   scale_out_cooldown: Any, scale_in_cooldown: Any, environment: Any, secrets: Any, cpu: int,
-                  memory_limit_mib: int) -> list[tuple[str, str]]:
+                  memory_limit_mib: int, scheduled_capacity: Any = ()) -> list[tuple[str, str]]:
     """The props' shapes: lists that are lists, Durations of whole seconds, topics of this cluster, secrets by
     complete ARN, no reserved variable, a Fargate size."""
     problems: list[tuple[str, str]] = []
@@ -407,6 +420,9 @@ def prop_problems(*, cluster: IKafkaCluster, topics: Any, output_topics: Any, ma
                                            "pass the topic of this cluster, or a ConsumedTopic"))
     if (p := sequence_problem(output_topics, str, "topic names", '"collections-outcomes"')) is not None:
         problems.append(("output_topics", p))
+    if (p := sequence_problem(scheduled_capacity, ScheduledCapacity, "ScheduledCapacity",
+                              'ScheduledCapacity("month-end", "cron(50 8 L * ? *)", min_tasks=24)')) is not None:
+        problems.append(("scheduled_capacity", p))
     for name, value in (("max_delay", max_delay), ("scale_out_cooldown", scale_out_cooldown),
                         ("scale_in_cooldown", scale_in_cooldown)):
         if (value is not None or name == "max_delay") and (p := duration_problem(value)) is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from kafka_platform.domain import lag_scaling, msk_metrics, needed_tasks
+from kafka_platform.domain import lag_scaling, msk_metrics, needed_tasks, schedules
 from kafka_platform.domain.lag_scaling import ScalingStep
 from kafka_platform.domain.secrets import secret_problem
 from kafka_platform.errors import show
@@ -30,7 +30,8 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
                       scale_in_percent: int | None,
                       scale_out_cooldown_seconds: int, scale_in_cooldown_seconds: int,
                       target_backlog_per_task: int | None, broker_count: int | None,
-                      headroom_percent: int | None = None) -> list[tuple[str, str]]:
+                      headroom_percent: int | None = None,
+                      scheduled_capacity: Sequence[schedules.ScheduledCapacity] = ()) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if (p := msk_metrics.consumer_group_problem(consumer_group)) is not None:
         problems.append(("consumer_group", p))
@@ -52,6 +53,9 @@ def consumer_problems(*, consumer_group: str, topic_names: Sequence[str], partit
             problems.append((f"environment.{name}", f"{p}; pass it under secrets, from Secrets Manager"))
     problems += lag_scaling.capacity_problems(partitions=partitions, min_tasks=min_tasks, max_tasks=max_tasks,
                                               wake_up_on_produce=wake_up_on_produce)
+    problems += schedules.scheduled_capacity_problems(
+        scheduled_capacity, min_tasks=min_tasks,
+        max_tasks=partitions if max_tasks is None else min(max_tasks, partitions))
     if headroom_percent is not None and scaling_mode != "needed_tasks":
         problems.append(("headroom_percent", "applies to scaling_mode needed_tasks; remove it, or choose that mode"))
     if scaling_mode == "needed_tasks":

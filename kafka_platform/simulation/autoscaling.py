@@ -97,6 +97,16 @@ class ScalableTarget:
         self.scale_in_started, self.scale_in_cooldown = now, cooldown
         return self._set(wanted)
 
+    def schedule(self, min_capacity: int | None, max_capacity: int | None) -> bool:
+        """A scheduled action: new bounds; a desired count outside them moves to the nearer one (no cooldown is
+        started or consulted: the CloudFormation reference of ScheduledAction; whether a scheduled change starts a
+        cooldown is not documented, *inferred* not). Returns whether the desired count changed."""
+        if min_capacity is not None:
+            self.min_capacity = min_capacity
+        if max_capacity is not None:
+            self.max_capacity = max_capacity
+        return self._set(self.clamp(self.desired))
+
     def set_desired(self, value: int) -> bool:
         """A direct decision (target tracking, baselines): no step cooldowns, still clamped."""
         return self._set(self.clamp(value))

@@ -33,8 +33,10 @@ import bisect
 import math
 import random
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Protocol, Union
+from typing import Any, Callable, Protocol, Sequence, Union
 
+from kafka_platform.domain import schedules
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.simulation import cloudwatch
 from kafka_platform.simulation.autoscaling import ScalableTarget
 from kafka_platform.simulation.profiles import LoadProfile
@@ -302,7 +304,9 @@ class RunResult:
 
 
 def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, partitions: int, min_tasks: int,
-             max_tasks: int, delay_target: float) -> RunResult:
+             max_tasks: int, delay_target: float, scheduled: Sequence[ScheduledCapacity] = ()) -> RunResult:
+    """One run. ``scheduled``: the service's scheduled actions, carried out at the start of each minute in which they
+    fire on the profile's clock (``LoadProfile.start``; a profile without one runs none)."""
     start = policy_start(policy, profile, model, partitions, min_tasks, max_tasks)
     world = World(profile, model, partitions, ScalableTarget(min_tasks, max_tasks, start))
     draws = world.draws
@@ -328,6 +332,12 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
             if minute > 0:
                 records[-1].delay = max(records[-1].delay, max_delay_this_minute)
                 max_delay_this_minute = 0.0
+            if profile.start is not None:
+                instant = schedules.minute_of(profile.start, minute)
+                for action in scheduled:
+                    if schedules.fires(action.schedule, action.timezone, instant):
+                        world.target.schedule(action.min_tasks, action.max_tasks)
+                        _reconcile(world, ideal)
             if minute in crash_minutes:
                 world.task_ready_times = [now + (0.0 if ideal else draws.startup()) for _ in world.task_ready_times]
             records.append(MinuteRecord(minute, world.rate(), world.lag,

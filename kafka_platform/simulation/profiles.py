@@ -10,7 +10,13 @@ partitions allow), so that every profile is one the partitions can carry:
 * ``consumer-crash``: steady 30%; at minute 120 every task of the service dies and ECS replaces them.
 * ``noisy-month-end``: the month-end surge with noise, bursts to 90%, a dip and a second peak.
 
-``from_csv`` reads a team's own profile: a header ``minute,messages_per_second`` and one row per minute.
+Each shipped profile runs on a clock (``start``, UTC), so that a service's scheduled actions
+(``kafka_platform.domain.schedules``) fire when they would: the month-ends on the last day of a month (Monday
+30 November 2026) from 07:00, the surge at 09:00 (*inferred*: repayments collected by direct debit settle in the
+morning); the others on an ordinary day (Tuesday 17 November 2026), where a month-end schedule does not fire.
+
+``from_csv`` reads a team's own profile: a header ``minute,messages_per_second`` and one row per minute, with the
+instant its first minute begins if its scheduled actions are to run (``start``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import csv
 import math
 import random
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +39,7 @@ class LoadProfile:
     description: str = ""
     spike_end_minute: int | None = None  # the first minute after the surge (or the crash): "time to drain" from it
     crash_minutes: tuple[int, ...] = ()  # minutes at which every task of the service dies
+    start: datetime | None = None  # when minute 0 begins (aware): scheduled actions run on this clock; None: none run
 
     @property
     def minutes(self) -> int:
@@ -44,6 +52,10 @@ class LoadProfile:
     @property
     def mean(self) -> float:
         return sum(self.rates) / len(self.rates)
+
+
+MONTH_END = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)  # the last day of a month, a Monday
+ORDINARY_DAY = datetime(2026, 11, 17, 0, 0, tzinfo=timezone.utc)  # mid-month, a Tuesday
 
 
 def _piecewise(points: list[tuple[int, float]], ripple: Callable[[int], float] = lambda m: 1.0) -> list[float]:
@@ -60,18 +72,20 @@ def month_end(capacity: float) -> LoadProfile:
                        ripple=lambda m: 1 + 0.05 * math.sin(m / 4) if 135 <= m < 255 else 1.0)
     return LoadProfile("month-end", tuple(capacity * f for f in shape),
                        "month-end repayments: 8% to 75% of capacity in 15 minutes, two hours at the top",
-                       spike_end_minute=255)
+                       spike_end_minute=255, start=MONTH_END)
 
 
 def campaign(capacity: float) -> LoadProfile:
     shape = _piecewise([(0, 0.08), (60, 0.08), (240, 0.6), (360, 0.6), (361, 0.1), (450, 0.1)])
     return LoadProfile("campaign", tuple(capacity * f for f in shape),
-                       "a campaign ramps to 60% of capacity over three hours and stops", spike_end_minute=360)
+                       "a campaign ramps to 60% of capacity over three hours and stops", spike_end_minute=360,
+                       start=ORDINARY_DAY.replace(hour=8))
 
 
 def daily_cycle(capacity: float) -> LoadProfile:
     shape = [0.05 + 0.35 * (1 - math.cos(2 * math.pi * (m - 300) / 1440)) / 2 for m in range(1440)]
-    return LoadProfile("daily-cycle", tuple(capacity * f for f in shape), "a day: 5% at night, 40% in the afternoon")
+    return LoadProfile("daily-cycle", tuple(capacity * f for f in shape), "a day: 5% at night, 40% in the afternoon",
+                       start=ORDINARY_DAY)
 
 
 def noisy_month_end(capacity: float) -> LoadProfile:
@@ -89,13 +103,13 @@ def noisy_month_end(capacity: float) -> LoadProfile:
         shape[minute] = 0.35
     rates = tuple(capacity * min(1.0, max(0.0, f * (1 + noise.uniform(-0.08, 0.08)))) for f in shape)
     return LoadProfile("noisy-month-end", rates, "month-end with noise, three bursts to 90%, a dip and a second peak",
-                       spike_end_minute=285)
+                       spike_end_minute=285, start=MONTH_END)
 
 
 def consumer_crash(capacity: float) -> LoadProfile:
     return LoadProfile("consumer-crash", tuple(capacity * 0.3 for _ in range(300)),
                        "steady 30% of capacity; every task dies at minute 120", spike_end_minute=121,
-                       crash_minutes=(120,))
+                       crash_minutes=(120,), start=ORDINARY_DAY.replace(hour=8))
 
 
 SHIPPED: dict[str, Callable[[float], LoadProfile]] = {
@@ -104,8 +118,9 @@ SHIPPED: dict[str, Callable[[float], LoadProfile]] = {
 }
 
 
-def from_csv(path: Path | str) -> LoadProfile:
-    """A profile from ``minute,messages_per_second`` rows, minutes 0, 1, 2 ... in order."""
+def from_csv(path: Path | str, start: datetime | None = None) -> LoadProfile:
+    """A profile from ``minute,messages_per_second`` rows, minutes 0, 1, 2 ... in order; ``start``: when minute 0
+    begins (aware), for the scheduled actions."""
     path = Path(path)
     problems: list[Problem] = []
     rates: list[float] = []
@@ -139,4 +154,4 @@ def from_csv(path: Path | str) -> LoadProfile:
         problems.append(Problem(str(path), "", "has no rows; give one rate per minute"))
     if problems:
         raise ConfigurationError(problems)
-    return LoadProfile(path.stem, tuple(rates), f"from {path.name}")
+    return LoadProfile(path.stem, tuple(rates), f"from {path.name}", start=start)

@@ -47,7 +47,20 @@ def detail_table(comparison: Comparison) -> str:
                      "-" if drain is None else str(drain)))
     seeds = len(comparison.seeds[ORACLE])
     return "\n".join([title(comparison), _markdown([header, *rows]),
-                      f"{seeds} seeds; single threshold tuned to {comparison.tuned}"])
+                      f"{seeds} seeds; single threshold tuned to {comparison.tuned}", _schedule_note(comparison)])
+
+
+def _schedule_note(comparison: Comparison) -> str:
+    """Which scheduled actions ran, or why none did."""
+    actions = comparison.service.deployed.scheduled
+    start = comparison.profile.start
+    if not actions:
+        return "no scheduled actions"
+    if start is None:
+        return (f"{len(actions)} scheduled actions not run: the profile has no clock (give --start, e.g. "
+                "2026-12-31T07:00)")
+    return (f"from {start.isoformat()}: scheduled actions {', '.join(a.name for a in actions)} "
+            f"(platform, single-threshold, keda)")
 
 
 def bench_table(comparisons: Iterable[Comparison]) -> str:
@@ -85,6 +98,8 @@ def to_json(comparisons: Iterable[Comparison], *, minutes: bool = False) -> dict
             "mode": service.mode, "partitions": service.partitions, "min_tasks": service.deployed.min_capacity,
             "max_tasks": service.deployed.max_capacity, "delay_target_seconds": service.delay_target_seconds,
             "seeds": len(comparison.seeds[ORACLE]),
+            "start": None if comparison.profile.start is None else comparison.profile.start.isoformat(),
+            "scheduled_actions": [vars(a) for a in service.deployed.scheduled],
             "model": {"task_throughput": model.task_throughput, "startup_seconds": model.startup_seconds,
                       "rebalance_seconds": model.rebalance_seconds,
                       "publish_delay_seconds": model.publish_delay_seconds},

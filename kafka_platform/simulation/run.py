@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kafka_platform.assembly import CloudAssembly
@@ -59,19 +60,35 @@ class ModelSettings:
         return found
 
 
-def load_profile(name: str | None, csv: str | None, service: SimulatedService) -> profiles.LoadProfile:
-    """A shipped profile scaled to the service's capacity, or a team's own CSV as written."""
+def start_time(text: str | None) -> datetime | None:
+    """``--start``: an ISO date and time (UTC unless it names an offset), or None."""
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError([Problem(SOURCE, "--start", f"{show(text)} is not a date and time; write e.g. "
+                                                             "2026-12-31T07:00 (UTC) or 2026-12-31T07:00+01:00")]) \
+            from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def load_profile(name: str | None, csv: str | None, service: SimulatedService,
+                 start: datetime | None = None) -> profiles.LoadProfile:
+    """A shipped profile scaled to the service's capacity, or a team's own CSV as written; ``start`` moves its clock
+    (a CSV has none otherwise: its scheduled actions do not run)."""
     if csv is not None:
-        return profiles.from_csv(csv)
+        return profiles.from_csv(csv, start)
     name = name or "month-end"
     if name not in profiles.SHIPPED:
         raise ConfigurationError([Problem(SOURCE, "--profile", f"{show(name)} is not a shipped profile; use one of "
                                           f"{', '.join(profiles.SHIPPED)}, or --profile-csv FILE")])
-    return profiles.SHIPPED[name](service.capacity)
+    shipped = profiles.SHIPPED[name](service.capacity)
+    return shipped if start is None else replace(shipped, start=start)
 
 
 def simulate(directory: Path | str, *, service: str, stage: str | None, profile: str | None, csv: str | None,
-             throughput: float | None, settings: ModelSettings, out: Path) -> str:
+             throughput: float | None, settings: ModelSettings, out: Path, start: str | None = None) -> str:
     """Replay one service's deployed scaling and the baselines; write the plot and JSON to ``out``."""
     if problems := settings.problems():
         raise ConfigurationError(problems)
@@ -80,7 +97,8 @@ def simulate(directory: Path | str, *, service: str, stage: str | None, profile:
         raise ConfigurationError([Problem(SOURCE, "--stage", f"is needed: {show(service)} is deployed in "
                                           f"{', '.join(s.stage for s in found)}; name one")])
     [target] = found
-    comparison = compare(target, load_profile(profile, csv, target), settings.model(target), seeds=settings.seeds)
+    comparison = compare(target, load_profile(profile, csv, target, start_time(start)), settings.model(target),
+                         seeds=settings.seeds)
     stem = report.file_stem(comparison)
     report.plot(comparison, out / f"{stem}.png")
     report.write_json(out / f"{stem}.json", report.to_json([comparison], minutes=True))

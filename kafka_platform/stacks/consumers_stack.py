@@ -49,6 +49,7 @@ class ConsumersStack(PlatformStack):
                 scale_out_cooldown=Duration.seconds(consumer.effective_scale_out_cooldown_seconds),
                 scale_in_cooldown=Duration.seconds(consumer.scale_in_cooldown_seconds),
                 target_backlog_per_task_messages=consumer.target_backlog_per_task_messages,
-                headroom_percent=consumer.headroom_percent, wake_up_on_produce=consumer.wake_up_on_produce, logs_key=logs_key,
+                headroom_percent=consumer.headroom_percent, wake_up_on_produce=consumer.wake_up_on_produce,
+                scheduled_capacity=consumer.scheduled_actions, logs_key=logs_key,
                 log_retention=retention_days(consumer.log_retention_days), removal_policy=retain,
                 aws_api_security_group=network.aws_api.clients)

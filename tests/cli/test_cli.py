@@ -46,7 +46,9 @@ def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
             "storage TIERED, auth IAM, in transit TLS") in out
     assert "ledger-events 24p x3 tiered" in out and "customer-profiles 12p x3 compacted" in out
     assert ("consumer loan-approvals (loan-approvals on loan-applications): 2-24 tasks, needed tasks: incoming rate "
-            "+10% or the backlog within 30 s, at 40/s per task, in counts 2, 3, 4, 5, 6, 8, 12, 24") in out
+            "+10% or the backlog within 30 s, at 40/s per task, in counts 2, 3, 4, 5, 6, 8, 12, 24; scheduled: "
+            "month-end-prewarm cron(50 8 L * ? *) Europe/London min 24, month-end-over cron(0 11 L * ? *) "
+            "Europe/London min 2\n") in out
     assert ("consumer loan-approvals (loan-approvals on loan-applications): 1-24 tasks, steps on backlog per task: "
             "out at 800 (+100%..+400%), in at 120 (-20%)") in out
     assert ("consumer card-fraud-screening (card-fraud-screening on card-transactions): 1-6 tasks, target tracking, "

@@ -135,6 +135,45 @@ CASES = [
     BadFile("needed-tasks-headroom-out-of-range", setting("consumers[loan-approvals].headroom_percent", 150),
             f"{F}: consumers[loan-approvals].headroom_percent: 150 is not between 0 and 100; capacity kept above the "
             "incoming rate, 10 is a good start"),
+    BadFile("schedule-as-a-rate", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "rate(1 day)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: \"rate(1 day)\" starts counting when the action is created, which neither you nor "
+            "make bench can know; write a cron(...) at the times you mean"),
+    BadFile("schedule-cron-with-both-days", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 8 L * * *)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 8 L * * *) needs ? in exactly one of day-of-month and day-of-week (AWS's "
+            "rule: a value or * in one, ? in the other)"),
+    BadFile("schedule-cron-five-fields", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 8 L * ?)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 8 L * ?) has 5 fields; Application Auto Scaling's cron has six: minutes "
+            "hours day-of-month month day-of-week year, e.g. cron(50 8 L * ? *)"),
+    BadFile("schedule-cron-last-weekday", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 8 LW * ? *)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 8 LW * ? *): \"LW\" in the day-of-month is not 1-31; L (the last day) is "
+            "the one letter kafka-platform replays here"),
+    BadFile("schedule-hour-out-of-range", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 24 L * ? *)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 24 L * ? *): \"24\" in the hours is outside 0-23 (or its range runs "
+            "backwards)"),
+    BadFile("schedule-at-a-day-that-does-not-exist", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "at(2026-11-31T08:50:00)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: \"at(2026-11-31T08:50:00)\" is not a date and time that exists; write "
+            "at(2026-12-31T08:50:00)"),
+    BadFile("schedule-timezone-unknown", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].timezone", "London"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].timezone: \"London\" is not an IANA time zone; write e.g. Europe/London or UTC"),
+    BadFile("schedule-above-the-partitions", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks", 25),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks: 25 is outside 2-24: a schedule moves the bounds between the service's own "
+            "min_tasks and the most its partitions and max_tasks allow"),
+    BadFile("schedule-below-the-services-minimum", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks", 1),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks: 1 is outside 2-24: a schedule moves the bounds between the service's own "
+            "min_tasks and the most its partitions and max_tasks allow"),
+    BadFile("schedule-min-above-its-max", settings(("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks", 20), ("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].max_tasks", 10)),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks: 20 is above its max_tasks 10"),
+    BadFile("schedule-sets-nothing", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].min_tasks", DELETE),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm]: sets neither min_tasks nor max_tasks; give one or both"),
+    BadFile("schedule-name-twice", setting("consumers[loan-approvals].scheduled_capacity[month-end-over].name",
+                                           "month-end-prewarm"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].name: \"month-end-prewarm\" is used twice; name each action once"),
+    BadFile("schedule-unknown-key", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].desired_tasks", 30),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].desired_tasks: is not a known key; did you mean min_tasks? allowed here: max_tasks, "
+            "min_tasks, name, schedule, timezone"),
+    BadFile("schedule-name-with-a-colon", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].name", "month-end:prewarm"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end:prewarm].name: \"month-end:prewarm\" is "
+            "not an action name: 1-256 characters, none of : / |"),
     BadFile("needed-tasks-with-a-step-setting", setting("consumers[loan-approvals].scale_in_percent", 30),
             f"{F}: consumers[loan-approvals].scale_in_percent: applies to scaling_mode steps or target_tracking, not "
             "needed_tasks (which sizes the fleet from the incoming rate); remove it, or change the mode"),

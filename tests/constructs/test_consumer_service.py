@@ -11,6 +11,7 @@ from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.consumer_service import ConsumedTopic, KafkaConsumerService
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.domain.lag_scaling import ScalingStep
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.errors import ConfigurationError
 from tests.conftest import ENVIRONMENT_NAMES
 from tests.support import new_stack, new_vpc, resources
@@ -489,3 +490,56 @@ def test_inconsistent_props_are_refused_with_the_prop_named(props, expected):
     with pytest.raises(ConfigurationError) as raised:
         service(**props)
     assert str(raised.value) == expected
+
+
+# ---- scheduled capacity --------------------------------------------------------------------------------------------
+
+def test_scheduled_capacity_becomes_the_scalable_targets_scheduled_actions():
+    consumer = service(scheduled_capacity=[
+        ScheduledCapacity("month-end-prewarm", "cron(50 8 L * ? *)", min_tasks=12, timezone="Europe/London"),
+        ScheduledCapacity("month-end-over", "cron(0 11 L * ? *)", min_tasks=1),
+        ScheduledCapacity("freeze", "at(2026-12-24T18:00:00)", max_tasks=6)])
+    template = Template.from_stack(consumer.node.scope).to_json()
+    [target] = resources(template, "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    assert target["Properties"]["ScheduledActions"] == [
+        {"ScheduledActionName": "month-end-prewarm", "Schedule": "cron(50 8 L * ? *)",
+         "ScalableTargetAction": {"MinCapacity": 12}, "Timezone": "Europe/London"},
+        {"ScheduledActionName": "month-end-over", "Schedule": "cron(0 11 L * ? *)",
+         "ScalableTargetAction": {"MinCapacity": 1}},
+        {"ScheduledActionName": "freeze", "Schedule": "at(2026-12-24T18:00:00)",
+         "ScalableTargetAction": {"MaxCapacity": 6}}]
+    # The scaling policies are unchanged: the schedule only moves the bounds they work within.
+    assert len(resources(template, "AWS::ApplicationAutoScaling::ScalingPolicy")) == 2
+    assert [a.name for a in consumer.scheduled_capacity] == ["month-end-prewarm", "month-end-over", "freeze"]
+
+
+def test_no_schedule_no_scheduled_actions():
+    template = Template.from_stack(service().node.scope).to_json()
+    [target] = resources(template, "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    assert "ScheduledActions" not in target["Properties"]
+
+
+@pytest.mark.parametrize("action, message", [
+    (ScheduledCapacity("pre", "cron(50 8 L * ? *)", min_tasks=13),
+     "Test/Consumer: scheduled_capacity[pre].min_tasks: 13 is outside 1-12: a schedule moves the bounds between the "
+     "service's own min_tasks and the most its partitions and max_tasks allow"),
+    (ScheduledCapacity("pre", "rate(1 day)", min_tasks=6),
+     'Test/Consumer: scheduled_capacity[pre].schedule: "rate(1 day)" starts counting when the action is created, which '
+     "neither you nor make bench can know; write a cron(...) at the times you mean"),
+    (ScheduledCapacity("pre", "cron(50 8 L * ? *)", min_tasks=6, timezone="London"),
+     'Test/Consumer: scheduled_capacity[pre].timezone: "London" is not an IANA time zone; write e.g. Europe/London or UTC'),
+    (ScheduledCapacity("pre", "cron(50 8 L * ? *)"),
+     "Test/Consumer: scheduled_capacity[pre]: sets neither min_tasks nor max_tasks; give one or both"),
+])
+def test_a_bad_scheduled_action_is_refused_with_its_fix(action, message):
+    with pytest.raises(ConfigurationError) as raised:
+        service(scheduled_capacity=[action])
+    assert str(raised.value) == message
+
+
+def test_scheduled_capacity_must_be_a_list_of_scheduled_capacity():
+    with pytest.raises(ConfigurationError) as raised:
+        service(scheduled_capacity=ScheduledCapacity("pre", "cron(50 8 L * ? *)", min_tasks=6))
+    assert str(raised.value) == ('Test/Consumer: scheduled_capacity: a ScheduledCapacity is not a list; pass a list '
+                                 'of ScheduledCapacity, e.g. [ScheduledCapacity("month-end", "cron(50 8 L * ? *)", '
+                                 'min_tasks=24)]')

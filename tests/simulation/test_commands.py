@@ -52,6 +52,27 @@ def test_simulate_takes_a_teams_own_load_and_consumer_model(assembly, tmp_path, 
                               "rebalance_seconds": [10.0, 20.0], "publish_delay_seconds": [60.0, 150.0]}
 
 
+def test_simulate_runs_the_scheduled_actions_on_the_clock_given(assembly, tmp_path, capsys):
+    """A team's own CSV has no clock: its scheduled actions run only from --start, and the output says which."""
+    csv = tmp_path / "quiet.csv"
+    csv.write_text("minute,messages_per_second\n" + "".join(f"{m},100\n" for m in range(20)))
+    common = ["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "loan-approvals", "--profile-csv",
+              str(csv), "--seeds", "1"]
+    assert main([*common, "--out", str(tmp_path / "no-clock")]) == 0
+    assert ("2 scheduled actions not run: the profile has no clock (give --start, e.g. 2026-12-31T07:00)"
+            in capsys.readouterr().out)
+    assert main([*common, "--start", "2026-11-30T08:45", "--out", str(tmp_path / "month-end")]) == 0
+    assert ("from 2026-11-30T08:45:00+00:00: scheduled actions month-end-prewarm, month-end-over (platform, "
+            "single-threshold, keda)") in capsys.readouterr().out
+    for folder, desired in (("no-clock", {3}), ("month-end", {3, 24})):
+        [entry] = json.loads((tmp_path / folder / "prod-loan-approvals-quiet.json").read_text())["comparisons"]
+        assert {m["desired"] for m in entry["minutes"]["platform"]} == desired, folder
+    assert [m["desired"] for m in entry["minutes"]["platform"]][4:6] == [3, 24]  # 08:50 is minute 5
+    assert entry["start"] == "2026-11-30T08:45:00+00:00" and entry["scheduled_actions"][0] == {
+        "name": "month-end-prewarm", "schedule": "cron(50 8 L * ? *)", "min_tasks": 24, "max_tasks": None,
+        "timezone": "Europe/London"}
+
+
 @pytest.mark.parametrize("arguments,expected", [
     (["--service", "payments"],
      "kafka-platform simulate: --service: \"payments\" is not a lag-scaled consumer service of {assembly}; known: "
@@ -73,6 +94,9 @@ def test_simulate_takes_a_teams_own_load_and_consumer_model(assembly, tmp_path, 
     (["--service", "loan-approvals", "--stage", "Prod", "--startup-seconds", "120-30"],
      "kafka-platform simulate: --startup-seconds: \"120-30\" is not a time between 0 and 600 seconds; give one "
      "figure (60) or a range drawn per event (30-120)"),
+    (["--service", "loan-approvals", "--stage", "Prod", "--start", "last day of the month"],
+     "kafka-platform simulate: --start: \"last day of the month\" is not a date and time; write e.g. 2026-12-31T07:00 "
+     "(UTC) or 2026-12-31T07:00+01:00"),
     (["--service", "loan-approvals", "--stage", "Prod", "--seeds", "0"],
      "kafka-platform simulate: --seeds: 0 is not between 1 and 1000 runs per policy"),
 ])

@@ -3,11 +3,13 @@ publish delay, alarms that act every minute, delay, crashes, and the replayed ta
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import pytest
 
 from kafka_platform.deployed_scaling import (DeployedAlarm, DeployedService, DeployedStepPolicy,
                                              DeployedTargetTracking, StepAdjustment)
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.errors import ConfigurationError
 from kafka_platform.simulation.engine import ConsumerModel, simulate
 from kafka_platform.simulation.policies import DeployedPolicy, Oracle, StaticCapacity
@@ -166,3 +168,47 @@ def test_an_alarm_the_simulator_does_not_know_is_refused_not_guessed():
     assert str(raised.value) == ("test-scale-out: Metrics: [\"CPUUtilization\"] is not an alarm the simulator knows; "
                                  "it replays alarms on SumOffsetLag, on the backlog per running task and the tasks "
                                  "needed as KafkaConsumerService writes them, and the wake-up on MessagesInPerSec")
+
+
+# ---- scheduled actions (kafka_platform.domain.schedules) ---------------------------------------------------------
+
+MONDAY_0700 = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
+
+
+def scheduled_run(policy, profile, scheduled, *, min_tasks=1):
+    return simulate(policy, profile, ConsumerModel.lockstep(10.0), partitions=12, min_tasks=min_tasks, max_tasks=12,
+                    delay_target=120, scheduled=scheduled)
+
+
+def test_a_scheduled_minimum_raises_the_tasks_in_the_minute_it_fires_and_its_end_removes_none():
+    prewarm = ScheduledCapacity("pre", "cron(3 7 L * ? *)", min_tasks=8)
+    over = ScheduledCapacity("over", "cron(6 7 L * ? *)", min_tasks=1)
+    result = scheduled_run(Script(start=2), flat(5.0, start=MONDAY_0700), [prewarm, over])
+    assert [m.desired for m in result.minutes] == [2, 2, 2, 8, 8, 8, 8, 8, 8, 8]
+    # Started at 07:03, ready 40 s later (the lockstep start-up): consuming from 07:04.
+    assert [m.consumers for m in result.minutes][2:5] == [2, 8, 8]
+
+
+def test_the_scaling_works_above_a_scheduled_minimum_and_down_to_it_once_lowered():
+    prewarm = ScheduledCapacity("pre", "cron(1 7 L * ? *)", min_tasks=6)
+    over = ScheduledCapacity("over", "cron(5 7 L * ? *)", min_tasks=1)
+    # The script asks for 2 at minute 3 (refused below the minimum of 6) and at minute 7 (granted after it fell).
+    result = scheduled_run(Script(start=2, at={3: 2, 4: 10, 7: 2}), flat(5.0, start=MONDAY_0700), [prewarm, over])
+    assert [m.desired for m in result.minutes] == [2, 6, 6, 6, 10, 10, 10, 2, 2, 2]
+
+
+def test_a_scheduled_maximum_lowers_a_larger_fleet():
+    cap = ScheduledCapacity("cap", "at(2026-11-30T07:02:00)", max_tasks=3)
+    result = scheduled_run(Script(start=8), flat(5.0, start=MONDAY_0700), [cap])
+    assert [m.desired for m in result.minutes] == [8, 8, 3, 3, 3, 3, 3, 3, 3, 3]
+
+
+def test_a_schedule_fires_on_the_profiles_clock_and_only_there():
+    prewarm = ScheduledCapacity("pre", "cron(3 7 L * ? *)", min_tasks=8)
+    ordinary_day = MONDAY_0700.replace(day=17)
+    for profile in (flat(5.0, start=ordinary_day), flat(5.0)):  # not the last day; no clock at all
+        assert {m.desired for m in scheduled_run(Script(start=2), profile, [prewarm]).minutes} == {2}
+    in_london = ScheduledCapacity("pre", "cron(3 7 L * ? *)", min_tasks=8, timezone="Europe/London")
+    summer = datetime(2026, 6, 30, 6, 0, tzinfo=timezone.utc)  # 07:00 in London
+    assert [m.desired for m in scheduled_run(Script(start=2), flat(5.0, start=summer), [in_london]).minutes][2:5] == [
+        2, 8, 8]

@@ -3,14 +3,16 @@ policies hold on every shipped profile. The policy regression tests live here (m
 
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 
+from kafka_platform.domain.schedules import ScheduledCapacity
 from kafka_platform.simulation import profiles
 from kafka_platform.simulation.compare import PLATFORM, compare, run_policy
 from kafka_platform.simulation.engine import ConsumerModel
 from kafka_platform.simulation.policies import DeployedPolicy, Oracle, ReactiveBound
-from kafka_platform.simulation.service import find_services
+from kafka_platform.simulation.service import SimulatedService, find_services
 
 PROD = "Prod"
 
@@ -59,6 +61,7 @@ def test_every_shipped_service_is_read_with_what_the_simulator_needs(synthesized
             assert (service.deployed.min_capacity, service.deployed.max_capacity) == (
                 consumer.min_tasks, consumer.max_tasks or service.partitions)
             assert service.mode == consumer.scaling_mode
+            assert list(service.deployed.scheduled) == consumer.scheduled_actions
 
 
 def test_thresholds_come_from_the_alarms_in_the_template(synthesized):
@@ -89,6 +92,15 @@ def test_needed_tasks_are_read_from_the_template_and_its_metadata(synthesized):
     assert loans.scale_out_threshold == 800
 
 
+def test_the_month_end_prewarm_is_read_from_the_template(synthesized):
+    [loans] = find_services(synthesized.assembly, stage=PROD, name="loan-approvals")
+    assert loans.deployed.scheduled == (
+        ScheduledCapacity("month-end-prewarm", "cron(50 8 L * ? *)", 24, None, "Europe/London"),
+        ScheduledCapacity("month-end-over", "cron(0 11 L * ? *)", 2, None, "Europe/London"))
+    [staging] = find_services(synthesized.assembly, stage="Staging", name="loan-approvals")
+    assert staging.deployed.scheduled == ()
+
+
 def test_the_replay_follows_the_template_not_a_second_description(synthesized, tmp_path):
     """Raise the deployed scale-out alarm's threshold in a copy of the assembly: the same service now falls behind."""
     copy = tmp_path / "cdk.out"
@@ -102,7 +114,8 @@ def test_the_replay_follows_the_template_not_a_second_description(synthesized, t
             resource["Properties"]["Threshold"] = 10**9
     stack.template_path.write_text(json.dumps(template))
     [edited] = find_services(CloudAssembly(copy), stage=PROD, name="loan-approvals")
-    result = compare(edited, profiles.month_end(edited.capacity), seeds=1, tuning_seeds=1).platform
+    # The campaign: no scheduled action fires on its ordinary day, so the scale-out alarm alone adds tasks.
+    result = compare(edited, profiles.campaign(edited.capacity), seeds=1, tuning_seeds=1).platform
     assert result.minutes_above_target > 60 and result.actions <= 5
 
 
@@ -135,8 +148,30 @@ def test_on_surges_and_crashes_the_delay_stays_within_minutes_of_what_any_reacti
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_each_prod_policy_beats_the_tuned_single_threshold_and_keda_on_both_counts(month_end, name):
+def test_at_month_end_the_prewarm_keeps_every_prod_service_within_its_target(every_profile, name):
+    """Every partition read from 08:50 on the last day of the month, before the 09:00 surge: no minute above the
+    target (make bench, 20 seeds: 0 at the median everywhere; card fraud screening at most 1 at p90, the pre-warm's own
+    45 tasks joining a group of 48 one after another, each arrival pausing it, while the load is low)."""
+    assert all(r.minutes_above_target <= 1 for r in every_profile[name, "month-end"][PLATFORM]), name
+
+
+def test_without_its_schedule_the_same_policy_falls_behind_at_month_end(synthesized):
+    """The schedule, not a change in the model, is what meets month-end: the same service without it misses."""
+    [loans] = find_services(synthesized.assembly, stage=PROD, name="loan-approvals")
+    unscheduled = SimulatedService(replace(loans.deployed, scheduled=()), loans.task_throughput)
+    profile = profiles.month_end(loans.capacity)
+    bounds = (loans.deployed.min_capacity, loans.deployed.max_capacity)
+    for service, expected in ((loans, lambda m: m == 0), (unscheduled, lambda m: m >= 3)):
+        result = run_policy(DeployedPolicy(service.deployed), service, profile,
+                            ConsumerModel(loans.task_throughput, seed=0), bounds)
+        assert expected(result.minutes_above_target), (service.deployed.scheduled, result.minutes_above_target)
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_prod_policy_is_cheaper_than_the_tuned_single_threshold_and_keda_and_never_later(month_end, name):
+    """Cheaper, and never longer above the target: the baselines run the same month-end schedule, and where a
+    baseline also reaches 0 minutes no policy can do better on that count."""
     comparison = month_end[name]
     for baseline in ("single-threshold", "keda"):
         assert comparison.task_minutes(PLATFORM).median < comparison.task_minutes(baseline).median, baseline
-        assert comparison.minutes_above(PLATFORM).p90 < comparison.minutes_above(baseline).p90, baseline
+        assert comparison.minutes_above(PLATFORM).p90 <= comparison.minutes_above(baseline).p90, baseline

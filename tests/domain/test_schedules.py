@@ -1,0 +1,153 @@
+"""Scheduled capacity: the schedules Application Auto Scaling would run, read as make bench replays them."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kafka_platform.domain.schedules import (ScheduledCapacity, fires, minute_of, parse_cron, schedule_problem,
+                                             scheduled_capacity_problems)
+
+UTC = timezone.utc
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def firing(schedule: str, zone: str, start: datetime, days: int) -> list[datetime]:
+    """Every minute in ``days`` days from ``start`` at which ``schedule`` fires."""
+    return [m for m in (start + timedelta(minutes=i) for i in range(days * 1440)) if fires(schedule, zone, m)]
+
+
+def test_the_last_day_of_each_month_whatever_its_length():
+    found = firing("cron(50 8 L * ? *)", "UTC", at(2028, 1, 1), 366)
+    assert [(m.month, m.day) for m in found] == [(1, 31), (2, 29), (3, 31), (4, 30), (5, 31), (6, 30), (7, 31),
+                                                 (8, 31), (9, 30), (10, 31), (11, 30), (12, 31)]
+    assert {(m.hour, m.minute) for m in found} == {(8, 50)}
+
+
+def test_a_time_zone_keeps_the_local_hour_through_summer_time():
+    # 08:50 in London is 08:50 UTC in winter and 07:50 UTC in summer.
+    assert firing("cron(50 8 L * ? *)", "Europe/London", at(2026, 6, 30), 1) == [at(2026, 6, 30, 7, 50)]
+    assert firing("cron(50 8 L * ? *)", "Europe/London", at(2026, 11, 30), 1) == [at(2026, 11, 30, 8, 50)]
+
+
+def test_days_of_the_week_count_from_sunday_as_aws_does():
+    monday = at(2026, 11, 30, 9, 0)
+    assert fires("cron(0 9 ? * MON *)", "UTC", monday)
+    assert fires("cron(0 9 ? * 2 *)", "UTC", monday)
+    assert not fires("cron(0 9 ? * 1 *)", "UTC", monday)
+    assert fires("cron(0 9 ? * SUN *)", "UTC", at(2026, 11, 29, 9, 0))
+    weekdays = firing("cron(0 9 ? * MON-FRI *)", "UTC", at(2026, 11, 23), 7)
+    assert [m.day for m in weekdays] == [23, 24, 25, 26, 27]
+
+
+def test_lists_ranges_steps_months_and_years():
+    found = firing("cron(*/20 9 1,15 JAN-FEB ? 2027)", "UTC", at(2027, 1, 1), 59)
+    assert [(m.month, m.day, m.minute) for m in found] == [
+        (month, day, minute) for month in (1, 2) for day in (1, 15) for minute in (0, 20, 40)]
+    assert not firing("cron(0 9 1 * ? 2026)", "UTC", at(2027, 1, 1), 2)
+    assert firing("cron(10-12/2 9 1 * ? *)", "UTC", at(2027, 1, 1), 1) == [at(2027, 1, 1, 9, 10),
+                                                                            at(2027, 1, 1, 9, 12)]
+
+
+def test_at_fires_once_in_its_own_time_zone():
+    assert firing("at(2026-12-24T18:00:00)", "UTC", at(2026, 12, 24), 2) == [at(2026, 12, 24, 18, 0)]
+    assert firing("at(2026-07-01T09:00:00)", "Europe/London", at(2026, 7, 1), 1) == [at(2026, 7, 1, 8, 0)]
+
+
+def test_the_minute_of_a_run_is_counted_from_its_start():
+    assert minute_of(at(2026, 11, 30, 7, 0), 110) == at(2026, 11, 30, 8, 50)
+
+
+@pytest.mark.parametrize("schedule, problem", [
+    ("cron(50 8 L * ? *)", None),
+    ("cron(0 9 ? * MON-FRI *)", None),
+    ("at(2026-12-31T08:50:00)", None),
+    ("cron(50 8 L * ?)", "cron(50 8 L * ?) has 5 fields; Application Auto Scaling's cron has six: minutes hours "
+                         "day-of-month month day-of-week year, e.g. cron(50 8 L * ? *)"),
+    ("cron(50 8 L * MON *)", "cron(50 8 L * MON *) needs ? in exactly one of day-of-month and day-of-week (AWS's "
+                             "rule: a value or * in one, ? in the other)"),
+    ("cron(50 8 ? * ? *)", "cron(50 8 ? * ? *) needs ? in exactly one of day-of-month and day-of-week (AWS's rule: "
+                           "a value or * in one, ? in the other)"),
+    ("cron(60 8 L * ? *)", 'cron(60 8 L * ? *): "60" in the minutes is outside 0-59 (or its range runs backwards)'),
+    ("cron(0 9 ? * 0 *)", 'cron(0 9 ? * 0 *): "0" in the day-of-week is outside 1-7 (or its range runs backwards)'),
+    ("cron(0 12-9 L * ? *)", 'cron(0 12-9 L * ? *): "12-9" in the hours is outside 0-23 (or its range runs '
+                             'backwards)'),
+    ("cron(0 9 ? * 6#3 *)", 'cron(0 9 ? * 6#3 *): "6#3" in the day-of-week is not 1-7 or a name (SUN, MON, TUE, '
+                            'WED, THU, FRI, SAT)'),
+    ("cron(0 9 15W * ? *)", 'cron(0 9 15W * ? *): "15W" in the day-of-month is not 1-31; L (the last day) is the '
+                            'one letter kafka-platform replays here'),
+    ("cron(0/0 9 L * ? *)", 'cron(0/0 9 L * ? *): "0/0" in the minutes has no whole step after /; write e.g. 0/15'),
+    ("cron(0/x 9 L * ? *)", 'cron(0/x 9 L * ? *): "0/x" in the minutes has no whole step after /; write e.g. 0/15'),
+    ("cron(0 9 L 13 ? *)", 'cron(0 9 L 13 ? *): "13" in the month is outside 1-12 (or its range runs backwards)'),
+    ("at(2026-02-29T08:00:00)", '"at(2026-02-29T08:00:00)" is not a date and time that exists; write '
+                                'at(2026-12-31T08:50:00)'),
+    ("rate(1 day)", '"rate(1 day)" starts counting when the action is created, which neither you nor make bench can '
+                    'know; write a cron(...) at the times you mean'),
+    ("0 9 L * ? *", '"0 9 L * ? *" is not a schedule; write cron(minutes hours day-of-month month day-of-week year), '
+                    'e.g. cron(50 8 L * ? *) for 08:50 on the last day of every month, or at(2026-12-31T08:50:00)'),
+    ("at(2026-12-31 08:50)", '"at(2026-12-31 08:50)" is not a schedule; write cron(minutes hours day-of-month month '
+                             'day-of-week year), e.g. cron(50 8 L * ? *) for 08:50 on the last day of every month, '
+                             'or at(2026-12-31T08:50:00)'),
+])
+def test_each_schedule_is_read_or_refused_with_its_fix(schedule, problem):
+    assert schedule_problem(schedule) == problem
+
+
+def test_l_is_the_last_day_only_in_the_day_of_the_month():
+    cron, problem = parse_cron("0 9 L * ? *")
+    assert problem is None and cron is not None and cron.days == frozenset({0})
+    assert parse_cron("0 9 ? * L *")[1] == ('cron(0 9 ? * L *): "L" in the day-of-week is not 1-7 or a name (SUN, '
+                                            'MON, TUE, WED, THU, FRI, SAT)')
+
+
+def action(**changes) -> ScheduledCapacity:
+    return ScheduledCapacity(**{"name": "pre", "schedule": "cron(50 8 L * ? *)", "min_tasks": 24, **changes})
+
+
+def test_a_month_end_prewarm_and_its_end_are_accepted():
+    assert scheduled_capacity_problems([action(), action(name="over", schedule="cron(0 11 L * ? *)", min_tasks=2)],
+                                       min_tasks=2, max_tasks=24) == []
+    assert scheduled_capacity_problems([action(min_tasks=None, max_tasks=2)], min_tasks=2, max_tasks=24) == []
+
+
+@pytest.mark.parametrize("actions, problems", [
+    ([action(min_tasks=25)], [("scheduled_capacity[pre].min_tasks", "25 is outside 2-24: a schedule moves the bounds "
+                                                                    "between the service's own min_tasks and the most "
+                                                                    "its partitions and max_tasks allow")]),
+    ([action(min_tasks=1)], [("scheduled_capacity[pre].min_tasks", "1 is outside 2-24: a schedule moves the bounds "
+                                                                   "between the service's own min_tasks and the most "
+                                                                   "its partitions and max_tasks allow")]),
+    ([action(min_tasks=None, max_tasks=1)], [("scheduled_capacity[pre].max_tasks", "1 is outside 2-24: a schedule "
+                                                                                   "moves the bounds between the "
+                                                                                   "service's own min_tasks and the "
+                                                                                   "most its partitions and "
+                                                                                   "max_tasks allow")]),
+    ([action(min_tasks=20, max_tasks=10)], [("scheduled_capacity[pre].min_tasks", "20 is above its max_tasks 10")]),
+    ([action(min_tasks=None)], [("scheduled_capacity[pre]", "sets neither min_tasks nor max_tasks; give one or both")]),
+    ([action(), action()], [("scheduled_capacity[pre].name", '"pre" is used twice; name each action once')]),
+    ([action(name="")], [("scheduled_capacity[].name", '"" is not an action name: 1-256 characters, none of : / |')]),
+    ([action(name="a|b")], [("scheduled_capacity[a|b].name", '"a|b" is not an action name: 1-256 characters, none '
+                                                             'of : / |')]),
+    ([action(name="x" * 257)], [(f"scheduled_capacity[{'x' * 257}].name", f'"{"x" * 257}" is not an action name: '
+                                                                           '1-256 characters, none of : / |')]),
+    ([action(timezone="Mars/Olympus")], [("scheduled_capacity[pre].timezone", '"Mars/Olympus" is not an IANA time '
+                                                                             'zone; write e.g. Europe/London or '
+                                                                             'UTC')]),
+    ([action(schedule="rate(1 day)")], [("scheduled_capacity[pre].schedule", '"rate(1 day)" starts counting when '
+                                                                            'the action is created, which neither '
+                                                                            'you nor make bench can know; write a '
+                                                                            'cron(...) at the times you mean')]),
+])
+def test_each_bad_action_is_named_with_its_fix(actions, problems):
+    assert scheduled_capacity_problems(actions, min_tasks=2, max_tasks=24) == problems
+
+
+def test_bounds_at_the_edges_are_accepted():
+    assert scheduled_capacity_problems([action(min_tasks=2, max_tasks=24)], min_tasks=2, max_tasks=24) == []
+    assert scheduled_capacity_problems([action(name="x" * 256)], min_tasks=2, max_tasks=24) == []
+
+
+def test_a_service_whose_own_bounds_contradict_is_not_judged_twice():
+    assert scheduled_capacity_problems([action(min_tasks=24)], min_tasks=10, max_tasks=5) == []
