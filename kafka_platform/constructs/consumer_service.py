@@ -28,6 +28,9 @@ The Kafka analogue of aws-ecs-patterns' ``QueueProcessingFargateService``. Defau
   ``target_backlog_per_task_messages`` (default: half the delay budget of work, AWS's queue recipe) through metric
   math on the L1 policy. Target tracking needs several minutes of datapoints before it acts and never scales in
   while its alarm lacks data: the simulator shows it reacting later than the steps to a month-end surge.
+* **Scheduled capacity** (``scheduled_capacity``, none by default): Application Auto Scaling scheduled actions that
+  move the task bounds at known times, e.g. every partition read before a month-end surge that no reaction can meet
+  (``kafka_platform.domain.schedules``); the lag scaling works within whatever bounds are in force.
 * **Business alarms** to ``alarm_action``: ``EstimatedMaxTimeLag`` above ``max_delay`` for 3 minutes, and no lag
   datapoint for 5 minutes while tasks run (a stuck consumer or a group that keeps rebalancing).
 * **Deployments** never reset the task count (no DesiredCount in the template), keep 100% of tasks running while

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kafka_platform.errors import show
 
@@ -167,6 +167,9 @@ def zone_problem(zone: str) -> str | None:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
+        if not available_timezones():
+            return (f"{show(zone)} cannot be checked: this machine has no time zone database; pip install tzdata "
+                    "(or the system's tzdata package)")
         return f"{show(zone)} is not an IANA time zone; write e.g. Europe/London or UTC"
     return None
 

@@ -151,3 +151,12 @@ def test_bounds_at_the_edges_are_accepted():
 
 def test_a_service_whose_own_bounds_contradict_is_not_judged_twice():
     assert scheduled_capacity_problems([action(min_tasks=24)], min_tasks=10, max_tasks=5) == []
+
+
+def test_a_machine_without_a_time_zone_database_is_told_so_not_that_the_zone_is_wrong(monkeypatch):
+    from kafka_platform.domain import schedules
+
+    monkeypatch.setattr(schedules, "available_timezones", set)
+    assert schedules.zone_problem("Mars/Olympus") == ('"Mars/Olympus" cannot be checked: this machine has no time zone '
+                                                      'database; pip install tzdata (or the system\'s tzdata package)')
+    assert schedules.zone_problem("Europe/London") is None  # found in the database this machine does have
