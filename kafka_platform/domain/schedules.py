@@ -20,11 +20,10 @@ refused: its phase is the moment the action is created, which nobody can replay.
 from __future__ import annotations
 
 import calendar
-import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kafka_platform.errors import show
@@ -83,7 +82,7 @@ def _values(text: str, low: int, high: int, names: dict[str, int], field: str) -
         if base == "L" and field == "day-of-month" and not step_text:
             values.add(LAST)
             continue
-        if base in ("*", ""):
+        if base == "*":
             first, last = low, high
         else:
             start, dash, end = base.partition("-")
@@ -107,7 +106,6 @@ def _values(text: str, low: int, high: int, names: dict[str, int], field: str) -
     return frozenset(values), None
 
 
-@functools.lru_cache(maxsize=256)
 def parse_cron(body: str) -> tuple[Cron | None, str | None]:
     """``minutes hours day-of-month month day-of-week year``, or the problem with it."""
     parts = body.split()
@@ -151,16 +149,23 @@ def schedule_problem(schedule: str) -> str | None:
             "e.g. cron(50 8 L * ? *) for 08:50 on the last day of every month, or at(2026-12-31T08:50:00)")
 
 
-def fires(schedule: str, zone: str, minute: datetime) -> bool:
-    """Whether ``schedule`` (valid, in ``zone``) fires in the minute that starts at ``minute`` (aware, any zone)."""
-    local = minute.astimezone(ZoneInfo(zone)).replace(second=0, microsecond=0)
+def matcher(schedule: str, zone: str) -> Callable[[datetime], bool]:
+    """Whether ``schedule`` (valid, in ``zone``) fires in the minute that starts at an aware instant: parsed once, for
+    a run that asks every minute."""
+    tz = ZoneInfo(zone)
     if schedule.startswith("cron("):
         cron, _ = parse_cron(schedule[5:-1])
         assert cron is not None, "call schedule_problem() first"
-        return cron.matches(local)
+        return lambda minute: cron.matches(minute.astimezone(tz))  # it reads the minute and coarser fields only
     match = AT.fullmatch(schedule)
     assert match is not None, "call schedule_problem() first"
-    return local.replace(tzinfo=None) == datetime(*(int(g) for g in match.groups()))
+    when = datetime(*(int(g) for g in match.groups()))
+    return lambda minute: minute.astimezone(tz).replace(second=0, microsecond=0, tzinfo=None) == when.replace(second=0)
+
+
+def fires(schedule: str, zone: str, minute: datetime) -> bool:
+    """Whether ``schedule`` (valid, in ``zone``) fires in the minute that starts at ``minute`` (aware, any zone)."""
+    return matcher(schedule, zone)(minute)
 
 
 def zone_problem(zone: str) -> str | None:
@@ -207,4 +212,4 @@ def scheduled_capacity_problems(actions: Sequence[ScheduledCapacity], *, min_tas
 
 def minute_of(start: datetime, minute: int) -> datetime:
     """The aware instant at which ``minute`` of a run that began at ``start`` (aware) begins."""
-    return (start + timedelta(minutes=minute)).astimezone(timezone.utc)
+    return start + timedelta(minutes=minute)

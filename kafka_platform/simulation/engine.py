@@ -323,6 +323,7 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
     max_delay_this_minute = 0.0
     tick = 0
     crash_minutes = set(profile.crash_minutes)
+    plan = [(action, schedules.matcher(action.schedule, action.timezone)) for action in scheduled]
     end = profile.minutes * 60
     while world.now < end:
         now = world.now
@@ -334,8 +335,8 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
                 max_delay_this_minute = 0.0
             if profile.start is not None:
                 instant = schedules.minute_of(profile.start, minute)
-                for action in scheduled:
-                    if schedules.fires(action.schedule, action.timezone, instant):
+                for action, fires in plan:
+                    if fires(instant):
                         world.target.schedule(action.min_tasks, action.max_tasks)
                         _reconcile(world, ideal)
             if minute in crash_minutes:

@@ -51,6 +51,18 @@ def test_lists_ranges_steps_months_and_years():
                                                                             at(2027, 1, 1, 9, 12)]
 
 
+def test_l_can_be_listed_with_days_and_steps_start_where_they_say():
+    assert [m.day for m in firing("cron(0 9 L,15 * ? *)", "UTC", at(2026, 11, 1), 30)] == [15, 30]
+    assert [m.minute for m in firing("cron(5/15 9 1 * ? *)", "UTC", at(2027, 1, 1), 1)] == [5, 20, 35, 50]
+
+
+def test_a_minute_is_matched_whatever_its_seconds():
+    assert fires("cron(50 8 L * ? *)", "UTC", at(2026, 11, 30, 8, 50, 30, 5))
+    assert fires("at(2026-12-24T18:00:00)", "UTC", at(2026, 12, 24, 18, 0, 30))
+    assert fires("at(2026-12-24T18:00:00)", "UTC", at(2026, 12, 24, 18, 0, 0, 5))
+    assert fires("at(2026-12-24T18:00:45)", "UTC", at(2026, 12, 24, 18, 0))
+
+
 def test_at_fires_once_in_its_own_time_zone():
     assert firing("at(2026-12-24T18:00:00)", "UTC", at(2026, 12, 24), 2) == [at(2026, 12, 24, 18, 0)]
     assert firing("at(2026-07-01T09:00:00)", "Europe/London", at(2026, 7, 1), 1) == [at(2026, 7, 1, 8, 0)]
@@ -58,6 +70,7 @@ def test_at_fires_once_in_its_own_time_zone():
 
 def test_the_minute_of_a_run_is_counted_from_its_start():
     assert minute_of(at(2026, 11, 30, 7, 0), 110) == at(2026, 11, 30, 8, 50)
+    assert minute_of(at(2026, 11, 30, 7, 0), 0) == at(2026, 11, 30, 7, 0)
 
 
 @pytest.mark.parametrize("schedule, problem", [
@@ -85,6 +98,7 @@ def test_the_minute_of_a_run_is_counted_from_its_start():
                                 'at(2026-12-31T08:50:00)'),
     ("rate(1 day)", '"rate(1 day)" starts counting when the action is created, which neither you nor make bench can '
                     'know; write a cron(...) at the times you mean'),
+    ("cron(/15 9 L * ? *)", 'cron(/15 9 L * ? *): "/15" in the minutes is not 0-59'),
     ("0 9 L * ? *", '"0 9 L * ? *" is not a schedule; write cron(minutes hours day-of-month month day-of-week year), '
                     'e.g. cron(50 8 L * ? *) for 08:50 on the last day of every month, or at(2026-12-31T08:50:00)'),
     ("at(2026-12-31 08:50)", '"at(2026-12-31 08:50)" is not a schedule; write cron(minutes hours day-of-month month '
@@ -146,7 +160,14 @@ def test_each_bad_action_is_named_with_its_fix(actions, problems):
 
 def test_bounds_at_the_edges_are_accepted():
     assert scheduled_capacity_problems([action(min_tasks=2, max_tasks=24)], min_tasks=2, max_tasks=24) == []
+    assert scheduled_capacity_problems([action(min_tasks=10, max_tasks=10)], min_tasks=2, max_tasks=24) == []
     assert scheduled_capacity_problems([action(name="x" * 256)], min_tasks=2, max_tasks=24) == []
+
+
+def test_a_service_of_fixed_size_admits_only_that_size():
+    assert scheduled_capacity_problems([action(min_tasks=3)], min_tasks=2, max_tasks=2) == [
+        ("scheduled_capacity[pre].min_tasks", "3 is outside 2-2: a schedule moves the bounds between the service's own "
+                                              "min_tasks and the most its partitions and max_tasks allow")]
 
 
 def test_a_service_whose_own_bounds_contradict_is_not_judged_twice():
