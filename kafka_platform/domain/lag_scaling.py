@@ -34,7 +34,8 @@ TARGET_TRACKING_SCALE_OUT_COOLDOWN_SECONDS = 60
 MIN_SCALE_OUT_COOLDOWN_SECONDS = 60
 MIN_SCALE_IN_COOLDOWN_SECONDS = 300
 MAX_COOLDOWN_SECONDS = 3600
-MAX_STEP_INTERVALS = 40  # Application Auto Scaling and CDK accept 2-40 intervals per policy.
+# Application Auto Scaling's quota of step adjustments per step scaling policy (20 by default; CDK accepts 40).
+MAX_STEP_INTERVALS = 20
 MAX_SCALE_IN_PERCENT = 50
 MIN_SCALE_OUT_BACKLOG_SECONDS = 20  # more than one rebalance pause piles up per task
 DEFAULT_SCALE_IN_PERCENT = 20
@@ -231,7 +232,8 @@ def cooldown_problems(scale_out_cooldown_seconds: int, scale_in_cooldown_seconds
 def _steps_problems(steps: list[ScalingStep], scale_out_backlog: int | None) -> list[tuple[str, str]]:
     problems = []
     if not 1 <= len(steps) <= MAX_STEP_INTERVALS:
-        return [("scale_out_steps", f"has {len(steps)} steps; use 1 to {MAX_STEP_INTERVALS}")]
+        return [("scale_out_steps", f"has {len(steps)} steps; use 1 to {MAX_STEP_INTERVALS} (Application Auto "
+                                     "Scaling's default quota of step adjustments per policy)")]
     if scale_out_backlog is not None and steps[0].lower_backlog_per_task != scale_out_backlog:
         problems.append(("scale_out_steps[0].lower_backlog_per_task",
                          f"{steps[0].lower_backlog_per_task} is not scale_out_backlog_per_task_messages "

@@ -50,7 +50,9 @@ DRAIN_FRACTION = 4
 SCALE_OUT_COOLDOWN_SECONDS = 60
 SCALE_IN_COOLDOWN_SECONDS = 300
 SCALE_IN_MINUTES = 5
-MAX_STEP_INTERVALS = 40  # Application Auto Scaling accepts 40 step adjustments per policy
+# Application Auto Scaling's quota of step adjustments per step scaling policy (20 by default; the API and CDK take 40,
+# an account only as many as its quota, and raising it is a request to AWS).
+MAX_STEP_INTERVALS = 20
 
 
 def even_counts(partitions: int, *, include_zero: bool = False) -> tuple[int, ...]:
@@ -159,7 +161,8 @@ def needed_tasks_problems(*, task_throughput: float | None, broker_count: int | 
     if len(even_counts(partitions)) + 1 > MAX_STEP_INTERVALS:
         problems.append(("scaling_mode", f"needed_tasks needs a step per task count worth running on {partitions} "
                                          f"partitions ({len(even_counts(partitions))}), above Application Auto "
-                                         f"Scaling's {MAX_STEP_INTERVALS}; use scaling_mode steps"))
+                                         f"Scaling's default quota of {MAX_STEP_INTERVALS} step adjustments per policy; use "
+                                         "scaling_mode steps"))
     if headroom_percent is not None and not 0 <= headroom_percent <= 100:
         problems.append(("headroom_percent", f"{headroom_percent} is not between 0 and 100; capacity kept above the "
                                              f"incoming rate, {DEFAULT_HEADROOM_PERCENT} is a good start"))

@@ -32,6 +32,8 @@ SECURITY_GROUPS_PER_INTERFACE = 5
 CONTAINER_DEFINITIONS_BYTES = 65_536
 LAMBDA_ENVIRONMENT_BYTES = 4_096
 METRICS_PER_ALARM = 10
+STEP_ADJUSTMENTS_PER_POLICY = 20  # Application Auto Scaling's default (adjustable on request)
+SCHEDULED_ACTIONS_PER_TARGET = 200  # Application Auto Scaling, not adjustable
 WIDGETS_PER_DASHBOARD = 500
 DASHBOARD_BODY_BYTES = 1_048_576
 
@@ -210,6 +212,12 @@ RESOURCE_QUOTAS: tuple[ResourceQuota, ...] = (
     ResourceQuota("AWS::CloudWatch::Alarm", "the metrics in the alarm's metric math", METRICS_PER_ALARM,
                   "alarm on fewer topics per expression (one alarm per group of 10 topics)",
                   lambda p, s, r: sum(1 for query in p.get("Metrics", []) if "MetricStat" in query)),
+    ResourceQuota("AWS::ApplicationAutoScaling::ScalingPolicy", "the step adjustments of the step scaling policy",
+                  STEP_ADJUSTMENTS_PER_POLICY, "use fewer steps (needed_tasks: a service on 100 partitions or fewer)",
+                  lambda p, s, r: len(p.get("StepScalingPolicyConfiguration", {}).get("StepAdjustments", []))),
+    ResourceQuota("AWS::ApplicationAutoScaling::ScalableTarget", "the scheduled actions of the scalable target",
+                  SCHEDULED_ACTIONS_PER_TARGET, "schedule fewer actions (a cron that repeats instead of dated ones)",
+                  lambda p, s, r: len(p.get("ScheduledActions", []))),
     ResourceQuota("AWS::CloudWatch::Dashboard", "the widgets of the dashboard", WIDGETS_PER_DASHBOARD, _DASHBOARD_FIX,
                   lambda p, s, r: len(json.loads(_dashboard_body(p, s, r)).get("widgets", []))),
     ResourceQuota("AWS::CloudWatch::Dashboard", "the dashboard body in bytes", DASHBOARD_BODY_BYTES, _DASHBOARD_FIX,

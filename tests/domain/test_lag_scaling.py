@@ -171,12 +171,14 @@ def test_a_bad_throughput_derives_nothing_else():
                                                 "second, above 0")]
 
 
-def test_forty_steps_are_accepted_and_forty_one_refused():
+def test_twenty_steps_are_accepted_and_twenty_one_refused():
     def steps(n):
         return [ScalingStep(1200 + i, 1201 + i, 100) for i in range(n - 1)] + [ScalingStep(1200 + n - 1, None, 100)]
 
-    assert problems(scale_out_steps=steps(40)) == []
-    assert problems(scale_out_steps=steps(41)) == [("scale_out_steps", "has 41 steps; use 1 to 40")]
+    assert problems(scale_out_steps=steps(20)) == []
+    assert problems(scale_out_steps=steps(21)) == [("scale_out_steps", "has 21 steps; use 1 to 20 (Application "
+                                                                 "Auto Scaling's default quota of step adjustments per "
+                                                                 "policy)")]
 
 
 def test_an_open_step_before_the_last_is_refused_and_one_percent_adds_a_task():

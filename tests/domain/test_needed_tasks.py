@@ -76,7 +76,8 @@ def test_settings_that_cannot_work_are_refused_with_the_fix():
     assert problems(partitions=many - 1) == {}
     assert problems(partitions=many) == {"scaling_mode": (
         f"needed_tasks needs a step per task count worth running on {many} partitions ({len(even_counts(many))}), "
-        "above Application Auto Scaling's 40; use scaling_mode steps")}
+        "above Application Auto Scaling's default quota of 20 step adjustments per policy; use scaling_mode steps")}
+    assert many == 101  # 96 partitions (19 counts) still scale on needed tasks
     assert problems(headroom_percent=101) == {"headroom_percent": (
         "101 is not between 0 and 100; capacity kept above the incoming rate, 10 is a good start")}
     assert problems(headroom_percent=-1)["headroom_percent"].startswith("-1 is not between 0 and 100")

@@ -189,6 +189,22 @@ def test_more_than_ten_metrics_in_one_alarm(tmp_path):
     assert [(f.resource, f.measured) for f in found] == [("A", 11)]
 
 
+def test_more_than_20_step_adjustments_in_a_policy_or_200_scheduled_actions_on_a_target(tmp_path):
+    steps = [{"MetricIntervalLowerBound": i, "MetricIntervalUpperBound": i + 1, "ScalingAdjustment": i}
+             for i in range(21)]
+    policy = resource("AWS::ApplicationAutoScaling::ScalingPolicy", PolicyType="StepScaling",
+                      StepScalingPolicyConfiguration={"AdjustmentType": "ExactCapacity", "StepAdjustments": steps})
+    fits = resource("AWS::ApplicationAutoScaling::ScalingPolicy", PolicyType="StepScaling",
+                    StepScalingPolicyConfiguration={"AdjustmentType": "ExactCapacity", "StepAdjustments": steps[:20]})
+    actions = [{"ScheduledActionName": f"a{i}", "Schedule": "cron(0 9 L * ? *)",
+                "ScalableTargetAction": {"MinCapacity": 2}} for i in range(201)]
+    target = resource("AWS::ApplicationAutoScaling::ScalableTarget", MinCapacity=1, MaxCapacity=24,
+                      ScheduledActions=actions)
+    tracking = resource("AWS::ApplicationAutoScaling::ScalingPolicy", PolicyType="TargetTrackingScaling")
+    found = quota_findings([stack(tmp_path, "Prod-Consumers", {"P": policy, "F": fits, "T": target, "K": tracking})])
+    assert [(f.resource, f.measured, f.quota) for f in found] == [("P", 21, 20), ("T", 201, 200)]
+
+
 def test_more_than_500_widgets_on_a_dashboard(tmp_path):
     body = json.dumps({"widgets": [{"type": "text", "properties": {"markdown": "x"}}] * 501})
     dashboard = resource("AWS::CloudWatch::Dashboard", DashboardBody={"Fn::Join": ["", [body]]})
@@ -203,7 +219,9 @@ def test_every_quota_has_a_check_here():
     assert [(q.resource_type, q.quota) for q in checks.RESOURCE_QUOTAS] == [
         ("AWS::IAM::ManagedPolicy", 6_144), ("AWS::ECS::Service", 5), ("AWS::Lambda::Function", 5),
         ("AWS::MSK::Cluster", 5), ("AWS::ECS::TaskDefinition", 65_536), ("AWS::Lambda::Function", 4_096),
-        ("AWS::CloudWatch::Alarm", 10), ("AWS::CloudWatch::Dashboard", 500), ("AWS::CloudWatch::Dashboard", 1_048_576)]
+        ("AWS::CloudWatch::Alarm", 10), ("AWS::ApplicationAutoScaling::ScalingPolicy", 20),
+        ("AWS::ApplicationAutoScaling::ScalableTarget", 200), ("AWS::CloudWatch::Dashboard", 500),
+        ("AWS::CloudWatch::Dashboard", 1_048_576)]
 
 
 def test_a_dashboard_body_over_1_mb(tmp_path):
