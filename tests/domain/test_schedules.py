@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kafka_platform.domain.schedules import (ScheduledCapacity, fires, minute_of, parse_cron, schedule_problem,
-                                             scheduled_capacity_problems)
+from kafka_platform.domain.schedules import (ScheduledCapacity, fires, matcher, minute_of, parse_cron,
+                                             schedule_problem, scheduled_capacity_problems)
 
 UTC = timezone.utc
 
@@ -16,7 +16,8 @@ def at(*parts: int) -> datetime:
 
 def firing(schedule: str, zone: str, start: datetime, days: int) -> list[datetime]:
     """Every minute in ``days`` days from ``start`` at which ``schedule`` fires."""
-    return [m for m in (start + timedelta(minutes=i) for i in range(days * 1440)) if fires(schedule, zone, m)]
+    matches = matcher(schedule, zone)
+    return [m for m in (start + timedelta(minutes=i) for i in range(days * 1440)) if matches(m)]
 
 
 def test_the_last_day_of_each_month_whatever_its_length():
