@@ -32,8 +32,9 @@ MONTHS = {name: number for number, name in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
 DAYS = {name: number for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
 # (name, lowest, highest, names) per cron field, in order (EventBridge's cron expressions reference).
-FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (("minutes", 0, 59, {}), ("hours", 0, 23, {}), ("day-of-month", 1, 31, {}), ("month", 1, 12, MONTHS),
-          ("day-of-week", 1, 7, DAYS), ("year", 1970, 2199, {}))
+FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minutes", 0, 59, {}), ("hours", 0, 23, {}), ("day-of-month", 1, 31, {}), ("month", 1, 12, MONTHS),
+    ("day-of-week", 1, 7, DAYS), ("year", 1970, 2199, {}))
 # Application Auto Scaling: a scheduled action's name is 1-256 characters, none of them ``:``, ``/`` or ``|``.
 NAME = re.compile(r"[^:/|]{1,256}")
 LAST = 0  # the day-of-month field's ``L``

@@ -323,7 +323,8 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
     max_delay_this_minute = 0.0
     tick = 0
     crash_minutes = set(profile.crash_minutes)
-    plan = [(action, schedules.matcher(action.schedule, action.timezone)) for action in scheduled]
+    # The scheduled actions, each parsed once; none without a clock to run them on.
+    plan = [] if profile.start is None else [(a, schedules.matcher(a.schedule, a.timezone)) for a in scheduled]
     end = profile.minutes * 60
     while world.now < end:
         now = world.now
@@ -333,7 +334,8 @@ def simulate(policy: Policy, profile: LoadProfile, model: ConsumerModel, *, part
             if minute > 0:
                 records[-1].delay = max(records[-1].delay, max_delay_this_minute)
                 max_delay_this_minute = 0.0
-            if profile.start is not None:
+            if plan:
+                assert profile.start is not None
                 instant = schedules.minute_of(profile.start, minute)
                 for action, fires in plan:
                     if fires(instant):

@@ -15,8 +15,8 @@ Each shipped profile runs on a clock (``start``, UTC), so that a service's sched
 30 November 2026) from 07:00, the surge at 09:00 (*inferred*: repayments collected by direct debit settle in the
 morning); the others on an ordinary day (Tuesday 17 November 2026), where a month-end schedule does not fire.
 
-``from_csv`` reads a team's own profile: a header ``minute,messages_per_second`` and one row per minute, with the
-instant its first minute begins if its scheduled actions are to run (``start``).
+``from_csv`` reads a team's own profile: a header ``minute,messages_per_second`` and one row per minute; it has no
+clock unless given one (``kafka-platform simulate --start``).
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ SHIPPED: dict[str, Callable[[float], LoadProfile]] = {
 }
 
 
-def from_csv(path: Path | str, start: datetime | None = None) -> LoadProfile:
-    """A profile from ``minute,messages_per_second`` rows, minutes 0, 1, 2 ... in order; ``start``: when minute 0
-    begins (aware), for the scheduled actions."""
+def from_csv(path: Path | str) -> LoadProfile:
+    """A profile from ``minute,messages_per_second`` rows, minutes 0, 1, 2 ... in order (no clock: give it one with
+    ``dataclasses.replace(profile, start=...)``)."""
     path = Path(path)
     problems: list[Problem] = []
     rates: list[float] = []
@@ -154,4 +154,4 @@ def from_csv(path: Path | str, start: datetime | None = None) -> LoadProfile:
         problems.append(Problem(str(path), "", "has no rows; give one rate per minute"))
     if problems:
         raise ConfigurationError(problems)
-    return LoadProfile(path.stem, tuple(rates), f"from {path.name}", start=start)
+    return LoadProfile(path.stem, tuple(rates), f"from {path.name}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kafka_platform.errors import ConfigurationError, Problem
-from kafka_platform.simulation.compare import ORACLE, POLICY_NAMES, Comparison
+from kafka_platform.simulation.compare import ORACLE, POLICY_NAMES, SCHEDULED_POLICIES, Comparison
 
 SCALE_OUT_COLOUR = "#d62728"
 SCALE_IN_COLOUR = "#2ca02c"
@@ -60,7 +60,7 @@ def _schedule_note(comparison: Comparison) -> str:
         return (f"{len(actions)} scheduled actions not run: the profile has no clock (give --start, e.g. "
                 "2026-12-31T07:00)")
     return (f"from {start.isoformat()}: scheduled actions {', '.join(a.name for a in actions)} "
-            f"(platform, single-threshold, keda)")
+            f"({', '.join(SCHEDULED_POLICIES)})")
 
 
 def bench_table(comparisons: Iterable[Comparison]) -> str:

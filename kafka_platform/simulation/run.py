@@ -78,13 +78,14 @@ def load_profile(name: str | None, csv: str | None, service: SimulatedService,
     """A shipped profile scaled to the service's capacity, or a team's own CSV as written; ``start`` moves its clock
     (a CSV has none otherwise: its scheduled actions do not run)."""
     if csv is not None:
-        return profiles.from_csv(csv, start)
-    name = name or "month-end"
-    if name not in profiles.SHIPPED:
-        raise ConfigurationError([Problem(SOURCE, "--profile", f"{show(name)} is not a shipped profile; use one of "
-                                          f"{', '.join(profiles.SHIPPED)}, or --profile-csv FILE")])
-    shipped = profiles.SHIPPED[name](service.capacity)
-    return shipped if start is None else replace(shipped, start=start)
+        loaded = profiles.from_csv(csv)
+    else:
+        name = name or "month-end"
+        if name not in profiles.SHIPPED:
+            raise ConfigurationError([Problem(SOURCE, "--profile", f"{show(name)} is not a shipped profile; use one "
+                                              f"of {', '.join(profiles.SHIPPED)}, or --profile-csv FILE")])
+        loaded = profiles.SHIPPED[name](service.capacity)
+    return loaded if start is None else replace(loaded, start=start)
 
 
 def simulate(directory: Path | str, *, service: str, stage: str | None, profile: str | None, csv: str | None,

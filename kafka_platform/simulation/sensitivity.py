@@ -100,8 +100,7 @@ def measure_one(service: SimulatedService, *, profile_names: Iterable[str] = PRO
     for name in profile_names:
         profile = profiles.SHIPPED[name](service.capacity)
         for variant, change in VARIANTS.items():
-            measured = service if change.scheduled else SimulatedService(
-                replace(service.deployed, scheduled=()), service.task_throughput)
+            measured = service if change.scheduled else service.without_schedule()
             platform, oracle = _runs(measured, change.profile(profile),
                                      change.model(ConsumerModel(service.task_throughput)), seeds)
             ratios = [p.task_minutes / o.task_minutes for p, o in zip(platform, oracle)]

@@ -7,7 +7,7 @@ its scalable target. A service that declared no throughput needs one given (``--
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kafka_platform.assembly import CloudAssembly
 from kafka_platform.deployed_scaling import DeployedService, read_services
@@ -67,6 +67,10 @@ class SimulatedService:
         if self.deployed.needed_tasks is not None:
             return None
         return self.deployed.scale_in.alarms[0].threshold if self.deployed.scale_in is not None else None
+
+    def without_schedule(self) -> "SimulatedService":
+        """The same service with no scheduled action: what its scaling does alone."""
+        return SimulatedService(replace(self.deployed, scheduled=()), self.task_throughput)
 
     def tasks_for(self, rate: float) -> int:
         """Tasks that keep up with ``rate``: the fewest whose even partition spread carries it (the busiest consumers

@@ -3,7 +3,6 @@ policies hold on every shipped profile. The policy regression tests live here (m
 
 import json
 import shutil
-from dataclasses import replace
 
 import pytest
 
@@ -12,7 +11,7 @@ from kafka_platform.simulation import profiles
 from kafka_platform.simulation.compare import PLATFORM, compare, run_policy
 from kafka_platform.simulation.engine import ConsumerModel
 from kafka_platform.simulation.policies import DeployedPolicy, Oracle, ReactiveBound
-from kafka_platform.simulation.service import SimulatedService, find_services
+from kafka_platform.simulation.service import find_services
 
 PROD = "Prod"
 
@@ -158,7 +157,7 @@ def test_at_month_end_the_prewarm_keeps_every_prod_service_within_its_target(eve
 def test_without_its_schedule_the_same_policy_falls_behind_at_month_end(synthesized):
     """The schedule, not a change in the model, is what meets month-end: the same service without it misses."""
     [loans] = find_services(synthesized.assembly, stage=PROD, name="loan-approvals")
-    unscheduled = SimulatedService(replace(loans.deployed, scheduled=()), loans.task_throughput)
+    unscheduled = loans.without_schedule()
     profile = profiles.month_end(loans.capacity)
     bounds = (loans.deployed.min_capacity, loans.deployed.max_capacity)
     for service, expected in ((loans, lambda m: m == 0), (unscheduled, lambda m: m >= 3)):
