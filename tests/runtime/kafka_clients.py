@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 
@@ -40,19 +40,24 @@ def topics(bootstrap: str) -> set[str]:
 
 
 def consume_json(bootstrap: str, topic: str, *, until, timeout: float = 60.0) -> list[dict[str, Any]]:
-    """Read ``topic`` from the start until ``until(messages)`` holds; returns the JSON values read."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"runtime-test-{time.time_ns()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    values: list[dict[str, Any]] = []
+    """Read ``topic`` from the start until ``until(messages)`` holds; returns the JSON values read.
+
+    The partitions are assigned, not subscribed to: no consumer group to join, so a slow coordinator or rebalance on a
+    loaded machine cannot eat the timeout. A topic that does not exist yet (the connector creates it with its first
+    record) is waited for within the same timeout."""
     deadline = time.monotonic() + timeout
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"runtime-test-{time.time_ns()}",
+                         "enable.auto.commit": False, "allow.auto.create.topics": False})
+    values: list[dict[str, Any]] = []
     try:
-        while time.monotonic() < deadline and not until(values):
+        numbers = _partitions_once_created(consumer, topic, deadline)
+        consumer.assign([TopicPartition(topic, number, OFFSET_BEGINNING) for number in numbers])
+        while numbers and time.monotonic() < deadline and not until(values):
             message = consumer.poll(1.0)
             if message is None:
                 continue
             if message.error():
-                if message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
+                if message.error().code() == KafkaError._PARTITION_EOF:
                     continue
                 raise RuntimeError(message.error())
             if message.value() is not None:
@@ -60,6 +65,18 @@ def consume_json(bootstrap: str, topic: str, *, until, timeout: float = 60.0) ->
     finally:
         consumer.close()
     return values
+
+
+def _partitions_once_created(consumer: Consumer, topic: str, deadline: float) -> list[int]:
+    """``topic``'s partition numbers, waiting until ``deadline`` for it to exist; none if it never does."""
+    while True:
+        metadata = consumer.list_topics(topic=topic, timeout=max(1.0, min(10.0, deadline - time.monotonic())))
+        found = metadata.topics.get(topic)
+        if found is not None and found.error is None and found.partitions:
+            return sorted(found.partitions)
+        if time.monotonic() >= deadline:
+            return []
+        time.sleep(0.5)
 
 
 def produce(bootstrap: str, topic: str, value: bytes, **config: Any) -> KafkaError | None:

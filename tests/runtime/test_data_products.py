@@ -4,10 +4,13 @@ the product's topic without its excluded columns and with its e-mail hashed, whi
 
 from __future__ import annotations
 
+import json
+import urllib.request
 import uuid
 
 import pytest
 
+from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
 from tests.runtime.kafka_clients import consume_json
 from tests.runtime_code.lambda_modules import load
@@ -65,10 +68,26 @@ def customer_events(synthesized, runtime):
 def _rows(runtime, topic, reference, count):
     def after(value):
         return (value.get("payload") or {}).get("after") or {}
-    values = consume_json(runtime.kafka.bootstrap, topic, timeout=90,
+    values = consume_json(runtime.kafka.bootstrap, topic, timeout=180,
                           until=lambda vs: len([v for v in vs if after(v).get("reference", "").startswith(reference)])
                           >= count)
-    return [after(v) for v in values if after(v).get("reference", "").startswith(reference)]
+    rows = [after(v) for v in values if after(v).get("reference", "").startswith(reference)]
+    assert len(rows) >= count, _why_not(runtime, topic, len(values))
+    return rows
+
+
+def _why_not(runtime, topic, read):
+    """What a missing row needs explained: the connectors' states, the replication slots and the worker's errors."""
+    states = {}
+    for name in ("customers-cdc", "product-customer-events"):
+        request = harness.rest_request(f"{runtime.connect_url}/connectors/{name}/status")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local worker
+            states[name] = json.loads(response.read())
+    slots = runtime.postgres.sql("customers", "SELECT slot_name, active, restart_lsn, confirmed_flush_lsn "
+                                              "FROM pg_replication_slots")
+    errors = [line for line in runtime.connect.process.tail(400).splitlines() if "ERROR" in line or "WARN" in line]
+    return (f"{topic}: {read} messages read, not the rows inserted\nconnectors: {states}\nslots: {slots}\n"
+            f"worker: " + "\n".join(errors[-30:]))
 
 
 def test_the_product_publishes_only_what_it_declares_and_the_raw_topic_keeps_the_row(runtime, customer_events):
@@ -96,11 +115,6 @@ def test_the_product_publishes_only_what_it_declares_and_the_raw_topic_keeps_the
 
 
 def test_the_salt_reached_connect_but_not_its_logs(runtime, customer_events):
-    import json
-    import urllib.request
-
-    from tests.runtime import harness
-
     request = harness.rest_request(f"{runtime.connect_url}/connectors/product-customer-events/config")
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local worker
         config = json.loads(response.read())
