@@ -144,9 +144,9 @@ CASES = [
     BadFile("schedule-cron-five-fields", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 8 L * ?)"),
             f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 8 L * ?) has 5 fields; Application Auto Scaling's cron has six: minutes "
             "hours day-of-month month day-of-week year, e.g. cron(50 8 L * ? *)"),
-    BadFile("schedule-cron-last-weekday", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 8 LW * ? *)"),
-            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 8 LW * ? *): \"LW\" in the day-of-month is not 1-31; L (the last day) is "
-            "the one letter kafka-platform replays here"),
+    BadFile("schedule-cron-day-before-the-last", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 8 L-1 * ? *)"),
+            f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 8 L-1 * ? *): \"L-1\" in the day-of-month is not 1-31; the letters "
+            "kafka-platform replays here are L (the last day), 15W (the weekday nearest the 15th) and LW (the last weekday), each alone in the field"),
     BadFile("schedule-hour-out-of-range", setting("consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule", "cron(50 24 L * ? *)"),
             f"{F}: consumers[loan-approvals].scheduled_capacity[month-end-prewarm].schedule: cron(50 24 L * ? *): \"24\" in the hours is outside 0-23 (or its range runs "
             "backwards)"),

@@ -88,10 +88,32 @@ def test_the_minute_of_a_run_is_counted_from_its_start():
     ("cron(0 9 ? * 0 *)", 'cron(0 9 ? * 0 *): "0" in the day-of-week is outside 1-7 (or its range runs backwards)'),
     ("cron(0 12-9 L * ? *)", 'cron(0 12-9 L * ? *): "12-9" in the hours is outside 0-23 (or its range runs '
                              'backwards)'),
-    ("cron(0 9 ? * 6#3 *)", 'cron(0 9 ? * 6#3 *): "6#3" in the day-of-week is not 1-7 or a name (SUN, MON, TUE, '
-                            'WED, THU, FRI, SAT)'),
-    ("cron(0 9 15W * ? *)", 'cron(0 9 15W * ? *): "15W" in the day-of-month is not 1-31; L (the last day) is the '
-                            'one letter kafka-platform replays here'),
+    ("cron(0 9 ? * 6#3 *)", None),
+    ("cron(0 9 15W * ? *)", None),
+    ("cron(50 8 LW * ? *)", None),
+    ("cron(0 9 ? * FRIL *)", None),
+    ("cron(0 9 1,LW * ? *)", 'cron(0 9 1,LW * ? *): "LW" in the day-of-month is not 1-31; the letters '
+                             'kafka-platform replays here are L (the last day), 15W (the weekday nearest the 15th) '
+                             'and LW (the last weekday), each alone in the field'),
+    ("cron(0 9 L-2 * ? *)", 'cron(0 9 L-2 * ? *): "L-2" in the day-of-month is not 1-31; the letters kafka-platform '
+                            'replays here are L (the last day), 15W (the weekday nearest the 15th) and LW (the last '
+                            'weekday), each alone in the field'),
+    ("cron(0 9 32W * ? *)", 'cron(0 9 32W * ? *): "32W" in the day-of-month names day 32; W follows a day 1-31 or L'),
+    ("cron(0 9 0W * ? *)", 'cron(0 9 0W * ? *): "0W" in the day-of-month names day 0; W follows a day 1-31 or L'),
+    ("cron(0 9 ? * 6#6 *)", 'cron(0 9 ? * 6#6 *): "6#6" in the day-of-week asks for week 6; a month has weeks 1-5 '
+                            '(# follows it)'),
+    ("cron(0 9 ? * 6#0 *)", 'cron(0 9 ? * 6#0 *): "6#0" in the day-of-week asks for week 0; a month has weeks 1-5 '
+                            '(# follows it)'),
+    ("cron(0 9 ? * 2#1,6#3 *)", 'cron(0 9 ? * 2#1,6#3 *): "2#1" in the day-of-week is not 1-7 or a name (SUN, MON, '
+                                'TUE, WED, THU, FRI, SAT); the forms kafka-platform replays here are 6L (the month\'s '
+                                'last Friday) and 6#3 (its third Friday), each alone in the field; L alone would be '
+                                'Saturday, so write SAT, or L in the day-of-month for the month\'s last day'),
+    ("cron(0 9 ? * 8L *)", 'cron(0 9 ? * 8L *): "8L" in the day-of-week is not 1-7 or a name (SUN, MON, TUE, WED, '
+                           'THU, FRI, SAT); the forms kafka-platform replays here are 6L (the month\'s last Friday) '
+                           'and 6#3 (its third Friday), each alone in the field; L alone would be Saturday, so write '
+                           'SAT, or L in the day-of-month for the month\'s last day'),
+    ("cron(0 9 15W 6L ? *)", 'cron(0 9 15W 6L ? *): "6L" in the month is not 1-12 or a name (JAN, FEB, MAR, APR, MAY, '
+                             'JUN, JUL, AUG, SEP, OCT, NOV, DEC)'),
     ("cron(0/0 9 L * ? *)", 'cron(0/0 9 L * ? *): "0/0" in the minutes has no whole step after /; write e.g. 0/15'),
     ("cron(0/x 9 L * ? *)", 'cron(0/x 9 L * ? *): "0/x" in the minutes has no whole step after /; write e.g. 0/15'),
     ("cron(0 9 L 13 ? *)", 'cron(0 9 L 13 ? *): "13" in the month is outside 1-12 (or its range runs backwards)'),
@@ -113,8 +135,40 @@ def test_each_schedule_is_read_or_refused_with_its_fix(schedule, problem):
 def test_l_is_the_last_day_only_in_the_day_of_the_month():
     cron, problem = parse_cron("0 9 L * ? *")
     assert problem is None and cron is not None and cron.days == frozenset({0})
-    assert parse_cron("0 9 ? * L *")[1] == ('cron(0 9 ? * L *): "L" in the day-of-week is not 1-7 or a name (SUN, '
-                                            'MON, TUE, WED, THU, FRI, SAT)')
+    # AWS reads L alone in the day of the week as Saturday: refused, since whoever writes it rarely means that.
+    assert parse_cron("0 9 ? * L *")[1] == (
+        'cron(0 9 ? * L *): "L" in the day-of-week is not 1-7 or a name (SUN, MON, TUE, WED, THU, FRI, SAT); the '
+        "forms kafka-platform replays here are 6L (the month's last Friday) and 6#3 (its third Friday), each alone "
+        "in the field; L alone would be Saturday, so write SAT, or L in the day-of-month for the month's last day")
+
+
+def test_lw_is_the_last_weekday_of_each_month():
+    # 2026: 31 January and 28 February are Saturdays, 31 May a Sunday, 31 October a Saturday, 30 November a Monday.
+    found = firing("cron(50 8 LW * ? *)", "UTC", at(2026, 1, 1), 365)
+    assert [(m.month, m.day) for m in found] == [(1, 30), (2, 27), (3, 31), (4, 30), (5, 29), (6, 30), (7, 31),
+                                                 (8, 31), (9, 30), (10, 30), (11, 30), (12, 31)]
+    assert {(m.hour, m.minute, m.isoweekday() <= 5) for m in found} == {(8, 50, True)}
+
+
+def test_w_is_the_nearest_weekday_and_never_crosses_into_another_month():
+    days = [(m.month, m.day) for m in firing("cron(0 9 15W * ? *)", "UTC", at(2026, 3, 1), 183)]
+    # 15 March and 15 November 2026 are Sundays (the Monday after), 15 August a Saturday (the Friday before).
+    assert (3, 16) in days and (8, 14) in days and (4, 15) in days and len(days) == 6
+    # 1 August 2026 is a Saturday: the Monday after, not 31 July; 1 November a Sunday: Monday the 2nd.
+    assert [m.day for m in firing("cron(0 9 1W * ? *)", "UTC", at(2026, 7, 31), 4)] == [3]
+    assert [m.day for m in firing("cron(0 9 1W * ? *)", "UTC", at(2026, 11, 1), 3)] == [2]
+    # 31 May 2026 is a Sunday, the month's last day: the Friday before. April has no 31st: 31W does not fire.
+    assert [(m.month, m.day) for m in firing("cron(0 9 31W * ? *)", "UTC", at(2026, 4, 1), 61)] == [(5, 29)]
+
+
+def test_the_last_and_the_nth_day_of_the_week_in_a_month():
+    # November 2026's Fridays: 6, 13, 20, 27; December's: 4, 11, 18, 25.
+    for schedule in ("cron(0 9 ? * 6L *)", "cron(0 9 ? * FRIL *)", "cron(0 9 ? * fril *)"):
+        assert [(m.month, m.day) for m in firing(schedule, "UTC", at(2026, 11, 1), 61)] == [(11, 27), (12, 25)]
+    for schedule in ("cron(0 9 ? * 6#3 *)", "cron(0 9 ? * FRI#3 *)"):
+        assert [(m.month, m.day) for m in firing(schedule, "UTC", at(2026, 11, 1), 61)] == [(11, 20), (12, 18)]
+    # A fifth Monday only in months that have one (November 2026: 2, 9, 16, 23, 30; December: 7 ... 28).
+    assert [(m.month, m.day) for m in firing("cron(0 9 ? * 2#5 *)", "UTC", at(2026, 11, 1), 61)] == [(11, 30)]
 
 
 def action(**changes) -> ScheduledCapacity:
