@@ -89,6 +89,7 @@ def test_the_minute_of_a_run_is_counted_from_its_start():
     ("cron(0 12-9 L * ? *)", 'cron(0 12-9 L * ? *): "12-9" in the hours is outside 0-23 (or its range runs '
                              'backwards)'),
     ("cron(0 9 ? * 6#3 *)", None),
+    ("cron(0 9 ? * 6#1 *)", None),
     ("cron(0 9 15W * ? *)", None),
     ("cron(50 8 LW * ? *)", None),
     ("cron(0 9 ? * FRIL *)", None),
@@ -118,6 +119,8 @@ def test_the_minute_of_a_run_is_counted_from_its_start():
     ("cron(0/x 9 L * ? *)", 'cron(0/x 9 L * ? *): "0/x" in the minutes has no whole step after /; write e.g. 0/15'),
     ("cron(0 9 L 13 ? *)", 'cron(0 9 L 13 ? *): "13" in the month is outside 1-12 (or its range runs backwards)'),
     ("at(2026-02-29T08:00:00)", '"at(2026-02-29T08:00:00)" is not a date and time that exists; write '
+                                'at(2026-12-31T08:50:00)'),
+    ("at(2026-12-31T08:50:60)", '"at(2026-12-31T08:50:60)" is not a date and time that exists; write '
                                 'at(2026-12-31T08:50:00)'),
     ("rate(1 day)", '"rate(1 day)" starts counting when the action is created, which neither you nor make bench can '
                     'know; write a cron(...) at the times you mean'),
@@ -154,7 +157,9 @@ def test_w_is_the_nearest_weekday_and_never_crosses_into_another_month():
     days = [(m.month, m.day) for m in firing("cron(0 9 15W * ? *)", "UTC", at(2026, 3, 1), 183)]
     # 15 March and 15 November 2026 are Sundays (the Monday after), 15 August a Saturday (the Friday before).
     assert (3, 16) in days and (8, 14) in days and (4, 15) in days and len(days) == 6
-    # 1 August 2026 is a Saturday: the Monday after, not 31 July; 1 November a Sunday: Monday the 2nd.
+    # 2 May 2026 is a Saturday: Friday the 1st. 1 August 2026 is a Saturday: the Monday after, not 31 July;
+    # 1 November a Sunday: Monday the 2nd.
+    assert [m.day for m in firing("cron(0 9 2W * ? *)", "UTC", at(2026, 5, 1), 31)] == [1]
     assert [m.day for m in firing("cron(0 9 1W * ? *)", "UTC", at(2026, 7, 31), 4)] == [3]
     assert [m.day for m in firing("cron(0 9 1W * ? *)", "UTC", at(2026, 11, 1), 3)] == [2]
     # 31 May 2026 is a Sunday, the month's last day: the Friday before. April has no 31st: 31W does not fire.
@@ -169,6 +174,11 @@ def test_the_last_and_the_nth_day_of_the_week_in_a_month():
         assert [(m.month, m.day) for m in firing(schedule, "UTC", at(2026, 11, 1), 61)] == [(11, 20), (12, 18)]
     # A fifth Monday only in months that have one (November 2026: 2, 9, 16, 23, 30; December: 7 ... 28).
     assert [(m.month, m.day) for m in firing("cron(0 9 ? * 2#5 *)", "UTC", at(2026, 11, 1), 61)] == [(11, 30)]
+    # Weeks count from the 1st: November 2026's Sundays are 1, 8, 15, 22, 29.
+    assert [m.day for m in firing("cron(0 9 ? * SUN#1 *)", "UTC", at(2026, 11, 1), 30)] == [1]
+    assert [m.day for m in firing("cron(0 9 ? * SUN#2 *)", "UTC", at(2026, 11, 1), 30)] == [8]
+    # 31 July 2026 is a Friday: the last Friday is the 31st, not the 24th as well.
+    assert [m.day for m in firing("cron(0 9 ? * 6L *)", "UTC", at(2026, 7, 1), 31)] == [31]
 
 
 def action(**changes) -> ScheduledCapacity:

@@ -79,6 +79,23 @@ def _partitions_once_created(consumer: Consumer, topic: str, deadline: float) ->
         time.sleep(0.5)
 
 
+def end_offsets(bootstrap: str, topic: str) -> dict[str, list[int]]:
+    """Each partition's end offset as a read_committed consumer sees it (the last stable offset: an open transaction
+    holds it back) and as read_uncommitted sees it (the high watermark); for a test's diagnosis."""
+    ends: dict[str, list[int]] = {}
+    for isolation in ("read_committed", "read_uncommitted"):
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"runtime-test-{time.time_ns()}",
+                             "isolation.level": isolation})
+        try:
+            found = consumer.list_topics(topic=topic, timeout=10).topics.get(topic)
+            numbers = sorted(found.partitions) if found is not None and found.error is None else []
+            ends[isolation] = [consumer.get_watermark_offsets(TopicPartition(topic, n), timeout=10)[1]
+                               for n in numbers]
+        finally:
+            consumer.close()
+    return ends
+
+
 def produce(bootstrap: str, topic: str, value: bytes, **config: Any) -> KafkaError | None:
     """Produce one message and wait; returns the delivery error, if any."""
     errors: list[KafkaError | None] = []

@@ -12,7 +12,7 @@ import pytest
 
 from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
-from tests.runtime.kafka_clients import consume_json
+from tests.runtime.kafka_clients import consume_json, end_offsets
 from tests.runtime_code.lambda_modules import load
 from tests.support import resources
 
@@ -86,7 +86,8 @@ def _why_not(runtime, topic, read):
     slots = runtime.postgres.sql("customers", "SELECT slot_name, active, restart_lsn, confirmed_flush_lsn "
                                               "FROM pg_replication_slots")
     errors = [line for line in runtime.connect.process.tail(400).splitlines() if "ERROR" in line or "WARN" in line]
-    return (f"{topic}: {read} messages read, not the rows inserted\nconnectors: {states}\nslots: {slots}\n"
+    return (f"{topic}: {read} messages read, not the rows inserted\n"
+            f"end offsets: {end_offsets(runtime.kafka.bootstrap, topic)}\nconnectors: {states}\nslots: {slots}\n"
             f"worker: " + "\n".join(errors[-30:]))
 
 
