@@ -47,11 +47,11 @@ def _stage(assembly: CloudAssembly, stage: str) -> str:
 
 def _schedule_text(service: DeployedService) -> str:
     """``; scheduled: month-end-prewarm cron(50 8 L * ? *) Europe/London min 24, ...``, or nothing."""
-    def bounds(action: ScheduledCapacity) -> str:
-        return " ".join(f"{word} {value}" for word, value in (("min", action.min_tasks), ("max", action.max_tasks))
-                        if value is not None)
-    return "".join(f"{'; scheduled: ' if i == 0 else ', '}{a.name} {a.schedule} {a.timezone} {bounds(a)}"
-                   for i, a in enumerate(service.scheduled))
+    def text(action: ScheduledCapacity) -> str:
+        bounds = [f"{word} {value}" for word, value in (("min", action.min_tasks), ("max", action.max_tasks))
+                  if value is not None]
+        return " ".join([action.name, action.schedule, action.timezone, *bounds])
+    return "; scheduled: " + ", ".join(map(text, service.scheduled)) if service.scheduled else ""
 
 
 def _service_line(service: DeployedService) -> str:

@@ -6,8 +6,10 @@ Without Java, Maven or PostgreSQL these tests are skipped, saying what to instal
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,11 @@ class Runtime:
     @property
     def connect_url(self) -> str:
         return self.connect.url
+
+    def connect_json(self, path: str) -> Any:
+        """``GET`` ``path`` (e.g. ``/connectors/x/status``) on the worker's REST API, with its credentials: the JSON."""
+        with urllib.request.urlopen(harness.rest_request(f"{self.connect_url}{path}"), timeout=30) as response:  # noqa: S310 - the local worker
+            return json.loads(response.read())
 
     def connectors(self) -> list[tuple[str, Connector]]:
         """Every connector declared in every environment."""

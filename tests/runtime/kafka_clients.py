@@ -87,10 +87,8 @@ def end_offsets(bootstrap: str, topic: str) -> dict[str, list[int]]:
         consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"runtime-test-{time.time_ns()}",
                              "isolation.level": isolation})
         try:
-            found = consumer.list_topics(topic=topic, timeout=10).topics.get(topic)
-            numbers = sorted(found.partitions) if found is not None and found.error is None else []
             ends[isolation] = [consumer.get_watermark_offsets(TopicPartition(topic, n), timeout=10)[1]
-                               for n in numbers]
+                               for n in _partitions_once_created(consumer, topic, deadline=time.monotonic())]
         finally:
             consumer.close()
     return ends

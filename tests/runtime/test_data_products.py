@@ -4,13 +4,10 @@ the product's topic without its excluded columns and with its e-mail hashed, whi
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 
 import pytest
 
-from tests.runtime import harness
 from tests.runtime.cloudformation import Context, ResponseServer, event
 from tests.runtime.kafka_clients import consume_json, end_offsets
 from tests.runtime_code.lambda_modules import load
@@ -78,11 +75,8 @@ def _rows(runtime, topic, reference, count):
 
 def _why_not(runtime, topic, read):
     """What a missing row needs explained: the connectors' states, the replication slots and the worker's errors."""
-    states = {}
-    for name in ("customers-cdc", "product-customer-events"):
-        request = harness.rest_request(f"{runtime.connect_url}/connectors/{name}/status")
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local worker
-            states[name] = json.loads(response.read())
+    states = {name: runtime.connect_json(f"/connectors/{name}/status")
+              for name in ("customers-cdc", "product-customer-events")}
     slots = runtime.postgres.sql("customers", "SELECT slot_name, active, restart_lsn, confirmed_flush_lsn "
                                               "FROM pg_replication_slots")
     errors = [line for line in runtime.connect.process.tail(400).splitlines() if "ERROR" in line or "WARN" in line]
@@ -116,9 +110,7 @@ def test_the_product_publishes_only_what_it_declares_and_the_raw_topic_keeps_the
 
 
 def test_the_salt_reached_connect_but_not_its_logs(runtime, customer_events):
-    request = harness.rest_request(f"{runtime.connect_url}/connectors/product-customer-events/config")
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local worker
-        config = json.loads(response.read())
+    config = runtime.connect_json("/connectors/product-customer-events/config")
     assert f"column.mask.hash.v2.SHA-256.with.salt.{SALT}" in config
     assert not any("{salt}" in key for key in config)
     log = runtime.connect.process.log.read_text(errors="replace")

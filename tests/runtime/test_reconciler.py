@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -51,17 +52,12 @@ def call(request_type, properties, server, logical_id, **options):
     return server.responses[-1]
 
 
-def connect_get(runtime, path):
-    with urllib.request.urlopen(harness.rest_request(f"{runtime.connect_url}{path}"), timeout=30) as response:  # noqa: S310
-        return json.loads(response.read())
-
-
 def test_create_update_no_op_pause_resume_and_delete(runtime, declared, response_server):
     logical_id, properties = declared
     created = call("Create", properties, response_server, logical_id)
     assert (created["Status"], created["PhysicalResourceId"], created["Data"]) == (
         "SUCCESS", NAME, {"Action": "created", "State": "RUNNING"})
-    status = connect_get(runtime, f"/connectors/{NAME}/status")
+    status = runtime.connect_json(f"/connectors/{NAME}/status")
     assert status["connector"]["state"] == "RUNNING" and [t["state"] for t in status["tasks"]] == ["RUNNING"]
 
     unchanged = call("Update", properties, response_server, logical_id, physical_id=NAME, old_properties=properties)
@@ -70,20 +66,20 @@ def test_create_update_no_op_pause_resume_and_delete(runtime, declared, response
     changed = {**properties, "Config": {**properties["Config"], "heartbeat.interval.ms": "5000"}}
     updated = call("Update", changed, response_server, logical_id, physical_id=NAME, old_properties=properties)
     assert updated["Data"] == {"Action": "updated", "State": "RUNNING"}
-    assert connect_get(runtime, f"/connectors/{NAME}/config")["heartbeat.interval.ms"] == "5000"
+    assert runtime.connect_json(f"/connectors/{NAME}/config")["heartbeat.interval.ms"] == "5000"
 
     paused = call("Update", {**changed, "DesiredState": "paused"}, response_server, logical_id, physical_id=NAME,
                   old_properties=changed)
     assert paused["Data"] == {"Action": "unchanged", "State": "PAUSED"}
-    assert connect_get(runtime, f"/connectors/{NAME}/status")["connector"]["state"] == "PAUSED"
+    assert runtime.connect_json(f"/connectors/{NAME}/status")["connector"]["state"] == "PAUSED"
 
     resumed = call("Update", changed, response_server, logical_id, physical_id=NAME, old_properties=changed)
     assert resumed["Data"]["State"] == "RUNNING"
-    assert connect_get(runtime, f"/connectors/{NAME}/status")["connector"]["state"] == "RUNNING"
+    assert runtime.connect_json(f"/connectors/{NAME}/status")["connector"]["state"] == "RUNNING"
 
     deleted = call("Delete", changed, response_server, logical_id, physical_id=NAME)
     assert (deleted["Status"], deleted["Data"]) == ("SUCCESS", {"Action": "deleted"})
-    assert NAME not in connect_get(runtime, "/connectors")
+    assert NAME not in runtime.connect_json("/connectors")
 
 
 def test_a_connector_with_a_wrong_password_is_reported_with_the_database_answer(runtime, declared,
@@ -97,7 +93,7 @@ def test_a_connector_with_a_wrong_password_is_reported_with_the_database_answer(
     assert failed["Status"] == "FAILED"
     assert "password authentication failed" in failed["Reason"]
     assert "not-the-password" not in failed["Reason"] and "not-the-password" not in caplog.text
-    assert "reconciler-wrong" not in connect_get(runtime, "/connectors")
+    assert "reconciler-wrong" not in runtime.connect_json("/connectors")
 
 
 def test_operations_succeed_through_a_real_rebalance(runtime, declared, response_server, caplog, monkeypatch):
@@ -119,7 +115,7 @@ def test_operations_succeed_through_a_real_rebalance(runtime, declared, response
     retried = [r.getMessage() for r in caplog.records if "(attempt " in r.getMessage()]
     assert retried, "the joining worker never asked to be retried: the retry path was not exercised"
     print("retried while the worker joined:", retried[:3])
-    assert connect_get(runtime, f"/connectors/{NAME}/config")["heartbeat.interval.ms"] == "4321"
+    assert runtime.connect_json(f"/connectors/{NAME}/config")["heartbeat.interval.ms"] == "4321"
     call("Delete", changed, response_server, logical_id, physical_id=NAME)
 
 
@@ -149,7 +145,7 @@ def test_the_reconciler_refuses_another_connectors_credentials_and_another_conne
            "reconciler-thief's own" in refused["Reason"]
     elsewhere = call("Create", {**properties, "ConnectUrl": "http://127.0.0.1:1"}, response_server, logical_id)
     assert elsewhere["Status"] == "FAILED" and "is not this reconciler's Connect cluster" in elsewhere["Reason"]
-    assert "reconciler-thief" not in connect_get(runtime, "/connectors")
+    assert "reconciler-thief" not in runtime.connect_json("/connectors")
 
 
 @pytest.mark.parametrize("credentials", [None, ("platform", "guessed"), ("admin", harness.REST_PASSWORD)],
@@ -157,8 +153,6 @@ def test_the_reconciler_refuses_another_connectors_credentials_and_another_conne
 def test_the_rest_api_refuses_whoever_lacks_the_platforms_credentials(runtime, credentials):
     """The attack: a host that reaches port 8083 (the workers' security group) writes a connector of its own. The
     real worker's basic-auth extension refuses it, and every read too, /health included."""
-    import urllib.error
-
     attempts = [("POST", "/connectors", json.dumps({"name": "intruder", "config": {
                     "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector"}}).encode()),
                 ("GET", "/connectors", None), ("GET", "/health", None)]
@@ -168,7 +162,7 @@ def test_the_rest_api_refuses_whoever_lacks_the_platforms_credentials(runtime, c
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)  # noqa: S310 - the local Connect worker
         assert refused.value.code == 401, (method, path)
-    assert "intruder" not in connect_get(runtime, "/connectors")
+    assert "intruder" not in runtime.connect_json("/connectors")
 
 
 def _slots(runtime) -> set[str]:
