@@ -86,6 +86,9 @@ def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch):
     assert published[-1]["FailedTasks"] >= 1
     assert "health-second" in result["restarted"]
     assert state["health-second"]["restarts"] == 1
+    # The restarted task fails again once it finds the slot taken; until then Connect shows it restarting, and a
+    # monitor run in between sees nothing to restart or to hold back (the race a loaded CI machine once hit).
+    _wait_for_failed_task(runtime, "health-second")
     again = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time)
     assert "health-second" in again["waiting"]  # the next restart waits for its backoff
 
