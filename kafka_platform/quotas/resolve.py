@@ -8,7 +8,10 @@ templates into a value of realistic length (aws-facts.md section 12):
 * a resource's physical id or name: what CloudFormation generates (``<stack>-<logical id>-<12 characters>``, at most
   64), or the literal name the template gives it; security groups ``sg-`` and 17 hex digits, KMS keys a UUID;
 * ``Arn`` attributes: the service's ARN shape around that name; an MSK cluster's UUID 36 characters plus ``-2``;
-* ``Fn::GetStackOutput`` / ``Fn::ImportValue``: the exporting stack's output, resolved in that stack.
+* ``Fn::GetStackOutput`` / ``Fn::ImportValue``: the exporting stack's output, resolved in that stack;
+* a deploy-time read of an SSM parameter (CDK's ``AwsCustomResource`` calling ``SSM.getParameter``, as a standby reads
+  its primary's cluster ARN in another region): the value of the ``AWS::SSM::Parameter`` of that name and region
+  that another stage of the assembly writes, resolved in its own stack (``universe``).
 
 Each placeholder is derived from its stack and logical id, so the same resource resolves to the same string in every
 stack that references it: a security group's rules can be counted across the stacks of an environment.
@@ -98,10 +101,14 @@ class Resolver:
     """Resolves the values of an environment's templates (one account and region, several stacks). With
     ``strict`` (the gate), a reference to a resource or output that does not exist is an error."""
 
-    def __init__(self, stacks: Iterable[SynthesizedStack], *, strict: bool = True):
+    def __init__(self, stacks: Iterable[SynthesizedStack], *, strict: bool = True,
+                 universe: Iterable[SynthesizedStack] = ()):
         self.stacks: dict[str, SynthesizedStack] = {stack.stack_name: stack for stack in stacks}
         self.strict = strict
         self._exports: dict[str, tuple[SynthesizedStack, Any]] | None = None
+        # Every stack of the assembly (other stages, other regions): where deploy-time SSM reads find their values.
+        self._universe = list(universe)
+        self._parameters: dict[tuple[str, str, str], tuple[SynthesizedStack, Any]] | None = None
 
     def resolve(self, stack: SynthesizedStack, value: Any) -> Any:
         resolved = self._resolve(stack, value, depth=0)
@@ -223,6 +230,12 @@ class Resolver:
         if attribute == "GroupId":
             return self._ref(stack, logical_id)
         if attribute.endswith("Uuid"):
+            # The platform's bootstrap-brokers function answers the UUID of the cluster whose ARN it is given.
+            cluster_arn = resource.get("Properties", {}).get("ClusterArn")
+            if cluster_arn is not None and kind.startswith("Custom::"):
+                parts = str(self._resolve(stack, cluster_arn, 1)).split("/")
+                if len(parts) == 3:
+                    return parts[2]
             return _uuid(stack.stack_name, logical_id) + "-2"
         if attribute.startswith("BootstrapBroker"):
             return self._bootstrap_brokers(stack, logical_id)
@@ -235,11 +248,16 @@ class Resolver:
         if attribute in ("KeyId",):
             return _uuid(stack.stack_name, logical_id)
         if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
+            found = self._parameter_read(stack, resource, attribute)
+            if found is not None:
+                producer, value = found
+                return self._resolve(producer, value, 1)
             return _digest(stack.stack_name, logical_id, attribute, length=GENERATED_NAME_LIMIT)
         return _digest(stack.stack_name, logical_id, attribute, length=32)
 
     def _output(self, stack_name: str, output_name: str, depth: int) -> Any:
-        producer = self.stacks.get(stack_name)
+        producer = self.stacks.get(stack_name) or next(
+            (other for other in self._universe if other.stack_name == stack_name), None)
         if producer is None and not self.strict:
             return _digest(stack_name, output_name, length=GENERATED_NAME_LIMIT)
         if producer is None:
@@ -263,6 +281,29 @@ class Resolver:
             return self._resolve(producer, value, depth + 1)
         # An export of a stack outside this environment (another team's): a realistic generic value.
         return _digest(stack.stack_name, str(export_name), length=GENERATED_NAME_LIMIT)
+
+    def _parameter_read(self, stack: SynthesizedStack, resource: Mapping[str, Any],
+                        attribute: str) -> tuple[SynthesizedStack, Any] | None:
+        """The parameter an ``AwsCustomResource`` reads with ``SSM.getParameter`` (its ``Parameter.Value``), where a
+        stack of the assembly writes it in the same account and the call's region."""
+        if attribute != "Parameter.Value" or not self._universe:
+            return None
+        try:
+            call = json.loads(resource.get("Properties", {}).get("Create", ""))
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(call, dict) or (call.get("service"), call.get("action")) != ("SSM", "getParameter"):
+            return None
+        if self._parameters is None:
+            self._parameters = {}
+            for producer in self._universe:
+                for parameter in producer.template.get("Resources", {}).values():
+                    properties = parameter.get("Properties", {})
+                    if parameter.get("Type") == "AWS::SSM::Parameter" and isinstance(properties.get("Name"), str):
+                        self._parameters[(producer.account, producer.region, properties["Name"])] = (
+                            producer, properties.get("Value"))
+        name = call.get("parameters", {}).get("Name")
+        return self._parameters.get((stack.account, call.get("region", stack.region), name))
 
     # ---- names ------------------------------------------------------------------------------------------------
     def _physical_name(self, stack: SynthesizedStack, logical_id: str, resource: Mapping[str, Any]) -> str:

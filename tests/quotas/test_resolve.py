@@ -72,3 +72,36 @@ def test_estimate_gives_generic_realistic_values_before_synthesis():
     resolved = estimate(value, stack_name="Prod-A", region="eu-west-2", account="333333333333")
     assert resolved.startswith("arn:aws:kafka:") and len(resolved) == len("arn:aws:kafka:eu-west-2:1:topic/c/") + 38 + 2
     assert len(estimate({"Fn::GetAtt": ["X", "Arn"]}, stack_name="S", region="eu-west-2", account="1" * 12)) == 128
+
+
+def test_a_deploy_time_read_of_another_stages_parameter_resolves_to_what_that_stage_writes(tmp_path):
+    """A standby reads its primary's cluster ARN from SSM in the primary's region at deployment (CDK's
+    AwsCustomResource): the read resolves to the value of the parameter the primary's stack declares."""
+    primary = make(tmp_path, "Prod-Kafka", {"Resources": {
+        "Cluster": {"Type": "AWS::MSK::Cluster", "Properties": {"ClusterName": "bank"}},
+        "Arn": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/kafka-platform/prod/msk/cluster-arn",
+                                                              "Value": {"Fn::GetAtt": ["Cluster", "Arn"]}}}}})
+    call = {"service": "SSM", "action": "getParameter", "region": "eu-west-2",
+            "parameters": {"Name": "/kafka-platform/prod/msk/cluster-arn"}}
+    path = tmp_path / "standby.json"
+    path.write_text(json.dumps({"Resources": {"Read": {"Type": "Custom::AWS", "Properties": {
+        "Create": json.dumps(call)}}}}))
+    standby = SynthesizedStack("ProdDr", "ProdDr-Replication", "ProdDr-Replication", path, "333333333333", "eu-west-1")
+    read = {"Fn::GetAtt": ["Read", "Parameter.Value"]}
+    written = Resolver([primary]).resolve(primary, {"Fn::GetAtt": ["Cluster", "Arn"]})
+    assert written.startswith("arn:aws:kafka:eu-west-2:333333333333:cluster/bank/")
+    assert Resolver([standby], universe=[primary, standby]).resolve(standby, read) == written
+    # Without the other stage, or in another account, the read is an opaque value of realistic length.
+    assert Resolver([standby]).resolve(standby, read) != written
+    other = SynthesizedStack("ProdDr", "ProdDr-Replication", "ProdDr-Replication", path, "444444444444", "eu-west-1")
+    assert len(Resolver([other], universe=[primary, other]).resolve(other, read)) == 64
+
+
+def test_the_bootstrap_functions_cluster_uuid_is_its_clusters(tmp_path):
+    stack = make(tmp_path, "Prod-Kafka", {"Resources": {
+        "Cluster": {"Type": "AWS::MSK::Cluster", "Properties": {"ClusterName": "bank"}},
+        "Brokers": {"Type": "Custom::MskBootstrapBrokers",
+                    "Properties": {"ClusterArn": {"Fn::GetAtt": ["Cluster", "Arn"]}}}}})
+    resolver = Resolver([stack])
+    arn = resolver.resolve(stack, {"Fn::GetAtt": ["Cluster", "Arn"]})
+    assert resolver.resolve(stack, {"Fn::GetAtt": ["Brokers", "ClusterUuid"]}) == arn.split("/")[2]
