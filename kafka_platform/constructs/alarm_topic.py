@@ -50,6 +50,15 @@ class AlarmTopic(Construct):
         self.key: kms.Key = platform_key(self, "Key", description=f"Alarm notifications: {display_name}",
                                 removal_policy=removal_policy, used_through=("sns",), statements=[cloudwatch_alarms])
         self.topic: sns.Topic = sns.Topic(self, "Topic", display_name=display_name, master_key=self.key, enforce_ssl=True)
+        # The topic's policy (publishing over TLS only) replaces SNS's default one, which let the account's alarms
+        # publish: CloudWatch publishes as cloudwatch.amazonaws.com for the alarm, so it is admitted by name, for
+        # this account's alarms only (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+        self.topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="CloudWatchAlarmsOfThisAccount", principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"], resources=[self.topic.topic_arn],
+            conditions={"StringEquals": {"aws:SourceAccount": stack.account},
+                        "ArnLike": {"aws:SourceArn":
+                                    f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"}}))
         for address in email_subscriptions:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.alarm_action: cloudwatch.IAlarmAction = cloudwatch_actions.SnsAction(self.topic)

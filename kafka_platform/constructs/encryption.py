@@ -79,6 +79,21 @@ def encrypted_log_group(scope: Construct, construct_id: str, *, key: kms.IKey, r
                          removal_policy=removal_policy, log_group_name=log_group_name)
 
 
+def admit_log_delivery(scope: Construct, construct_id: str, log_group: logs.ILogGroup) -> logs.ResourcePolicy:
+    """Let CloudWatch Logs' log delivery (``delivery.logs.amazonaws.com``: MSK's broker logs, MSK Replicator's logs)
+    write into ``log_group``, for this account's deliveries only. Declared here, it is reviewed and deployed with
+    the rest; without it, AWS writes an account-wide policy itself the first time, and only if the deploying principal
+    holds ``logs:PutResourcePolicy`` (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+    AWS-logs-infrastructure-CWL.html). Each is one of the region's 10 CloudWatch Logs resource policies (the quota
+    gate counts them)."""
+    stack = Stack.of(scope)
+    return logs.ResourcePolicy(scope, construct_id, policy_statements=[iam.PolicyStatement(
+        sid="LogDeliveryWrite", principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+        actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn],
+        conditions={"StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"}})])
+
+
 def retention_days(days: int, where: str = "log_retention_days") -> logs.RetentionDays:
     """The configuration's retention in days (readable in YAML) as aws-cdk-lib's ``RetentionDays``, which the
     constructs take; ``days`` must be a value CloudWatch Logs offers (the configuration checks it first)."""

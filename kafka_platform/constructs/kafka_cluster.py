@@ -33,7 +33,7 @@ from constructs import Construct
 
 from kafka_platform.constructs.interfaces import IKafkaCluster
 from kafka_platform.constructs.metric_options import MetricOptions, SeriesOptions, with_options
-from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group, platform_key
+from kafka_platform.constructs.encryption import LogsKey, admit_log_delivery, encrypted_log_group, platform_key
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.constructs.subnets import selection_arguments
 from kafka_platform.domain import msk as msk_facts
@@ -264,6 +264,7 @@ class KafkaCluster(KafkaClusterBase):
         self.broker_log_group: logs.LogGroup = encrypted_log_group(self, "BrokerLogs", key=logs_key,
                                                     retention=broker_log_retention,
                                                     removal_policy=removal_policy)
+        admit_log_delivery(self, "BrokerLogDelivery", self.broker_log_group)
         self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
             description=f"MSK brokers of {cluster_name}; clients are admitted one by one on the IAM port")

@@ -44,16 +44,22 @@ LAMBDA_CODE_DIRECTORY = Path(__file__).resolve().parent.parent / "lambda"
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 # Lambda in a VPC manages its own network interfaces with the function's role. Describe works only on "*"; the rest
-# is scoped to the function's subnets, its security group and interfaces in its VPC (Lambda's documentation allows
-# unique resource ids for these actions).
+# is scoped to the function's subnets, the security groups it joins and interfaces in its VPC (Lambda's documentation
+# allows unique resource ids for these actions).
 _DESCRIBE_ACTIONS = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
 _INTERFACE_ACTIONS = ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
 
 
 def network_interface_statements(scope: Construct, vpc: ec2.IVpc, subnet_ids: Sequence[str],
-                                 security_group: ec2.ISecurityGroup) -> list[iam.PolicyStatement]:
+                                 security_groups: Sequence[ec2.ISecurityGroup]) -> list[iam.PolicyStatement]:
     """What a VPC function's role needs for its own network interfaces, and no more: create them only in the
-    function's subnets with its security group, delete and re-address only interfaces in its VPC."""
+    function's subnets with the security groups it joins, delete and re-address only interfaces in its VPC.
+
+    EC2 authorizes ``CreateNetworkInterface`` against the subnet, the interface and **every** security group of the
+    request, and Lambda makes that request with the function's role when the function is created or its VPC
+    configuration changes (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-
+    permissions; https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html): pass the
+    function's own list (``function.connections.security_groups``), never a second one."""
     stack = Stack.of(scope)
 
     def arn(resource: str) -> str:
@@ -64,7 +70,7 @@ def network_interface_statements(scope: Construct, vpc: ec2.IVpc, subnet_ids: Se
         iam.PolicyStatement(actions=_DESCRIBE_ACTIONS, resources=["*"]),
         iam.PolicyStatement(actions=["ec2:CreateNetworkInterface"], conditions=in_vpc, resources=[
             arn("network-interface/*"), *(arn(f"subnet/{subnet}") for subnet in subnet_ids),
-            arn(f"security-group/{security_group.security_group_id}")]),
+            *(arn(f"security-group/{group.security_group_id}") for group in security_groups)]),
         iam.PolicyStatement(actions=_INTERFACE_ACTIONS, resources=[arn("network-interface/*")], conditions=in_vpc),
     ]
 
@@ -93,10 +99,7 @@ class PlatformFunction(Construct):
                                              removal_policy=removal_policy)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
         self.role: ManagedPolicyRole = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                                      description=description, statements=[
-                                          write_logs_statement(self.log_group),
-                                          *network_interface_statements(self, vpc, subnet_ids, self.security_group),
-                                          *statements])
+                                      description=description, statements=[write_logs_statement(self.log_group)])
         self.function: lambda_.Function = lambda_.Function(
             self, "Function", runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
             handler=handler, description=description,
@@ -108,8 +111,19 @@ class PlatformFunction(Construct):
             # Nothing secret lives in a function's environment (a gate checks that), yet it is encrypted with the
             # stack's customer-managed key like everything else at rest.
             environment_encryption=logs_key if environment else None)
-        # The function must not run before its permissions exist.
-        self.function.node.add_dependency(self.role.policy)
+        # Lambda creates the function's interfaces with the role, in every group the function joins: the statement
+        # is derived from the function's own list.
+        self.role.add_statements(*network_interface_statements(self, vpc, subnet_ids,
+                                                               self.function.connections.security_groups))
+        if environment:
+            # Lambda decrypts the environment with the function's role, through Lambda, at each cold start
+            # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html).
+            self.role.add_statements(iam.PolicyStatement(
+                actions=["kms:Decrypt"], resources=[logs_key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"lambda.{Stack.of(self).region}.amazonaws.com"}}))
+        self.role.add_statements(*statements)
+        # The function must not be created (Lambda checks the role then) or run before its permissions exist.
+        self.function.node.add_dependency(*self.role.policies)
         policy = self.role.policy.node.default_child
         acknowledge(policy, "AwsSolutions-IAM5[Resource::*]", DESCRIBE_REASON)
         acknowledge_wildcard_resources(self, lambda: [policy],

@@ -30,7 +30,7 @@ from aws_cdk import aws_msk as msk
 from constructs import Construct
 
 from kafka_platform.constructs.alarm_topic import notify
-from kafka_platform.constructs.encryption import encrypted_log_group
+from kafka_platform.constructs.encryption import admit_log_delivery, encrypted_log_group
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.metric_options import MetricOptions, with_options
@@ -98,6 +98,7 @@ class KafkaReplicator(Construct):
                                        self._wildcard_reason)
         self.log_group: logs.LogGroup = encrypted_log_group(self, "Logs", key=logs_key, retention=log_retention,
                                              removal_policy=removal_policy)
+        admit_log_delivery(self, "LogDelivery", self.log_group)
         self.resource: msk.CfnReplicator = msk.CfnReplicator(
             self, "Resource", replicator_name=self.name, service_execution_role_arn=self.role.role_arn,
             description=f"{source_cluster_name} ({source_region}) to {target.cluster_name}, identical topic names",

@@ -24,6 +24,10 @@ def report_failures(assembly_directory: str | Path) -> list[str]:
         if error or not plugin.get("violations"):
             failures.append(f"{plugin['pluginName']}: {plugin.get('conclusion')}: {error or 'no violations listed'}")
         for violation in plugin.get("violations", []):
+            if violation.get("suggestedFix"):
+                # The platform's own gates write one complete line each (where, what, why) and the fix.
+                failures.append(f"{plugin['pluginName']}: {violation['description']}; fix: {violation['suggestedFix']}")
+                continue
             paths = ", ".join(c["constructPath"] for c in violation["violatingConstructs"])
             description = " ".join(violation.get("description", "").split())[:240]
             failures.append(f"{plugin['pluginName']}: {violation['ruleName']} at {paths}: {description}")

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
-from kafka_platform.quotas.checks import CHECKS, QuotaFinding
+from kafka_platform.quotas.checks import ACCOUNT_CHECKS, CHECKS, QuotaFinding
 from kafka_platform.quotas.resolve import Resolver
 
 __all__ = ["QuotaFinding", "quota_findings", "assembly_quota_findings"]
@@ -23,13 +23,21 @@ __all__ = ["QuotaFinding", "quota_findings", "assembly_quota_findings"]
 def quota_findings(stacks: Iterable[SynthesizedStack]) -> list[QuotaFinding]:
     """Every quota the stacks would break. Stacks are grouped by environment (stage, account and region): rules on
     shared things, such as a security group that other stacks add rules to, count across the group."""
+    stacks = list(stacks)
     environments: dict[tuple[str, str, str], list[SynthesizedStack]] = defaultdict(list)
     for stack in stacks:
         environments[(stack.stage, stack.account, stack.region)].append(stack)
     findings: list[QuotaFinding] = []
     for group in environments.values():
-        resolver = Resolver(group)
+        resolver = Resolver(group, universe=stacks)
         for check in CHECKS:
+            findings.extend(check(group, resolver))
+    accounts: dict[tuple[str, str], list[SynthesizedStack]] = defaultdict(list)
+    for stack in stacks:
+        accounts[(stack.account, stack.region)].append(stack)
+    for group in accounts.values():
+        resolver = Resolver(group, universe=stacks, strict=False)
+        for check in ACCOUNT_CHECKS:
             findings.extend(check(group, resolver))
     return findings
 

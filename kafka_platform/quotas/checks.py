@@ -35,6 +35,10 @@ METRICS_PER_ALARM = 10
 STEP_ADJUSTMENTS_PER_POLICY = 20  # Application Auto Scaling's default (adjustable on request)
 SCHEDULED_ACTIONS_PER_TARGET = 200  # Application Auto Scaling, not adjustable
 WIDGETS_PER_DASHBOARD = 500
+# CloudWatch Logs: resource policies per account and region, not adjustable; each at most 5,120 characters
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html).
+LOG_RESOURCE_POLICIES_PER_REGION = 10
+LOG_RESOURCE_POLICY_CHARS = 5_120
 DASHBOARD_BODY_BYTES = 1_048_576
 
 
@@ -189,6 +193,11 @@ def _dashboard_body(properties: Mapping[str, Any], stack: SynthesizedStack, reso
     return str(resolver.resolve(stack, properties["DashboardBody"]))
 
 
+def _policy_text(properties: Mapping[str, Any], stack: SynthesizedStack, resolver: Resolver) -> str:
+    document = resolver.resolve(stack, properties.get("PolicyDocument", ""))
+    return document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
+
+
 _SECURITY_GROUPS = ("the security groups of one network interface", SECURITY_GROUPS_PER_INTERFACE,
                     "merge security groups")
 _DASHBOARD_FIX = "split the dashboard (one per team)"
@@ -222,6 +231,9 @@ RESOURCE_QUOTAS: tuple[ResourceQuota, ...] = (
                   lambda p, s, r: len(json.loads(_dashboard_body(p, s, r)).get("widgets", []))),
     ResourceQuota("AWS::CloudWatch::Dashboard", "the dashboard body in bytes", DASHBOARD_BODY_BYTES, _DASHBOARD_FIX,
                   lambda p, s, r: len(_dashboard_body(p, s, r).encode())),
+    ResourceQuota("AWS::Logs::ResourcePolicy", "the CloudWatch Logs resource policy in characters",
+                  LOG_RESOURCE_POLICY_CHARS, "admit the log groups by a shared name prefix",
+                  lambda p, s, r: len(_policy_text(p, s, r))),
 )
 
 
@@ -239,3 +251,19 @@ def resource_quotas(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> I
 
 
 CHECKS: tuple[Check, ...] = (stack_size, role_policies, security_group_rules, resource_quotas)
+
+
+def log_resource_policies(stacks: Sequence[SynthesizedStack], resolver: Resolver) -> Iterator[QuotaFinding]:
+    """CloudWatch Logs resource policies count per account and region, whichever stage declares them."""
+    declared = [(stack, logical_id) for stack in stacks
+                for logical_id, _ in _resources(stack, "AWS::Logs::ResourcePolicy")]
+    if len(declared) > LOG_RESOURCE_POLICIES_PER_REGION:
+        stack, logical_id = declared[-1]
+        yield _finding(stack, logical_id, "the CloudWatch Logs resource policies of the account in the region",
+                       len(declared), LOG_RESOURCE_POLICIES_PER_REGION,
+                       "admit several log groups in one policy (a shared name prefix), or deploy the stages to "
+                       "separate accounts")
+
+
+#: Quotas of an account in a region, measured across every stage deployed there.
+ACCOUNT_CHECKS: tuple[Check, ...] = (log_resource_policies,)

@@ -56,7 +56,7 @@ def test_the_code_asset_is_the_lambda_folder_of_the_package():
 
 def test_a_function_manages_only_its_own_network_interfaces(synthesized):
     """Security review M6: only Describe stays on "*"; creating an interface needs the function's own subnets and
-    security group, and deleting or re-addressing one is limited to the function's VPC."""
+    security groups, and deleting or re-addressing one is limited to the function's VPC."""
     for stack in synthesized.assembly.stacks("Prod"):
         for resource in stack.resources("AWS::IAM::ManagedPolicy").values():
             if not resource["Metadata"]["aws:cdk:path"].endswith("/Role/Policy/Resource"):
@@ -70,9 +70,30 @@ def test_a_function_manages_only_its_own_network_interfaces(synthesized):
             for statement in ec2:
                 if statement["Resource"] != "*":
                     assert "ec2:Vpc" in statement["Condition"]["ArnEquals"]
-            create = next(s for s in ec2 if s["Action"] == "ec2:CreateNetworkInterface")
-            kinds = sorted(json.dumps(r).split(":ec2:eu-west-2:333333333333:")[1].split("/")[0] for r in create["Resource"])
-            assert kinds == ["network-interface", "security-group", "subnet", "subnet", "subnet"]
+
+
+def test_a_function_may_create_interfaces_in_every_security_group_it_joins(synthesized):
+    """EC2 authorizes CreateNetworkInterface against every security group of the request, and Lambda makes the
+    request with the function's role: the statement names exactly the groups of the function's VpcConfig (at
+    86b47a0 it named only the function's own group, while every function also joins the AWS-API clients group)."""
+    checked = 0
+    for stack in synthesized.assembly.stacks():
+        template = stack.template
+        for function in resources(template, "AWS::Lambda::Function").values():
+            groups = function["Properties"].get("VpcConfig", {}).get("SecurityGroupIds")
+            if not groups:
+                continue
+            role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+            [policy] = [p for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+                        if {"Ref": role} in p["Properties"]["Roles"]]
+            [create] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+                        if s["Action"] == "ec2:CreateNetworkInterface"]
+            named = [r["Fn::Join"][1][1] for r in create["Resource"]
+                     if isinstance(r, dict) and r["Fn::Join"][1][0].endswith(":security-group/")]
+            assert len(groups) == 2
+            assert sorted(map(json.dumps, named)) == sorted(map(json.dumps, groups)), function["Metadata"]
+            checked += 1
+    assert checked == 11  # the bootstrap-brokers function of each of 5 stages, and each Connect's two functions
 
 
 def _as_list(value):

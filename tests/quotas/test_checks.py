@@ -216,12 +216,13 @@ def test_every_quota_has_a_check_here():
     """Each check and each resource quota of the gate is exercised by one of the planted violations above."""
     assert [c.__name__ for c in checks.CHECKS] == ["stack_size", "role_policies", "security_group_rules",
                                                    "resource_quotas"]
+    assert [c.__name__ for c in checks.ACCOUNT_CHECKS] == ["log_resource_policies"]
     assert [(q.resource_type, q.quota) for q in checks.RESOURCE_QUOTAS] == [
         ("AWS::IAM::ManagedPolicy", 6_144), ("AWS::ECS::Service", 5), ("AWS::Lambda::Function", 5),
         ("AWS::MSK::Cluster", 5), ("AWS::ECS::TaskDefinition", 65_536), ("AWS::Lambda::Function", 4_096),
         ("AWS::CloudWatch::Alarm", 10), ("AWS::ApplicationAutoScaling::ScalingPolicy", 20),
         ("AWS::ApplicationAutoScaling::ScalableTarget", 200), ("AWS::CloudWatch::Dashboard", 500),
-        ("AWS::CloudWatch::Dashboard", 1_048_576)]
+        ("AWS::CloudWatch::Dashboard", 1_048_576), ("AWS::Logs::ResourcePolicy", 5_120)]
 
 
 def test_a_dashboard_body_over_1_mb(tmp_path):
@@ -243,3 +244,35 @@ def test_a_finding_names_stack_resource_path_value_quota_and_fix(text):
     finding = checks.QuotaFinding("Prod-Connect", "P", "Prod/X/Resource", "the customer-managed policy", 7000, 6144,
                                   "grant by prefix")
     assert str(finding) == (f"{text} is 7,000, over the quota of 6,144; grant by prefix")
+
+
+# ---- CloudWatch Logs resource policies: per account and region, whichever stage declares them ----------------
+def log_policy(text_chars: int = 200) -> dict[str, Any]:
+    return resource("AWS::Logs::ResourcePolicy", PolicyName="p", PolicyDocument=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Sid": "x" * text_chars}]}))
+
+
+def staged(tmp_path: Path, stage: str, name: str, resources: dict[str, Any], account: str = ACCOUNT,
+           region: str = REGION) -> SynthesizedStack:
+    path = tmp_path / f"{name}.template.json"
+    path.write_text(json.dumps({"Resources": resources}))
+    return SynthesizedStack(stage=stage, name=name.replace("-", "/"), stack_name=name, template_path=path,
+                            account=account, region=region)
+
+
+def test_log_resource_policies_count_across_the_stages_of_an_account_and_region(tmp_path):
+    six = {f"P{i}": log_policy() for i in range(6)}
+    five = {f"P{i}": log_policy() for i in range(5)}
+    prod = staged(tmp_path, "Prod", "Prod-Kafka", six)
+    assert quota_findings([prod, staged(tmp_path, "ProdDr", "ProdDr-Kafka", five, region="eu-west-1")]) == []
+    assert quota_findings([prod, staged(tmp_path, "Dev", "Dev-Kafka", five, account="111111111111")]) == []
+    [finding] = quota_findings([prod, staged(tmp_path, "Other", "Other-Kafka", five)])
+    assert (finding.measured, finding.quota) == (11, checks.LOG_RESOURCE_POLICIES_PER_REGION)
+    assert finding.quota_name == "the CloudWatch Logs resource policies of the account in the region"
+    assert quota_findings([prod, staged(tmp_path, "Other", "Other-Kafka", dict(list(five.items())[:4]))]) == []
+
+
+def test_a_log_resource_policy_over_its_size_is_refused(tmp_path):
+    assert quota_findings([stack(tmp_path, "Prod-Kafka", {"P": log_policy(5_000)})]) == []
+    [finding] = quota_findings([stack(tmp_path, "Prod-Kafka", {"P": log_policy(5_100)})])
+    assert finding.quota == checks.LOG_RESOURCE_POLICY_CHARS and finding.measured > 5_120
