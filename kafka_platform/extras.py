@@ -1,10 +1,10 @@
 """Optional dependencies, named when missing: the constructs need only aws-cdk-lib and constructs; the gates need
-cdk-nag (``[gates]``), environments from YAML need pydantic and PyYAML (``[config]``)."""
+cdk-nag and PMapper (``[gates]``), environments from YAML need pydantic and PyYAML (``[config]``)."""
 
 from __future__ import annotations
 
 #: The module a feature imports, and the extra that installs it.
-EXTRAS = {"cdk_nag": "gates", "pydantic": "config", "yaml": "config", "pydantic_core": "config"}
+EXTRAS = {"cdk_nag": "gates", "principalmapper": "gates", "pydantic": "config", "yaml": "config", "pydantic_core": "config"}
 
 
 def missing_extra(error: ModuleNotFoundError, what: str) -> ImportError | None:

@@ -67,6 +67,7 @@ from kafka_platform.constructs.interfaces import HealthMetric, IConnectCluster, 
 from kafka_platform.constructs.metric_options import MetricOptions, with_options
 from kafka_platform.constructs.props import describe, duration_problem, sequence_problem
 from kafka_platform.constructs.platform_function import PlatformFunction
+from kafka_platform.constructs.references import container_secret
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKERS_METADATA_KEY, ConnectWorkerSettings, \
     group_id_problem, render, rest_jaas_config, worker_properties
@@ -620,10 +621,10 @@ class DebeziumPostgresConnector(Construct):
         super().__init__(scope, construct_id)
         self.spec = spec
         salt = {} if hash_salt is None else {"HashSaltSecretArn": hash_salt.secret_arn}
-        connect.container.add_secret(spec.user_variable, ecs.Secret.from_secrets_manager(credentials_secret,
-                                                                                        "username"))
-        connect.container.add_secret(spec.password_variable, ecs.Secret.from_secrets_manager(credentials_secret,
-                                                                                            "password"))
+        connect.container.add_secret(spec.user_variable, container_secret(connect.task_definition,
+                                                                          credentials_secret, "username"))
+        connect.container.add_secret(spec.password_variable, container_secret(connect.task_definition,
+                                                                              credentials_secret, "password"))
         self.resource: CustomResource = CustomResource(
             self, "Resource", service_token=connect.reconciler.function.function_arn,
             resource_type=CONNECTOR_RESOURCE_TYPE, service_timeout=connect.service_timeout,

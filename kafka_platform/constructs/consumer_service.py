@@ -69,6 +69,7 @@ from kafka_platform.constructs.lag_scaling import (NeededTasksScaling, StepScali
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.metric_options import MathExpressionOptions, MetricOptions, SeriesOptions, with_options
 from kafka_platform.constructs.props import describe, duration_problem, sequence_problem, unpinned_image_problem
+from kafka_platform.constructs.references import container_secret
 from kafka_platform.domain import fargate, lag_scaling, msk_iam
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY, WAKE_UP_ALARM_SUFFIX, consumer_problems
 from kafka_platform.domain.lag_scaling import ScalingStep, StepScalingPolicy, TargetTrackingPolicy
@@ -257,7 +258,8 @@ class KafkaConsumerService(Construct):
         self.container: ecs.ContainerDefinition = self.task_definition.add_container(
             "Consumer", image=image, readonly_root_filesystem=True,
             environment={**self._kafka_environment(output_topics), **(environment or {})},
-            secrets={name: ecs.Secret.from_secrets_manager(s.secret, s.field) for name, s in (secrets or {}).items()},
+            secrets={name: container_secret(self.task_definition, s.secret, s.field)
+                     for name, s in (secrets or {}).items()},
             logging=ecs.LogDrivers.aws_logs(stream_prefix=consumer_group, log_group=self.log_group,
                                             mode=ecs.AwsLogDriverMode.NON_BLOCKING,
                                             max_buffer_size=Size.mebibytes(25)))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from kafka_platform.domain.fargate import ECR_IMAGE
+from kafka_platform.domain.secrets_manager import SECRET_KEYS_METADATA_KEY
 
 
 def container_image(scope: Construct, construct_id: str, reference: str) -> ecs.ContainerImage:
@@ -29,3 +32,25 @@ def secret(scope: Construct, construct_id: str, secret_arn: str,
     key = kms.Key.from_key_arn(scope, f"{construct_id}Key", kms_key_arn) if kms_key_arn else None
     return secretsmanager.Secret.from_secret_attributes(scope, construct_id, secret_complete_arn=secret_arn,
                                                         encryption_key=key)
+
+
+def container_secret(task_definition: ecs.TaskDefinition, secret: secretsmanager.ISecret,
+                     field: str | None = None) -> ecs.Secret:
+    """``secret`` (or one JSON ``field`` of it) for a container of ``task_definition``.
+
+    ECS reads the secret with the execution role at each task start, and Secrets Manager decrypts it with the secret's
+    key as that role. For an imported secret on a customer-managed key, aws-cdk-lib's ``grantRead`` grants nothing on
+    the key (it grants through a ``ViaServicePrincipal``, which can only write a key policy the stack owns:
+    https://github.com/aws/aws-cdk/issues/10160), so ``kms:Decrypt`` through Secrets Manager is granted to the role
+    here, and the key is recorded in the task definition's template metadata, where the permission-contracts gate
+    finds it."""
+    if secret.encryption_key is not None and not isinstance(secret, secretsmanager.Secret):
+        key_arn = secret.encryption_key.key_arn
+        task_definition.obtain_execution_role().add_to_principal_policy(iam.PolicyStatement(
+            actions=["kms:Decrypt"], resources=[key_arn], conditions={"StringEquals": {
+                "kms:ViaService": f"secretsmanager.{Stack.of(task_definition).region}.amazonaws.com"}}))
+        resource = task_definition.node.default_child
+        declared = dict(resource.get_metadata(SECRET_KEYS_METADATA_KEY) or {})
+        declared[secret.secret_arn] = key_arn
+        resource.add_metadata(SECRET_KEYS_METADATA_KEY, declared)
+    return ecs.Secret.from_secrets_manager(secret, field)

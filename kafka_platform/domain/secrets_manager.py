@@ -6,6 +6,11 @@ import re
 
 from kafka_platform.errors import show
 
+#: Template metadata, on a task definition, naming the customer-managed key of each imported secret its containers
+#: read (a secret the templates create names its key itself, ``KmsKeyId``): ``{secret ARN: key ARN}``. The
+#: permission-contracts gate reads it to check that the execution role may decrypt each one.
+SECRET_KEYS_METADATA_KEY = "kafka-platform:secret-keys"
+
 # A complete ARN ends in the name, a hyphen and the six random characters Secrets Manager appends.
 _COMPLETE_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$")
 

@@ -13,12 +13,9 @@ from functools import cached_property
 from typing import Any, Iterator, Mapping, Sequence
 
 from kafka_platform.assembly import SynthesizedStack
+from kafka_platform.domain.secrets_manager import SECRET_KEYS_METADATA_KEY
 from kafka_platform.permissions.evaluate import Document, NamedPolicy
 from kafka_platform.quotas.resolve import Resolver
-
-#: Template metadata, on a task definition, naming the customer-managed key of each imported secret its containers
-#: read (a secret created in the templates names its key itself, ``KmsKeyId``): ``{secret ARN: key ARN}``.
-SECRET_KEYS_METADATA_KEY = "kafka-platform:secret-keys"
 
 #: AWS managed policies a synthesized role may attach (CDK's own custom-resource providers do, and aws-cdk-lib's
 #: Lambda functions in a VPC), with their documents as AWS publishes them:

@@ -16,10 +16,14 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from aws_cdk import App, RemovalPolicy
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from kafka_platform.assembly import SynthesizedStack
+from kafka_platform.constructs import references
+from kafka_platform.constructs.references import container_secret
+from kafka_platform.domain.secrets_manager import SECRET_KEYS_METADATA_KEY
 from kafka_platform.gates.packs import register_gates
 from kafka_platform.gates.permission_contracts import PLUGIN_NAME
 from kafka_platform.gates.report import report_failures
@@ -262,3 +266,32 @@ def test_the_deploying_principal_is_named_as_such(synthesized, tmp_path):
     assert finding.principal == "the deploying principal" != DEPLOYER
     assert finding.refused_by.startswith("the resource policy admits neither the principal nor its account "
                                          "(the key policy of Prod-Kafka/")
+
+
+def test_an_imported_secrets_key_is_declared_and_its_decryption_checked(tmp_path):
+    """A secret created elsewhere (a database's credentials) on a customer-managed key: the task definition names
+    the key in its metadata, the execution role is granted decryption with it, and without that grant the gate
+    finds the task would fail to start."""
+    app = App(outdir=str(tmp_path / "cdk.out"), context=cdk_context())
+    stack = new_stack(app)
+    task = ecs.FargateTaskDefinition(stack, "Task")
+    secret_arn = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:lending/loans-db-AbCdEf"
+    key_arn = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    task.add_container("App", image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:1.36"),
+                       secrets={"DB_PASSWORD": container_secret(task, references.secret(stack, "Db", secret_arn, key_arn),
+                                                                "password"),
+                                "PLAIN": container_secret(task, references.secret(stack, "Plain", secret_arn.replace(
+                                    "loans-db", "plain")))})
+    stack_path = Path(app.synth().directory) / f"{stack.artifact_id}.template.json"
+    template = json.loads(stack_path.read_text())
+    [definition] = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    assert definition["Metadata"][SECRET_KEYS_METADATA_KEY] == {secret_arn: key_arn}
+    synthesized_stack = SynthesizedStack("", "Test", "Test", stack_path, "123456789012", "eu-west-2")
+    assert contract_findings([synthesized_stack]) == []
+    for policy in template["Resources"].values():
+        if policy["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            statements = policy["Properties"]["PolicyDocument"]["Statement"]
+            statements[:] = [s for s in statements if "kms:Decrypt" not in json.dumps(s)]
+    stack_path.write_text(json.dumps(template))
+    [finding] = contract_findings([dataclasses.replace(synthesized_stack)])
+    assert (finding.contract, finding.action, finding.resource) == ("ecs-secret-key", "kms:Decrypt", key_arn)
