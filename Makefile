@@ -1,6 +1,8 @@
 # kafka-platform: every command sets up what it needs, inside this folder, and is quick the second time.
 #   make synth   synthesize every environment into cdk.out (real CDK CLI, cdk-nag gates on) and print a summary
 #   make test    the whole test suite
+#   make plan    what deploying ENVIRONMENTS (default: all) would change, against the approved templates
+#   make deploy  the plan, then cdk deploy of ENVIRONMENTS (required), each environment's stage then its standby's
 #   make bench   replay the shipped scaling policies against the load profiles (writes bench/)
 #   make bench-synth  what synthesis costs, shipped and at the bank's scale, as ratios to a floor (bench/synth/)
 #   make bench-connect  Kafka Connect at 10, 20 and 30 connectors on the real runtime tier (bench/connect/)
@@ -31,14 +33,21 @@ CDK := $(NO_AWS) $(BIN)/node node_modules/aws-cdk/bin/cdk
 # ENVIRONMENTS=prod,staging limits synthesis to some environments; ENVIRONMENTS_DIR reads the files from elsewhere.
 ENVIRONMENTS ?=
 ENVIRONMENTS_DIR ?= environments
+# Where make synth writes the cloud assembly (plan, deploy and access read it there).
+CDK_OUT ?= cdk.out
 CDK_CONTEXT := --context environments_dir=$(abspath $(ENVIRONMENTS_DIR)) \
 	$(if $(ENVIRONMENTS),--context environments=$(ENVIRONMENTS),)
 
-.PHONY: help setup synth test bench bench-synth bench-connect lock clean validate access floors mutate runtime-jars
+COMMA := ,
+STAGE = $$($(BIN)/python -c 'import sys; print("".join(p[:1].upper() + p[1:] for p in sys.argv[1].split("-")))' $(1))
+
+.PHONY: help setup synth test plan deploy deploy-needs-environments bench bench-synth bench-connect lock clean validate access floors mutate runtime-jars
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out and print a summary"
 	@echo "make test    run the whole test suite"
+	@echo "make plan    what deploying ENVIRONMENTS (default: all) would change against the approved templates"
+	@echo "make deploy  the plan, then cdk deploy ENVIRONMENTS=<name>[,<name>]: each stage, then its standby"
 	@echo "make bench   benchmark the shipped scaling policies (table and plots in bench/)"
 	@echo "make bench-synth  measure synthesis: shipped and 20/40/80 services and connectors (bench/synth/)"
 	@echo "make bench-connect  Kafka Connect at 10/20/30 connectors on real Kafka, Connect and PostgreSQL (bench/connect/)"
@@ -68,12 +77,36 @@ validate: $(PY_STAMP)
 	@$(BIN)/kafka-platform validate --directory $(ENVIRONMENTS_DIR) $(if $(ENVIRONMENTS),--only $(ENVIRONMENTS),)
 
 synth: setup validate
-	@rm -rf cdk.out
-	@$(CDK) synth --quiet --no-notices --no-lookups $(CDK_CONTEXT) '**' >/dev/null
-	@$(BIN)/kafka-platform summary cdk.out
+	@rm -rf $(CDK_OUT)
+	@$(CDK) synth --quiet --no-notices --no-lookups --output $(CDK_OUT) $(CDK_CONTEXT) '**' >/dev/null
+	@$(BIN)/kafka-platform summary $(CDK_OUT)
 
 test: setup
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Offline, in seconds: per stack, what is added, changed, replaced and removed; updates AWS would refuse; stateful
+# replacements with the acknowledged_replacements entry to paste. Exit 3 when something is refused or unacknowledged.
+plan: synth
+	@$(BIN)/kafka-platform plan --assembly $(CDK_OUT) --directory $(ENVIRONMENTS_DIR) $(subst $(COMMA), ,$(ENVIRONMENTS))
+
+# Deploys what make synth wrote (cdk deploy --app cdk.out: no second synthesis), with your AWS credentials: each
+# environment's stage ('Prod/*', its stacks in dependency order), then its standby's ('ProdDr/*', which reads the
+# primary's parameters at deployment). Changes that widen IAM or security groups ask for approval.
+CDK_DEPLOY ?= $(BIN)/node node_modules/aws-cdk/bin/cdk
+deploy: deploy-needs-environments plan
+	@for environment in $(subst $(COMMA), ,$(ENVIRONMENTS)); do \
+		stage=$(call STAGE,$$environment); \
+		for target in "$$stage" "$${stage}Dr"; do \
+			if [ -d "$(CDK_OUT)/assembly-$$target" ]; then \
+				echo "deploy: $$target/*"; \
+				$(CDK_DEPLOY) deploy --app $(CDK_OUT) --require-approval broadening \
+					--no-notices "$$target/*" || exit $$?; \
+			fi; \
+		done; \
+	done
+
+deploy-needs-environments:
+	@test -n "$(ENVIRONMENTS)" || { echo "make deploy needs ENVIRONMENTS=<name>[,<name>] (for example ENVIRONMENTS=staging)" >&2; exit 2; }
 
 # The runtime tier's jars (Kafka, Connect, Debezium, the MSK IAM plugin) from Maven Central into .runtime-cache/, for
 # the versions the Connect image pins: a download, so CI does it with the other installs before `make test` (the
@@ -83,7 +116,7 @@ runtime-jars: setup
 
 # Who can read and write each topic, from the synthesized IAM policies; also cdk.out/access/access.{csv,json}.
 access: synth
-	@$(BIN)/kafka-platform access cdk.out
+	@$(BIN)/kafka-platform access $(CDK_OUT)
 
 bench: synth
 	@$(BIN)/kafka-platform bench --out bench

@@ -1,21 +1,25 @@
-"""Would a deployment replace or delete what holds data? Decided from the templates, offline.
+"""Would a deployment replace or delete what holds data, or be refused? Decided from the templates, offline.
 
 CloudFormation replaces a resource when a create-only property changes (the registry schemas list them under
 ``createOnlyProperties``; cfn-lint ships the schemas), when its type changes, and deletes it when its logical id
 disappears. A replaced MSK cluster or topic loses its data. ``risky_changes`` compares the approved templates of an
 environment (the snapshots) with the proposed ones and reports every stateful resource that would be replaced or
 removed, including through a reference: a cluster whose security group is replaced is replaced too, because its
-create-only ``SecurityGroups`` then changes at deploy time. ``cdk diff --template`` reads an older specification
-and misses such cases (aws-facts.md section 17).
+create-only ``SecurityGroups`` then changes at deploy time. ``cdk diff --template`` reads an older CloudFormation
+specification and does not mark a changed security-group list on an MSK cluster as a replacement.
+
+``refused_updates`` reports the in-place updates the service itself rejects (``REFUSED_UPDATES``, each sourced): the
+template is valid, CloudFormation starts the update, and the service fails it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 # What holds data, or guards it: losing one of these loses data or the means to read it.
 STATEFUL_TYPES = frozenset({"AWS::MSK::Cluster", "AWS::MSK::Topic", "AWS::MSK::Replicator", "AWS::KMS::Key",
@@ -29,11 +33,14 @@ class RiskyChange:
     logical_id: str
     resource_type: str
     path: str
-    kind: str  # "replaced" or "removed"
+    kind: str  # "replaced", "removed" or "refused"
     because: str
 
     def __str__(self) -> str:
         where = f" ({self.path})" if self.path else ""
+        if self.kind == "refused":
+            return f"{self.stack}/{self.logical_id}{where}: {self.resource_type}: the update would be refused: " \
+                   f"{self.because}"
         return f"{self.stack}/{self.logical_id}{where}: {self.resource_type} would be {self.kind}: {self.because}"
 
 
@@ -95,10 +102,10 @@ def _changed_create_only(approved: Mapping[str, Any], proposed: Mapping[str, Any
     return changed
 
 
-def risky_changes(approved: Templates, proposed: Templates) -> list[RiskyChange]:
-    """Every stateful resource of ``approved`` that ``proposed`` would replace or remove. Both map the stack names of
-    one environment to their templates; a stack missing from ``approved`` is new and risks nothing."""
-    replaced: dict[tuple[str, str], str] = {}  # every resource, stateful or not, that would be replaced, and why
+def replacements(approved: Templates, proposed: Templates) -> dict[tuple[str, str], str]:
+    """Every resource of ``approved``, stateful or not, that ``proposed`` would replace: ``(stack, logical id)`` and
+    why. Both map the stack names of one environment to their templates."""
+    replaced: dict[tuple[str, str], str] = {}
     for stack, before in approved.items():
         after = proposed.get(stack, {}).get("Resources", {})
         for logical_id, resource in before.get("Resources", {}).items():
@@ -134,6 +141,13 @@ def risky_changes(approved: Templates, proposed: Templates) -> list[RiskyChange]
                             replaced[(stack, logical_id)] = (f"create-only {concrete.lstrip('/')} refers to "
                                                              f"{hit[0]}/{hit[1]}, which would be replaced")
                             spreading = True
+    return replaced
+
+
+def risky_changes(approved: Templates, proposed: Templates) -> list[RiskyChange]:
+    """Every stateful resource of ``approved`` that ``proposed`` would replace or remove. Both map the stack names of
+    one environment to their templates; a stack missing from ``approved`` is new and risks nothing."""
+    replaced = replacements(approved, proposed)
     changes = []
     for stack, before in approved.items():
         after = proposed.get(stack, {}).get("Resources", {})
@@ -150,4 +164,112 @@ def risky_changes(approved: Templates, proposed: Templates) -> list[RiskyChange]
             elif (stack, logical_id) in replaced:
                 changes.append(RiskyChange(stack, logical_id, resource["Type"], path, "replaced",
                                            replaced[(stack, logical_id)]))
+    return changes
+
+
+# ---- updates the service refuses -------------------------------------------------------------------------------
+_VERSION = re.compile(r"^(?P<numbers>\d+(?:\.(?:\d+|x))*)(?P<suffix>(?:\.[a-z]+)*)$")
+
+
+def _version(value: Any) -> tuple[tuple[int, ...], str] | None:
+    """An MSK Kafka version (``3.9.x``, ``3.9.x.kraft``, ``2.8.2.tiered``, ``4.0.x.kraft``) as comparable numbers
+    and its suffix."""
+    match = _VERSION.match(str(value))
+    if match is None:
+        return None
+    numbers = tuple(int(part) for part in match["numbers"].split(".") if part != "x")
+    return numbers, match["suffix"].lstrip(".")
+
+
+def metadata_mode(version: Any) -> str | None:
+    """``kraft`` or ``zookeeper``: MSK names KRaft versions ``<x.y>.x.kraft``; Kafka 4 runs only on KRaft (KIP-500)."""
+    parsed = _version(version)
+    if parsed is None:
+        return None
+    numbers, suffix = parsed
+    return "kraft" if suffix == "kraft" or numbers[:1] >= (4,) else "zookeeper"
+
+
+def _decreased(before: Any, after: Any) -> str | None:
+    try:
+        return f"{before} to {after}" if float(after) < float(before) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _downgraded(before: Any, after: Any) -> str | None:
+    old, new = _version(before), _version(after)
+    if old is None or new is None or metadata_mode(before) != metadata_mode(after):
+        return None
+    return f"{before} to {after}" if new[0] < old[0] else None
+
+
+def _mode_changed(before: Any, after: Any) -> str | None:
+    old, new = metadata_mode(before), metadata_mode(after)
+    return f"{before} ({old}) to {after} ({new})" if old and new and old != new else None
+
+
+@dataclass(frozen=True)
+class RefusedUpdate:
+    """An in-place update of ``resource_type``'s property at ``path`` that the service rejects when ``refused``
+    (before, after) says so."""
+
+    resource_type: str
+    path: tuple[str, ...]
+    refused: Callable[[Any, Any], str | None]
+    why: str
+    source: str
+
+
+REFUSED_UPDATES: tuple[RefusedUpdate, ...] = (
+    RefusedUpdate("AWS::MSK::Topic", ("PartitionCount",), _decreased,
+                  "Kafka cannot decrease a topic's partitions; a topic with fewer partitions is a new topic (a new "
+                  "name, its consumers repointed), or keep the count",
+                  "https://kafka.apache.org/documentation/#basic_ops_modify_topic"),
+    RefusedUpdate("AWS::MSK::Cluster", ("NumberOfBrokerNodes",), _decreased,
+                  "MSK removes brokers only once they hold no partitions (move them first, with partition "
+                  "reassignment), and by availability zone; lowering the count alone fails",
+                  "https://docs.aws.amazon.com/msk/latest/developerguide/msk-remove-broker.html"),
+    RefusedUpdate("AWS::MSK::Cluster", ("BrokerNodeGroupInfo", "StorageInfo", "EBSStorageInfo", "VolumeSize"),
+                  _decreased, "MSK cannot decrease a broker's storage; keep the size (or move to a new cluster)",
+                  "https://docs.aws.amazon.com/msk/latest/developerguide/msk-update-storage.html"),
+    RefusedUpdate("AWS::MSK::Cluster", ("KafkaVersion",), _downgraded,
+                  "MSK upgrades Kafka versions and never downgrades them",
+                  "https://docs.aws.amazon.com/msk/latest/developerguide/version-upgrades.html"),
+    RefusedUpdate("AWS::MSK::Cluster", ("KafkaVersion",), _mode_changed,
+                  "\"KRaft mode is only available for new clusters. You cannot switch metadata modes once the cluster "
+                  "is created\": a new cluster (a new name) and a migration, or keep the mode",
+                  "https://docs.aws.amazon.com/msk/latest/developerguide/metadata-management.html"),
+)
+
+
+def _at(properties: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = properties
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def refused_updates(approved: Templates, proposed: Templates) -> list[RiskyChange]:
+    """Every in-place update of ``proposed`` that the service would refuse (``REFUSED_UPDATES``); a resource that is
+    replaced is not updated in place."""
+    replaced = replacements(approved, proposed)
+    changes = []
+    for stack, before in approved.items():
+        after = proposed.get(stack, {}).get("Resources", {})
+        for logical_id, resource in before.get("Resources", {}).items():
+            new = after.get(logical_id)
+            if new is None or new["Type"] != resource["Type"] or (stack, logical_id) in replaced:
+                continue
+            for rule in REFUSED_UPDATES:
+                if rule.resource_type != resource["Type"]:
+                    continue
+                old_value = _at(resource.get("Properties", {}), rule.path)
+                new_value = _at(new.get("Properties", {}), rule.path)
+                if old_value is None or new_value is None or old_value == new_value:
+                    continue
+                if (how := rule.refused(old_value, new_value)) is not None:
+                    changes.append(RiskyChange(
+                        stack, logical_id, resource["Type"], resource.get("Metadata", {}).get("aws:cdk:path", ""),
+                        "refused", f"{'/'.join(rule.path)} {how}: {rule.why} ({rule.source})"))
     return changes

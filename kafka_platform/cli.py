@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kafka_platform.errors import ConfigurationError
+from kafka_platform.plan import APPROVED
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -72,6 +73,26 @@ def _access(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from kafka_platform.assembly import CloudAssembly
+    from kafka_platform.config import load_environments
+    from kafka_platform.config.standby import standby_environment
+    from kafka_platform.plan import acknowledged_replacements, environment_stacks, plan_environment, render
+
+    assembly = CloudAssembly.open(args.assembly)
+    names = args.environments or [stage.lower() for stage in assembly.stages() if not stage.endswith("Dr")]
+    attention = False
+    for name in names:
+        stacks = environment_stacks(assembly, name)
+        environments = load_environments(args.directory, only=[name])
+        standbys = [s for e in environments if (s := standby_environment(e)) is not None]
+        plan = plan_environment(stacks, Path(args.approved), name,
+                                acknowledged_replacements([*environments, *standbys]))
+        print(render(plan))
+        attention = attention or plan.needs_attention
+    return 3 if attention else 0
+
+
 def _dr(args: argparse.Namespace) -> int:
     from kafka_platform.assembly import CloudAssembly
     from kafka_platform.disaster_recovery_plan import check_deployed, failover_plan, read_layout, render_checks
@@ -105,6 +126,17 @@ def parser() -> argparse.ArgumentParser:
     access.add_argument("--out", default=None, help="folder for access.csv and access.json (default: "
                                                     "<assembly>/access)")
     access.set_defaults(run=_access)
+    plan = commands.add_parser("plan", help="what deploying each environment (and its standby) would change, "
+                                            "offline, against the approved templates; exit 3 when something is "
+                                            "refused or needs acknowledging")
+    plan.add_argument("environments", nargs="*", help="environment names, such as prod (default: every one in the "
+                                                      "assembly)")
+    plan.add_argument("--assembly", default="cdk.out")
+    plan.add_argument("--approved", default=str(APPROVED), help="the approved templates (default: the "
+                                                                     "repository's snapshots)")
+    plan.add_argument("--directory", default="environments", help="the environment files (their "
+                                                                  "acknowledged_replacements)")
+    plan.set_defaults(run=_plan)
     dr = commands.add_parser("dr", help="the failover and failback plan of an environment with a standby, from the "
                                         "synthesized assembly; --execute adds read-only checks of what is deployed")
     dr.add_argument("environment", help="the environment's name, such as prod")

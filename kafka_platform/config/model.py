@@ -383,6 +383,8 @@ class AcknowledgedReplacement(Strict):
     stack: str
     logical_id: str
     reason: str
+    #: The acknowledgment is for the standby's stack of that construct id (the stage ``<Environment>Dr``).
+    standby: bool = False
 
 
 class Environment(Strict):

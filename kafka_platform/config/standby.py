@@ -80,4 +80,6 @@ def standby_environment(env: Environment) -> Environment | None:
     return env.model_copy(update={
         "name": f"{env.name}{STANDBY_SUFFIX}", "region": dr.region, "availability_zones": list(dr.availability_zones),
         "network": dr.network, "kafka": kafka, "consumers": consumers, "connect": connect, "data_teams": [],
-        "disaster_recovery": None, "acknowledged_replacements": [], "shares_account_with": []})
+        "disaster_recovery": None, "shares_account_with": [],
+        "acknowledged_replacements": [a.model_copy(update={"standby": False})
+                                      for a in env.acknowledged_replacements if a.standby]})

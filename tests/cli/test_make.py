@@ -42,3 +42,29 @@ def test_app_refuses_an_unknown_environment_in_context(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().endswith("\"qa\" has no file environments/qa.yaml; choose from dev, prod, staging")
     assert "Traceback" not in result.stderr
+
+
+def test_make_deploy_without_environments_is_refused_before_any_synthesis():
+    result = subprocess.run(["make", "-s", "deploy"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "MAKEFLAGS": ""})
+    assert result.returncode == 2
+    assert result.stderr.startswith("make deploy needs ENVIRONMENTS=<name>[,<name>] (for example ENVIRONMENTS=staging)")
+    assert "Plan for" not in result.stdout
+
+
+def test_make_deploy_plans_then_deploys_each_stage_then_its_standby(tmp_path):
+    """The CDK CLI is replaced by echo: the plan runs for real, then the deploy commands, in order, on the assembly
+    make synth wrote (a standby's stage after its primary's)."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "staging.yaml").write_text((ROOT / "environments" / "staging.yaml").read_text())
+    result = subprocess.run(["make", "-s", "deploy", "ENVIRONMENTS=staging", f"ENVIRONMENTS_DIR={environments}",
+                             f"CDK_OUT={tmp_path / 'cdk.out'}", "CDK_DEPLOY=echo cdk"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "MAKEFLAGS": ""})
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "Plan for staging" in out and "Needs attention: no" in out
+    deploys = [line for line in out.splitlines() if line.startswith("cdk deploy")]
+    assert deploys == [f"cdk deploy --app {tmp_path / 'cdk.out'} --require-approval broadening --no-notices {stage}/*"
+                       for stage in ("Staging", "StagingDr")]
+    assert out.index("Needs attention: no") < out.index("deploy: Staging/*")

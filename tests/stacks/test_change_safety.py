@@ -12,30 +12,39 @@ from pathlib import Path
 
 import pytest
 
-from kafka_platform.change_safety import create_only_properties, risky_changes
-from tests.conftest import ENVIRONMENT_NAMES
-from tests.stacks.test_snapshots import STACKS, normalise
-
-SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
-
-
-def approved(environment: str) -> dict[str, dict]:
-    stage = environment.capitalize()
-    return {f"{stage}-{stack}": json.loads((SNAPSHOTS / f"test_template_matches_snapshot[{environment}-{stack}].json")
-                                           .read_text()) for stack in STACKS}
+from kafka_platform.change_safety import create_only_properties, refused_updates, risky_changes
+from kafka_platform.config.standby import standby_environment
+from kafka_platform.plan import APPROVED, acknowledged_replacements, approved_templates, normalise
+from tests.conftest import ROOT
 
 
-def proposed(synthesized, environment: str) -> dict[str, dict]:
-    stage = synthesized.stages[environment].stage_name
+def approved(stage: str) -> dict[str, dict]:
+    return {name.split("/")[0]: template for name, template in approved_templates(
+        ROOT / APPROVED, [f"{stage}-{stack}" for stack in ("Network", "Alerting", "Kafka", "Consumers", "Connect",
+                                                           "Observability")]).items()}
+
+
+def proposed(synthesized, stage: str) -> dict[str, dict]:
     return {s.stack_name: normalise(s.template) for s in synthesized.assembly.stacks(stage)}
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
-def test_no_stateful_resource_is_replaced_or_removed_unless_acknowledged(synthesized, environments, environment):
-    acknowledged = {(f"{environments[environment].stage_name}-{a.stack}", a.logical_id)
-                    for a in environments[environment].acknowledged_replacements}
-    changes = risky_changes(approved(environment), proposed(synthesized, environment))
-    assert [str(c) for c in changes if (c.stack, c.logical_id) not in acknowledged] == []
+def test_every_stage_is_checked_the_standbys_included(synthesized, environments):
+    stages = {s.stage for s in synthesized.assembly.stacks()}
+    assert stages == {e.stage_name for e in environments.values()} | {
+        standby_environment(e).stage_name for e in environments.values() if e.disaster_recovery}
+    assert {"StagingDr", "ProdDr"} <= stages
+
+
+def test_no_stage_replaces_or_removes_a_stateful_resource_unacknowledged_or_makes_a_refused_update(
+        synthesized, environments):
+    acknowledged = acknowledged_replacements(environments.values())
+    for stage in sorted({s.stage for s in synthesized.assembly.stacks()}):
+        now = proposed(synthesized, stage)
+        before = approved_templates(ROOT / APPROVED, now)
+        assert set(before) == set(now), stage  # every stack of every stage has an approved template
+        changes = risky_changes(before, now)
+        assert [str(c) for c in changes if (c.stack, c.logical_id) not in acknowledged] == [], stage
+        assert [str(c) for c in refused_updates(before, now)] == [], stage
 
 
 def test_the_schemas_know_what_replaces_a_cluster_and_a_topic():
@@ -48,7 +57,7 @@ def test_the_schemas_know_what_replaces_a_cluster_and_a_topic():
 # ---- planted changes on prod's approved templates --------------------------------------------------------------
 @pytest.fixture
 def prod():
-    before = approved("prod")
+    before = approved("Prod")
     return before, copy.deepcopy(before)
 
 
@@ -129,3 +138,76 @@ def test_a_new_stack_risks_nothing(prod):
     before, after = prod
     after["Prod-Consumers-payments"] = {"Resources": {}}
     assert risky_changes(before, after) == []
+
+
+def _network(templates):
+    return templates["Prod-Network"]["Resources"]
+
+
+def test_a_replaced_subnet_in_the_network_stack_replaces_the_cluster_and_its_topics_through_an_output():
+    """A private subnet's range is create-only: the subnet is replaced, so the cluster's create-only ClientSubnets,
+    which reads it from Prod-Network's outputs (Fn::GetStackOutput), changes at deploy time, and the cluster and its
+    seven topics are replaced in Prod-Kafka although nothing in Prod-Kafka's template changed."""
+    before = approved("Prod")
+    after = copy.deepcopy(before)
+    subnet_id, subnet = next((k, r) for k, r in _network(after).items()
+                             if r["Type"] == "AWS::EC2::Subnet" and "PrivateSubnet1" in k)
+    subnet["Properties"]["CidrBlock"] = "10.30.250.0/24"
+    changes = risky_changes(before, after)
+    cluster = _cluster_change([c for c in changes if c.stack == "Prod-Kafka"])
+    assert cluster.because == (f"create-only BrokerNodeGroupInfo/ClientSubnets refers to Prod-Network/{subnet_id}, "
+                               "which would be replaced")
+
+
+# ---- updates the service refuses --------------------------------------------------------------------------------
+def test_fewer_partitions_are_refused(prod):
+    before, after = prod
+    topic_id, topic = next((k, r) for k, r in _kafka(after).items() if r["Type"] == "AWS::MSK::Topic")
+    count = topic["Properties"]["PartitionCount"]
+    topic["Properties"]["PartitionCount"] = count // 2
+    assert risky_changes(before, after) == []  # an in-place update: nothing is replaced ...
+    [refusal] = refused_updates(before, after)  # ... and Kafka refuses it
+    assert (refusal.logical_id, refusal.kind) == (topic_id, "refused")
+    assert str(refusal).startswith(f"Prod-Kafka/{topic_id} (Prod/Kafka/")
+    assert f"PartitionCount {count} to {count // 2}: Kafka cannot decrease a topic's partitions" in str(refusal)
+    topic["Properties"]["PartitionCount"] = count * 2
+    assert refused_updates(before, after) == []
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    (("NumberOfBrokerNodes",), 3, "NumberOfBrokerNodes 6 to 3: MSK removes brokers only once they hold no partitions"),
+    (("BrokerNodeGroupInfo", "StorageInfo", "EBSStorageInfo", "VolumeSize"), 1000,
+     "VolumeSize 2000 to 1000: MSK cannot decrease a broker's storage"),
+    (("KafkaVersion",), "3.8.x", "KafkaVersion 3.9.x to 3.8.x: MSK upgrades Kafka versions and never downgrades them"),
+    (("KafkaVersion",), "3.9.x.kraft", "KafkaVersion 3.9.x (zookeeper) to 3.9.x.kraft (kraft): \"KRaft mode is only "
+                                       "available for new clusters"),
+    (("KafkaVersion",), "4.0.x.kraft", "KafkaVersion 3.9.x (zookeeper) to 4.0.x.kraft (kraft)"),
+])
+def test_a_cluster_update_msk_refuses(prod, path, value, expected):
+    before, after = prod
+    node = _kafka(after)[_cluster_id(after)]["Properties"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    [refusal] = refused_updates(before, after)
+    assert refusal.resource_type == "AWS::MSK::Cluster" and expected in refusal.because
+
+
+@pytest.mark.parametrize("before, after", [("3.8.x", "3.9.x"), ("3.7.x.kraft", "3.9.x.kraft"),
+                                           ("3.9.x.kraft", "4.0.x.kraft"), ("2.8.2.tiered", "3.6.0")])
+def test_an_upgrade_in_the_same_mode_is_not_refused(prod, before, after):
+    old, new = prod
+    _kafka(old)[_cluster_id(old)]["Properties"]["KafkaVersion"] = before
+    _kafka(new)[_cluster_id(new)]["Properties"]["KafkaVersion"] = after
+    assert refused_updates(old, new) == []
+
+
+def test_replacing_the_staging_standbys_network_replaces_its_cluster():
+    """At 86b47a0 the check ran on dev, staging and prod only: this passed."""
+    stacks = [f"StagingDr-{stack}" for stack in ("Network", "Alerting", "Kafka", "Replication", "Observability")]
+    before = approved_templates(ROOT / APPROVED, stacks)
+    after = copy.deepcopy(before)
+    vpc = next(r for r in after["StagingDr-Network"]["Resources"].values() if r["Type"] == "AWS::EC2::VPC")
+    vpc["Properties"]["CidrBlock"] = "10.99.0.0/16"
+    replaced = {(c.stack, c.resource_type) for c in risky_changes(before, after) if c.kind == "replaced"}
+    assert ("StagingDr-Kafka", "AWS::MSK::Cluster") in replaced and ("StagingDr-Kafka", "AWS::MSK::Topic") in replaced
