@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,39 @@ def test_a_statement_stays_in_its_policy_when_more_are_added_after_it():
     first = stack.resolve(few.policy.document.to_json())["Statement"][0]["Resource"]
     again = stack.resolve(more.policy.document.to_json())["Statement"][0]["Resource"]
     assert len(more.policies) > len(few.policies) and again == first
+
+
+def _placement(role, stack) -> dict[str, int]:
+    """Each statement's resource and the index of the policy holding it."""
+    return {json.dumps(statement["Resource"]): index
+            for index, policy in enumerate(role.policies)
+            for statement in stack.resolve(policy.document.to_json())["Statement"]}
+
+
+def _mixed(stack, uuid, count: int) -> list[iam.PolicyStatement]:
+    """Statements of unequal sizes: every third one names many topics."""
+    return [iam.PolicyStatement(actions=["kafka-cluster:WriteData", "kafka-cluster:DescribeTopic"] if i % 2 else
+                                ["kafka-cluster:ReadData"], resources=[
+        topic_statement(stack, uuid, f"cdc.s{i:03d}.t{j}").resources[0] for j in range(1 if i % 3 else 12)])
+        for i in range(count)]
+
+
+def test_statements_of_unequal_sizes_keep_their_policies_when_larger_ones_are_added_after_them():
+    """Placed in the order given, each in the first policy with room: placing the largest first instead would move
+    earlier statements to other policies when a large one is added (their attachment replaced at deployment), which
+    only the snapshots would notice."""
+    placements = []
+    for count in (60, 90):
+        app = App(context=cdk_context())
+        stack = new_stack(app, "Prod-Roles")
+        uuid = CfnResource(stack, "Brokers", type="Custom::MskBootstrapBrokers")
+        role = ManagedPolicyRole(stack, "Role", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+                                 description="workers")
+        role.add_statements(*_mixed(stack, uuid, count))
+        placements.append(_placement(role, stack))
+    few, more = placements
+    assert len(set(few.values())) >= 2 and len(set(more.values())) > len(set(few.values()))
+    assert {resource: more[resource] for resource in few} == few
 
 
 def test_the_same_grant_twice_costs_nothing_more():
