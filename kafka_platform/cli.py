@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
-from kafka_platform.errors import ConfigurationError
+from kafka_platform.errors import ConfigurationError, Problem
 from kafka_platform.plan import APPROVED
+
+T = TypeVar("T")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -93,6 +95,31 @@ def _plan(args: argparse.Namespace) -> int:
     return 3 if attention else 0
 
 
+def read_aws(command: str, read: Callable[[Callable[[str, str], Any]], T]) -> T:
+    """Runs ``read`` with a boto3 client factory; what AWS or the machine refuses (no credentials, no access, no
+    network) becomes one line naming the command and what to do, never a traceback."""
+    import boto3
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
+    from botocore.exceptions import PartialCredentialsError, TokenRetrievalError
+
+    def problem(message: str) -> ConfigurationError:
+        return ConfigurationError([Problem(f"kafka-platform {command}", "", message)])
+
+    try:
+        return read(lambda service, region: boto3.client(service, region_name=region))
+    except (NoCredentialsError, PartialCredentialsError, TokenRetrievalError):
+        raise problem("found no AWS credentials; sign in first (aws sso login, or set AWS_PROFILE) with a role that "
+                      "may make its read-only calls") from None
+    except NoRegionError:
+        raise problem("no AWS region is known; set AWS_REGION") from None
+    except EndpointConnectionError as error:
+        raise problem(f"could not reach AWS ({error}); check the network or proxy") from None
+    except ClientError as error:
+        code, operation = error.response.get("Error", {}).get("Code", "error"), error.operation_name
+        raise problem(f"AWS refused {operation}: {code}: {error.response.get('Error', {}).get('Message', '')}; "
+                      "a read-only role with that call is needed") from None
+
+
 def _dr(args: argparse.Namespace) -> int:
     from kafka_platform.assembly import CloudAssembly
     from kafka_platform.disaster_recovery_plan import check_deployed, failover_plan, read_layout, render_checks
@@ -103,11 +130,23 @@ def _dr(args: argparse.Namespace) -> int:
     if not args.execute:
         print("\n(plan only: add --execute to read the deployed state, read-only, with your AWS credentials)")
         return 0
-    import boto3
-
-    results = check_deployed(layout, lambda service, region: boto3.client(service, region_name=region))
+    results = read_aws("dr --execute", lambda client: check_deployed(layout, client))
     print("\nDeployed state:\n" + render_checks(results))
     return 0 if all(r.ok for r in results) else 3
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from kafka_platform.assembly import CloudAssembly
+    from kafka_platform.disaster_recovery_plan import render_checks
+    from kafka_platform.plan import environment_stacks
+    from kafka_platform.verify import verify
+
+    stacks = environment_stacks(CloudAssembly.open(args.assembly), args.environment)
+    results = read_aws("verify", lambda client: verify(stacks, client))
+    print(f"Deployed state of {args.environment}:\n" + render_checks(results))
+    waiting = [r for r in results if not r.ok]
+    print(f"\n{'Ready' if not waiting else f'Not ready: {len(waiting)} of {len(results)} checks'}")
+    return 0 if not waiting else 3
 
 
 def parser() -> argparse.ArgumentParser:
@@ -137,6 +176,12 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("--directory", default="environments", help="the environment files (their "
                                                                   "acknowledged_replacements)")
     plan.set_defaults(run=_plan)
+    verify = commands.add_parser("verify", help="after a deployment: every stack complete, clusters ACTIVE, functions "
+                                                "Active, services steady, connectors running, no alarm in ALARM "
+                                                "(read-only boto3 calls; exit 3 when something is not ready)")
+    verify.add_argument("environment", help="the environment's name, such as prod (its standby is checked too)")
+    verify.add_argument("--assembly", default="cdk.out")
+    verify.set_defaults(run=_verify)
     dr = commands.add_parser("dr", help="the failover and failback plan of an environment with a standby, from the "
                                         "synthesized assembly; --execute adds read-only checks of what is deployed")
     dr.add_argument("environment", help="the environment's name, such as prod")
