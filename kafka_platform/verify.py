@@ -12,7 +12,7 @@ declares, found by the physical id CloudFormation reports:
 * no alarm of the templates in ``ALARM``.
 
 Read-only calls it makes (grant them to whoever runs it): ``cloudformation:DescribeStacks``,
-``cloudformation:DescribeStackResources``, ``kafka:DescribeClusterV2``, ``lambda:GetFunctionConfiguration``,
+``cloudformation:ListStackResources``, ``kafka:DescribeClusterV2``, ``lambda:GetFunctionConfiguration``,
 ``ecs:DescribeServices``, ``cloudwatch:DescribeAlarms``, ``cloudwatch:GetMetricData``.
 """
 
@@ -41,8 +41,13 @@ def _stack(cloudformation: Any, name: str) -> dict[str, Any] | None:
 
 
 def _physical_ids(cloudformation: Any, name: str) -> dict[str, str]:
-    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
-    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if r.get("PhysicalResourceId")}
+    # ListStackResources, page by page: DescribeStackResources returns only a stack's first 100 resources.
+    ids = {}
+    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=name):
+        for resource in page["StackResourceSummaries"]:
+            if resource.get("PhysicalResourceId"):
+                ids[resource["LogicalResourceId"]] = resource["PhysicalResourceId"]
+    return ids
 
 
 def _clusters(kafka: Any, arns: Sequence[str]) -> Iterator[CheckResult]:

@@ -400,6 +400,9 @@ class Environment(Strict):
     data_teams: list[DataTeam] = Field(default_factory=list)
     alarms: Alarms = Field(default_factory=Alarms)
     tags: dict[str, str] = Field(default_factory=dict)
+    # IAM roles of this account that administer the platform's KMS keys besides the role CloudFormation deploys with
+    # (CDK bootstrap's execution role, which always does): they may change a key's policy, never use the key.
+    key_administrators: list[str] = Field(default_factory=list)
     # Other environments deliberately deployed to the same account (otherwise two environments in one account are
     # refused: a dev file copied from prod and half-edited deploys into production).
     shares_account_with: list[str] = Field(default_factory=list)

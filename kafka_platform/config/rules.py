@@ -40,7 +40,8 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 
 def environment_problems(env: Environment, file_stem: str) -> list[tuple[str, str]]:
-    checks: list[Callable[[Environment], Found]] = [_identity, _tags, _alarms, _acknowledged_replacements, _zones,
+    checks: list[Callable[[Environment], Found]] = [_identity, _key_administrators, _tags, _alarms,
+                                                    _acknowledged_replacements, _zones,
                                                     _network, _kafka, _topics, _consumers, _connect,
                                                     _data_products, _data_teams, _disaster_recovery]
     found = [problem for check in checks for problem in check(env)]
@@ -59,6 +60,22 @@ def _identity(env: Environment) -> Found:
         yield "account", p
     if (p := aws.region_problem(env.region)) is not None:
         yield "region", p
+
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$")
+
+
+def _key_administrators(env: Environment) -> Found:
+    for index, arn in enumerate(env.key_administrators):
+        match = _ROLE_ARN.match(arn)
+        if match is None:
+            yield f"key_administrators[{index}]", (
+                f"{show(arn)} is not an IAM role ARN; name a role, arn:aws:iam::{env.account}:role/<name> (a key "
+                "policy names principals that exist: no user, group or wildcard)")
+        elif match["account"] != env.account and aws.account_problem(env.account) is None:
+            yield f"key_administrators[{index}]", (
+                f"{show(arn)} is in account {match['account']}, not this environment's {env.account}; a key's "
+                "administrators belong to its own account")
 
 
 def _tags(env: Environment) -> Found:

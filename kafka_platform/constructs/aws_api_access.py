@@ -16,6 +16,8 @@ Who calls what (a workload that calls a new API needs its endpoint here):
 ``monitoring``      the health monitor publishes its metrics (PutMetricData)
 ``ssm``             the health monitor keeps its restart history in a parameter
 ``kafka``           the bootstrap-brokers function calls MSK's GetBootstrapBrokers
+``cloudformation``  the reconciler and the health monitor read their stack's deployed template (the connectors'
+                    declarations)
 ==================  ===============================================================================================
 
 An environment that really needs the internet says so (``network.internet_egress_reason``): the clients group then
@@ -45,6 +47,7 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Monitoring": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
     "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
     "Kafka": ec2.InterfaceVpcEndpointAwsService.KAFKA,
+    "CloudFormation": ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION,
 }
 
 _LOOKUP_REASON = (

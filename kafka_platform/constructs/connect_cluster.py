@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Sequence, Unpack, get_args
+from typing import Callable, Mapping, Sequence, Unpack, get_args
 
 import jsii
 from aws_cdk import (CustomResource, Duration, IStableListProducer, IStableStringProducer, Lazy, RemovalPolicy, Size,
@@ -60,14 +60,14 @@ from constructs import Construct
 
 from kafka_platform.constructs.alarm_topic import notify
 from kafka_platform.constructs.aws_api_access import aws_api_groups
-from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group
+from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group, unmodifiable
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
 from kafka_platform.constructs.managed_role import ManagedPolicyRole
 from kafka_platform.constructs.interfaces import HealthMetric, IConnectCluster, IKafkaCluster
 from kafka_platform.constructs.metric_options import MetricOptions, with_options
 from kafka_platform.constructs.props import describe, duration_problem, sequence_problem
-from kafka_platform.constructs.platform_function import PlatformFunction
-from kafka_platform.constructs.references import container_secret
+from kafka_platform.constructs.platform_function import PlatformFunction, lambda_module
+from kafka_platform.constructs.references import container_secret, grant_secret_read
 from kafka_platform.domain import msk_iam
 from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKERS_METADATA_KEY, ConnectWorkerSettings, \
     group_id_problem, render, rest_jaas_config, worker_properties
@@ -102,10 +102,12 @@ _REST_ROTATION_REASON = (
     "the health monitor may read it, and the API it opens is reachable only from them, inside the VPC.")
 
 
-_DECLARATIONS_REASON = (
-    "The reconciler keeps one parameter per connector under this Connect cluster's own path (the health monitor "
-    "restores connectors from them); connectors come and go with the configuration, so it names the path, not each "
-    "parameter. Nothing else lives under it, and the parameters hold no secret.")
+#: The digest the reconciler and the health monitor compare with (kafka_platform/lambda/declaration.py).
+_declaration_digest: Callable[[str, Mapping[str, str], str, str], str] = lambda_module("declaration").declaration_digest
+_STACK_READ_REASON = (
+    "The reconciler and the health monitor read what their own stack's deployed template declares (GetTemplate, "
+    "DescribeStacks, DescribeStackResource), the one source of the connectors' declarations: the stack's ARN ends in "
+    "the UUID CloudFormation gives it, which the template cannot know, so the stack is named and its id is '*'.")
 _SALT_ROTATION_REASON = (
     "Not rotated: a hashed column is a pseudonym that data teams join on, and a new salt changes every pseudonym at "
     "once. The salt never appears in a template; only the reconciler and the health monitor (which write connector configs) may read it, and it lives on in Connect's "
@@ -180,7 +182,6 @@ class DebeziumConnectCluster(Construct):
         self._correct_drift = correct_drift
         self._prune = prune_undeclared_connectors
         #: Where the reconciler keeps each connector's declaration for the health monitor (SSM, one per connector).
-        self.declared_parameter_path: str = f"/kafka-platform/connect/{name}/declared"
         problems = [("name", p)] if (p := group_id_problem(name)) else []
         for prop, value in (("scheduled_rebalance_max_delay", scheduled_rebalance_max_delay),
                             ("reconcile_timeout", reconcile_timeout)):
@@ -255,7 +256,7 @@ class DebeziumConnectCluster(Construct):
         #: The REST API's one user and its generated password (letters and digits: no escaping anywhere).
         self.rest_credentials: secretsmanager.Secret = secretsmanager.Secret(
             self, "RestCredentials", description=f"Kafka Connect {name} REST API: the platform's basic credentials",
-            encryption_key=logs_key, removal_policy=removal_policy,
+            encryption_key=unmodifiable(self, "RestCredentialsKey", logs_key), removal_policy=removal_policy,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps({"username": REST_USERNAME}), generate_string_key="password",
                 exclude_punctuation=True, password_length=40))
@@ -271,8 +272,9 @@ class DebeziumConnectCluster(Construct):
             environment={"CONNECT_WORKER_PROPERTIES": render(worker_properties(self.settings)),
                          "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap,
                          "CONNECT_REST_JAAS": rest_jaas_config()},
-            secrets={"CONNECT_REST_USERNAME": ecs.Secret.from_secrets_manager(self.rest_credentials, "username"),
-                     "CONNECT_REST_PASSWORD": ecs.Secret.from_secrets_manager(self.rest_credentials, "password")},
+            secrets={"CONNECT_REST_USERNAME": container_secret(self.task_definition, self.rest_credentials, "username"),
+                     "CONNECT_REST_PASSWORD": container_secret(self.task_definition, self.rest_credentials,
+                                                               "password")},
             port_mappings=[ecs.PortMapping(container_port=REST_PORT, name="rest")],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="connect", log_group=self.log_group,
                                             mode=ecs.AwsLogDriverMode.NON_BLOCKING),
@@ -324,20 +326,18 @@ class DebeziumConnectCluster(Construct):
             self, "Reconciler", handler="connector_reconciler.handler",
             description=f"Reconciles the declared connectors of Kafka Connect {name}", vpc=vpc, vpc_subnets=subnets,
             logs_key=logs_key, log_retention=log_retention, removal_policy=removal_policy,
-            statements=[iam.PolicyStatement(actions=["ssm:PutParameter", "ssm:DeleteParameter"],
-                                            resources=[self._declared_parameters_arn("/*")])],
+            statements=[*self._stack_read_statements(), _put_health_metrics()],
             timeout=Duration.minutes(15), invoked_by="cloudformation",
             reserved_concurrent_executions=4, aws_api_security_group=aws_api_security_group,
-            # The one Connect cluster it acts on, whatever an event says (the reconciler is the policy point).
-            environment={"CONNECT_URL": self.connect_url,
+            # The one Connect cluster and the one stack it acts for, whatever an event says (the reconciler is the
+            # policy point: it applies only what its stack's deployed template declares).
+            environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": name,
                          "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn,
-                         "DECLARED_PARAMETER_PATH": self.declared_parameter_path})
-        reconciler_policy = self.reconciler.role.policy.node.default_child
-        acknowledge_wildcard_resources(self, lambda: [reconciler_policy], lambda arn: _DECLARATIONS_REASON
-                                       if arn.endswith(f"{self.declared_parameter_path}/*") else None)
+                         "STACK_ID": Stack.of(self).stack_id})
+        self._acknowledge_stack_reads(self.reconciler)
         self.health_monitor: PlatformFunction = self._health_monitor(vpc, subnets)
         for client in (self.reconciler, self.health_monitor):
-            self.rest_credentials.grant_read(client.role)  # its value, and its key only through Secrets Manager
+            grant_secret_read(self.rest_credentials, client.role)  # its value, and its key only through Secrets Manager
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
         self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(alarm_action)
@@ -480,16 +480,15 @@ class DebeziumConnectCluster(Construct):
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
                          "RESTART_STATE_PARAMETER": self.restart_state.parameter_name,
                          "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn,
-                         "DECLARED_PARAMETER_PATH": self.declared_parameter_path,
+                         "STACK_ID": Stack.of(self).stack_id,
                          "CORRECT_DRIFT": "true" if self._correct_drift else "false",
                          "PRUNE_UNDECLARED": "true" if self._prune else "false"},
             statements=[
                 iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter"],
                                     resources=[self.restart_state.parameter_arn]),
-                iam.PolicyStatement(actions=["ssm:GetParametersByPath"], resources=[self._declared_parameters_arn()]),
-                iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"],
-                                    conditions={"StringEquals": {"cloudwatch:namespace": HEALTH_NAMESPACE}}),
+                *self._stack_read_statements(), _put_health_metrics(),
             ])
+        self._acknowledge_stack_reads(monitor)
         events.Rule(self, "HealthSchedule", schedule=events.Schedule.rate(Duration.minutes(1)),
                     description=f"Health check of Kafka Connect {self.name}",
                     targets=[targets.LambdaFunction(monitor.function, retry_attempts=0)])
@@ -508,9 +507,19 @@ class DebeziumConnectCluster(Construct):
                             event=events.RuleTargetInput.from_object({"trigger": DEPLOYMENT_TRIGGER}))])
         return monitor
 
-    def _declared_parameters_arn(self, suffix: str = "") -> str:
-        return Stack.of(self).format_arn(service="ssm", resource="parameter",
-                                         resource_name=self.declared_parameter_path.lstrip("/") + suffix)
+    def _stack_read_statements(self) -> list[iam.PolicyStatement]:
+        """Reading the stack's own deployed template: the connectors' declarations (``deployed.py``)."""
+        stack = Stack.of(self)
+        return [iam.PolicyStatement(
+            actions=["cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+                     "cloudformation:DescribeStackResource"],
+            resources=[stack.format_arn(service="cloudformation", resource="stack",
+                                        resource_name=f"{stack.stack_name}/*")])]
+
+    def _acknowledge_stack_reads(self, function: PlatformFunction) -> None:
+        policy = function.role.policy.node.default_child
+        acknowledge_wildcard_resources(self, lambda: [policy], lambda arn: _STACK_READ_REASON
+                                       if arn.startswith("arn:") and ":cloudformation:" in arn else None)
 
     def metric_health(self, metric_name: HealthMetric, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """``Connectors``, ``FailedConnectors``, ``FailedTasks``, ``RestartsRequested``, ``CredentialsRefused``,
@@ -573,13 +582,27 @@ class DebeziumConnectCluster(Construct):
                 alarm_name=f"{prefix}-streams-unwatched",
                 alarm_description="For 5 minutes the health monitor could not read some connectors' committed "
                                   "positions: their streams are not watched (see the monitor's log)"),
-            # Corrected within a minute unless correct_drift is off or the correction fails.
+            # Outside a deployment nothing but a person (or a stolen credential) changes a connector: the first
+            # minute pages, whether or not the monitor put it back.
             "drift": cloudwatch.Alarm(
                 self, "DriftAlarm", metric=self.metric_health("DriftedConnectors"), threshold=1,
-                comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
+                comparison_operator=gt, evaluation_periods=1, datapoints_to_alarm=1,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-drift",
-                alarm_description="Connectors differ from their declaration for 3 minutes (changed, paused, "
-                                  "deleted or created through the REST API) and were not put back"),
+                alarm_description="A connector differed from its stack's deployed template (changed, paused, deleted "
+                                  "or created through the REST API, outside a deployment)"),
+            "prune-refused": cloudwatch.Alarm(
+                self, "PruneRefusedAlarm", metric=self.metric_health("PruneRefused"), threshold=1,
+                comparison_operator=gt, evaluation_periods=1, datapoints_to_alarm=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_name=f"{prefix}-prune-refused",
+                alarm_description="The health monitor refused to prune: the deployed template declared no connector, "
+                                  "or fewer than before without a deployment"),
+            "refused-requests": cloudwatch.Alarm(
+                self, "RefusedRequestsAlarm", metric=self.metric_health("RefusedRequests"), threshold=1,
+                comparison_operator=gt, evaluation_periods=1, datapoints_to_alarm=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_name=f"{prefix}-refused-requests",
+                alarm_description="The reconciler refused a request that was not its stack's deployed template "
+                                  "(another invoker, or a template it could not read)"),
             "failed-tasks": cloudwatch.Alarm(
                 self, "FailedTasksAlarm", metric=self.metric_health("FailedTasks"), threshold=1,
                 comparison_operator=gt, evaluation_periods=3, datapoints_to_alarm=3,
@@ -625,12 +648,18 @@ class DebeziumPostgresConnector(Construct):
                                                                           credentials_secret, "username"))
         connect.container.add_secret(spec.password_variable, container_secret(connect.task_definition,
                                                                               credentials_secret, "password"))
+        config = spec.config()
+        # Always deleted with its declaration (never retained): removing or renaming a connector must reach the
+        # reconciler's Delete, which honours slot_on_delete. A stack being deleted keeps its connectors and slots
+        # (the reconciler's explicit case): the data lives in Kafka and in the slot, not in this resource.
         self.resource: CustomResource = CustomResource(
             self, "Resource", service_token=connect.reconciler.function.function_arn,
             resource_type=CONNECTOR_RESOURCE_TYPE, service_timeout=connect.service_timeout,
-            removal_policy=connect.removal_policy,
-            properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": spec.config(),
+            removal_policy=RemovalPolicy.DESTROY,
+            properties={"ConnectUrl": connect.connect_url, "ConnectorName": spec.name, "Config": config,
                         "DesiredState": spec.desired_state, "SlotOnDelete": spec.slot_on_delete,
+                        "DeclaredDigest": _declaration_digest(spec.name, config, spec.desired_state,
+                                                              spec.slot_on_delete),
                         "TimeoutSeconds": int(connect.reconcile_timeout.to_seconds()), "StableSeconds": 15, **salt})
         # Workers must run (with this connector's credentials) before it is reconciled, and outlive its deletion.
         self.resource.node.add_dependency(connect.service)
@@ -639,7 +668,7 @@ class DebeziumPostgresConnector(Construct):
         #: meant to run).
         self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(connect) if spec.watched else {}
         if hash_salt is not None:
-            hash_salt.grant_read(connect.health_monitor.role)  # to put a drifted config back with its salt
+            grant_secret_read(hash_salt, connect.health_monitor.role)  # to put a drifted config back with its salt
 
     def metric_stream_lag(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """``StreamLagSeconds``: how far the stream runs behind its database (now minus the commit time of the newest
@@ -701,10 +730,11 @@ class DataProductConnector(Construct):
             self.hash_salt = secretsmanager.Secret(
                 self, "HashSalt", description=f"Salt of data product {spec.name}'s hashed columns (never rotate: "
                                               "every pseudonym would change)",
-                encryption_key=connect.logs_key, removal_policy=connect.removal_policy,
+                encryption_key=unmodifiable(self, "HashSaltKey", connect.logs_key),
+                removal_policy=connect.removal_policy,
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     exclude_punctuation=True, password_length=32))
-            self.hash_salt.grant_read(connect.reconciler.role)
+            grant_secret_read(self.hash_salt, connect.reconciler.role)
             for finding in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):
                 acknowledge(self.hash_salt.node.default_child, finding, _SALT_ROTATION_REASON)
         # Beside the declared connectors, by its connector's name (unique on the cluster, checked).
@@ -714,6 +744,12 @@ class DataProductConnector(Construct):
         self.connector.resource.node.default_child.add_metadata(DATA_PRODUCT_METADATA_KEY, {
             "Product": spec.name, "Source": spec.source.name, "Topics": list(spec.topics),
             "Columns": dict(sorted(spec.columns.items())), "ExposedPii": list(spec.exposed_pii())})
+
+
+def _put_health_metrics() -> iam.PolicyStatement:
+    """PutMetricData has no resource-level permissions: limited to the platform's Connect namespace."""
+    return iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"],
+                               conditions={"StringEquals": {"cloudwatch:namespace": HEALTH_NAMESPACE}})
 
 
 @jsii.implements(IStableStringProducer)

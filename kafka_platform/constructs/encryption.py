@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -14,31 +14,57 @@ from kafka_platform.domain.aws import log_retention_problem
 from kafka_platform.errors import raise_problems
 
 
-# What administering a key means (the account's IAM administrators may do it), and what using it means (nobody may do
-# it directly: only through the AWS services named for that key, or as the service principals named for it).
+# What administering a key means: everything but using it, creating grants, and rewriting its policy (which each
+# need conditions: kafka_platform/gates/rules/kms_key_policy_least_privilege.py).
 KEY_ADMINISTRATION_ACTIONS = (
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand")
+    "kms:Describe*", "kms:Get*", "kms:List*", "kms:Enable*", "kms:Disable*", "kms:Update*", "kms:TagResource",
+    "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+    "kms:RevokeGrant")
 KEY_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+#: Context naming the roles, besides the deploying one, that administer the platform's keys (a stage sets it from its
+#: environment's ``key_administrators``; a team's app may set it in cdk.json).
+KEY_ADMINISTRATORS_CONTEXT = "kafka-platform:key-administrators"
+
+
+def key_administrators(scope: Construct) -> list[iam.IPrincipal]:
+    """Who administers the platform's keys: the role CloudFormation deploys with (CDK bootstrap's execution role, which
+    must keep kms:PutKeyPolicy: KMS refuses to create a key whose policy would lock its creator out), and the roles
+    the context names."""
+    stack = Stack.of(scope)
+    deployer = getattr(stack.synthesizer, "cloud_formation_execution_role_arn", None)
+    named = scope.node.try_get_context(KEY_ADMINISTRATORS_CONTEXT) or []
+    if deployer is None and not named:
+        raise_problems(scope.node.path, [("key administrators", (
+            f"the stack's synthesizer ({type(stack.synthesizer).__name__}) names no CloudFormation execution role; "
+            f"set context {KEY_ADMINISTRATORS_CONTEXT} to the role that deploys the stack and the roles that "
+            "administer its keys"))])
+    arns = ([Fn.sub(deployer)] if deployer is not None else []) + [str(arn) for arn in named]
+    return [iam.ArnPrincipal(arn) for arn in arns]
 
 
 def platform_key(scope: Construct, construct_id: str, *, description: str, removal_policy: RemovalPolicy,
                  used_through: Sequence[str], statements: Sequence[iam.PolicyStatement] = ()) -> kms.Key:
-    """A rotating key whose policy separates administration from use (security review M5).
+    """A rotating key whose policy separates administration from use (security review M5), and keeps the means to
+    change who uses it with named roles (issue 30).
 
-    * The account (its IAM principals, as their own policies allow) may administer the key, never use it directly.
-    * It may use the key only through ``used_through`` (service names such as ``secretsmanager``: ``kms:ViaService``
-      in this region), and let those services create grants only for AWS resources (Lambda, MSK).
+    * Named administrators (``key_administrators``) may administer it, and change its policy only with KMS's lockout
+      safety kept; they may not use it, nor create grants.
+    * The account (its IAM principals, as their own policies allow) may use it only through ``used_through`` (service
+      names such as ``secretsmanager``: ``kms:ViaService`` in this region), and let those services create grants
+      only for AWS resources (Lambda, MSK). Nobody else may create a grant.
     * ``statements``: the service principals that use the key themselves, each with its own conditions.
     """
     stack = Stack.of(scope)
     account_root = iam.AccountRootPrincipal()
+    administrators = key_administrators(scope)
     via = [f"{service}.{stack.region}.amazonaws.com" for service in used_through]
     through = {"kms:ViaService": via, "kms:CallerAccount": stack.account}
     policy = iam.PolicyDocument(statements=[
-        iam.PolicyStatement(sid="KeyAdministration", principals=[account_root],
+        iam.PolicyStatement(sid="KeyAdministration", principals=administrators,
                             actions=list(KEY_ADMINISTRATION_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(sid="KeyPolicyWithLockoutSafety", principals=administrators,
+                            actions=["kms:PutKeyPolicy"], resources=["*"],
+                            conditions={"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "false"}}),
         *([iam.PolicyStatement(sid="UseThroughServices", principals=[account_root], actions=list(KEY_USE_ACTIONS),
                                resources=["*"], conditions={"StringEquals": through}),
            iam.PolicyStatement(sid="GrantsForServiceResources", principals=[account_root],
@@ -50,6 +76,14 @@ def platform_key(scope: Construct, construct_id: str, *, description: str, remov
     return kms.Key(scope, construct_id, description=description, enable_key_rotation=True,
                    rotation_period=Duration.days(365), removal_policy=removal_policy,
                    pending_window=Duration.days(30), policy=policy)
+
+
+def unmodifiable(scope: Construct, construct_id: str, key: kms.IKey) -> kms.IKey:
+    """``key`` as a reference whose policy aws-cdk-lib cannot extend: a ``Secret`` given a key of its stack adds a
+    statement letting the whole account create grants through Secrets Manager (without
+    ``kms:GrantIsForAWSResource``). The key's own policy already lets the account use it through Secrets Manager;
+    readers are granted ``kms:Decrypt`` in their identity policies (``references.grant_secret_read``)."""
+    return kms.Key.from_key_arn(scope, construct_id, key.key_arn)
 
 
 class LogsKey(Construct):

@@ -24,7 +24,7 @@ from kafka_platform.domain.msk_iam import ClusterArnParts
 
 #: What the Connect health monitor publishes per Connect cluster (``IConnectCluster.metric_health``).
 HealthMetric = Literal["Connectors", "FailedConnectors", "FailedTasks", "RestartsRequested", "CredentialsRefused",
-                       "StreamsUnwatched", "DriftedConnectors"]
+                       "StreamsUnwatched", "DriftedConnectors", "PruneRefused", "RefusedRequests"]
 
 
 class IKafkaCluster(IConstruct, Protocol):

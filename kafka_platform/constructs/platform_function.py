@@ -3,7 +3,9 @@ code asset is the folder itself: no bundling, no Docker)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Literal, Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -40,6 +42,18 @@ ROLE_DEPENDENCY_REASON = ("The Lambda L2 adds DependsOn on the role it is given 
                           "them; the redundant edge changes nothing at deploy time.")
 
 LAMBDA_CODE_DIRECTORY = Path(__file__).resolve().parent.parent / "lambda"
+
+
+def lambda_module(name: str) -> ModuleType:
+    """A module of the Lambda code that imports nothing but the standard library (``declaration``), loaded from the
+    folder that ships to Lambda: the construct and the function share one implementation."""
+    spec = importlib.util.spec_from_file_location(f"kafka_platform_lambda_{name}", LAMBDA_CODE_DIRECTORY / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # cdk-nag AwsSolutions-L1 wants the newest runtime the installed aws-cdk-lib knows; pinned so a bump is deliberate.
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 

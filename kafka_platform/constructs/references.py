@@ -39,18 +39,31 @@ def container_secret(task_definition: ecs.TaskDefinition, secret: secretsmanager
     """``secret`` (or one JSON ``field`` of it) for a container of ``task_definition``.
 
     ECS reads the secret with the execution role at each task start, and Secrets Manager decrypts it with the secret's
-    key as that role. For an imported secret on a customer-managed key, aws-cdk-lib's ``grantRead`` grants nothing on
-    the key (it grants through a ``ViaServicePrincipal``, which can only write a key policy the stack owns:
-    https://github.com/aws/aws-cdk/issues/10160), so ``kms:Decrypt`` through Secrets Manager is granted to the role
-    here, and the key is recorded in the task definition's template metadata, where the permission-contracts gate
-    finds it."""
-    if secret.encryption_key is not None and not isinstance(secret, secretsmanager.Secret):
-        key_arn = secret.encryption_key.key_arn
-        task_definition.obtain_execution_role().add_to_principal_policy(iam.PolicyStatement(
-            actions=["kms:Decrypt"], resources=[key_arn], conditions={"StringEquals": {
-                "kms:ViaService": f"secretsmanager.{Stack.of(task_definition).region}.amazonaws.com"}}))
-        resource = task_definition.node.default_child
-        declared = dict(resource.get_metadata(SECRET_KEYS_METADATA_KEY) or {})
-        declared[secret.secret_arn] = key_arn
-        resource.add_metadata(SECRET_KEYS_METADATA_KEY, declared)
+    key as that role. aws-cdk-lib's ``grantRead`` grants nothing on a key whose policy it cannot extend (it grants
+    through a ``ViaServicePrincipal``: https://github.com/aws/aws-cdk/issues/10160), so ``kms:Decrypt`` through
+    Secrets Manager is granted to the role here; an imported secret's key is recorded in the task definition's
+    template metadata, where the permission-contracts gate finds it."""
+    if secret.encryption_key is not None:
+        _grant_decrypt(secret, task_definition.obtain_execution_role())
+        if not isinstance(secret, secretsmanager.Secret):
+            resource = task_definition.node.default_child
+            declared = dict(resource.get_metadata(SECRET_KEYS_METADATA_KEY) or {})
+            declared[secret.secret_arn] = secret.encryption_key.key_arn
+            resource.add_metadata(SECRET_KEYS_METADATA_KEY, declared)
     return ecs.Secret.from_secrets_manager(secret, field)
+
+
+def grant_secret_read(secret: secretsmanager.ISecret, grantee: iam.IGrantable) -> None:
+    """``secret.grant_read``, and ``kms:Decrypt`` on its key through Secrets Manager in ``grantee``'s own policy:
+    aws-cdk-lib grants the key only in a key policy it can extend, which the platform's keys are not
+    (``encryption.unmodifiable``), nor an imported key."""
+    secret.grant_read(grantee)
+    if secret.encryption_key is not None:
+        _grant_decrypt(secret, grantee)
+
+
+def _grant_decrypt(secret: secretsmanager.ISecret, grantee: iam.IGrantable) -> None:
+    assert secret.encryption_key is not None
+    grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        actions=["kms:Decrypt"], resources=[secret.encryption_key.key_arn], conditions={"StringEquals": {
+            "kms:ViaService": f"secretsmanager.{Stack.of(secret).region}.amazonaws.com"}}))

@@ -17,7 +17,7 @@ from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY
 from kafka_platform.domain.data_products import DATA_TEAM_METADATA_KEY
 from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource, Rule
 from kafka_platform.gates.rules import (consumer_tasks_within_partitions, data_team_reads_curated_only,
-                                        iam_policies_managed, lag_alarm_declared,
+                                        iam_policies_managed, kms_key_policy_least_privilege, lag_alarm_declared,
                                         msk_configuration_durable, msk_customer_managed_key,
                                         msk_iam_authentication_only, msk_public_access_disabled,
                                         no_secret_in_environment)
@@ -33,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     consumer_tasks_within_partitions.RULE,
     iam_policies_managed.RULE,
     data_team_reads_curated_only.RULE,
+    kms_key_policy_least_privilege.RULE,
 )
 #: The CloudFormation metadata rules read (the rest of a resource's metadata is not theirs).
 METADATA_KEYS = (SCALABLE_TARGET_METADATA_KEY, DATA_TEAM_METADATA_KEY)

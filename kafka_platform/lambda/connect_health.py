@@ -7,10 +7,17 @@ its credentials (a restart would only send more failed logins: that waits for a 
 12, 20 ...), at most ``MAX_RESTARTS`` times, after which only the alarm speaks. A connector that has run cleanly for
 ``RESET_AFTER_SECONDS`` since its last restart starts afresh. Restart history persists in an SSM parameter.
 
-Invoked with ``{"trigger": "deployment"}`` (an EventBridge rule on the Connect stack's ``CREATE_COMPLETE`` and
-``UPDATE_COMPLETE``), it only prunes: every connector nobody declared is deleted when ``PRUNE_UNDECLARED`` is on.
+Each run also compares every connector with what its stack's deployed template declares (``deployed.py``,
+``connector_drift.py``) and puts drift back, but only while the stack is settled: during a deployment the reconciler
+is changing the connectors. ``DriftedConnectors`` (connectors that differed from the template) pages at once: outside
+a deployment nothing but a person, or a stolen credential, changes a connector. Pruning fails closed
+(``PruneRefused`` pages).
 
-Environment: ``CONNECT_URL``, ``CONNECT_CLUSTER``, ``RESTART_STATE_PARAMETER``.
+Invoked with ``{"trigger": "deployment"}`` (an EventBridge rule on the Connect stack's ``CREATE_COMPLETE`` and
+``UPDATE_COMPLETE``), it only prunes: every connector the deployed template does not declare is deleted when
+``PRUNE_UNDECLARED`` is on.
+
+Environment: ``CONNECT_URL``, ``CONNECT_CLUSTER``, ``RESTART_STATE_PARAMETER``, ``STACK_ID``.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
 from connect_rest import ConnectClient, ConnectError, rest_credentials
-from connector_drift import prune_after_deployment, reconcile_drift
-from declared import Declarations, declarations_from_environment
+from connector_drift import prune_after_deployment, prune_refusal, reconcile_drift
+from declared import PolicyError
+from deployed import SETTLED, DeployedStack, TemplateError, own_stack
 
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
@@ -37,6 +45,8 @@ CHECK_BUDGET_SECONDS = 45
 DEPLOYMENT_TRIGGER = "deployment"
 # Where the state keeps each stream's last committed position (connector names start with a letter).
 STREAMS_KEY = "_streams"
+# ... and the count of declared connectors with the stack's deployment time, at the last run (pruning fails closed).
+DECLARED_KEY = "_declared"
 # Offsets are read this many at a time: Connect reads each from its offsets topic (about 0.1-0.2 s each).
 OFFSET_READERS = 8
 # What PostgreSQL (through the JDBC driver) says when it refuses a login, in a failed connector's or task's trace.
@@ -62,14 +72,18 @@ class Report:
     #: Per connector: ``{"StreamLagSeconds": s, "SecondsSinceLastEvent": s}``.
     streams: dict[str, dict[str, float]] = field(default_factory=dict)
     unwatched: list[str] = field(default_factory=list)
-    #: None until drift was checked (no declarations, or they could not be read): then nothing is published for it.
+    #: None until drift was checked (the stack in a deployment, or its template unreadable): then nothing is
+    #: published for it.
     drifted: list[str] | None = None
     corrected: list[str] = field(default_factory=list)
+    #: Why pruning was refused this run (it pages), or None.
+    prune_refused: str | None = None
 
     def metrics(self) -> dict[str, int]:
         return {"Connectors": self.connectors, "FailedConnectors": len(self.failed_connectors),
                 "FailedTasks": len(self.failed_tasks), "RestartsRequested": len(self.restarted),
                 "CredentialsRefused": len(self.credentials_refused), "StreamsUnwatched": len(self.unwatched),
+                "PruneRefused": 0 if self.prune_refused is None else 1,
                 **({} if self.drifted is None else {"DriftedConnectors": len(self.drifted)})}
 
 
@@ -178,6 +192,17 @@ def publish(cloudwatch: Any, cluster: str, report: Report) -> None:
         cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[start:start + 1000])
 
 
+def _publish_refused_prune(cloudwatch: Any, cluster: str) -> None:
+    """``PruneRefused`` alone (a deployment's run publishes nothing else): its alarm pages."""
+    if cloudwatch is None:
+        import boto3
+
+        cloudwatch = boto3.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{
+        "MetricName": "PruneRefused", "Value": 1, "Unit": "Count",
+        "Dimensions": [{"Name": "ConnectCluster", "Value": cluster}]}])
+
+
 class ParameterStore:
     """Restart history as JSON in one SSM parameter (created by the stack with ``{}``)."""
 
@@ -196,17 +221,23 @@ class ParameterStore:
 
 
 def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateStore | None = None,
-            clock: Callable[[], float] = time.time, declarations: Declarations | None = None) -> dict[str, Any]:
-    declarations = declarations if declarations is not None else declarations_from_environment()
+            clock: Callable[[], float] = time.time, stack: DeployedStack | None = None) -> dict[str, Any]:
     cluster = os.environ["CONNECT_CLUSTER"]
-    client = ConnectClient(os.environ["CONNECT_URL"], deadline=time.monotonic() + CHECK_BUDGET_SECONDS,
-                           credentials=rest_credentials())
+    url = os.environ["CONNECT_URL"]
+    client = ConnectClient(url, deadline=time.monotonic() + CHECK_BUDGET_SECONDS, credentials=rest_credentials())
+    prune = os.environ.get("PRUNE_UNDECLARED", "false") == "true"
     if isinstance(event, Mapping) and event.get("trigger") == DEPLOYMENT_TRIGGER:
         # The Connect stack finished a deployment: prune (only), as the deployment's own custom resource does when
         # a declaration changed; the scheduled run keeps the restart state and the metrics.
-        if os.environ.get("PRUNE_UNDECLARED", "false") != "true" or declarations is None:
+        if not prune:
             return {"pruned": []}
-        return {"pruned": prune_after_deployment(client, declarations)}
+        stack = stack or own_stack()
+        try:
+            return {"pruned": prune_after_deployment(client, set(stack.connectors(url)))}
+        except PolicyError as refusal:
+            LOGGER.error("pruning refused: %s", refusal)
+            _publish_refused_prune(cloudwatch, cluster)
+            return {"pruned": [], "prune_refused": str(refusal)}
     if cloudwatch is None or store is None:
         import boto3
 
@@ -217,15 +248,7 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
         now = clock()
         report = check(client, state, now)
         watch_streams(client, report.names, state, now, report)
-        if declarations is not None:
-            try:
-                drifted, report.corrected = reconcile_drift(
-                    client, declarations, correct_drift=os.environ.get("CORRECT_DRIFT", "true") == "true",
-                    prune=os.environ.get("PRUNE_UNDECLARED", "false") == "true")
-                report.drifted = [d.connector for d in drifted]
-            except Exception as error:  # noqa: BLE001 - the declarations unreadable: the rest is still published
-                LOGGER.error("drift could not be checked (nothing is published for it): %s: %s",
-                             type(error).__name__, error)
+        _check_drift(client, stack, url, state, report, prune)
     except ConnectError as error:
         # An unreachable Connect cluster is what the "no running worker" alarm is for; say so and report nothing.
         LOGGER.error("Connect cluster %s could not be checked: %s", cluster, error)
@@ -234,4 +257,37 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
         store.save(state)  # restarts already asked for stay counted, whatever happened after them
     publish(cloudwatch, cluster, report)
     return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting,
-            "drifted": report.drifted, "corrected": report.corrected, "streams": report.streams}
+            "drifted": report.drifted, "corrected": report.corrected, "streams": report.streams,
+            "prune_refused": report.prune_refused}
+
+
+def _check_drift(client: ConnectClient, stack: DeployedStack | None, url: str, state: dict[str, Any],
+                 report: Report, prune: bool) -> None:
+    """Drift against the deployed template, once the stack is settled; prune only where it may (fails closed)."""
+    try:
+        stack = stack or own_stack()
+        status = stack.status()
+        if status not in SETTLED:
+            LOGGER.info("stack %s is %s: drift is checked once it settles", stack.stack_id, status)
+            return
+        declared = stack.connectors(url)
+        deployed = stack.last_deployed()
+        previous = state.get(DECLARED_KEY)
+        refusal = prune_refusal(len(declared), report.connectors, tuple(previous) if previous else None, deployed) \
+            if prune else None
+        if refusal is not None:
+            LOGGER.error("pruning refused: %s", refusal)
+            report.prune_refused = refusal
+        drifted, report.corrected = reconcile_drift(
+            client, {name: d.as_dict() for name, d in declared.items()},
+            correct_drift=os.environ.get("CORRECT_DRIFT", "true") == "true", prune=prune and refusal is None)
+        report.drifted = [d.connector for d in drifted]
+        if refusal is None:
+            state[DECLARED_KEY] = [len(declared), deployed]
+    except (TemplateError, PolicyError) as error:
+        LOGGER.error("drift could not be checked (nothing is published for it): %s", error)
+    except ConnectError:
+        raise
+    except Exception as error:  # noqa: BLE001 - CloudFormation unreadable: the rest is still published
+        LOGGER.error("drift could not be checked (nothing is published for it): %s: %s",
+                     type(error).__name__, error)

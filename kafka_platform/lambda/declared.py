@@ -1,23 +1,17 @@
-"""Each connector's declaration, kept where the health monitor can read it between deployments, and the policy every
-config must pass before it reaches Connect (the reconciler and the health monitor both write configs).
+"""The policy every connector config must pass before it reaches Connect (the reconciler and the health monitor both
+write configs), and the salt a data product's config names.
 
-The reconciler keeps one SSM parameter per connector, ``<DECLARED_PARAMETER_PATH>/<connector>``, holding
-``{"config": ..., "state": "running", "salt_secret": ARN or null}``: the config as the template declares it, which
-holds no secret (credentials are ``${env:...}`` references, a hashing salt is ``{salt}``). It writes the declaration
-before it acts on Connect, and on deletion first marks it ``"deleting": true`` (so that the health monitor neither
-restores nor prunes a connector being deleted), then removes it once the connector is gone.
+What a connector should be is what its stack's deployed template declares (``deployed.py``); this module decides
+whether a config may be sent at all.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping
 
 from connect_rest import secret_string
 
-DECLARED_PATH_VARIABLE = "DECLARED_PARAMETER_PATH"
 # A data product's config names its hashing salt by this placeholder (kafka_platform.domain.data_products): the salt
 # itself is read where a config is written, from the secret HashSaltSecretArn names, so that it never appears in a
 # template or a declaration.
@@ -79,49 +73,3 @@ def differs(current: Mapping[str, Any], desired: Mapping[str, str]) -> bool:
     actual = {key: str(value) for key, value in current.items() if key != "name"}
     wanted = {key: value for key, value in desired.items() if key != "name"}
     return actual != wanted
-
-
-class Declarations(Protocol):
-    def put(self, name: str, declaration: dict[str, Any]) -> None: ...
-
-    def delete(self, name: str) -> None: ...
-
-    def all(self) -> dict[str, dict[str, Any]]: ...
-
-
-class ParameterDeclarations:
-    """Declarations as SSM parameters under one path (String: they hold no secret)."""
-
-    def __init__(self, path: str, ssm: Any):
-        self.path: str = path.rstrip("/")
-        self.ssm: Any = ssm
-
-    def put(self, name: str, declaration: dict[str, Any]) -> None:
-        # A data product's config with its column lists may pass 4 KB: Intelligent-Tiering is advanced only then.
-        self.ssm.put_parameter(Name=f"{self.path}/{name}", Type="String", Overwrite=True, Tier="Intelligent-Tiering",
-                               Value=json.dumps(declaration, sort_keys=True, separators=(",", ":")))
-
-    def delete(self, name: str) -> None:
-        try:
-            self.ssm.delete_parameter(Name=f"{self.path}/{name}")
-        except self.ssm.exceptions.ParameterNotFound:
-            pass
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for page in self.ssm.get_paginator("get_parameters_by_path").paginate(Path=self.path, Recursive=False):
-            for parameter in page["Parameters"]:
-                found[parameter["Name"].rsplit("/", 1)[1]] = json.loads(parameter["Value"])
-        return found
-
-
-def declarations_from_environment(ssm: Any = None) -> Declarations | None:
-    """The SSM store ``DECLARED_PARAMETER_PATH`` names, or None where no path is set (nothing is kept)."""
-    path = os.environ.get(DECLARED_PATH_VARIABLE)
-    if not path:
-        return None
-    if ssm is None:
-        import boto3
-
-        ssm = boto3.client("ssm")
-    return ParameterDeclarations(path, ssm)

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from kafka_platform.config.model import Environment
 from kafka_platform.constructs.consumer_service import KafkaConsumerService
+from kafka_platform.constructs.encryption import KEY_ADMINISTRATORS_CONTEXT
 from kafka_platform.domain import stack_layout
 from kafka_platform.stacks.alerting_stack import AlertingStack
 from kafka_platform.stacks.connect_stack import ConnectStack
@@ -32,6 +33,8 @@ class PlatformStage(Stage):
         :param primary: for a standby, the environment it stands by for; default: none (a primary).
         """
         super().__init__(scope, config.stage_name, env=CdkEnvironment(account=config.account, region=config.region))
+        if config.key_administrators:
+            self.node.set_context(KEY_ADMINISTRATORS_CONTEXT, list(config.key_administrators))
         self.config = config
         Tags.of(self).add("environment", config.name)
         Tags.of(self).add("managed-by", "kafka-platform")

@@ -63,10 +63,15 @@ def answer_environment(aws: Aws, stacks, *, stack_status=None, cluster_state="AC
         if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
             continue
         resources = stack.resources()
-        aws.answer("cloudformation", region, "describe_stack_resources", {"StackResources": [
-            {"LogicalResourceId": k, "PhysicalResourceId": physical(k, r["Type"], region), "ResourceType": r["Type"],
-             "Timestamp": NOW, "ResourceStatus": "UPDATE_COMPLETE"} for k, r in resources.items()]},
-            {"StackName": stack.stack_name})
+        # In pages of 100, as ListStackResources answers.
+        summaries = [{"LogicalResourceId": k, "PhysicalResourceId": physical(k, r["Type"], region),
+                      "ResourceType": r["Type"], "LastUpdatedTimestamp": NOW, "ResourceStatus": "UPDATE_COMPLETE"}
+                     for k, r in resources.items()]
+        for start in range(0, len(summaries), 100):
+            more = start + 100 < len(summaries)
+            aws.answer("cloudformation", region, "list_stack_resources", {
+                "StackResourceSummaries": summaries[start:start + 100], **({"NextToken": f"t{start}"} if more else {})},
+                {"StackName": stack.stack_name, **({"NextToken": f"t{start - 100}"} if start else {})})
         of = lambda kind: [(k, r) for k, r in resources.items() if r["Type"] == kind]  # noqa: E731
         for k, _ in of("AWS::MSK::Cluster"):
             arn = physical(k, "AWS::MSK::Cluster", region)

@@ -585,6 +585,13 @@ CASES = [
     BadFile("tags-too-many", setting("tags", {f"tag-{i:02d}": "x" for i in range(49)}),
             f"{F}: tags: has 49 tags, and with the platform's 2 that is more than the 50 a resource takes; keep 48 or "
             "fewer"),
+    BadFile("key-administrator-not-a-role", setting("key_administrators", ["arn:aws:iam::333333333333:user/alice"]),
+            f"{F}: key_administrators[0]: \"arn:aws:iam::333333333333:user/alice\" is not an IAM role ARN; name a "
+            "role, arn:aws:iam::333333333333:role/<name> (a key policy names principals that exist: no user, group "
+            "or wildcard)"),
+    BadFile("key-administrator-elsewhere", setting("key_administrators", ["arn:aws:iam::444444444444:role/KeyAdmin"]),
+            f"{F}: key_administrators[0]: \"arn:aws:iam::444444444444:role/KeyAdmin\" is in account 444444444444, "
+            "not this environment's 333333333333; a key's administrators belong to its own account"),
     BadFile("secret-key-by-alias", setting("consumers[loan-approvals].secrets.LOANS_DB_PASSWORD.kms_key_arn",
                                            "alias/loans"),
             f"{F}: consumers[loan-approvals].secrets.LOANS_DB_PASSWORD.kms_key_arn: \"alias/loans\" is not a KMS key "
@@ -735,6 +742,6 @@ DISASTER_RECOVERY_FILES = [
     BadFile("dr-old-key", lambda data: data.update(disaster_recovery_region="eu-west-1"),
             f"{F}: disaster_recovery_region: is not a known key; did you mean disaster_recovery? allowed here: "
             "account, acknowledged_replacements, alarms, availability_zones, connect, consumers, data_teams, "
-            "disaster_recovery, kafka, name, network, region, shares_account_with, tags"),
+            "disaster_recovery, kafka, key_administrators, name, network, region, shares_account_with, tags"),
 ]
 CASES += DISASTER_RECOVERY_FILES

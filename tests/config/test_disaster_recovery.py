@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from kafka_platform.config import load_environment
+from kafka_platform.config.model import AcknowledgedReplacement
 from kafka_platform.config.standby import replicated_groups, replicated_topics, standby_environment
 from kafka_platform.errors import ConfigurationError
 from tests.conftest import ENVIRONMENTS_DIR
@@ -89,12 +90,15 @@ def test_the_standby_brokers_follow_the_file_where_it_names_them(environments):
                                            broker_volume_size_gib=500))
     assert (standby.kafka.broker_instance_type, standby.kafka.broker_count,
             standby.kafka.broker_volume_size_gib) == ("kafka.m7g.large", 3, 500)
+    primary_only = AcknowledgedReplacement(stack="Kafka", logical_id="Cluster", reason="x" * 40)
+    for_standby = AcknowledgedReplacement(stack="Kafka", logical_id="TopicA", reason="y" * 40, standby=True)
     same = standby_environment(prod.model_copy(update={
-        "shares_account_with": ["staging"],
-        "acknowledged_replacements": [{"stack": "Kafka", "logical_id": "Cluster", "reason": "x" * 40}]}))
+        "shares_account_with": ["staging"], "acknowledged_replacements": [primary_only, for_standby]}))
     assert same.kafka.broker_volume_size_gib == prod.kafka.broker_volume_size_gib == 2000
     assert same.network == prod.disaster_recovery.network and same.network != prod.network
-    assert (same.acknowledged_replacements, same.shares_account_with) == ([], [])
+    assert same.shares_account_with == []
+    # The standby's stacks are acknowledged by the entries marked standby: true, and only those.
+    assert same.acknowledged_replacements == [for_standby.model_copy(update={"standby": False})]
     assert prod.kafka.multi_vpc_connectivity is True  # the standby's False is set, not inherited
 
 

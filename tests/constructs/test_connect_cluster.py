@@ -216,10 +216,14 @@ def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesize
     prefix = "bank-streaming-prod-connect-bank-cdc-prod"
     assert {name for name in alarms if "-slot-lag-" not in name and not name.endswith(("-stream-lag", "-no-heartbeat"))
             } == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks",
-                                            "credentials-refused", "streams-unwatched", "drift")}
-    drift = alarms[f"{prefix}-drift"]
-    assert (drift["MetricName"], drift["Threshold"], drift["EvaluationPeriods"], drift["DatapointsToAlarm"]) == (
-        "DriftedConnectors", 1, 3, 3)
+                                            "credentials-refused", "streams-unwatched", "drift", "prune-refused",
+                                            "refused-requests")}
+    # Drift outside a deployment, a refused prune and a refused request page at the first minute.
+    for kind, metric in (("drift", "DriftedConnectors"), ("prune-refused", "PruneRefused"),
+                         ("refused-requests", "RefusedRequests")):
+        alarm = alarms[f"{prefix}-{kind}"]
+        assert (alarm["MetricName"], alarm["Threshold"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"],
+                alarm["TreatMissingData"]) == (metric, 1, 1, 1, "notBreaching")
     assert alarms[f"{prefix}-streams-unwatched"]["MetricName"] == "StreamsUnwatched"
     assert alarms[f"{prefix}-no-worker"]["TreatMissingData"] == "breaching"
     refused = alarms[f"{prefix}-credentials-refused"]
@@ -446,10 +450,15 @@ def test_every_custom_resource_bounds_how_long_cloudformation_waits(synthesized,
                 assert timeout <= 960, (stack.stack_name, logical_id)
 
 
-@pytest.mark.parametrize("environment, policy", [("dev", "Delete"), ("staging", "Retain"), ("prod", "Retain")])
-def test_connectors_are_retained_with_their_environment(synthesized, environment, policy):
-    for resource in resources(template(synthesized, environment), "Custom::KafkaConnector").values():
-        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (policy, policy)
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_a_removed_connector_reaches_the_reconcilers_delete_in_every_environment(synthesized, environment):
+    """Never retained: removing or renaming a connector must reach its Delete (slot_on_delete honoured). At
+    86b47a0 staging and prod retained them, so a removed connector was pruned, then restored by the monitor."""
+    connectors = resources(template(synthesized, environment), "Custom::KafkaConnector").values()
+    assert connectors
+    for resource in connectors:
+        assert (resource.get("DeletionPolicy", "Delete"), resource.get("UpdateReplacePolicy", "Delete")) == (
+            "Delete", "Delete")
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
@@ -540,25 +549,39 @@ def test_every_running_stream_with_a_heartbeat_table_has_its_two_alarms_in_every
                 assert alarm["OKActions"] == alarm["AlarmActions"]
 
 
-def test_the_monitor_reads_the_declarations_and_only_the_reconciler_writes_them(synthesized, environments):
+def test_the_reconciler_and_the_monitor_read_their_own_stacks_template_and_nothing_writes_declarations(synthesized):
+    """The connectors' declarations are the deployed template: both functions may read their own stack (and only
+    it), and no policy anywhere may write a declaration store (at 86b47a0, SSM parameters the monitor restored)."""
     raw = template(synthesized, "prod")
-    path = f"kafka-platform/connect/{environments['prod'].connect.name}/declared"
-    grants = {}
+    reads = {}
     for policy in resources(raw, "AWS::IAM::ManagedPolicy").values():
         owner = policy["Metadata"]["aws:cdk:path"]
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if path in json.dumps(statement["Resource"]):
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                grants.setdefault("Reconciler" if "Reconciler" in owner else "HealthMonitor" if "HealthMonitor"
-                                  in owner else owner, set()).update(actions)
-    assert grants == {"Reconciler": {"ssm:PutParameter", "ssm:DeleteParameter"},
-                      "HealthMonitor": {"ssm:GetParametersByPath"}}
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not any(a.startswith("ssm:") and "declared" in json.dumps(statement["Resource"]) for a in actions)
+            if any(a.startswith("cloudformation:") for a in actions):
+                reads[owner.split("/")[3]] = (sorted(actions), statement["Resource"])
+    expected = (["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks",
+                 "cloudformation:GetTemplate"],
+                "arn:aws:cloudformation:eu-west-2:333333333333:stack/Prod-Connect/*")
+    assert reads == {"Reconciler": expected, "HealthMonitor": expected}
     functions = {f["Properties"]["Description"].split(" ")[0]: f["Properties"]["Environment"]["Variables"]
                  for f in resources(raw, "AWS::Lambda::Function").values()
                  if "Kafka Connect" in f["Properties"].get("Description", "")}
-    assert functions["Watches"]["DECLARED_PARAMETER_PATH"] == functions["Reconciles"]["DECLARED_PARAMETER_PATH"] \
-        == "/" + path
+    assert functions["Watches"]["STACK_ID"] == functions["Reconciles"]["STACK_ID"] == {"Ref": "AWS::StackId"}
+    assert "DECLARED_PARAMETER_PATH" not in functions["Watches"] | functions["Reconciles"]
     assert (functions["Watches"]["CORRECT_DRIFT"], functions["Watches"]["PRUNE_UNDECLARED"]) == ("true", "true")
+
+
+def test_each_connector_carries_the_digest_of_its_declaration(synthesized):
+    """The reconciler and the monitor trust a declaration only when its digest, computed by the same code they run
+    (kafka_platform/lambda/declaration.py), matches."""
+    from tests.runtime_code.lambda_modules import load
+
+    digest = load("declaration").declaration_digest
+    for resource in resources(template(synthesized, "prod"), "Custom::KafkaConnector").values():
+        p = resource["Properties"]
+        assert p["DeclaredDigest"] == digest(p["ConnectorName"], p["Config"], p["DesiredState"], p["SlotOnDelete"])
 
 
 def test_correct_drift_false_reaches_the_monitor_and_a_connector_without_heartbeats_gets_no_stream_alarm():

@@ -185,7 +185,9 @@ def test_the_health_metrics_offered_are_exactly_those_the_monitor_publishes():
     from tests.runtime_code.lambda_modules import load
 
     report = load("connect_health").Report(connectors=0, drifted=[])  # drift checked: every metric published
-    assert sorted(report.metrics()) == sorted(HEALTH_METRICS)
+    # ... and RefusedRequests, which the reconciler publishes when it refuses a request.
+    assert sorted([*report.metrics(), "RefusedRequests"]) == sorted(HEALTH_METRICS)
+    assert load("connector_reconciler").NAMESPACE == "KafkaPlatform/Connect"
 
 
 # ---- metric options, as aws-cdk-lib's metric methods take them ------------------------------------------------------

@@ -21,19 +21,36 @@ def _list(value):
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
-def test_the_account_administers_keys_but_uses_them_only_through_named_services(synthesized, environment):
+def test_named_roles_administer_keys_and_the_account_uses_them_only_through_named_services(synthesized, environment):
+    """Issue 30: the deploying role (CDK bootstrap's execution role) and the environment's key_administrators
+    administer each key, and change its policy only with KMS's lockout safety kept; the account no longer holds
+    kms:Create* and kms:Put* (which include CreateGrant and PutKeyPolicy). It uses a key only through named services,
+    and only those services create grants, for AWS resources."""
+    config = synthesized.stages[environment].config
+    deployer = {"Fn::Sub": "arn:${AWS::Partition}:iam::" + config.account + ":role/cdk-hnb659fds-cfn-exec-role-"
+                + config.account + "-" + config.region}
+    administrators = [deployer, *config.key_administrators]
     found = 0
     for stack, logical_id, statements in keys(synthesized, environment):
         found += 1
+        where = (stack.stack_name, logical_id)
+        by_sid = {s.get("Sid"): s for s in statements}
+        administration = by_sid["KeyAdministration"]
+        assert sorted(map(json.dumps, _list(administration["Principal"]["AWS"]))) == sorted(
+            map(json.dumps, administrators)), where
+        assert not set(_list(administration["Action"])) & (USE | {"kms:Create*", "kms:Put*", "kms:PutKeyPolicy"})
+        policy_changes = by_sid["KeyPolicyWithLockoutSafety"]
+        assert (policy_changes["Action"], policy_changes["Condition"]) == (
+            "kms:PutKeyPolicy", {"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "false"}})
         for statement in statements:
             principal = json.dumps(statement["Principal"])
             actions = set(_list(statement["Action"]))
-            assert "kms:*" not in actions, (stack.stack_name, logical_id)
+            assert "kms:*" not in actions and not {"kms:Create*", "kms:Put*"} & actions, where
             if ":root" in principal and actions & USE:
                 via = statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
-                assert via, (stack.stack_name, logical_id, statement)
-        administration = [s for s in statements if s.get("Sid") == "KeyAdministration"]
-        assert len(administration) == 1 and not set(_list(administration[0]["Action"])) & USE
+                assert via, (where, statement)
+            if "kms:CreateGrant" in actions:
+                assert statement["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}, where
     assert found >= 5
 
 

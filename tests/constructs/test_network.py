@@ -89,7 +89,7 @@ def test_new_and_existing_vpc_together_are_refused():
                         existing_vpc=ExistingVpcAttributes("vpc-0abc12345", "10.0.0.0/16", ["s"], ["r"]))
 
 
-SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "monitoring", "ssm", "kafka"}
+SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "monitoring", "ssm", "kafka", "cloudformation"}
 
 
 def _service(endpoint):

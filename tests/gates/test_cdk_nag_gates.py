@@ -20,9 +20,9 @@ EXPECTED_ACKNOWLEDGMENTS = Counter({
     **{("AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-west-2:<Account>:network-interface/*]",
         f"{function}/Role/Policy/Resource"): 1 for function in FUNCTIONS},
     **{("NIST.800.53.R5-LambdaDLQ", f"{function}/Function/Resource"): 1 for function in FUNCTIONS},
-    # The reconciler keeps each connector's declaration under its Connect cluster's own SSM path.
-    ("AwsSolutions-IAM5[Resource::arn:aws:ssm:eu-west-2:<Account>:parameter/kafka-platform/connect/<Connect>/"
-     "declared/*]", "<Stage>/Connect/Connect/Reconciler/Role/Policy/Resource"): 1,
+    # The reconciler and the monitor read their own stack's deployed template (its ARN ends in a UUID).
+    **{("AwsSolutions-IAM5[Resource::arn:aws:cloudformation:eu-west-2:<Account>:stack/<Stage>-Connect/*]",
+        f"<Stage>/Connect/Connect/{function}/Role/Policy/Resource"): 1 for function in ("Reconciler", "HealthMonitor")},
     # Kafka Connect workers: settings in the environment, ECR login.
     ("AwsSolutions-ECS2", "<Stage>/Connect/Connect/TaskDefinition/Resource"): 1,
     ("AwsSolutions-SMG4", "<Stage>/Connect/Connect/RestCredentials/Resource"): 1,
@@ -73,6 +73,7 @@ def test_the_acknowledgments_are_exactly_the_reviewed_ones(synthesized):
             continue  # one per connector, data product, data team or standby: counted by the tests below
         rule = re.sub(r"\b\d{12}\b", "<Account>", item["ruleName"])
         rule = re.sub(r"connect/bank-cdc-(dev|staging|prod)/", "connect/<Connect>/", rule)
+        rule = re.sub(r"stack/(Dev|Staging|Prod)-", "stack/<Stage>-", rule)
         found[(rule, stageless(item["acknowledgedAt"]))] += 1
     per_environment = Counter({key: count // 3 for key, count in found.items()})
     assert per_environment == EXPECTED_ACKNOWLEDGMENTS

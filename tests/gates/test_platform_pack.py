@@ -10,7 +10,7 @@ from tests.support import new_stack
 
 
 def test_rule_names_are_unique_and_each_rule_lives_in_its_own_module():
-    assert len({rule.name for rule in RULES}) == len(RULES) == 9
+    assert len({rule.name for rule in RULES}) == len(RULES) == 10
     assert len({rule.check.__module__ for rule in RULES}) == len(RULES)
 
 

@@ -3,7 +3,8 @@
 import pytest
 
 from kafka_platform.gates.rules import Compliance, DeclaredTopology, Resource
-from kafka_platform.gates.rules import (consumer_tasks_within_partitions, iam_policies_managed, lag_alarm_declared,
+from kafka_platform.gates.rules import (consumer_tasks_within_partitions, iam_policies_managed,
+                                        kms_key_policy_least_privilege, lag_alarm_declared,
                                         msk_configuration_durable, msk_customer_managed_key,
                                         msk_iam_authentication_only, msk_public_access_disabled,
                                         no_secret_in_environment)
@@ -247,3 +248,53 @@ def test_a_key_that_is_neither_an_arn_nor_a_reference_is_a_finding():
 def test_a_task_variable_without_a_name_is_still_judged_by_its_value():
     task = {"ContainerDefinitions": [{"Environment": [{"Value": "postgres://app:pw@db:5432/x"}]}]}
     assert no_secret_in_environment.check(Resource("AWS::ECS::TaskDefinition", task)) == ["Variable::"]
+
+
+# ---- KmsKeyPolicyLeastPrivilege ---------------------------------------------------------------------------------
+def _key(*statements):
+    return Resource(type="AWS::KMS::Key", properties={"KeyPolicy": {"Statement": list(statements)}})
+
+
+ROOT = {"AWS": "arn:aws:iam::333333333333:root"}
+ADMIN = {"AWS": "arn:aws:iam::333333333333:role/cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-2"}
+VIA = {"StringEquals": {"kms:ViaService": ["kafka.eu-west-2.amazonaws.com"]}}
+
+
+def test_a_key_policy_that_keeps_grants_and_policy_changes_narrow_is_compliant():
+    assert kms_key_policy_least_privilege.check(_key(
+        {"Effect": "Allow", "Principal": ADMIN, "Action": ["kms:Describe*", "kms:ScheduleKeyDeletion"],
+         "Resource": "*"},
+        {"Effect": "Allow", "Principal": ADMIN, "Action": "kms:PutKeyPolicy", "Resource": "*",
+         "Condition": {"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "false"}}},
+        {"Effect": "Allow", "Principal": ROOT, "Action": "kms:CreateGrant", "Resource": "*",
+         "Condition": {**VIA, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        {"Effect": "Allow", "Principal": {"Service": "logs.eu-west-2.amazonaws.com"}, "Action": "kms:*",
+         "Resource": "*"})) is Compliance.COMPLIANT
+
+
+@pytest.mark.parametrize("statement, finding", [
+    ({"Sid": "Admin", "Effect": "Allow", "Principal": ROOT, "Action": ["kms:Create*", "kms:Put*"], "Resource": "*"},
+     ["Admin:kms:CreateGrant:WithoutConditions", "Admin:kms:PutKeyPolicy:WithoutConditions"]),
+    ({"Effect": "Allow", "Principal": ROOT, "Action": "kms:*", "Resource": "*"},
+     ["statement 0:kms:CreateGrant:WithoutConditions", "statement 0:kms:PutKeyPolicy:WithoutConditions"]),
+    # aws-cdk-lib's own statement for a Secret on a key of its stack: through a service, but for any grant.
+    ({"Effect": "Allow", "Principal": ROOT, "Action": ["kms:CreateGrant", "kms:Decrypt"], "Resource": "*",
+      "Condition": VIA}, ["statement 0:kms:CreateGrant:NotOnlyForAwsResourcesThroughServices"]),
+    ({"Effect": "Allow", "Principal": ROOT, "Action": "kms:CreateGrant", "Resource": "*",
+      "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+     ["statement 0:kms:CreateGrant:NotOnlyForAwsResourcesThroughServices"]),
+    ({"Effect": "Allow", "Principal": ADMIN, "Action": "kms:PutKeyPolicy", "Resource": "*",
+      "Condition": {"StringEquals": {"aws:PrincipalAccount": "333333333333"}}},
+     ["statement 0:kms:PutKeyPolicy:LockoutSafetyNotKept"]),
+    ({"Effect": "Allow", "Principal": ADMIN, "Action": "kms:PutKeyPolicy", "Resource": "*",
+      "Condition": {"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}},
+     ["statement 0:kms:PutKeyPolicy:LockoutSafetyNotKept"]),
+])
+def test_a_key_policy_that_lets_the_account_take_the_key_is_named(statement, finding):
+    assert kms_key_policy_least_privilege.check(_key(statement)) == finding
+
+
+def test_a_deny_is_no_finding_and_a_key_without_a_policy_is():
+    deny = {"Effect": "Deny", "Principal": ROOT, "Action": "kms:*", "Resource": "*"}
+    assert kms_key_policy_least_privilege.check(_key(deny)) is Compliance.COMPLIANT
+    assert kms_key_policy_least_privilege.check(Resource(type="AWS::KMS::Key", properties={})) == ["KeyPolicy"]

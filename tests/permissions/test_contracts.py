@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterator
 import pytest
 from aws_cdk import App, RemovalPolicy
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from kafka_platform.assembly import SynthesizedStack
 from kafka_platform.constructs import references
+from kafka_platform.constructs.encryption import platform_key
 from kafka_platform.constructs.references import container_secret
 from kafka_platform.domain.secrets_manager import SECRET_KEYS_METADATA_KEY
 from kafka_platform.gates.packs import register_gates
@@ -43,11 +43,12 @@ def test_the_shipped_environments_and_their_standbys_pass_every_contract(synthes
 
 
 def test_a_teams_app_fails_synthesis_through_register_gates_on_a_refused_call(tmp_path):
-    """A log group encrypted with a key whose policy (aws-cdk-lib's default: the account only) does not admit the
-    logs service: every pack passes it, CloudWatch Logs would refuse it."""
+    """A log group encrypted with a key whose policy does not admit the logs service (the platform's own key, made
+    for Lambda alone): every pack passes it, CloudWatch Logs would refuse it."""
     app = App(outdir=str(tmp_path / "cdk.out"), context=cdk_context())
     stack = new_stack(app)
-    key = kms.Key(stack, "Key", enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
+    key = platform_key(stack, "Key", description="functions only", removal_policy=RemovalPolicy.DESTROY,
+                       used_through=("lambda",))
     logs.LogGroup(stack, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR,
                   removal_policy=RemovalPolicy.DESTROY)
     register_gates(app, DeclaredTopology(topic_partitions={}))
@@ -121,18 +122,6 @@ def mentions(*texts: str) -> Callable[[dict[str, Any]], bool]:
     return lambda statement: all(text in json.dumps(statement) for text in texts)
 
 
-def unname(template: Template, key_suffix: str, role_path_suffix: str) -> None:
-    """Take a role out of the key policy statements that name it (aws-cdk-lib's secret grants do)."""
-    role = logical_id(template, role_path_suffix)
-    named = 0
-    for statement in statements(template, key_suffix):
-        principals = statement["Principal"].get("AWS")
-        if isinstance(principals, list) and role in json.dumps(principals):
-            statement["Principal"]["AWS"] = [p for p in principals if role not in json.dumps(p)]
-            named += 1
-    assert named
-
-
 def trust(template: Template, role_suffix: str, service: str) -> None:
     statements(template, role_suffix)[0]["Principal"] = {"Service": service}
 
@@ -182,14 +171,13 @@ PLANTS: dict[str, tuple[str, Callable[[Planted], None]]] = {
     "ecs-parameter-read": ("Prod", lambda t: resource(t["Prod-Consumers"], f"{CONSUMER}/TaskDefinition/Resource")[
         "Properties"]["ContainerDefinitions"][0]["Secrets"].append(
         {"Name": "PLANTED", "ValueFrom": "arn:aws:ssm:eu-west-2:333333333333:parameter/lending/planted"})),
-    # A secret on a customer-managed key that the execution role cannot decrypt (the key policy names the roles that
-    # read the stack's secrets; the role's own policies hold no kms:Decrypt).
-    "ecs-secret-key": ("Prod", lambda t: unname(t["Prod-Connect"], "/Connect/LogsKey/Key/Resource",
-                                                "/Connect/Connect/ExecutionRole/Resource")),
+    # A secret on a customer-managed key that the execution role cannot decrypt.
+    "ecs-secret-key": ("Prod", lambda t: drop(t["Prod-Connect"], "/Connect/Connect/ExecutionRole/Policy/Resource",
+                                              mentions("kms:Decrypt", "secretsmanager."))),
     "secret-value-creation": ("Prod", lambda t: drop(t["Prod-Connect"], "/Connect/LogsKey/Key/Resource",
                                                      mentions("secretsmanager."))),
-    "secret-reader-key": ("Prod", lambda t: unname(t["Prod-Connect"], "/Connect/LogsKey/Key/Resource",
-                                                   f"{RECONCILER}/Role/Resource")),
+    "secret-reader-key": ("Prod", lambda t: drop(t["Prod-Connect"], f"{RECONCILER}/Role/Policy/Resource",
+                                                 mentions("kms:Decrypt", "secretsmanager."))),
     # A log group whose key does not admit the logs service.
     "logs-key": ("Prod", lambda t: drop(t["Prod-Kafka"], "/Kafka/LogsKey/Key/Resource", mentions("logs."))),
     "msk-broker-log-delivery": ("Prod", lambda t: remove_type(t["Prod-Kafka"], "AWS::Logs::ResourcePolicy")),

@@ -231,7 +231,7 @@ class Cluster:
                  "RequestId": spec.name, "ResourceProperties": {
                      "ConnectUrl": self.workers[0].url, "ConnectorName": spec.name, "Config": self.config(spec),
                      "DesiredState": "running", "TimeoutSeconds": "900", "StableSeconds": str(STABLE_SECONDS)}}
-        reconciler.reconcile(event, client, declarations=None)
+        reconciler.reconcile(event, client)
         return time.monotonic() - started
 
     def stop(self) -> None:

@@ -29,7 +29,8 @@ REQUIRED = os.environ.get("KAFKA_PLATFORM_RUNTIME_REQUIRED") == "1"
 CONNECT_GROUP = "runtime-cdc"
 # Connectors the runtime tests create besides the declared ones: each reads only its own credentials (the reconciler
 # refuses anything else), so the workers hold a pair for each; "reconciler-wrong" holds a wrong password.
-TEST_CONNECTORS = ("reconciler-accounts", "health-first", "health-second", "stream-watch")
+TEST_CONNECTORS = ("reconciler-accounts", "health-first", "health-second", "stream-watch", "lifecycle-kept",
+                   "lifecycle-removed", "rename-before", "rename-after")
 WRONG_PASSWORD_CONNECTOR = "reconciler-wrong"
 # A variable the workers hold but the config provider's allowlist keeps from connectors (it holds the right password).
 NOT_ALLOWED_VARIABLE = "PLATFORM_NOT_ALLOWED_PASSWORD"
@@ -157,3 +158,13 @@ def runtime() -> Any:
                 worker.stop()
             kafka.stop()
             postgres.stop()
+
+
+@pytest.fixture
+def deployment(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The Connect stack in CloudFormation, for a test that deploys connectors (``cloudformation.Deployment``)."""
+    from tests.runtime.cloudformation import Deployment
+
+    deployment = Deployment(monkeypatch)
+    yield deployment
+    deployment.close()

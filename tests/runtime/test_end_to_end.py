@@ -8,12 +8,9 @@ import uuid
 
 import pytest
 
-from tests.runtime.cloudformation import Context, ResponseServer, event
+from tests.runtime.cloudformation import Deployment
 from tests.runtime.kafka_clients import consume_json, partitions, topic_config
-from tests.runtime_code.lambda_modules import load
 from tests.support import resources
-
-reconciler = load("connector_reconciler")
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +23,12 @@ def accounts(synthesized, runtime):
     properties.update(ConnectUrl=runtime.connect_url, TimeoutSeconds=180, StableSeconds=5, Config={
         **properties["Config"], "database.hostname": "127.0.0.1", "database.port": str(runtime.postgres.port),
         "database.sslrootcert": str(runtime.postgres.ca_file)})
-    server = ResponseServer()
-    reconciler.handler(event("Create", properties, response_url=server.url, logical_id=logical_id), Context())
-    assert server.responses[-1]["Status"] == "SUCCESS", server.responses[-1]
+    deployment = Deployment()
+    answer = deployment.send("Create", properties, logical_id=logical_id)
+    assert answer["Status"] == "SUCCESS", answer
     yield connector
-    reconciler.handler(event("Delete", properties, response_url=server.url, logical_id=logical_id,
-                             physical_id=connector.name), Context())
-    server.close()
+    deployment.send("Delete", properties, logical_id=logical_id, physical_id=connector.name)
+    deployment.close()
 
 
 def test_an_inserted_row_arrives_in_debezium_envelope_on_the_table_topic(runtime, accounts):

@@ -12,11 +12,9 @@ from dataclasses import replace
 from kafka_platform.domain.debezium import Milliseconds, env_prefix
 
 from tests.runtime import harness
-from tests.runtime.cloudformation import Context, ResponseServer, event
 from tests.runtime_code.lambda_modules import load
-from tests.runtime_code.memory_stores import MemoryDeclarations, MemoryState, RecordingCloudWatch
+from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
 
-reconciler = load("connector_reconciler")
 health = load("connect_health")
 connect_rest = load("connect_rest")
 
@@ -43,11 +41,10 @@ def _wait_for_failed_task(runtime, name, timeout=120):
     raise AssertionError(f"{name}'s task did not fail within {timeout} s: {status(runtime, name)}")
 
 
-def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch):
+def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch, deployment):
     """Two connectors on one replication slot: the second cannot take the slot and its task fails (the
     configuration validation forbids nothing here; the database does). The monitor counts it and restarts it."""
     _, connector = next((e, c) for e, c in runtime.connectors() if e == "staging")
-    server = ResponseServer()
     # errors.max.retries=0: Debezium would otherwise retry a busy slot for ever while its task reports RUNNING.
     base = runtime.connector_config(connector, **{"slot.name": "health_shared", "slot.max.retries": "1",
                                                   "slot.retry.delay.ms": "500", "errors.max.retries": "0"})
@@ -56,8 +53,8 @@ def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch):
     properties = {"ConnectUrl": runtime.connect_url, "ConnectorName": "health-first",
                   "Config": runtime.own_credentials("health-first", first),
                   "DesiredState": "running", "TimeoutSeconds": 90, "StableSeconds": 10}
-    reconciler.handler(event("Create", properties, response_url=server.url, logical_id="health-first"), Context())
-    assert server.responses[0]["Status"] == "SUCCESS", server.responses[0]
+    created = deployment.send("Create", properties, logical_id="HealthFirst")
+    assert created["Status"] == "SUCCESS", created
     # The second connector goes to Connect directly, as one changed through the REST API would: the reconciler would
     # remove a connector that fails while it is being created, and the health monitor watches whatever runs.
     _post_connector(runtime, "health-second", runtime.own_credentials("health-second", second))
@@ -82,21 +79,22 @@ def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch):
 
     monkeypatch.setenv("CONNECT_URL", runtime.connect_url)
     monkeypatch.setenv("CONNECT_CLUSTER", "runtime-cdc")
-    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time)
+    result = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time,
+                            stack=deployment.settled())
     assert published[-1]["FailedTasks"] >= 1
     assert "health-second" in result["restarted"]
     assert state["health-second"]["restarts"] == 1
     # The restarted task fails again once it finds the slot taken; until then Connect shows it restarting, and a
     # monitor run in between sees nothing to restart or to hold back (the race a loaded CI machine once hit).
     _wait_for_failed_task(runtime, "health-second")
-    again = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time)
+    again = health.handler({}, None, cloudwatch=CloudWatch(), store=Store(), clock=time.time,
+                           stack=deployment.settled())
     assert "health-second" in again["waiting"]  # the next restart waits for its backoff
 
     client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 60,
                                         credentials=connect_rest.rest_credentials())
     for name in ("health-second", "health-first"):
         client.delete(name)
-    server.close()
 
 
 def _post_connector(runtime, name, config):
@@ -107,7 +105,7 @@ def _post_connector(runtime, name, config):
     client.request("POST", "/connectors", body={"name": name, "config": config})
 
 
-def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime, monkeypatch):
+def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime, monkeypatch, deployment):
     """The shipped connector, its heartbeat table in its publication (2 s heartbeats here): its committed position
     moves while the database is quiet. Paused through the REST API while rows are written, the stream's lag and its
     time since the last event grow, by the database's clock and the monitor's; the monitor then finds the drift
@@ -117,14 +115,13 @@ def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime
                    topic_prefix="stream.watch", credentials_env_prefix=env_prefix("stream-watch"),
                    heartbeat_interval=Milliseconds(2000))
     assert spec.watched and "public.debezium_heartbeat" in spec.config()["table.include.list"]
-    declarations = MemoryDeclarations()
     client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 240,
                                         credentials=connect_rest.rest_credentials())
-    reconciler.reconcile(event("Create", {"ConnectUrl": runtime.connect_url, "ConnectorName": spec.name,
-                                          "Config": runtime.spec_config(spec), "DesiredState": "running",
-                                          "TimeoutSeconds": 120, "StableSeconds": 2}, response_url="unused",
-                               logical_id="StreamWatch"), client, declarations=declarations)
-    assert declarations.values[spec.name]["state"] == "running"
+    created = deployment.send("Create", {"ConnectUrl": runtime.connect_url, "ConnectorName": spec.name,
+                                         "Config": runtime.spec_config(spec), "DesiredState": "running",
+                                         "TimeoutSeconds": 120, "StableSeconds": 2}, logical_id="StreamWatch")
+    assert created["Status"] == "SUCCESS", created
+    assert deployment.settled().connectors(runtime.connect_url)[spec.name].state == "running"
     state: dict = {}
 
     def figures():
@@ -157,7 +154,7 @@ def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime
     monkeypatch.setenv("CONNECT_CLUSTER", "runtime-cdc")
     monkeypatch.setenv("CORRECT_DRIFT", "true")
     result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(state), clock=time.time,
-                            declarations=declarations)
+                            stack=deployment.settled())
     assert spec.name in result["drifted"] and spec.name in result["corrected"]
     lag = [m for m in cloudwatch.metric_data if m["MetricName"] == "StreamLagSeconds"
            and {"Name": "Connector", "Value": spec.name} in m["Dimensions"]]

@@ -1,9 +1,10 @@
-"""In-memory stand-ins for what the Connect functions keep in AWS: CloudWatch's metrics, the health monitor's state
-(an SSM parameter), the connectors' declarations (SSM parameters, ``declared.Declarations``) and Secrets Manager;
-and an HTTP answer for a replaced ``urlopen``."""
+"""In-memory stand-ins for what the Connect functions read and keep in AWS: CloudWatch's metrics, the health
+monitor's state (an SSM parameter), their stack in CloudFormation (its status and deployed template: the connectors'
+declarations) and Secrets Manager; and an HTTP answer for a replaced ``urlopen``."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -29,20 +30,6 @@ class MemoryState:
     def save(self, state: dict[str, Any]) -> None:
         self.state.clear()
         self.state.update(state)
-
-
-class MemoryDeclarations:
-    def __init__(self, **declarations: dict[str, Any]) -> None:
-        self.values: dict[str, dict[str, Any]] = dict(declarations)
-
-    def put(self, name: str, declaration: dict[str, Any]) -> None:
-        self.values[name] = declaration
-
-    def delete(self, name: str) -> None:
-        self.values.pop(name, None)
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        return dict(self.values)
 
 
 class Secrets:
@@ -74,3 +61,49 @@ class Answer:
 
     def read(self) -> bytes:
         return self.body
+
+
+class FakeCloudFormation:
+    """CloudFormation's answers about one stack (``DescribeStacks``, ``GetTemplate``, ``DescribeStackResource``):
+    its status, its last deployment, the template it holds and its resources' physical ids. ``declare`` puts a
+    resource in the template as the construct writes it (a connector with its ``DeclaredDigest``)."""
+
+    STACK_ID = "arn:aws:cloudformation:eu-west-2:111111111111:stack/Dev-Connect/0a1b2c3d"
+
+    def __init__(self, status: str = "UPDATE_COMPLETE", stack_id: str = STACK_ID) -> None:
+        self.stack_id, self.status, self.last_updated = stack_id, status, "2026-12-01T09:00:00+00:00"
+        self.template: dict[str, Any] = {"Resources": {}}
+        self.physical: dict[str, str] = {}
+        self.calls: list[str] = []
+
+    def declare(self, logical_id: str, resource_type: str, properties: dict[str, Any]) -> dict[str, Any]:
+        from tests.runtime_code.lambda_modules import load
+
+        declared = {k: v for k, v in properties.items() if k != "ServiceToken"}
+        if resource_type == "Custom::KafkaConnector":
+            declared["DeclaredDigest"] = load("declaration").declaration_digest(
+                declared["ConnectorName"], declared.get("Config", {}), declared.get("DesiredState", "running"),
+                declared.get("SlotOnDelete", "retain"))
+        self.template["Resources"][logical_id] = {"Type": resource_type, "Properties": declared}
+        return declared
+
+    def _stack(self, name: str) -> None:
+        if name != self.stack_id:
+            raise RuntimeError(f"stack {name} does not exist")
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        self.calls.append("DescribeStacks")
+        self._stack(StackName)
+        return {"Stacks": [{"StackId": self.stack_id, "StackStatus": self.status,
+                            "LastUpdatedTime": self.last_updated}]}
+
+    def get_template(self, StackName: str, TemplateStage: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        self.calls.append("GetTemplate")
+        self._stack(StackName)
+        return {"TemplateBody": json.dumps(self.template)}
+
+    def describe_stack_resource(self, StackName: str, LogicalResourceId: str) -> dict[str, Any]:  # noqa: N803
+        self.calls.append("DescribeStackResource")
+        self._stack(StackName)
+        return {"StackResourceDetail": {"LogicalResourceId": LogicalResourceId,
+                                        "PhysicalResourceId": self.physical[LogicalResourceId]}}

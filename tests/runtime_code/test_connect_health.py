@@ -8,10 +8,11 @@ import pytest
 
 from tests.runtime_code.fake_connect import Connector, FakeConnectServer
 from tests.runtime_code.lambda_modules import load
-from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
+from tests.runtime_code.memory_stores import FakeCloudFormation, MemoryState, RecordingCloudWatch
 
 health = load("connect_health")
 connect_rest = load("connect_rest")
+deployed = load("deployed")
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_failed_connectors_and_tasks_are_counted(connect):
     connect.fake.fail("payments-cdc", "boom", task=True)
     report = check(connect, {}, now=1000.0)
     assert report.metrics() == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 1, "RestartsRequested": 2,
-                                "CredentialsRefused": 0, "StreamsUnwatched": 0}  # drift not checked: not published
+                                "CredentialsRefused": 0, "StreamsUnwatched": 0, "PruneRefused": 0}  # drift not checked
     assert report.failed_connectors == ["accounts-cdc"] and report.failed_tasks == ["payments-cdc/0"]
 
 
@@ -85,7 +86,7 @@ def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeyp
 
     monkeypatch.setenv("CONNECT_URL", connect.url)
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
-    monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)
+    monkeypatch.delenv("STACK_ID", raising=False)  # no stack to read: drift is not checked, the rest is published
     connect.fake.fail("accounts-cdc", "boom")
     connect.fake.connectors["payments-cdc"].offset = {"lsn": 700, "ts_usec": 4_990_000_000, "txId": 9}
     result = health.handler({}, None, cloudwatch=cloudwatch, store=Store(), clock=lambda: 5000.0)
@@ -95,7 +96,7 @@ def test_the_handler_publishes_the_counts_and_keeps_the_history(connect, monkeyp
     cluster = [{"Name": "ConnectCluster", "Value": "bank-cdc-prod"}]
     values = {m["MetricName"]: m["Value"] for m in request["MetricData"] if m["Dimensions"] == cluster}
     assert values == {"Connectors": 3, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 1,
-                      "CredentialsRefused": 0, "StreamsUnwatched": 2}
+                      "CredentialsRefused": 0, "StreamsUnwatched": 2, "PruneRefused": 0}
     streams = {(m["MetricName"], m["Dimensions"][1]["Value"]): (m["Value"], m["Unit"]) for m in request["MetricData"]
                if m["Dimensions"] != cluster}
     assert streams == {("StreamLagSeconds", "payments-cdc"): (10.0, "Seconds"),
@@ -224,7 +225,7 @@ def test_metrics_are_published_in_requests_of_at_most_1000():
     report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
                                     for i in range(600)})
     health.publish(cloudwatch, "c", report)
-    assert [len(r["MetricData"]) for r in cloudwatch.requests] == [1000, 206]
+    assert [len(r["MetricData"]) for r in cloudwatch.requests] == [1000, 207]  # 7 counts + 2 x 600 streams
 
 
 @pytest.mark.parametrize("trace", [
@@ -306,15 +307,15 @@ def test_published_metrics_are_counts_under_the_cluster_dimension():
         {"Name": "ConnectCluster", "Value": "bank-cdc"}], "Value": 2, "Unit": "Count"}
     assert {m["MetricName"]: m["Value"] for m in request["MetricData"]} == {
         "Connectors": 2, "FailedConnectors": 1, "FailedTasks": 0, "RestartsRequested": 0, "CredentialsRefused": 0,
-        "StreamsUnwatched": 0, "DriftedConnectors": 0}
+        "StreamsUnwatched": 0, "PruneRefused": 0, "DriftedConnectors": 0}
 
 
 def test_exactly_1000_metrics_go_in_one_request():
     cloudwatch = RecordingCloudWatch()
 
-    # 6 counts + 2 per stream: 497 streams make 1000 metrics.
-    report = health.Report(streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
-                                    for i in range(497)})
+    # 8 counts (drift checked) + 2 per stream: 496 streams make 1000 metrics.
+    report = health.Report(drifted=[], streams={f"s{i:03d}": {"StreamLagSeconds": 1.0, "SecondsSinceLastEvent": 0.0}
+                                                for i in range(496)})
     health.publish(cloudwatch, "c", report)
     assert [len(r["MetricData"]) for r in cloudwatch.requests] == [1000]
 
@@ -338,17 +339,28 @@ def scheduled(connect, monkeypatch):
     return calls
 
 
-def run_handler(event, **options):
+def settled(*names):
+    """The monitor's stack, settled, its template declaring ``names`` on the test's Connect cluster."""
+    import os
 
+    cloudformation = FakeCloudFormation("UPDATE_COMPLETE")
+    for name in names:
+        cloudformation.declare(name.title().replace("-", ""), "Custom::KafkaConnector", {
+            "ConnectUrl": os.environ["CONNECT_URL"], "ConnectorName": name, "Config": {"connector.class": "x"}})
+    return deployed.DeployedStack(cloudformation.stack_id, cloudformation)
+
+
+def run_handler(event, **options):
+    options.setdefault("stack", settled())
     return health.handler(event, None, cloudwatch=RecordingCloudWatch(), store=MemoryState(), clock=lambda: 1.0,
                           **options)
 
 
 def test_drift_is_corrected_and_nothing_pruned_by_default(scheduled):
-    result = run_handler({}, declarations={})
+    result = run_handler({})
     assert scheduled["drift"] == [{"correct_drift": True, "prune": False}]
     assert result["drifted"] == [] and result["metrics"]["DriftedConnectors"] == 0
-    assert set(result) == {"metrics", "restarted", "waiting", "drifted", "corrected", "streams"}
+    assert set(result) == {"metrics", "restarted", "waiting", "drifted", "corrected", "streams", "prune_refused"}
 
 
 @pytest.mark.parametrize("correct, prune, expected", [
@@ -359,24 +371,23 @@ def test_drift_is_corrected_and_nothing_pruned_by_default(scheduled):
 def test_the_drift_switches_come_from_the_environment(scheduled, monkeypatch, correct, prune, expected):
     monkeypatch.setenv("CORRECT_DRIFT", correct)
     monkeypatch.setenv("PRUNE_UNDECLARED", prune)
-    run_handler({}, declarations={})
+    run_handler({}, stack=settled("accounts-cdc", "payments-cdc", "cards-cdc"))
     assert scheduled["drift"] == [expected]
 
 
-def test_without_declarations_drift_is_not_checked(scheduled, monkeypatch):
-    monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)  # declarations_from_environment() finds none
-    result = run_handler([])  # a non-mapping event is a scheduled run
+def test_without_its_stack_drift_is_not_checked(scheduled, monkeypatch):
+    monkeypatch.delenv("STACK_ID", raising=False)  # own_stack() knows no stack
+    result = run_handler([], stack=None)  # a non-mapping event is a scheduled run
     assert scheduled["drift"] == [] and result["drifted"] is None
     assert "DriftedConnectors" not in result["metrics"]
 
 
 def test_a_deployment_prunes_only_when_pruning_is_on(scheduled, monkeypatch):
-    assert run_handler({"trigger": "deployment"}, declarations={}) == {"pruned": []}
+    assert run_handler({"trigger": "deployment"}) == {"pruned": []}
     monkeypatch.setenv("PRUNE_UNDECLARED", "true")
-    assert run_handler({"trigger": "deployment"}, declarations=None) == {"pruned": []}
-    assert run_handler({"trigger": "deployment"}, declarations={"a": {}}) == {"pruned": ["stale-cdc"]}
-    assert scheduled["prune"] == [{"a": {}}] and scheduled["drift"] == []
-    assert run_handler({"trigger": "schedule"}, declarations={})["drifted"] == []  # any other trigger: a check
+    assert run_handler({"trigger": "deployment"}, stack=settled("a-cdc")) == {"pruned": ["stale-cdc"]}
+    assert scheduled["prune"] == [{"a-cdc"}] and scheduled["drift"] == []
+    assert run_handler({"trigger": "schedule"})["drifted"] == []  # any other trigger: a check
 
 
 def test_without_injected_clients_the_handler_makes_boto3_s(scheduled, monkeypatch):
@@ -394,14 +405,15 @@ def test_without_injected_clients_the_handler_makes_boto3_s(scheduled, monkeypat
             parameters[Name] = Value
 
     cloudwatch = RecordingCloudWatch()
-    clients = {"cloudwatch": cloudwatch, "ssm": Ssm()}
+    clients = {"cloudwatch": cloudwatch, "ssm": Ssm(), "cloudformation": FakeCloudFormation()}
     monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(
         client=lambda name: made.append(name) or clients[name]))
     monkeypatch.setenv("RESTART_STATE_PARAMETER", "/kp/restarts")
-    health.handler({}, None, clock=lambda: 1.0, declarations=None)
-    assert sorted(made) == ["cloudwatch", "ssm"]
+    monkeypatch.setenv("STACK_ID", FakeCloudFormation.STACK_ID)
+    health.handler({}, None, clock=lambda: 1.0)
+    assert sorted(made) == ["cloudformation", "cloudwatch", "ssm"]
     assert {m["MetricName"] for m in cloudwatch.metric_data} >= {"Connectors", "FailedConnectors"}
-    assert json.loads(parameters["/kp/restarts"]) == {"_streams": {}}
+    assert json.loads(parameters["/kp/restarts"]) == {"_streams": {}, "_declared": [0, "2026-12-01T09:00:00+00:00"]}
 
 
 class _Offsets:
@@ -446,10 +458,10 @@ def test_each_stream_is_published_under_its_connector():
         {"Name": "ConnectCluster", "Value": "bank-cdc"}, {"Name": "Connector", "Value": "a-cdc"}]}
 
 
-def test_the_handler_reads_the_declarations_and_credentials_from_its_environment(scheduled, monkeypatch):
-    store, made = object(), []
+def test_the_handler_reads_its_stack_and_credentials_from_its_environment(scheduled, monkeypatch):
+    store, made = settled("accounts-cdc"), []
     seen = {}
-    monkeypatch.setattr(health, "declarations_from_environment", lambda: store)
+    monkeypatch.setattr(health, "own_stack", lambda: store)
     monkeypatch.setattr(health, "rest_credentials", lambda: ("platform", "pw"))
     real = connect_rest.ConnectClient
     monkeypatch.setattr(health, "ConnectClient", lambda url, **options: made.append(options) or real(url, **options))
@@ -459,8 +471,8 @@ def test_the_handler_reads_the_declarations_and_credentials_from_its_environment
         return [], []
 
     monkeypatch.setattr(health, "reconcile_drift", drift)
-    run_handler({})
-    assert seen["declarations"] is store and made[0]["credentials"] == ("platform", "pw")
+    run_handler({}, stack=None)
+    assert list(seen["declarations"]) == ["accounts-cdc"] and made[0]["credentials"] == ("platform", "pw")
 
 
 def test_failed_tasks_of_every_connector_are_counted_and_a_status_without_tasks_is_read(connect, monkeypatch):
@@ -488,7 +500,7 @@ def test_unreadable_declarations_are_logged_with_the_error_type(scheduled, monke
 
     monkeypatch.setattr(health, "reconcile_drift", broken)
     with caplog.at_level(logging.ERROR):
-        result = run_handler({}, declarations={})
+        result = run_handler({})
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         "drift could not be checked (nothing is published for it): RuntimeError: AccessDeniedException"]
     assert result["drifted"] is None
@@ -500,7 +512,7 @@ def test_an_unreachable_cluster_is_logged_by_name(monkeypatch, caplog):
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc")
     monkeypatch.setattr(health, "CHECK_BUDGET_SECONDS", 0.3)
     with caplog.at_level(logging.ERROR), pytest.raises(connect_rest.ConnectError) as raised:
-        health.handler({}, None, cloudwatch=object(), store=MemoryState(), clock=lambda: 1.0, declarations=None)
+        health.handler({}, None, cloudwatch=object(), store=MemoryState(), clock=lambda: 1.0)
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR][-1] == (
         f"Connect cluster bank-cdc could not be checked: {raised.value}")
 
@@ -523,7 +535,7 @@ def test_a_store_is_made_when_only_cloudwatch_is_given(scheduled, monkeypatch):
         Ssm() if name == "ssm" else RecordingCloudWatch())))
     monkeypatch.setenv("RESTART_STATE_PARAMETER", "/kp/restarts")
     cloudwatch = RecordingCloudWatch()
-    health.handler({}, None, cloudwatch=cloudwatch, clock=lambda: 1.0, declarations=None)
+    health.handler({}, None, cloudwatch=cloudwatch, clock=lambda: 1.0)
     assert "ssm" in made and "saved" in made and cloudwatch.metric_data  # its own CloudWatch client is kept
 
 
@@ -590,5 +602,5 @@ def test_a_cloudwatch_client_is_made_when_only_the_store_is_given(scheduled, mon
     cloudwatch, made = RecordingCloudWatch(), []
     monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=lambda name: made.append(name) or cloudwatch))
     monkeypatch.delenv("RESTART_STATE_PARAMETER", raising=False)  # the given store is used: no parameter is named
-    health.handler({}, None, store=MemoryState(), clock=lambda: 1.0, declarations=None)
+    health.handler({}, None, store=MemoryState(), clock=lambda: 1.0)
     assert made == ["cloudwatch"] and cloudwatch.metric_data

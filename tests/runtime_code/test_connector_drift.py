@@ -1,4 +1,5 @@
-"""Drift between Connect and the declarations: found, reported, and put back (or only reported), as Strimzi does."""
+"""Drift between Connect and the deployed template's declarations: found, reported, and put back (or only
+reported), as Strimzi does; what the template does not declare is never created again, and pruning fails closed."""
 
 import time
 
@@ -6,13 +7,15 @@ import pytest
 
 from tests.runtime_code.fake_connect import Connector, FakeConnectServer
 from tests.runtime_code.lambda_modules import load
-from tests.runtime_code.memory_stores import MemoryDeclarations as Memory
-from tests.runtime_code.memory_stores import MemoryState, RecordingCloudWatch
+from tests.runtime_code.memory_stores import FakeCloudFormation, MemoryState, RecordingCloudWatch
 
 drift = load("connector_drift")
 declared = load("declared")
 connect_rest = load("connect_rest")
 health = load("connect_health")
+deployed = load("deployed")
+#: Declarations by connector name, as the deployed template gives them to the drift check.
+Memory = dict
 
 SALT_ARN = "arn:aws:secretsmanager:eu-west-2:333333333333:secret:product/salt-AbCdEf"
 SALT = "Salt0123456789abcdef"
@@ -38,20 +41,31 @@ def run(connect, declarations, *, correct=True, prune=True):
                                  read_secret=lambda arn: SALT if arn == SALT_ARN else "")
 
 
+def stack(connect_url, declarations, status="UPDATE_COMPLETE"):
+    """The monitor's stack as CloudFormation holds it: its template declares ``declarations`` (name -> config and
+    state) on the Connect cluster at ``connect_url``."""
+    cloudformation = FakeCloudFormation(status)
+    for name, declared_ in declarations.items():
+        cloudformation.declare(name.title().replace("-", ""), "Custom::KafkaConnector", {
+            "ConnectUrl": connect_url, "ConnectorName": name, "Config": declared_["config"],
+            "DesiredState": declared_.get("state", "running"), "SlotOnDelete": "retain"})
+    return deployed.DeployedStack(cloudformation.stack_id, cloudformation)
+
+
 def live(connect, name):
     return connect.fake.connectors[name]
 
 
 def test_a_connector_in_its_declared_state_and_config_is_not_drift(connect):
     declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc")})
-    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations.values["accounts-cdc"]["config"]))
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations["accounts-cdc"]["config"]))
     found, corrected = run(connect, declarations)
     assert found == [] and corrected == [] and connect.fake.writes() == []
 
 
 def test_a_config_changed_through_the_rest_api_is_put_back(connect):
     declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc", **{"snapshot.mode": "initial"})})
-    connect.fake.connectors["accounts-cdc"] = Connector({**declarations.values["accounts-cdc"]["config"],
+    connect.fake.connectors["accounts-cdc"] = Connector({**declarations["accounts-cdc"]["config"],
                                                          "snapshot.mode": "never"})
     found, corrected = run(connect, declarations)
     assert [(d.connector, d.kind) for d in found] == [("accounts-cdc", "config")] and corrected == ["accounts-cdc"]
@@ -61,18 +75,18 @@ def test_a_config_changed_through_the_rest_api_is_put_back(connect):
 def test_a_paused_connector_declared_running_is_resumed_and_a_deleted_one_created_again(connect):
     declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc"),
                              "cards-cdc": declaration("cards-cdc", state="paused")})
-    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations.values["accounts-cdc"]["config"]),
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations["accounts-cdc"]["config"]),
                                                         state="PAUSED", task_state="PAUSED")
     found, _ = run(connect, declarations)
     assert {(d.connector, d.kind) for d in found} == {("accounts-cdc", "state"), ("cards-cdc", "absent")}
     assert live(connect, "accounts-cdc").state == "RUNNING"
     assert live(connect, "cards-cdc").state == "PAUSED"  # created again in its declared state
-    assert live(connect, "cards-cdc").config == declarations.values["cards-cdc"]["config"]
+    assert live(connect, "cards-cdc").config == declarations["cards-cdc"]["config"]
 
 
 def test_a_failed_connector_is_not_state_drift(connect):
     declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc")})
-    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations.values["accounts-cdc"]["config"]))
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declarations["accounts-cdc"]["config"]))
     connect.fake.fail("accounts-cdc", "boom")
     assert run(connect, declarations) == ([], [])
 
@@ -94,13 +108,6 @@ def test_correct_drift_false_reports_and_leaves_everything_as_it_is(connect):
     assert {(d.connector, d.kind) for d in found} == {("accounts-cdc", "config"), ("cards-cdc", "absent"),
                                                        ("by-hand", "undeclared")}
     assert corrected == [] and connect.fake.writes() == []
-
-
-def test_a_connector_being_deleted_is_left_alone(connect):
-    """The reconciler marks a declaration deleting before it deletes the connector: neither restored nor pruned."""
-    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x", "slot.drop.on.stop": "true"})
-    assert run(connect, Memory(**{"accounts-cdc": {"deleting": True}})) == ([], [])
-    assert "accounts-cdc" in connect.fake.connectors
 
 
 def test_the_salt_is_compared_as_the_secret_holds_it_and_put_back_with_it(connect):
@@ -129,12 +136,12 @@ def test_the_handler_counts_drift_and_publishes_it(connect, monkeypatch):
     monkeypatch.setenv("PRUNE_UNDECLARED", "true")
     connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
     result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0,
-                            declarations=Memory(**{"accounts-cdc": declaration("accounts-cdc")}))
+                            stack=stack(connect.url, {"accounts-cdc": declaration("accounts-cdc")}))
     assert result["drifted"] == ["accounts-cdc", "by-hand"] and result["corrected"] == []
     assert {m["MetricName"]: m["Value"] for m in cloudwatch.metric_data}["DriftedConnectors"] == 2
     monkeypatch.setenv("CORRECT_DRIFT", "true")
     result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0,
-                            declarations=Memory(**{"accounts-cdc": declaration("accounts-cdc")}))
+                            stack=stack(connect.url, {"accounts-cdc": declaration("accounts-cdc")}))
     assert result["corrected"] == ["accounts-cdc", "by-hand"] and sorted(connect.fake.connectors) == ["accounts-cdc"]
 
 
@@ -151,75 +158,97 @@ def test_after_a_deployment_the_monitor_prunes_even_with_correct_drift_false_and
     monkeypatch.setenv("PRUNE_UNDECLARED", prune)
     connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
     connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "changed"}, state="PAUSED")
-    connect.fake.connectors["leaving-cdc"] = Connector({"connector.class": "x"})
-    declarations = Memory(**{"accounts-cdc": declaration("accounts-cdc"), "leaving-cdc": {"deleting": True}})
+    declarations = {"accounts-cdc": declaration("accounts-cdc")}
     result = health.handler({"trigger": health.DEPLOYMENT_TRIGGER}, None, cloudwatch=cloudwatch, store=store,
-                            clock=lambda: 1.0, declarations=declarations)
+                            clock=lambda: 1.0, stack=stack(connect.url, declarations))
     assert result == {"pruned": ["by-hand"] if prune == "true" else []}
-    assert sorted(connect.fake.connectors) == (["accounts-cdc", "leaving-cdc"] if prune == "true"
-                                               else ["accounts-cdc", "by-hand", "leaving-cdc"])
+    assert sorted(connect.fake.connectors) == (["accounts-cdc"] if prune == "true" else ["accounts-cdc", "by-hand"])
     assert live(connect, "accounts-cdc").config == {"connector.class": "changed"}
     assert cloudwatch.metric_data == []
 
 
-def test_declarations_round_trip_through_ssm_parameters():
-    class Ssm:
-        class exceptions:  # noqa: N801 - boto3's shape
-            class ParameterNotFound(Exception):
-                pass
-
-        def __init__(self):
-            self.parameters = {}
-
-        def put_parameter(self, Name, Value, Type, Overwrite, Tier):  # noqa: N803
-            assert Type == "String" and Overwrite and Tier == "Intelligent-Tiering"
-            self.parameters[Name] = Value
-
-        def delete_parameter(self, Name):  # noqa: N803
-            if Name not in self.parameters:
-                raise self.exceptions.ParameterNotFound()
-            del self.parameters[Name]
-
-        def get_paginator(self, operation):
-            assert operation == "get_parameters_by_path"
-            parameters = self.parameters
-
-            class Paginator:
-                def paginate(self, Path, Recursive):  # noqa: N803
-                    names = sorted(n for n in parameters if n.startswith(Path + "/"))
-                    for start in range(0, len(names), 10):
-                        yield {"Parameters": [{"Name": n, "Value": parameters[n]} for n in names[start:start + 10]]}
-            return Paginator()
-
-    ssm = Ssm()
-    store = declared.ParameterDeclarations("/kafka-platform/connect/bank-cdc/declared/", ssm)
-    for i in range(25):
-        store.put(f"c{i:02d}", declaration(f"c{i:02d}"))
-    store.delete("c03")
-    store.delete("never-there")
-    found = store.all()
-    assert len(found) == 24 and "c03" not in found and found["c07"] == declaration("c07")
-    assert "/kafka-platform/connect/bank-cdc/declared/c07" in ssm.parameters
-
-
-def test_no_path_no_store(monkeypatch):
-    monkeypatch.delenv("DECLARED_PARAMETER_PATH", raising=False)
-    assert declared.declarations_from_environment() is None
-
-
-def test_declarations_that_cannot_be_read_do_not_silence_the_rest(connect, monkeypatch):
-    """SSM failing: restarts and stream figures are still published; drift is not (a 0 would claim it was checked)."""
+def test_a_template_that_cannot_be_read_does_not_silence_the_rest(connect, monkeypatch):
+    """CloudFormation failing: restarts and stream figures are still published; drift is not (a 0 would claim it was
+    checked)."""
     cloudwatch = RecordingCloudWatch()
-    class Broken:
-        def all(self):
+
+    class Broken(FakeCloudFormation):
+        def get_template(self, StackName, TemplateStage):  # noqa: N803
             raise RuntimeError("AccessDeniedException")
 
     monkeypatch.setenv("CONNECT_URL", connect.url)
     monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
     connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x"})
-    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0, declarations=Broken())
+    broken = Broken()
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=lambda: 1.0,
+                            stack=deployed.DeployedStack(broken.stack_id, broken))
     names = {m["MetricName"] for m in cloudwatch.metric_data}
     assert "Connectors" in names and "DriftedConnectors" not in names and result["drifted"] is None
+
+
+@pytest.mark.parametrize("status", ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                                    "UPDATE_ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS"])
+def test_nothing_is_corrected_or_pruned_while_the_stack_is_being_deployed(connect, monkeypatch, status):
+    """The reconciler is changing the connectors then: the monitor waits until the stack settles."""
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    connect.fake.connectors["new-cdc"] = Connector({"connector.class": "x"})
+    result = health.handler({}, None, cloudwatch=RecordingCloudWatch(), store=MemoryState(), clock=lambda: 1.0,
+                            stack=stack(connect.url, {"accounts-cdc": declaration("accounts-cdc")}, status))
+    assert result["drifted"] is None and connect.fake.writes() == []
+
+
+def test_a_connector_removed_from_the_template_is_never_created_again(connect, monkeypatch):
+    """Its declaration leaves with the resource: the monitor sees only what the deployed template declares, so a
+    removed connector, once its Delete ran, stays removed, run after run."""
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(declaration("accounts-cdc")["config"]))
+    after_removal = stack(connect.url, {"accounts-cdc": declaration("accounts-cdc")})
+    for _ in range(2):
+        result = health.handler({}, None, cloudwatch=RecordingCloudWatch(), store=MemoryState(), clock=lambda: 1.0,
+                                stack=after_removal)
+        assert result["drifted"] == [] and sorted(connect.fake.connectors) == ["accounts-cdc"]
+
+
+def test_pruning_fails_closed_and_pages(connect, monkeypatch):
+    """Never when the template declares nothing while Connect runs connectors, nor when the declarations shrank
+    although no deployment changed the stack; PruneRefused pages, and nothing is deleted."""
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    for name in ("accounts-cdc", "cards-cdc"):
+        connect.fake.connectors[name] = Connector(dict(declaration(name)["config"]))
+    cloudwatch, state = RecordingCloudWatch(), MemoryState()
+    both = stack(connect.url, {"accounts-cdc": declaration("accounts-cdc"), "cards-cdc": declaration("cards-cdc")})
+    health.handler({}, None, cloudwatch=cloudwatch, store=state, clock=lambda: 1.0, stack=both)
+    one = stack(connect.url, {"accounts-cdc": declaration("accounts-cdc")})  # the same deployment time
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=state, clock=lambda: 2.0, stack=one)
+    assert result["prune_refused"] == ("the declarations shrank from 2 to 1 although no deployment changed the stack: "
+                                       "nothing is pruned")
+    assert sorted(connect.fake.connectors) == ["accounts-cdc", "cards-cdc"]
+    assert [m["Value"] for m in cloudwatch.metric_data if m["MetricName"] == "PruneRefused"] == [0, 1]
+    one.cloudformation.last_updated = "2026-12-02T09:00:00+00:00"  # a deployment removed cards-cdc
+    health.handler({}, None, cloudwatch=cloudwatch, store=state, clock=lambda: 3.0,
+                   stack=deployed.DeployedStack(one.stack_id, one.cloudformation))  # each run reads afresh
+    assert sorted(connect.fake.connectors) == ["accounts-cdc"]
+    empty = stack(connect.url, {})
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=state, clock=lambda: 4.0, stack=empty)
+    assert result["prune_refused"].startswith("the deployed template declares no connector")
+    assert sorted(connect.fake.connectors) == ["accounts-cdc"]
+    with pytest.raises(declared.PolicyError):
+        drift.prune_after_deployment(connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10), set())
+
+
+def test_a_template_whose_declaration_does_not_match_its_digest_is_not_trusted():
+    cloudformation = FakeCloudFormation()
+    cloudformation.declare("AccountsCdc", "Custom::KafkaConnector", {
+        "ConnectUrl": "http://connect", "ConnectorName": "accounts-cdc", "Config": {"a": "1"}})
+    cloudformation.template["Resources"]["AccountsCdc"]["Properties"]["Config"]["a"] = "2"
+    with pytest.raises(deployed.TemplateError, match="does not match its digest"):
+        deployed.DeployedStack(cloudformation.stack_id, cloudformation).connectors("http://connect")
 
 
 def test_each_drift_and_each_failure_is_logged_with_the_connector_and_the_kind(connect, caplog):
@@ -238,22 +267,10 @@ def test_each_drift_and_each_failure_is_logged_with_the_connector_and_the_kind(c
     caplog.clear()
     connect.fake.connectors["late-cdc"] = Connector({"connector.class": "x"})
     client = connect_rest.ConnectClient(connect.url, deadline=time.monotonic() + 10)
-    assert drift.prune_after_deployment(client, Memory(**{"accounts-cdc": declaration("accounts-cdc")})) == [
+    assert drift.prune_after_deployment(client, {"accounts-cdc"}) == [
         "late-cdc"]
     assert [r.getMessage() for r in caplog.records] == [
         "connector late-cdc is not declared: deleted after the deployment"]
-
-
-def test_a_declaration_being_deleted_with_its_config_still_there_is_neither_put_back_nor_pruned(connect):
-    """The reconciler marks the declaration it is deleting (its config kept): the connector, drifted or not, and
-    every declaration after it in order, are judged as usual."""
-    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "changed"}, state="PAUSED")
-    connect.fake.connectors["zz-cdc"] = Connector({"connector.class": "changed"})
-    declarations = Memory(**{"accounts-cdc": {**declaration("accounts-cdc"), "deleting": True},
-                             "zz-cdc": declaration("zz-cdc")})
-    found, corrected = run(connect, declarations)
-    assert [(d.connector, d.kind) for d in found] == [("zz-cdc", "config")] and corrected == ["zz-cdc"]
-    assert live(connect, "accounts-cdc").config == {"connector.class": "changed"}
 
 
 def test_a_declaration_without_a_state_means_running_and_later_connectors_are_still_judged(connect):
@@ -297,3 +314,16 @@ def test_a_connector_found_absent_does_not_end_the_search(connect):
     connect.fake.connectors["zz-cdc"] = Connector({"connector.class": "changed"})
     found, _ = run(connect, Memory(**{"aa-cdc": declaration("aa-cdc"), "zz-cdc": declaration("zz-cdc")}))
     assert [(d.connector, d.kind) for d in found] == [("aa-cdc", "absent"), ("zz-cdc", "config")]
+
+
+def test_a_prune_refused_after_a_deployment_pages(connect, monkeypatch):
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    connect.fake.connectors["accounts-cdc"] = Connector({"connector.class": "x"})
+    cloudwatch = RecordingCloudWatch()
+    result = health.handler({"trigger": health.DEPLOYMENT_TRIGGER}, None, cloudwatch=cloudwatch, store=MemoryState(),
+                            clock=lambda: 1.0, stack=stack(connect.url, {}))
+    assert result["pruned"] == [] and result["prune_refused"].startswith("the deployed template declares no connector")
+    assert [(m["MetricName"], m["Value"]) for m in cloudwatch.metric_data] == [("PruneRefused", 1)]
+    assert sorted(connect.fake.connectors) == ["accounts-cdc"]

@@ -1,5 +1,6 @@
 """The connector reconciler against a local server that behaves like the Kafka Connect REST API."""
 
+import copy
 import json
 import logging
 import time
@@ -8,15 +9,39 @@ import pytest
 
 from tests.runtime_code.fake_connect import Connector, FakeConnectServer
 from tests.runtime_code.lambda_modules import load
+from tests.runtime_code.memory_stores import FakeCloudFormation
 
 reconciler = load("connector_reconciler")
 connect_rest = load("connect_rest")
 custom_resource = load("custom_resource")
 declared = load("declared")
+deployed_module = load("deployed")
 
 CONFIG = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
           "database.hostname": "accounts-db", "database.password": "${env:DBZ_ACCOUNTS_CDC_PASSWORD}",
           "topic.prefix": "cdc.accounts", "slot.name": "debezium_accounts"}
+
+
+RESPONSE_URL = ("https://cloudformation-custom-resource-response-euwest2.s3.eu-west-2.amazonaws.com/"
+                "arn%3Aaws%3Acloudformation%3Aeu-west-2%3A111111111111%3Astack/Dev-Connect/0a1b2c3d?X-Amz-Signature=x")
+#: The stack the tests' reconciler belongs to (its deployed template holds what each event() asks for).
+STACK = {"cloudformation": FakeCloudFormation()}
+
+
+@pytest.fixture(autouse=True)
+def deployed(monkeypatch):
+    """The reconciler deployed in its stack, whose template declares every resource the test's events ask for, and
+    CloudFormation's response URL answered (and recorded in ``deployed.sent``)."""
+    cloudformation = FakeCloudFormation()
+    STACK["cloudformation"] = cloudformation
+    monkeypatch.setenv("STACK_ID", cloudformation.stack_id)
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    monkeypatch.setattr(reconciler, "own_stack", lambda given=None: deployed_module.DeployedStack(
+        cloudformation.stack_id, cloudformation))
+    cloudformation.sent = []
+    monkeypatch.setattr(custom_resource, "_put", lambda url, body: cloudformation.sent.append(json.loads(body)))
+    monkeypatch.setattr(reconciler, "_count_refusal", lambda cloudwatch: cloudformation.calls.append("Refused"))
+    return cloudformation
 
 
 @pytest.fixture
@@ -31,13 +56,21 @@ def client(url, *, budget=10.0, **options):
 
 
 def event(request_type, url, *, config=None, state="running", physical=None, resource_type="Custom::KafkaConnector",
-          declared=None):
-    properties = {"ConnectUrl": url, "ConnectorName": "accounts-cdc", "Config": config or CONFIG,
-                  "DesiredState": state, "TimeoutSeconds": "10", "StableSeconds": "0"}
+          declared=None, logical_id="AccountsCdc", name="accounts-cdc", slot_on_delete="retain"):
+    """What CloudFormation sends for a stack whose deployed template declares it: the template of ``STACK`` holds
+    the resource (a Delete finds the stack removing resources)."""
+    properties = {"ConnectUrl": url, "ConnectorName": name, "Config": config or CONFIG,
+                  "DesiredState": state, "SlotOnDelete": slot_on_delete, "TimeoutSeconds": "10", "StableSeconds": "0"}
     if declared is not None:
         properties = {"ConnectUrl": url, "DeclaredConnectors": declared, "TimeoutSeconds": "10"}
-    result = {"RequestType": request_type, "ResourceType": resource_type, "ResponseURL": "https://example.invalid",
-              "StackId": "stack", "RequestId": "request", "LogicalResourceId": "AccountsCdc",
+    cloudformation = STACK["cloudformation"]
+    if request_type == "Delete":
+        cloudformation.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+    else:
+        cloudformation.status = "UPDATE_IN_PROGRESS"
+        properties = copy.deepcopy(cloudformation.declare(logical_id, resource_type, properties))
+    result = {"RequestType": request_type, "ResourceType": resource_type, "ResponseURL": RESPONSE_URL,
+              "StackId": cloudformation.stack_id, "RequestId": "request", "LogicalResourceId": logical_id,
               "ResourceProperties": properties}
     if physical:
         result["PhysicalResourceId"] = physical
@@ -472,69 +505,6 @@ def test_an_event_without_its_request_id_or_timeout_still_gets_an_answer(connect
     assert reconciler.DEFAULT_TIMEOUT_SECONDS - 1 < budgets[0] <= reconciler.DEFAULT_TIMEOUT_SECONDS
 
 
-class Declarations:
-    """Records what the reconciler keeps for the health monitor, and what Connect held at that moment."""
-
-    def __init__(self, connect):
-        self.connect, self.values, self.log = connect, {}, []
-
-    def put(self, name, declaration):
-        self.values[name] = declaration
-        self.log.append(("put", name, dict(declaration), name in self.connect.fake.connectors))
-
-    def delete(self, name):
-        self.values.pop(name, None)
-        self.log.append(("delete", name, None, name in self.connect.fake.connectors))
-
-    def all(self):
-        return dict(self.values)
-
-
-def test_the_declaration_is_kept_before_connect_is_touched_and_holds_no_secret(connect):
-    declarations = Declarations(connect)
-    reconciler.reconcile(event("Create", connect.url, state="paused"), client(connect.url), sleep=lambda s: None,
-                         declarations=declarations)
-    assert declarations.log == [("put", "accounts-cdc", {"config": CONFIG, "state": "paused", "salt_secret": None},
-                                 False)]  # written while Connect did not have it yet
-
-
-def test_a_failed_create_removes_the_declaration_with_the_connector(connect):
-    declarations = Declarations(connect)
-    connect.fake.assignment_polls = 0
-    original = connect.fake.answer
-
-    def failing(method, path, body):
-        status, payload = original(method, path, body)
-        if "accounts-cdc" in connect.fake.connectors:
-            connect.fake.fail("accounts-cdc", "boom")
-        return status, payload
-    connect.fake.answer = failing
-    with pytest.raises(connect_rest.ConnectError):
-        reconciler.reconcile(event("Create", connect.url), client(connect.url), sleep=lambda s: None,
-                             declarations=declarations)
-    assert declarations.values == {} and "accounts-cdc" not in connect.fake.connectors
-    assert [entry[0] for entry in declarations.log] == ["put", "delete"]
-
-
-def test_a_failed_update_keeps_the_declaration_for_the_rollback_to_rewrite(connect):
-    declarations = Declarations(connect)
-    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
-    connect.fake.fail("accounts-cdc", "boom")
-    with pytest.raises(connect_rest.ConnectError):
-        reconciler.reconcile(event("Update", connect.url, physical="accounts-cdc"), client(connect.url),
-                             sleep=lambda s: None, declarations=declarations)
-    assert list(declarations.values) == ["accounts-cdc"]
-
-
-def test_delete_marks_the_declaration_deleting_first_and_removes_it_after_the_connector(connect):
-    declarations = Declarations(connect)
-    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
-    reconciler.reconcile(event("Delete", connect.url, physical="accounts-cdc"), client(connect.url),
-                         sleep=lambda s: None, declarations=declarations)
-    assert declarations.log == [("put", "accounts-cdc", {"deleting": True}, True),
-                                ("delete", "accounts-cdc", None, False)]
-
-
 # ---- the reconciler's rules, each alone (a scripted client, a clock that moves only when it sleeps) --------------
 class Scripted:
     """A ConnectClient stand-in: ``statuses`` are answered in order (the last repeats); writes are recorded."""
@@ -743,8 +713,9 @@ def test_a_quiet_delete_that_works_says_why_it_deleted(caplog):
 def test_the_handler_prunes_for_a_prune_resource(connect, sent):
     connect.fake.connectors["stale-cdc"] = Connector(dict(CONFIG))
     connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    event("Create", connect.url)  # the template declares accounts-cdc
     reconciler.handler(event("Create", connect.url, resource_type="Custom::KafkaConnectorPrune",
-                             declared=["accounts-cdc"]), None)
+                             declared=["accounts-cdc"], logical_id="Prune"), None)
     assert (sent[-1]["Status"], sent[-1]["Data"]) == ("SUCCESS", {"Deleted": "stale-cdc"})
     assert sorted(connect.fake.connectors) == ["accounts-cdc"]
 
@@ -815,7 +786,7 @@ def delete_event(**properties):
 def test_a_delete_that_drops_the_slot_waits_the_default_stability_window(caplog):
     rest = Scripted([status("RUNNING", "RUNNING")], config={"slot.drop.on.stop": "true"})
     with caplog.at_level(logging.INFO):
-        outcome = reconciler.reconcile(delete_event(SlotOnDelete="drop"), rest, sleep=rest.sleep, declarations=None)
+        outcome = reconciler.reconcile(delete_event(SlotOnDelete="drop"), rest, sleep=rest.sleep)
     assert outcome.data == {"Action": "deleted", "Slot": "dropped"} and outcome.physical_resource_id == "orders-cdc"
     assert rest.now == 16.0  # RUNNING held for the default 15 s, polled every 2 s
     assert "connector orders-cdc deleted" in [r.getMessage() for r in caplog.records]
@@ -824,8 +795,7 @@ def test_a_delete_that_drops_the_slot_waits_the_default_stability_window(caplog)
 def test_a_delete_with_a_bad_stability_window_is_refused():
     rest = Scripted([status("RUNNING", "RUNNING")], config={})
     with pytest.raises(reconciler.PolicyError) as raised:
-        reconciler.reconcile(delete_event(SlotOnDelete="drop", StableSeconds="soon"), rest, sleep=rest.sleep,
-                             declarations=None)
+        reconciler.reconcile(delete_event(SlotOnDelete="drop", StableSeconds="soon"), rest, sleep=rest.sleep)
     assert str(raised.value) == "StableSeconds 'soon' is not a number of seconds"
 
 
@@ -835,25 +805,15 @@ def test_a_delete_of_a_connector_already_gone_says_so(caplog):
             return False
 
     with caplog.at_level(logging.INFO):
-        outcome = reconciler.reconcile(delete_event(), Gone(), declarations=None)
+        outcome = reconciler.reconcile(delete_event(), Gone())
     assert outcome.data == {"Action": "absent"}
     assert "connector orders-cdc was already gone" in [r.getMessage() for r in caplog.records]
 
 
 def test_a_delete_after_a_failed_create_keeps_its_id_and_calls_nothing():
     rest = Scripted()
-    outcome = reconciler.reconcile({**delete_event(), "PhysicalResourceId": "failed-request-7"}, rest,
-                                   declarations=None)
+    outcome = reconciler.reconcile({**delete_event(), "PhysicalResourceId": "failed-request-7"}, rest)
     assert outcome.physical_resource_id == "failed-request-7" and rest.calls == []
-
-
-def test_reconcile_keeps_declarations_where_the_environment_names_them(monkeypatch):
-    from tests.runtime_code.memory_stores import MemoryDeclarations
-
-    store = MemoryDeclarations(**{"orders-cdc": {"config": {}}})
-    monkeypatch.setattr(reconciler, "declarations_from_environment", lambda: store)
-    reconciler.reconcile(delete_event(), Scripted())
-    assert store.values == {}
 
 
 def test_a_create_without_a_state_or_window_runs_the_connector_and_waits_15_seconds(caplog):
@@ -861,7 +821,7 @@ def test_a_create_without_a_state_or_window_runs_the_connector_and_waits_15_seco
     create = {"RequestType": "Create", "ResourceProperties": {"ConnectorName": "orders-cdc", "Config": {
         "a": "1", "database.password": "${env:DBZ_ORDERS_CDC_PASSWORD}"}}}
     with caplog.at_level(logging.INFO):
-        outcome = reconciler.reconcile(create, rest, sleep=rest.sleep, declarations=None)
+        outcome = reconciler.reconcile(create, rest, sleep=rest.sleep)
     assert "connector orders-cdc created: {'a': '1', 'database.password': '${env:DBZ_ORDERS_CDC_PASSWORD}'}" in [
         r.getMessage() for r in caplog.records]
     assert outcome.data == {"Action": "created", "State": "RUNNING"}
@@ -894,3 +854,142 @@ def test_a_status_read_that_fails_with_time_left_is_reported_as_it_is(budget):
 
     with pytest.raises(connect_rest.ConnectError, match="HTTP 400: bad"):
         wait(Broken(budget=budget), stable=0)
+
+
+# ---- only CloudFormation drives it, with what its stack's deployed template declares ----------------------------
+def test_a_request_for_another_stack_is_refused_counted_and_changes_nothing(connect, deployed):
+    forged = event("Create", connect.url)
+    forged["StackId"] = "arn:aws:cloudformation:eu-west-2:111111111111:stack/Other/9"
+    reconciler.handler(forged, None)
+    assert deployed.sent[-1]["Status"] == "FAILED"
+    assert deployed.sent[-1]["Reason"].startswith("StackId 'arn:aws:cloudformation:eu-west-2:111111111111:stack/Other/9'"
+                                                  " is not this reconciler's stack")
+    assert connect.fake.requests == [] and deployed.calls == ["Refused"]
+
+
+@pytest.mark.parametrize("url", ["https://example.invalid/x", "http://cloudformation-custom-resource-response-euwest2"
+                                 ".s3.eu-west-2.amazonaws.com/x",
+                                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+                                 "https://cloudformation-custom-resource-response-euwest2.s3.eu-west-2.amazonaws.com.evil"
+                                 ".example/x"])
+def test_a_response_url_off_cloudformations_bucket_in_this_region_is_refused(connect, deployed, url):
+    forged = event("Create", connect.url)
+    forged["ResponseURL"] = url
+    reconciler.handler(forged, None)
+    assert deployed.sent[-1]["Reason"] == ("ResponseURL is not CloudFormation's custom-resource response bucket in "
+                                           "eu-west-2")
+    assert connect.fake.requests == []
+
+
+@pytest.mark.parametrize("url", [RESPONSE_URL, "https://cloudformation-custom-resource-response-euwest2.s3.amazonaws"
+                                               ".com/arn%3Aaws", "https://cloudformation-custom-resource-response-"
+                                               "euwest2.s3-eu-west-2.amazonaws.com/arn"])
+def test_cloudformations_response_urls_are_accepted(url, monkeypatch):
+    monkeypatch.setenv("STACK_ID", "stack")
+    reconciler.check_origin({"StackId": "stack", "ResponseURL": url})
+
+
+def test_a_config_the_template_does_not_declare_is_refused_before_connect_is_touched(connect, deployed):
+    """An invoker who strips a data product's masks (or points a connector at another host) cannot make the template
+    say so: the request differs from the deployed declaration."""
+    tampered = event("Create", connect.url)
+    tampered["ResourceProperties"]["Config"] = {**CONFIG, "database.hostname": "attacker.example"}
+    reconciler.handler(tampered, None)
+    assert deployed.sent[-1]["Reason"] == ("AccountsCdc: the request is not what the deployed template declares for it "
+                                           "(its digest differs)")
+    assert connect.fake.requests == [] and deployed.calls[-1] == "Refused"
+    undeclared = event("Create", connect.url)
+    undeclared["LogicalResourceId"] = "NotInTheTemplate"
+    reconciler.handler(undeclared, None)
+    assert deployed.sent[-1]["Reason"] == "the deployed template declares no Custom::KafkaConnector NotInTheTemplate"
+
+
+def test_a_delete_outside_a_cloudformation_removal_is_refused(connect, deployed):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    delete = event("Delete", connect.url, physical="accounts-cdc", slot_on_delete="drop")
+    deployed.status = "UPDATE_COMPLETE"
+    reconciler.handler(delete, None)
+    assert deployed.sent[-1]["Status"] == "FAILED"
+    assert deployed.sent[-1]["Reason"] == ("a Delete of AccountsCdc while the stack is UPDATE_COMPLETE: CloudFormation "
+                                           "deletes resources only while it removes or rolls them back")
+    assert "accounts-cdc" in connect.fake.connectors and connect.fake.requests == []
+
+
+@pytest.mark.parametrize("status", ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS",
+                                    "ROLLBACK_IN_PROGRESS"])
+def test_a_delete_while_cloudformation_removes_resources_deletes_the_connector(connect, deployed, status):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    delete = event("Delete", connect.url, physical="accounts-cdc")
+    deployed.status = status
+    reconciler.handler(delete, None)
+    assert deployed.sent[-1]["Status"] == "SUCCESS" and "accounts-cdc" not in connect.fake.connectors
+
+
+def test_deleting_the_stack_keeps_the_connector_its_offsets_and_its_slot(connect, deployed):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    delete = event("Delete", connect.url, physical="accounts-cdc", slot_on_delete="drop")
+    deployed.status = "DELETE_IN_PROGRESS"
+    reconciler.handler(delete, None)
+    assert (deployed.sent[-1]["Status"], deployed.sent[-1]["Data"]) == ("SUCCESS", {"Action": "kept with the stack"})
+    assert connect.fake.requests == [] and connect.fake.connectors["accounts-cdc"].config == CONFIG
+
+
+def test_a_renamed_connector_takes_its_slot_over_from_its_old_name(connect, deployed):
+    """The old name still runs on the slot (CloudFormation deletes it only after creating the new one): it is
+    deleted first, its slot kept for the new name, so exactly one connector holds the slot."""
+    connect.fake.assignment_polls = 0
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    connect.fake.connectors["payments-cdc"] = Connector({**CONFIG, "slot.name": "debezium_payments"})
+    renamed = event("Create", connect.url, name="accounts-capture", logical_id="AccountsCapture",
+                    config={**CONFIG, "database.password": "${env:DBZ_ACCOUNTS_CAPTURE_PASSWORD}"})
+    reconciler.handler(renamed, None)
+    assert (deployed.sent[-1]["Status"], deployed.sent[-1]["Data"]) == (
+        "SUCCESS", {"Action": "created", "State": "RUNNING", "Replaced": "accounts-cdc"})
+    assert sorted(connect.fake.connectors) == ["accounts-capture", "payments-cdc"]
+    writes = connect.fake.writes()
+    assert writes.index(("DELETE", "/connectors/accounts-cdc")) < writes.index(("POST", "/connectors"))
+    # The old resource's Delete, in CloudFormation's cleanup, finds it gone and drops no slot.
+    reconciler.handler(event("Delete", connect.url, physical="accounts-cdc", slot_on_delete="drop"), None)
+    assert deployed.sent[-1]["Data"] == {"Action": "absent", "Slot": "absent"}
+
+
+def test_a_connector_the_template_still_declares_is_never_taken_over(connect, deployed):
+    connect.fake.assignment_polls = 0
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    event("Create", connect.url)  # accounts-cdc stays declared
+    twin = event("Create", connect.url, name="accounts-twin", logical_id="AccountsTwin",
+                 config={**CONFIG, "database.password": "${env:DBZ_ACCOUNTS_TWIN_PASSWORD}"})
+    reconciler.handler(twin, None)
+    assert "accounts-cdc" in connect.fake.connectors and "Replaced" not in deployed.sent[-1].get("Data", {})
+
+
+def test_a_prune_that_would_empty_the_cluster_is_refused(connect, deployed):
+    connect.fake.connectors["accounts-cdc"] = Connector(dict(CONFIG))
+    prune = event("Create", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=[], logical_id="Prune")
+    reconciler.handler(prune, None)
+    assert deployed.sent[-1]["Reason"].startswith("the deployed template declares no connector on this Connect cluster")
+    assert "accounts-cdc" in connect.fake.connectors
+
+
+def test_a_prune_list_other_than_the_templates_is_refused(connect, deployed):
+    event("Create", connect.url)
+    prune = event("Create", connect.url, resource_type="Custom::KafkaConnectorPrune", declared=["accounts-cdc"],
+                  logical_id="Prune")
+    prune["ResourceProperties"]["DeclaredConnectors"] = ["accounts-cdc", "smuggled-cdc"]
+    reconciler.handler(prune, None)
+    assert deployed.sent[-1]["Reason"] == "Prune: DeclaredConnectors differ from the deployed template's"
+
+
+def test_a_refusal_is_published_for_its_connect_cluster(monkeypatch):
+    published = []
+
+    class CloudWatch:
+        def put_metric_data(self, **request):
+            published.append(request)
+
+    monkeypatch.undo()  # the real _count_refusal
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-dev")
+    reconciler._count_refusal(CloudWatch())
+    assert published == [{"Namespace": "KafkaPlatform/Connect", "MetricData": [{
+        "MetricName": "RefusedRequests", "Value": 1, "Unit": "Count",
+        "Dimensions": [{"Name": "ConnectCluster", "Value": "bank-cdc-dev"}]}]}]

@@ -114,33 +114,3 @@ class Ssm:
                 yield {"Parameters": [{"Name": "/p/declared/a", "Value": '{"state":"running"}'}]}
                 yield {"Parameters": [{"Name": "/p/declared/b", "Value": "{}"}]}
         return Paginator()
-
-
-def test_declarations_are_compact_sorted_json_parameters_under_the_path():
-    ssm = Ssm()
-    store = declared.ParameterDeclarations("/p/declared/", ssm)
-    store.put("a", {"state": "running", "config": {"b": "1", "a": "2"}})
-    store.delete("gone")  # already gone is fine
-    assert store.all() == {"a": {"state": "running"}, "b": {}}
-    assert declared.ParameterDeclarations("/p/declaredX//", ssm).path == "/p/declaredX"  # only the slashes go
-    assert ssm.calls == [
-        ("put", {"Name": "/p/declared/a", "Type": "String", "Overwrite": True, "Tier": "Intelligent-Tiering",
-                 "Value": '{"config":{"a":"2","b":"1"},"state":"running"}'}),
-        ("delete", "/p/declared/gone"),
-        ("get_parameters_by_path", {"Path": "/p/declared", "Recursive": False})]
-
-
-def test_the_store_is_named_by_the_environment(monkeypatch):
-    import sys
-    import types
-
-    made = []
-    monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=lambda name: made.append(name) or Ssm()))
-    monkeypatch.setenv("DECLARED_PARAMETER_PATH", "/kafka-platform/connect/bank-cdc/declared")
-    store = declared.declarations_from_environment()
-    assert isinstance(store, declared.ParameterDeclarations) and store.path == "/kafka-platform/connect/bank-cdc/declared"
-    assert made == ["ssm"]
-    given = Ssm()
-    assert declared.declarations_from_environment(given).ssm is given
-    monkeypatch.setenv("DECLARED_PARAMETER_PATH", "")
-    assert declared.declarations_from_environment() is None
