@@ -35,6 +35,61 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 MANAGED_KEYS = frozenset({"connector.class", "plugin.name", "database.password", "database.user", "slot.name",
                           "publication.name", "topic.prefix", "tasks.max", "name", "database.sslmode",
                           "database.sslrootcert", "slot.drop.on.stop"})
+# What extra_config may carry: Debezium and Kafka Connect settings that change neither the database the connector reads,
+# nor its TLS, nor what SQL runs there (an allow-list: anything else is refused, with the reason). Sources: Debezium
+# PostgreSQL connector reference (https://debezium.io/documentation/reference/stable/connectors/postgresql.html
+# #postgresql-connector-properties) and Kafka Connect's connector configs (https://kafka.apache.org/documentation/
+# #sourceconnectorconfigs).
+ALLOWED_EXTRA_CONFIG = frozenset({
+    "snapshot.fetch.size", "snapshot.max.threads", "snapshot.delay.ms", "snapshot.include.collection.list",
+    "incremental.snapshot.chunk.size", "max.batch.size", "max.queue.size", "max.queue.size.in.bytes",
+    "poll.interval.ms", "decimal.handling.mode", "time.precision.mode", "binary.handling.mode",
+    "interval.handling.mode", "hstore.handling.mode", "money.fraction.digits", "tombstones.on.delete",
+    "skipped.operations", "provide.transaction.metadata", "schema.name.adjustment.mode",
+    "field.name.adjustment.mode", "event.processing.failure.handling.mode", "status.update.interval.ms",
+    "retriable.restart.connector.wait.ms", "errors.max.retries", "errors.retry.delay.initial.ms",
+    "errors.retry.delay.max.ms", "errors.retry.timeout", "slot.max.retries", "slot.retry.delay.ms",
+    "include.unknown.datatypes", "column.propagate.source.type", "datatype.propagate.source.type",
+    "message.key.columns", "key.converter.schemas.enable", "value.converter.schemas.enable", "transforms",
+    "predicates", "unavailable.value.placeholder", "query.fetch.size", "flush.lsn.source"})
+#: Prefixes whose keys extra_config may carry: masking and truncation only narrow what is published; transforms and
+#: predicates are checked for their classes (``TRANSFORM_PACKAGES``).
+ALLOWED_EXTRA_PREFIXES = ("column.mask.with.", "column.truncate.to.", "transforms.", "predicates.")
+TRANSFORM_PACKAGES = ("org.apache.kafka.connect.transforms.", "io.debezium.transforms.")
+# Keys that would weaken TLS, point the connector elsewhere, or run SQL on the database, whatever else they do.
+_TARGET_OR_TLS = re.compile(r"^(database\.|driver\.)|sslfactory|sslmode|sslrootcert|sslcert|sslkey|sslpassword")
+_RUNS_SQL = re.compile(r"(^|\.)(heartbeat\.action\.query|snapshot\.select\.statement\.overrides)|\.query$|"
+                       r"^converters|signal\.")
+
+
+def platform_heartbeat_statements(table: str) -> tuple[str, ...]:
+    """The platform's heartbeat upsert on ``table`` (``schema.table``), with and without its schema: the only
+    statement a connector runs on its database by itself."""
+    names = (table, table.split(".", 1)[1]) if "." in table else (table,)
+    return tuple(f"INSERT INTO {name} (id, seen_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()"
+                 for name in names)
+
+
+def extra_config_problem(key: str, value: str) -> str | None:
+    """Why ``key`` may not be in extra_config, with the fix; None when it may."""
+    if _TARGET_OR_TLS.search(key):
+        return (f"{show(key)} would change the database the connector reads or weaken its TLS, which the connector's "
+                "database settings own (hostname, port, name, ssl_mode and ssl_root_cert); set it there, or remove it")
+    if _RUNS_SQL.search(key):
+        return (f"{show(key)} would run SQL (or load code) on the database; the only statement a connector runs is the "
+                "platform's heartbeat upsert (heartbeat_table); remove it")
+    if key.startswith(("transforms.", "predicates.")) and key.endswith(".type"):
+        if not str(value).startswith(TRANSFORM_PACKAGES):
+            return (f"{show(key)} names {show(value)}, a class outside Kafka Connect's and Debezium's own transforms "
+                    f"({', '.join(TRANSFORM_PACKAGES)}); use one of those")
+        return None
+    if key in ALLOWED_EXTRA_CONFIG or key.startswith(ALLOWED_EXTRA_PREFIXES):
+        return None
+    return (f"{show(key)} is not among the settings extra_config may carry (Debezium and Kafka Connect settings that "
+            "change neither the database, nor its TLS, nor what SQL runs: kafka_platform.domain.debezium."
+            "ALLOWED_EXTRA_CONFIG); remove it, or have the platform team add it with its reason")
+
+
 # The heartbeat table's change events move the stream's committed position and are then dropped, before any topic, by
 # Kafka's own Filter transform with a TopicNameMatches predicate (no plugin needed). A connector's own transforms and
 # predicates follow the platform's; these names are the platform's.
@@ -309,6 +364,8 @@ def connector_problems(spec: PostgresConnectorSpec, *, broker_count: int | None 
             what = f"{key} holds a secret in clear" if secret_name(key) else p
             problems.append((f"extra_config.{key}", f"{what}; reference it as ${{env:NAME}} from a secret given to "
                                                     "the Connect cluster"))
+        elif (p := extra_config_problem(key, value)) is not None:
+            problems.append((f"extra_config.{key}", p))
     return problems
 
 
@@ -318,11 +375,12 @@ def _heartbeat_problems(spec: PostgresConnectorSpec) -> list[tuple[str, str]]:
     if table is not None and not (isinstance(table, str) and _TABLE.match(table)):
         problems.append(("heartbeat_table", f"{show(table)} is not schema.table in lower case; use "
                                             f"{DEFAULT_HEARTBEAT_TABLE}"))
-    elif table and spec.heartbeat_action_query and table.split(".")[1] not in spec.heartbeat_action_query:
-        problems.append(("heartbeat_action_query", f"{show(spec.heartbeat_action_query)} does not write the heartbeat "
-                                                   f"table {table}: heartbeats would not move the stream, and its "
-                                                   "alarms would take a quiet database for a stopped stream; write "
-                                                   f"{table}, or leave the query out (the platform's upsert)"))
+    elif spec.heartbeat_action_query and (
+            not table or spec.heartbeat_action_query not in platform_heartbeat_statements(table)):
+        problems.append(("heartbeat_action_query", f"{show(spec.heartbeat_action_query)} is not the platform's "
+                                                   "heartbeat upsert: a connector runs no other SQL on its database "
+                                                   "(every 10 seconds, with its credentials); leave it out, and the "
+                                                   f"platform writes its heartbeat table ({table or DEFAULT_HEARTBEAT_TABLE})"))
     if not callable(getattr(spec.stream_lag_alarm, "to_milliseconds", None)):
         problems.append(("stream_lag_alarm", f"{show(spec.stream_lag_alarm)} is not a Duration; pass "
                                              "aws_cdk.Duration.minutes(5)"))

@@ -40,6 +40,34 @@ def credential_problems(name: str, config: Mapping[str, str]) -> list[str]:
     return problems
 
 
+# What no connector config may hold, whatever its template says (the construct refuses them at synthesis: this is
+# the same rule where configs reach Connect). A JDBC option or an SSL factory overrides the database's TLS checks; a
+# query runs SQL on the database with the connector's credentials.
+_TLS_OVERRIDE = re.compile(r"^driver\.|sslfactory", re.I)
+_SQL = re.compile(r"(^|\.)(snapshot\.select\.statement\.overrides)|^converters$|\.query$", re.I)
+_HEARTBEAT = re.compile(r"^INSERT INTO [a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)? \(id, seen_at\) VALUES \(1, now\(\)\) "
+                        r"ON CONFLICT \(id\) DO UPDATE SET seen_at = now\(\)$")
+_VERIFYING = ("verify-ca", "verify-full")
+
+
+def config_problems(name: str, config: Mapping[str, str]) -> list[str]:
+    """The policy every config passes before it reaches Connect: its own credentials only
+    (``credential_problems``), no JDBC or SSL-factory override, TLS that verifies the database unless the config
+    says otherwise in the platform's own key, no SQL but the platform's heartbeat upsert."""
+    problems = credential_problems(name, config)
+    for key, value in sorted(config.items()):
+        if _TLS_OVERRIDE.search(key):
+            problems.append(f"{key} overrides the database connection's TLS or driver; no connector config may")
+        elif key == "heartbeat.action.query":
+            if not _HEARTBEAT.match(str(value)):
+                problems.append(f"{key} is not the platform's heartbeat upsert; no other SQL runs on a database")
+        elif _SQL.search(key):
+            problems.append(f"{key} would run SQL (or load code) on the database; no connector config may")
+    if config.get("database.sslmode") in _VERIFYING and not config.get("database.sslrootcert"):
+        problems.append("database.sslmode verifies the server but database.sslrootcert names no CA bundle")
+    return problems
+
+
 def with_salt(config: Mapping[str, str], secret_arn: Any,
               read: Callable[[str], str] | None = None) -> dict[str, str]:
     """``config`` with the salt of ``secret_arn`` where a hashing property's name holds ``SALT_PLACEHOLDER``. The
@@ -64,7 +92,7 @@ def resolved(name: str, config: Mapping[str, Any], salt_secret: Any,
              read: Callable[[str], str] | None = None) -> dict[str, str]:
     """The config to send to Connect: every value a string, the policy checked, the salt put in its place."""
     desired = {key: str(value) for key, value in config.items()}
-    if problems := credential_problems(name, desired):
+    if problems := config_problems(name, desired):
         raise PolicyError("; ".join(problems))
     return with_salt(desired, salt_secret, read)
 

@@ -484,12 +484,42 @@ CASES = [
     BadFile("connector-without-heartbeat", setting("connect.connectors[accounts-cdc].heartbeat_interval_ms", 0),
             f"{F}: connect.connectors[accounts-cdc].heartbeat_interval_ms: 0 ms turns heartbeats off; without them "
             "a quiet database's slot pins WAL until the disk fills: use 10 seconds (10000 ms)"),
-    BadFile("connector-heartbeat-query-misses-its-table", setting(
+    BadFile("connector-heartbeat-query-runs-other-sql", setting(
         "connect.connectors[accounts-cdc].heartbeat_action_query", "SELECT 1"),
-            f"{F}: connect.connectors[accounts-cdc].heartbeat_action_query: \"SELECT 1\" does not write the heartbeat "
-            "table public.debezium_heartbeat: heartbeats would not move the stream, and its alarms would take a quiet "
-            "database for a stopped stream; write public.debezium_heartbeat, or leave the query out (the platform's "
-            "upsert)"),
+            f"{F}: connect.connectors[accounts-cdc].heartbeat_action_query: \"SELECT 1\" is not the platform's "
+            "heartbeat upsert: a connector runs no other SQL on its database (every 10 seconds, with its credentials); "
+            "leave it out, and the platform writes its heartbeat table (public.debezium_heartbeat)"),
+    BadFile("connector-ssl-factory-overridden", setting("connect.connectors[accounts-cdc].extra_config", {
+        "database.sslfactory": "org.postgresql.ssl.NonValidatingFactory"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.database.sslfactory: \"database.sslfactory\" would "
+            "change the database the connector reads or weaken its TLS, which the connector's database settings own "
+            "(hostname, port, name, ssl_mode and ssl_root_cert); set it there, or remove it"),
+    BadFile("connector-host-overridden", setting("connect.connectors[accounts-cdc].extra_config", {
+        "database.hostname": "attacker.example"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.database.hostname: \"database.hostname\" would change "
+            "the database the connector reads or weaken its TLS, which the connector's database settings own "
+            "(hostname, port, name, ssl_mode and ssl_root_cert); set it there, or remove it"),
+    BadFile("connector-driver-option", setting("connect.connectors[accounts-cdc].extra_config", {
+        "driver.loggerFile": "/tmp/x"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.driver.loggerFile: \"driver.loggerFile\" would change "
+            "the database the connector reads or weaken its TLS, which the connector's database settings own "
+            "(hostname, port, name, ssl_mode and ssl_root_cert); set it there, or remove it"),
+    BadFile("connector-snapshot-sql", setting("connect.connectors[accounts-cdc].extra_config", {
+        "snapshot.select.statement.overrides.public.accounts": "SELECT * FROM pg_shadow"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.snapshot.select.statement.overrides.public.accounts: "
+            "\"snapshot.select.statement.overrides.public.accounts\" would run SQL (or load code) on the database; the "
+            "only statement a connector runs is the platform's heartbeat upsert (heartbeat_table); remove it"),
+    BadFile("connector-unknown-setting", setting("connect.connectors[accounts-cdc].extra_config", {
+        "errors.tolerance": "all"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.errors.tolerance: \"errors.tolerance\" is not among the "
+            "settings extra_config may carry (Debezium and Kafka Connect settings that change neither the database, "
+            "nor its TLS, nor what SQL runs: kafka_platform.domain.debezium.ALLOWED_EXTRA_CONFIG); remove it, or have "
+            "the platform team add it with its reason"),
+    BadFile("connector-foreign-transform", setting("connect.connectors[accounts-cdc].extra_config", {
+        "transforms": "grab", "transforms.grab.type": "com.example.Exfiltrate"}),
+            f"{F}: connect.connectors[accounts-cdc].extra_config.transforms.grab.type: \"transforms.grab.type\" names "
+            "\"com.example.Exfiltrate\", a class outside Kafka Connect's and Debezium's own transforms "
+            "(org.apache.kafka.connect.transforms., io.debezium.transforms.); use one of those"),
     BadFile("connector-stream-lag-alarm-below-a-minute", setting("connect.stream_lag_alarm_seconds", 30),
             f"{F}: connect.stream_lag_alarm_seconds: 30 s is below the health monitor's one-minute period; use 60 "
             "seconds or more (default 300)"),

