@@ -22,7 +22,8 @@ import urllib.request
 from typing import Any, Callable
 
 LOGGER = logging.getLogger(__name__)
-_SECRET_WORD = r"(?:password|passwd|pwd|passphrase|secret(?!smanager)|token|credentials?|api[._-]?key|private[._-]?key)"
+_SECRET_WORD = (r"(?:password|passwd|pwd|passphrase|secret(?!smanager)|token|credentials?|api[._-]?key|private[._-]?key|"
+                r"authori[sz]ation)")
 _SECRET_KEY = re.compile(_SECRET_WORD, re.I)
 # A name that holds a secret: any identifier containing one of the words (database.password, AWS_SECRET_ACCESS_KEY,
 # ssl.key.password, sasl.jaas.config's password, apiKey ...).
@@ -31,10 +32,17 @@ _SALT_IN_NAME = re.compile(r"(\bcolumn\.mask\.hash\.(?:[\w-]+\.){1,2}with\.salt\
 # Redacted by structure, in this order: JSON members, quoted values (JAAS, properties), URL user-info, Kafka's
 # ConfigException, and unquoted values, which run to the end of the line (a value may hold commas, semicolons or spaces: where it ends is unknown).
 _REDACTIONS = (
+    # JSON escaped inside a JSON string (a message quoting a request body): \"database.password\":\"x\"
+    (re.compile(rf'(\\+"{_NAME}\\+"\s*:\s*\\+")(?:(?!\\+").)*(\\+")', re.I), r"\1****\2"),
     (re.compile(rf'("{_NAME}"\s*:\s*)"(?:[^"\\]|\\.)*"', re.I), r'\1"****"'),
+    # JSON members whose value is not a string: a number, true/false, an object or a list
+    (re.compile(rf'("{_NAME}"\s*:\s*)(?:-?\d[\w.+-]*|true|false|\{{[^{{}}]*\}}|\[[^\[\]]*\])', re.I), r'\1"****"'),
+    # Python's repr of a dict, as a logged exception or a boto3 response prints it: {'password': 'x'}
+    (re.compile(rf"('{_NAME}'\s*:\s*)(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d[\w.+-]*)", re.I), r"\1'****'"),
     (re.compile(rf"(\b{_NAME}\s*[=:]\s*)\"(?:[^\"\\]|\\.)*\"", re.I), r'\1"****"'),
     (re.compile(rf"(\b{_NAME}\s*[=:]\s*)'(?:[^'\\]|\\.)*'", re.I), r"\1'****'"),
-    (re.compile(r"(//[^/\s:@]+:)[^@\s/]+(@)"), r"\1****\2"),
+    # URL user-info: the password runs to the last @ before the host (it may hold @ and /)
+    (re.compile(r"(//[^/\s:@]+:)\S*(@)"), r"\1****\2"),
     # Kafka's ConfigException puts the value before the name: "Invalid value X for configuration NAME: ..."
     (re.compile(rf"(Invalid value ).+?( for configuration {_NAME})", re.I), r"\1****\2"),
     # (not an ARN's resource type: "...:secret:name-AbCdEf" names a secret, it does not hold one)

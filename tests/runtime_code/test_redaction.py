@@ -28,6 +28,21 @@ CORPUS = [
     "AWS_SECRET_ACCESS_KEY=S3cr3t!",
     "client.api_key: S3cr3t!",
     # values holding separators: the whole value goes
+    # Issue 30's review: each of these leaked at 86b47a0.
+    # a URL password holding @ or /
+    "jdbc:postgresql://dbz:S3cr3t!@x/y@accounts-db:5432/accounts refused",
+    "https://platform:S3cr3t!/or@rest.bank-cdc-prod.connect.internal:8083/connectors",
+    # an Authorization header, as urllib or a proxy logs a request
+    "Authorization: Basic S3cr3t!cGxhdGZvcm0=",
+    "proxy-authorization=Bearer S3cr3t!",
+    # JSON escaped inside a JSON string (a message quoting the body it was sent)
+    '{"message": "rejected {\\"database.password\\":\\"S3cr3t!\\",\\"tasks.max\\":\\"1\\"}"}',
+    # non-string JSON values
+    '{"config": {"database.password": 123456789, "pin.token": true}, "S3cr3t": 0}'.replace(', "S3cr3t": 0', ""),
+    '{"credentials": {"user": "dbz", "key": "S3cr3t!"}}',
+    # Python's repr of a dict, as a logged exception prints it
+    "KeyError in {'database.password': 'S3cr3t!', 'tasks.max': '1'}",
+    "{'api_key': \"S3cr3t!'s\"}",
     "database.password=S3cr3t!,with,commas",
     "database.password=S3cr3t!;and;semicolons",
     "database.password=S3cr3t! and spaces",
