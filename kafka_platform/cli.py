@@ -149,6 +149,15 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if not waiting else 3
 
 
+def _guardrail(args: argparse.Namespace) -> int:
+    import json
+
+    from kafka_platform.domain.guardrail import guardrail_policy
+
+    print(json.dumps(guardrail_policy(args.qualifier), indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kafka-platform", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -189,6 +198,12 @@ def parser() -> argparse.ArgumentParser:
     dr.add_argument("--execute", action="store_true", help="read the clusters', replicator's and alarms' state "
                                                            "through boto3 (read-only; needs AWS credentials)")
     dr.set_defaults(run=_dr)
+
+    guardrail = commands.add_parser(
+        "guardrail", help="the service control policy that keeps the connectors' control plane CloudFormation's "
+                          "(for the organization's administrators to attach to the platform's accounts)")
+    guardrail.add_argument("--qualifier", default="hnb659fds", help="the CDK bootstrap qualifier (default hnb659fds)")
+    guardrail.set_defaults(run=_guardrail)
 
     simulate = commands.add_parser(
         "simulate", help="replay one service's deployed scaling against a load profile, beside the baselines")

@@ -8,10 +8,10 @@ Defaults, as behaviour:
 * **Workers**: group ``name``; internal topics replicated 3 times, config topic with one partition; exactly-once
   source support; each worker advertises its own task IP; Kafka's EnvVarConfigProvider, so connectors read database
   credentials as ``${env:...}`` from ECS secrets (adding a connector therefore rolls the workers once).
-* **REST API** only inside the VPC, reachable only from the reconciler, the health monitor and the workers
-  themselves (followers forward to the leader), at ``http://rest.<name>.connect.internal:8083`` (Cloud Map), and
-  only with basic credentials: one user, ``platform``, whose password Secrets Manager generates (``rest_credentials``,
-  encrypted with the cluster's key); the workers, the reconciler and the health monitor read it, nobody else.
+* **REST API** only inside the VPC, reachable only from the reconciler, the health monitor, the rotator and the
+  workers themselves (followers forward to the leader), at ``https://rest.<name>.connect.internal:8083`` (Cloud
+  Map): TLS with a certificate the platform issues and its clients pin, basic credentials (two users, so that
+  rotation never locks anyone out), no admin endpoints; rotated every 30 days (``ConnectRestAccess``).
 * **Root file system** read-only; the worker writes only ``/opt/connect/config`` and ``/tmp``, task volumes.
 * **Scaling** on CPU between ``min_workers`` and ``max_workers``; alarms when no worker runs and when CPU stays high.
 * **Task role**: exactly the internal topics, its group, and per connector the topics under its prefix
@@ -27,10 +27,10 @@ Defaults, as behaviour:
   ``StreamLagSeconds`` and ``SecondsSinceLastEvent`` (dimension ``Connector``); a connector with a heartbeat table
   running gets two alarms: behind by more than ``spec.stream_lag_alarm``, and no event for 3 heartbeat intervals.
   They catch a stuck replication slot while Connect still says RUNNING.
-* **Drift corrected**: the reconciler keeps each declaration in SSM (``/kafka-platform/connect/<name>/declared/``);
-  every minute the function puts back a connector changed, paused or deleted through the REST API (and, with
-  ``prune_undeclared_connectors``, deletes one nobody declared), unless ``correct_drift`` is off: then it reports
-  ``DriftedConnectors`` only. Drift that lasts 3 minutes pages.
+* **Drift corrected**: every minute the function compares Connect with what the stack's deployed template declares
+  (each connector's ``DeclaredDigest``) and puts back a connector changed, paused or deleted through the REST API
+  (and, with ``prune_undeclared_connectors``, deletes one nobody declared, never when nothing is declared), unless
+  ``correct_drift`` is off: then it reports ``DriftedConnectors`` only. Drift pages at once.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from kafka_platform.constructs.alarm_topic import notify
+from kafka_platform.constructs.connect_rest_access import ConnectRestAccess
 from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.encryption import LogsKey, encrypted_log_group, unmodifiable
 from kafka_platform.constructs.fargate_service import private_fargate_service, task_count_target
@@ -69,8 +70,9 @@ from kafka_platform.constructs.props import describe, duration_problem, sequence
 from kafka_platform.constructs.platform_function import PlatformFunction, lambda_module
 from kafka_platform.constructs.references import container_secret, grant_secret_read
 from kafka_platform.domain import msk_iam
-from kafka_platform.domain.connect_worker import REST_PORT, REST_USERNAME, WORKERS_METADATA_KEY, ConnectWorkerSettings, \
-    group_id_problem, render, rest_jaas_config, worker_properties
+from kafka_platform.domain.connect_worker import CONFIG_DIRECTORY, REST_CERTIFICATES_FILE, REST_PORT, \
+    WORKERS_METADATA_KEY, ConnectWorkerSettings, group_id_problem, render, rest_host, rest_jaas_config, \
+    worker_properties
 from kafka_platform.domain.data_products import DATA_PRODUCT_METADATA_KEY, DataProductSpec, product_problems
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
                                            uniqueness_problems)
@@ -95,12 +97,6 @@ def health_metric(path: str, connect_name: str, metric_name: str, options: Metri
     return with_options(path, "metric_health", metric, options, MetricOptions)
 #: What a worker writes, each a task volume (the image declares them as VOLUMEs, owned so its user may write them).
 WRITABLE_PATHS = ("/opt/connect/config", "/tmp")
-_REST_ROTATION_REASON = (
-    "Not rotated on a schedule: the workers read the REST password once, at start, so a scheduled rotation would lock "
-    "the reconciler and the health monitor out until every worker restarted. It is rotated by a deployment instead "
-    "(put a new value, then deploy, which rolls the workers). Only the workers' execution role, the reconciler and "
-    "the health monitor may read it, and the API it opens is reachable only from them, inside the VPC.")
-
 
 #: The digest the reconciler and the health monitor compare with (kafka_platform/lambda/declaration.py).
 _declaration_digest: Callable[[str, Mapping[str, str], str, str], str] = lambda_module("declaration").declaration_digest
@@ -253,15 +249,12 @@ class DebeziumConnectCluster(Construct):
         acknowledge_wildcard_resources(self, lambda: [p.node.default_child for p in self.task_role.policies],
                                        self._topic_prefix_reason)
 
-        #: The REST API's one user and its generated password (letters and digits: no escaping anywhere).
-        self.rest_credentials: secretsmanager.Secret = secretsmanager.Secret(
-            self, "RestCredentials", description=f"Kafka Connect {name} REST API: the platform's basic credentials",
-            encryption_key=unmodifiable(self, "RestCredentialsKey", logs_key), removal_policy=removal_policy,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({"username": REST_USERNAME}), generate_string_key="password",
-                exclude_punctuation=True, password_length=40))
-        for finding in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):
-            acknowledge(self.rest_credentials.node.default_child, finding, _REST_ROTATION_REASON)
+        #: The REST API's two users and its TLS key, rotated every 30 days (``ConnectRestAccess``).
+        self.connect_url: str = f"https://{rest_host(name)}:{REST_PORT}"
+        self.rest_access: ConnectRestAccess = ConnectRestAccess(
+            self, "RestAccess", connect_name=name, host=rest_host(name), key=logs_key, vpc=vpc, vpc_subnets=subnets,
+            log_retention=log_retention, removal_policy=removal_policy,
+            aws_api_security_group=aws_api_security_group)
 
         self.task_definition: ecs.FargateTaskDefinition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib,
@@ -271,17 +264,17 @@ class DebeziumConnectCluster(Construct):
             "Worker", image=image or self._built_image(), readonly_root_filesystem=True,
             environment={"CONNECT_WORKER_PROPERTIES": render(worker_properties(self.settings)),
                          "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrap_brokers, "KAFKA_HEAP_OPTS": heap,
-                         "CONNECT_REST_JAAS": rest_jaas_config()},
-            secrets={"CONNECT_REST_USERNAME": container_secret(self.task_definition, self.rest_credentials, "username"),
-                     "CONNECT_REST_PASSWORD": container_secret(self.task_definition, self.rest_credentials,
-                                                               "password")},
+                         "CONNECT_REST_JAAS": rest_jaas_config(), "CONNECT_REST_HOST": rest_host(name)},
+            secrets=self.rest_access.container_secrets(self.task_definition),
             port_mappings=[ecs.PortMapping(container_port=REST_PORT, name="rest")],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="connect", log_group=self.log_group,
                                             mode=ecs.AwsLogDriverMode.NON_BLOCKING),
             # /health (Kafka 3.9+) turns 200 once the worker has joined its group: Cloud Map only sends traffic then.
-            # It asks for credentials too; the entrypoint wrote them for curl (-K), off the command line.
-            health_check=ecs.HealthCheck(command=["CMD-SHELL", "curl -fsS -K /opt/connect/config/rest-curl.conf "
-                                                               f"http://localhost:{REST_PORT}/health || exit 1"],
+            # It asks for credentials too; the entrypoint wrote them for curl (-K), off the command line, and the
+            # certificates to trust (the listener's names localhost too).
+            health_check=ecs.HealthCheck(command=["CMD-SHELL", f"curl -fsS -K {CONFIG_DIRECTORY}/rest-curl.conf "
+                                                               f"--cacert {REST_CERTIFICATES_FILE} "
+                                                               f"https://localhost:{REST_PORT}/health || exit 1"],
                                          interval=Duration.seconds(30), timeout=Duration.seconds(5), retries=3,
                                          start_period=Duration.minutes(2)))
         acknowledge(self.task_definition.node.default_child, "AwsSolutions-ECS2",
@@ -307,7 +300,8 @@ class DebeziumConnectCluster(Construct):
             cloud_map_options=ecs.CloudMapOptions(cloud_map_namespace=self.namespace, name="rest",
                                                   dns_record_type=servicediscovery.DnsRecordType.A,
                                                   dns_ttl=Duration.seconds(10)))
-        self.connect_url: str = f"http://rest.{name}.connect.internal:{REST_PORT}"
+        # The workers start only once their access secret holds its first version.
+        self.service.node.add_dependency(self.rest_access.initialization)
         #: The workers' connections (their own security group), as aws-cdk-lib's services offer.
         self.connections: ec2.Connections = self.security_group.connections
 
@@ -328,16 +322,19 @@ class DebeziumConnectCluster(Construct):
             logs_key=logs_key, log_retention=log_retention, removal_policy=removal_policy,
             statements=[*self._stack_read_statements(), _put_health_metrics()],
             timeout=Duration.minutes(15), invoked_by="cloudformation",
-            reserved_concurrent_executions=4, aws_api_security_group=aws_api_security_group,
+            reserved_concurrent_executions=4, aws_api_security_group=aws_api_security_group, control_plane=True,
             # The one Connect cluster and the one stack it acts for, whatever an event says (the reconciler is the
             # policy point: it applies only what its stack's deployed template declares).
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": name,
-                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn,
+                         "CONNECT_REST_SECRET_ARN": self.rest_access.secret.secret_arn,
                          "STACK_ID": Stack.of(self).stack_id})
         self._acknowledge_stack_reads(self.reconciler)
         self.health_monitor: PlatformFunction = self._health_monitor(vpc, subnets)
+        self.rest_access.rotate_with(service=self.service, workers=self.security_group.connections,
+                                     connect_url=self.connect_url, alarm_action=alarm_action,
+                                     alarm_prefix=f"{cluster.cluster_name}-connect-{name}")
         for client in (self.reconciler, self.health_monitor):
-            grant_secret_read(self.rest_credentials, client.role)  # its value, and its key only through Secrets Manager
+            self.rest_access.grant_read(client.role)  # its value, and its key only through Secrets Manager
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
         self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(alarm_action)
@@ -476,10 +473,10 @@ class DebeziumConnectCluster(Construct):
             description=f"Watches Kafka Connect {self.name}: failed connectors and tasks, restarts with backoff",
             vpc=vpc, vpc_subnets=subnets, logs_key=self.logs_key, log_retention=self._log_retention,
             removal_policy=self.removal_policy, timeout=Duration.minutes(1), invoked_by="schedule",
-            aws_api_security_group=self._aws_api_security_group,
+            aws_api_security_group=self._aws_api_security_group, control_plane=True,
             environment={"CONNECT_URL": self.connect_url, "CONNECT_CLUSTER": self.name,
                          "RESTART_STATE_PARAMETER": self.restart_state.parameter_name,
-                         "CONNECT_REST_SECRET_ARN": self.rest_credentials.secret_arn,
+                         "CONNECT_REST_SECRET_ARN": self.rest_access.secret.secret_arn,
                          "STACK_ID": Stack.of(self).stack_id,
                          "CORRECT_DRIFT": "true" if self._correct_drift else "false",
                          "PRUNE_UNDECLARED": "true" if self._prune else "false"},

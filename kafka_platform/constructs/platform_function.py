@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Literal, Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,6 +20,7 @@ from kafka_platform.constructs.aws_api_access import aws_api_groups
 from kafka_platform.constructs.encryption import encrypted_log_group
 from kafka_platform.constructs.managed_role import ManagedPolicyRole, write_logs_statement
 from kafka_platform.constructs.subnets import selection_arguments
+from kafka_platform.domain.guardrail import CONTROL_PLANE_TAG
 from kafka_platform.gates.acknowledge import acknowledge, acknowledge_wildcard_resources
 from kafka_platform.gates.template_metadata import ignore_cfn_lint, skip_checkov
 
@@ -35,6 +36,10 @@ CLOUDFORMATION_DLQ_REASON = (
     "CloudFormation through the response URL (retried when the PUT fails), and each custom resource sets "
     "ServiceTimeout, so CloudFormation never waits past it; a dead-letter queue would only hold events "
     "CloudFormation has already been told about.")
+ROTATION_DLQ_REASON = (
+    "Secrets Manager's rotation function: Secrets Manager invokes each step and keeps the current version when a step "
+    "fails (a failure pages through the rotation alarm, and the next rotation starts over); a dead-letter queue would "
+    "hold steps that must not be replayed out of order.")
 SCHEDULE_DLQ_REASON = (
     "Invoked every minute by a schedule: a failed run is superseded by the next one, and the metrics it did not "
     "publish trip alarms that treat missing data as breaching; a dead-letter queue of stale runs has no use.")
@@ -99,9 +104,9 @@ class PlatformFunction(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, handler: str, description: str, vpc: ec2.IVpc,
                  vpc_subnets: ec2.SubnetSelection, logs_key: kms.IKey, log_retention: logs.RetentionDays,
                  removal_policy: RemovalPolicy, statements: Sequence[iam.PolicyStatement], timeout: Duration,
-                 invoked_by: Literal["cloudformation", "schedule"], memory_size: int = 256,
+                 invoked_by: Literal["cloudformation", "schedule", "secretsmanager"], memory_size: int = 256,
                  reserved_concurrent_executions: int = 1, environment: Mapping[str, str] | None = None,
-                 aws_api_security_group: ec2.ISecurityGroup | None = None) -> None:
+                 aws_api_security_group: ec2.ISecurityGroup | None = None, control_plane: bool = False) -> None:
         super().__init__(scope, construct_id)
         self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
                                                 description=f"{description} (Lambda)")
@@ -136,6 +141,10 @@ class PlatformFunction(Construct):
                 actions=["kms:Decrypt"], resources=[logs_key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"lambda.{Stack.of(self).region}.amazonaws.com"}}))
         self.role.add_statements(*statements)
+        if control_plane:
+            # What the organization's guardrail protects (kafka_platform.domain.guardrail): only CloudFormation's
+            # deployment role may invoke or change it.
+            Tags.of(self.function).add(CONTROL_PLANE_TAG, "true")
         # The function must not be created (Lambda checks the role then) or run before its permissions exist.
         self.function.node.add_dependency(*self.role.policies)
         policy = self.role.policy.node.default_child
@@ -145,6 +154,7 @@ class PlatformFunction(Construct):
         skip_checkov(policy, "CKV_AWS_111", DESCRIBE_REASON)
         function = self.function.node.default_child
         ignore_cfn_lint(function, "W3005", ROLE_DEPENDENCY_REASON)
-        dlq_reason = CLOUDFORMATION_DLQ_REASON if invoked_by == "cloudformation" else SCHEDULE_DLQ_REASON
+        dlq_reason = {"cloudformation": CLOUDFORMATION_DLQ_REASON, "schedule": SCHEDULE_DLQ_REASON,
+                      "secretsmanager": ROTATION_DLQ_REASON}[invoked_by]
         acknowledge(function, "NIST.800.53.R5-LambdaDLQ", dlq_reason)
         skip_checkov(function, "CKV_AWS_116", dlq_reason)

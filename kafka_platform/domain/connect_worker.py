@@ -14,14 +14,20 @@ from kafka_platform.errors import show
 REST_PORT = 8083
 #: Metadata on the workers' scalable target: how a reader of the template (the summary) finds it in any app.
 WORKERS_METADATA_KEY = "kafka-platform:connect-workers"
-# The REST API asks every caller for basic credentials (Kafka's BasicAuthSecurityRestExtension with JAAS). One user,
-# the platform's (the reconciler, the health monitor and operators), whose password Secrets Manager generates; the
-# worker writes it to REST_CREDENTIALS_FILE at start. Requests between workers (task configs, fencing) are
-# authenticated by Connect's own session key instead (KIP-507), which the extension lets through.
-REST_USERNAME = "platform"
+# The REST API listens with TLS and asks every caller for basic credentials (Kafka's BasicAuthSecurityRestExtension
+# with JAAS). Two users, both the platform's (the reconciler, the health monitor and operators sign in as the active
+# one; the other lets a rotation switch users without a lockout: kafka_platform/lambda/rest_access.py). The worker
+# writes both to REST_CREDENTIALS_FILE at start. Requests between workers (task configs, fencing) are authenticated
+# by Connect's own session key instead (KIP-507), which the extension lets through.
 REST_AUTH_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
 REST_LOGIN_MODULE = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule"
-REST_CREDENTIALS_FILE = "/opt/connect/config/rest-credentials.properties"
+CONFIG_DIRECTORY = "/opt/connect/config"
+REST_CREDENTIALS_FILE = f"{CONFIG_DIRECTORY}/rest-credentials.properties"
+#: The listener's key and the certificate the worker issues itself at start from the cluster's authority (PKCS#12),
+#: and every authority the secret says to trust (a PKCS#12 trust store, and the same in PEM for the health check).
+REST_KEYSTORE_FILE = f"{CONFIG_DIRECTORY}/rest-keystore.p12"
+REST_TRUSTSTORE_FILE = f"{CONFIG_DIRECTORY}/rest-truststore.p12"
+REST_CERTIFICATES_FILE = f"{CONFIG_DIRECTORY}/rest-certificates.pem"
 _GROUP_ID = re.compile(r"^[a-z][a-z0-9-]{2,48}$")
 
 # MSK IAM for the worker and for each client the worker creates on its connectors' behalf.
@@ -97,10 +103,9 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         # Only the connectors' credentials: no connector config may read any other variable of the worker.
         "config.providers.env.param.allowlist.pattern": f"{CREDENTIALS_PREFIX}.*",
-        "listeners": f"http://0.0.0.0:{REST_PORT}",
         "rest.extension.classes": REST_AUTH_EXTENSION,
         "rest.advertised.port": str(REST_PORT),
-        "rest.advertised.listener": "http",
+        **rest_tls_properties(),
         # A dead worker's connectors wait this long before moving. On Fargate a replaced task joins as a new worker
         # and never takes them back, so the wait only stops their streams: 30 s rides out a missed heartbeat or a
         # long GC pause: make bench-connect measured a lost worker's streams running again after 42-46 s (135 s with
@@ -114,6 +119,33 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         for prefix in ("", "producer.", "consumer.", "admin."):
             properties.update({f"{prefix}{key}": value for key, value in _MSK_IAM.items()})
     return dict(sorted(properties.items()))
+
+
+def rest_host(connect_name: str) -> str:
+    """The REST API's DNS name (Cloud Map), the name its certificate carries and the Lambdas verify."""
+    return f"rest.{connect_name}.connect.internal"
+
+
+def rest_tls_properties(keystore: str = REST_KEYSTORE_FILE, truststore: str = REST_TRUSTSTORE_FILE) -> dict[str, str]:
+    """The REST listener over TLS only, and no admin endpoints. The stores are made at start, and their passwords
+    added then (``connect_image/rest-tls.sh``). Connect reads ``listeners.https.*`` for its server and, all or
+    nothing, for the client that forwards requests to the leader (``SSLUtils``, KIP-208)."""
+    return {
+        "listeners": f"https://0.0.0.0:{REST_PORT}",
+        "rest.advertised.listener": "https",
+        # No /admin/loggers: nothing the platform runs changes log levels at run time (KIP-495: empty disables them).
+        "admin.listeners": "",
+        "listeners.https.ssl.keystore.type": "PKCS12",
+        "listeners.https.ssl.keystore.location": keystore,
+        "listeners.https.ssl.truststore.type": "PKCS12",
+        "listeners.https.ssl.truststore.location": truststore,
+        "listeners.https.ssl.client.auth": "none",
+        "listeners.https.ssl.enabled.protocols": "TLSv1.3,TLSv1.2",
+        # A follower forwards to the leader at its task IP (rest.advertised.host.name): each worker's certificate
+        # names its own IP (connect_image/rest-tls.sh), so the forwarding client checks the host as the Lambdas do
+        # (and Jetty 12's SNI host check refuses a request whose Host the certificate does not name).
+        "listeners.https.ssl.endpoint.identification.algorithm": "HTTPS",
+    }
 
 
 def rest_jaas_config(credentials_file: str = REST_CREDENTIALS_FILE) -> str:

@@ -21,12 +21,12 @@ DEFAULT_STACK = "Consumers"
 # included), plus the stack's ECS cluster and logs key, stays under 500 resources and 200 outputs with room.
 # tests/scale/test_scale_reference.py measures a service's cost and holds this bound to it.
 MAX_SERVICES_PER_STACK = 25
-# The most connectors (data products' included) the Connect stack takes: at most 60 resources of its own (workers,
-# functions, roles, cluster alarms) and at most 4 a connector (its custom resource, its stream-lag and no-heartbeat
+# The most connectors (data products' included) the Connect stack takes: at most 80 resources of its own (workers,
+# functions, roles, the REST access secret and its rotation, cluster alarms) and at most 4 a connector (its custom resource, its stream-lag and no-heartbeat
 # alarms, its database instance's slot-lag alarm) stay under 500 resources. tests/scale/test_scale_reference.py
 # measures both and holds this bound to them.
-MAX_CONNECTORS_PER_STACK = 110
-CONNECT_STACK_OWN_RESOURCES = 60
+MAX_CONNECTORS_PER_STACK = 100
+CONNECT_STACK_OWN_RESOURCES = 80
 RESOURCES_PER_CONNECTOR = 4
 _TEAM = re.compile(r"^[a-z][a-z0-9-]{1,29}$")
 

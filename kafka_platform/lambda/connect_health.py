@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
-from connect_rest import ConnectClient, ConnectError, rest_credentials
+from connect_rest import ConnectClient, ConnectError, platform_client
 from connector_drift import prune_after_deployment, prune_refusal, reconcile_drift
 from declared import PolicyError
 from deployed import SETTLED, DeployedStack, TemplateError, own_stack
@@ -224,7 +224,7 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
             clock: Callable[[], float] = time.time, stack: DeployedStack | None = None) -> dict[str, Any]:
     cluster = os.environ["CONNECT_CLUSTER"]
     url = os.environ["CONNECT_URL"]
-    client = ConnectClient(url, deadline=time.monotonic() + CHECK_BUDGET_SECONDS, credentials=rest_credentials())
+    client = platform_client(url, deadline=time.monotonic() + CHECK_BUDGET_SECONDS)
     prune = os.environ.get("PRUNE_UNDECLARED", "false") == "true"
     if isinstance(event, Mapping) and event.get("trigger") == DEPLOYMENT_TRIGGER:
         # The Connect stack finished a deployment: prune (only), as the deployment's own custom resource does when

@@ -3,8 +3,11 @@
 Retries what Connect says is transient (409 while a rebalance is in progress, 503 while a worker starts, 5xx,
 timeouts, refused connections)
 with exponential backoff, 200 ms doubling, at most ``max_attempts`` times and never past the ``deadline``. Whatever
-it reports has secrets redacted. It authenticates with the REST API's basic credentials, which ``rest_credentials``
-reads from the Secrets Manager secret named by ``CONNECT_REST_SECRET_ARN``.
+it reports has secrets redacted. It authenticates with the REST API's basic credentials and, over ``https``, trusts
+exactly the certificates the platform's secret lists (``rest_access`` reads both from the Secrets Manager secret
+named by ``CONNECT_REST_SECRET_ARN``; ``rest_access.py`` writes and rotates it). A refused password or an untrusted
+certificate makes ``platform_client`` read the secret once more (a rotation may have happened since): after that, a
+certificate the secret does not list is an error at once, never retried.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import logging
 import os
 import re
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 LOGGER = logging.getLogger(__name__)
 _SECRET_WORD = (r"(?:password|passwd|pwd|passphrase|secret(?!smanager)|token|credentials?|api[._-]?key|private[._-]?key|"
@@ -76,27 +80,44 @@ def redact_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 REST_SECRET_VARIABLE = "CONNECT_REST_SECRET_ARN"
-_CREDENTIALS: dict[str, tuple[str, str]] = {}
 
 
-def rest_credentials(secrets_client: Any = None) -> tuple[str, str] | None:
-    """The REST API's ``(username, password)`` from the secret ``CONNECT_REST_SECRET_ARN`` names (read once per
-    execution environment), or None where no secret is named (a Connect cluster without authentication)."""
+class RestAccess(NamedTuple):
+    """What a client of the REST API needs: the active user, and the PEM certificates it trusts (None: plain http,
+    only where no secret lists any, as in tests without TLS)."""
+
+    username: str
+    password: str
+    certificates: str | None = None
+
+
+_ACCESS: dict[str, RestAccess] = {}
+
+
+def rest_access(secrets_client: Any = None, *, fresh: bool = False) -> RestAccess | None:
+    """The REST API's access from the secret ``CONNECT_REST_SECRET_ARN`` names (read once per execution environment,
+    or again with ``fresh``), or None where no secret is named (a Connect cluster without authentication)."""
     arn = os.environ.get(REST_SECRET_VARIABLE)
     if not arn:
         return None
-    if arn not in _CREDENTIALS:
-        if secrets_client is None:
-            import boto3
-
-            secrets_client = boto3.client("secretsmanager")
+    if fresh or arn not in _ACCESS:
         try:
-            value = json.loads(secrets_client.get_secret_value(SecretId=arn)["SecretString"])
-            _CREDENTIALS[arn] = (str(value["username"]), str(value["password"]))
+            value = json.loads(secret_string(arn, secrets_client))
+            _ACCESS[arn] = RestAccess(str(value["username"]), str(value["password"]),
+                                      str(value["certificates"]) if value.get("certificates") else None)
         except Exception as error:  # noqa: BLE001 - any failure is reported the same way, without the value
             raise ConnectError(f"cannot read the Connect REST credentials from {arn}: {type(error).__name__}") \
                 from None
-    return _CREDENTIALS[arn]
+    return _ACCESS[arn]
+
+
+def platform_client(url: str, *, deadline: float) -> "ConnectClient":
+    """A client with the platform's access, which reads the secret again once if Connect refuses the password or
+    presents a certificate the cached copy does not list."""
+    access = rest_access()
+    return ConnectClient(url, deadline=deadline, credentials=None if access is None else access[:2],
+                         certificates=None if access is None else access.certificates,
+                         reload=lambda: rest_access(fresh=True))
 
 
 def secret_string(arn: str, secrets_client: Any = None) -> str:
@@ -114,10 +135,11 @@ def secret_string(arn: str, secrets_client: Any = None) -> str:
 class ConnectClient:
     def __init__(self, base_url: str, *, deadline: float, request_timeout: float = 30.0, max_attempts: int = 10,
                  first_backoff: float = 0.2, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, credentials: tuple[str, str] | None = None):
+                 sleep: Callable[[float], None] = time.sleep, credentials: tuple[str, str] | None = None,
+                 certificates: str | None = None, reload: Callable[[], RestAccess | None] | None = None):
         self.base_url: str = base_url.rstrip("/")
-        self._authorization = None if credentials is None else \
-            "Basic " + base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
+        self._use(credentials, certificates)
+        self._reload = reload
         self.deadline = deadline
         self.request_timeout = request_timeout
         self.max_attempts = max_attempts
@@ -127,6 +149,27 @@ class ConnectClient:
 
     def remaining(self) -> float:
         return self.deadline - self.clock()
+
+    def _use(self, credentials: tuple[str, str] | None, certificates: str | None) -> None:
+        self._authorization = None if credentials is None else \
+            "Basic " + base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
+        self._context: ssl.SSLContext | None = None
+        if self.base_url.startswith("https://"):
+            if not certificates:
+                raise ConnectError(f"{self.base_url} is https, and no certificate to trust was given; the secret "
+                                   f"{REST_SECRET_VARIABLE} names lists them under 'certificates'")
+            # Only these certificates, with the host name checked: a pinned trust, not the public CAs.
+            self._context = ssl.create_default_context(cadata=certificates)
+            self._context.minimum_version = ssl.TLSVersion.TLSv1_2
+
+    def _reloaded(self) -> bool:
+        """Read the platform's access again, once per client: True if it was read."""
+        if self._reload is None:
+            return False
+        reload, self._reload = self._reload, None
+        access = reload()
+        self._use(None if access is None else access[:2], None if access is None else access.certificates)
+        return True
 
     # ---- the endpoints the platform uses ---------------------------------------------------------------------
     def wait_until_ready(self) -> None:
@@ -209,12 +252,15 @@ class ConnectClient:
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         timeout = max(0.1, min(self.request_timeout, self.remaining()))
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the Connect REST API
+            with urllib.request.urlopen(request, timeout=timeout,  # noqa: S310 - the Connect REST API
+                                        context=self._context) as response:
                 text = response.read().decode() or "null"
                 return json.loads(text) if response.status != 204 else {}
         except urllib.error.HTTPError as error:
             detail = _error_message(error)
             if error.code in (401, 403):
+                if self._reloaded():
+                    raise _Retryable(f"HTTP {error.code}: credentials read again from the secret") from None
                 raise ConnectError(f"{method} {path}: HTTP {error.code}: Connect refused the REST credentials "
                                    f"(check the secret {REST_SECRET_VARIABLE} names and the workers' copy of it)",
                                    error.code) from None
@@ -228,6 +274,14 @@ class ConnectClient:
                 raise _Retryable(f"HTTP {error.code}: {detail}") from None
             raise ConnectError(f"{method} {path}: HTTP {error.code}: {detail}", error.code) from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                if self._reloaded():
+                    raise _Retryable("the certificate is not trusted: certificates read again from the secret") \
+                        from None
+                raise ConnectError(f"{method} {path}: the REST API presented a certificate the platform does not "
+                                   f"trust ({reason.verify_message}); the secret {REST_SECRET_VARIABLE} names lists "
+                                   "the trusted ones") from None
             raise _Retryable(f"{type(error).__name__}: {getattr(error, 'reason', error)}") from None
 
 

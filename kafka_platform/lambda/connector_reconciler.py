@@ -40,7 +40,7 @@ import re
 import time
 from typing import Any, Callable, Mapping
 
-from connect_rest import ConnectClient, ConnectError, redact_config, redact_text, rest_credentials
+from connect_rest import ConnectClient, ConnectError, platform_client, redact_config, redact_text
 from custom_resource import Outcome, respond
 from declaration import declaration_digest
 from declared import SALT_PLACEHOLDER, PolicyError, credential_problems, differs, resolved, with_salt
@@ -148,7 +148,7 @@ def _operate(event: Mapping[str, Any], context: Any, cloudformation: Any = None)
     if context is not None:
         budget = min(budget, context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_SECONDS
                      - CLEANUP_SECONDS)
-    client = ConnectClient(url, deadline=time.monotonic() + budget, credentials=rest_credentials())
+    client = platform_client(url, deadline=time.monotonic() + budget)
     declared = set(stack.connectors(url)) if event["RequestType"] != "Delete" else set()
     if resource_type == PRUNE_TYPE:
         return prune(event, client, declared)

@@ -223,6 +223,39 @@ def _secret_readers_decryption(environment: Environment, secret: Resource) -> It
             yield _key_target(environment, role.arn, str(key), _secrets_manager_context(environment, arn))
 
 
+def _rotation(environment: Environment, schedule: Resource) -> tuple[str, Resource] | None:
+    """The rotated secret's ARN and the rotation function, where the schedule names a function of the templates."""
+    function = environment.by_arn(schedule.properties.get("RotationLambdaARN"))
+    if function is None or function.type != _FUNCTION:
+        return None
+    return str(schedule.properties.get("SecretId")), function
+
+
+def _rotation_invocation(environment: Environment, schedule: Resource) -> Iterator[Target]:
+    if (found := _rotation(environment, schedule)) is not None:
+        secret, function = found
+        arn = _arn_of(environment, function)
+        yield Target("secretsmanager.amazonaws.com", arn, {"aws:SourceArn": secret,
+                                                           "aws:SourceAccount": environment.account},
+                     environment.function_policy(arn), f"the resource policy of function {function.where}")
+
+
+def _rotation_steps(environment: Environment, schedule: Resource) -> Iterator[Target]:
+    if (found := _rotation(environment, schedule)) is not None:
+        secret, function = found
+        policy = environment.secret_policy(secret)
+        yield Target(_role(function, "Role") or "", secret, {}, policy,
+                     f"the resource policy of secret {secret}" if policy else "")
+
+
+def _rotation_key(environment: Environment, schedule: Resource) -> Iterator[Target]:
+    if (found := _rotation(environment, schedule)) is not None:
+        secret, function = found
+        if (key := environment.secret_key(secret)) is not None:
+            yield _key_target(environment, _role(function, "Role") or "", key,
+                              _secrets_manager_context(environment, secret))
+
+
 # ---- CloudWatch Logs --------------------------------------------------------------------------------------------
 def _log_group_encryption(environment: Environment, group: Resource) -> Iterator[Target]:
     key = group.properties.get("KmsKeyId")
@@ -408,6 +441,8 @@ _EC2_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/referen
 _TASK_EXECUTION = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
 _ECS_SECRETS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html"
 _SECRETS_KMS = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html"
+_ROTATION = ("https://docs.aws.amazon.com/secretsmanager/latest/userguide/"
+             "rotating-secrets-required-permissions-function.html")
 _LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
 _VENDED_LOGS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html"
 _FLOW_LOGS = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
@@ -496,6 +531,21 @@ CONTRACTS: tuple[Contract, ...] = (
              ("kms:Decrypt",), _secret_readers_decryption, _SECRETS_KMS,
              "a principal allowed secretsmanager:GetSecretValue needs kms:Decrypt on the secret's key through "
              "Secrets Manager (secret.grant_read grants both)"),
+    Contract("secret-rotation-invoke", "AWS::SecretsManager::RotationSchedule",
+             "Secrets Manager invokes the rotation function for the secret, as secretsmanager.amazonaws.com",
+             ("lambda:InvokeFunction",), _rotation_invocation, _ROTATION,
+             "add a Lambda permission for secretsmanager.amazonaws.com with the secret's ARN as SourceArn"),
+    Contract("secret-rotation-steps", "AWS::SecretsManager::RotationSchedule",
+             "The rotation function's steps read, stage and write the secret's versions with its execution role",
+             ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+              "secretsmanager:UpdateSecretVersionStage"), _rotation_steps, _ROTATION,
+             "allow the rotation function's role these actions on the secret"),
+    Contract("secret-rotation-key", "AWS::SecretsManager::RotationSchedule",
+             "Secrets Manager encrypts and decrypts the secret's versions with its customer-managed key, as the "
+             "rotation function's role", ("kms:Decrypt", "kms:GenerateDataKey"), _rotation_key,
+             f"{_ROTATION} ; {_SECRETS_KMS}",
+             "allow the rotation function's role kms:Decrypt and kms:GenerateDataKey on the key through Secrets "
+             "Manager"),
     # CloudWatch Logs, vended logs, flow logs ---------------------------------------------------------------------
     Contract("logs-key", "AWS::Logs::LogGroup",
              "CloudWatch Logs encrypts and decrypts the group's events with its customer-managed key, as the "

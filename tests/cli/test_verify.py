@@ -118,7 +118,8 @@ def test_a_ready_environment_passes_every_check(dev):
     names = [r.name for r in results]
     assert [n for n in names if n.startswith("stack ")] == [f"stack {s.stack_name}" for s in dev]
     assert "cluster bank-streaming-dev" in names
-    assert sum(n.startswith("function ") for n in names) == 5  # bootstrap brokers, reconciler, monitor, CDK's two
+    # bootstrap brokers, reconciler, monitor, REST access initializer and rotator, CDK's two
+    assert sum(n.startswith("function ") for n in names) == 7
     services = [k for s in dev for k, r in s.resources().items() if r["Type"] == "AWS::ECS::Service"]
     assert len(services) == 5 and [n for n in names if n.startswith("service ")] == [f"service {k}" for k in services]
     assert "connectors of Connect bank-cdc-dev" in names

@@ -464,16 +464,16 @@ def many_connectors(count, prefix_length=0):
 BIG_WORKERS = {"cpu": 4096, "memory_mib": 30720, "min_workers": 40, "max_workers": 40}
 
 
-def test_a_connect_stack_holds_110_connectors():
-    assert connect_problems(connectors=many_connectors(110), **BIG_WORKERS) == []
+def test_a_connect_stack_holds_100_connectors():
+    assert connect_problems(connectors=many_connectors(100), **BIG_WORKERS) == []
     stack = ("need up to 4 resources each in the Connect stack (the connector, its two stream alarms, its database's "
-             "slot-lag alarm); CloudFormation takes 500 a stack, so it holds at most 110: move some connectors to "
+             "slot-lag alarm); CloudFormation takes 500 a stack, so it holds at most 100: move some connectors to "
              "another Connect cluster")
-    assert connect_problems(connectors=many_connectors(111), **BIG_WORKERS) == [
-        ("connect.connectors", f"111 connectors {stack}")]
+    assert connect_problems(connectors=many_connectors(101), **BIG_WORKERS) == [
+        ("connect.connectors", f"101 connectors {stack}")]
     product = {**PRODUCT, "connector": "c000-cdc", "columns": {}}
-    assert connect_problems(connectors=many_connectors(110), data_products=[product], **BIG_WORKERS) == [
-        ("connect.connectors", f"110 connectors and 1 data products {stack}")]
+    assert connect_problems(connectors=many_connectors(100), data_products=[product], **BIG_WORKERS) == [
+        ("connect.connectors", f"100 connectors and 1 data products {stack}")]
 
 
 def test_the_workers_grants_must_fit_ten_managed_policies():

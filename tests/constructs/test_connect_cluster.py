@@ -11,6 +11,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from kafka_platform.constructs.alarm_topic import AlarmTopic
 from kafka_platform.constructs.connect_cluster import DEPLOYMENT_TRIGGER, DebeziumConnectCluster, _DeclaredDigest, \
     pinned_versions
+from kafka_platform.constructs.connect_rest_access import CONTAINER_SECRETS
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.domain.debezium import PostgresConnectorSpec, env_prefix
 from kafka_platform.errors import ConfigurationError
@@ -150,7 +151,7 @@ def test_the_rest_api_admits_only_the_reconciler_the_monitor_and_the_workers(syn
     sources = {json.dumps(r["SourceSecurityGroupId"]) for r in rules}
     expected = {json.dumps(synthesized.stages["prod"].connect.resolve(g.security_group_id))
                 for g in (connect.reconciler.security_group, connect.health_monitor.security_group,
-                          connect.security_group)}
+                          connect.rest_access.rotator.security_group, connect.security_group)}
     assert sources == expected
     assert all(r["GroupId"] == worker_group for r in rules)
     groups = resources(template(synthesized, "prod"), "AWS::EC2::SecurityGroup").values()
@@ -217,7 +218,10 @@ def test_alarms_for_no_worker_cpu_and_failures_notify_the_alarm_topic(synthesize
     assert {name for name in alarms if "-slot-lag-" not in name and not name.endswith(("-stream-lag", "-no-heartbeat"))
             } == {f"{prefix}-{k}" for k in ("no-worker", "cpu", "failed-connectors", "failed-tasks",
                                             "credentials-refused", "streams-unwatched", "drift", "prune-refused",
-                                            "refused-requests")}
+                                            "refused-requests", "rest-rotation-failed")}
+    rotation = alarms[f"{prefix}-rest-rotation-failed"]
+    assert (rotation["MetricName"], rotation["Namespace"], rotation["Threshold"], rotation["EvaluationPeriods"]) == \
+        ("Errors", "AWS/Lambda", 1, 1)
     # Drift outside a deployment, a refused prune and a refused request page at the first minute.
     for kind, metric in (("drift", "DriftedConnectors"), ("prune-refused", "PruneRefused"),
                          ("refused-requests", "RefusedRequests")):
@@ -390,43 +394,94 @@ def test_the_workers_config_provider_reads_only_connector_credentials(synthesize
     pattern = re.compile(properties["config.providers.env.param.allowlist.pattern"])
     readable = {s["Name"] for s in container["Secrets"] if pattern.fullmatch(s["Name"])}
     # Connectors may read the database credentials, and nothing else the worker holds: not the REST API's password.
-    assert {s["Name"] for s in container["Secrets"]} - readable == {"CONNECT_REST_USERNAME", "CONNECT_REST_PASSWORD"}
+    assert {s["Name"] for s in container["Secrets"]} - readable == set(CONTAINER_SECRETS)
     assert readable and all(name.startswith("DBZ_") for name in readable)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
-def test_the_rest_api_asks_for_credentials_that_only_the_platform_reads(synthesized, environment):
+def test_the_rest_api_asks_for_credentials_over_tls_that_only_the_platform_reads(synthesized, environment):
     raw = template(synthesized, environment)
     properties = worker_properties(synthesized, environment)
     assert properties["rest.extension.classes"] == \
         "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+    # TLS only, and no admin endpoints (KIP-495: an empty admin.listeners disables them).
+    assert properties["listeners"] == "https://0.0.0.0:8083" and properties["rest.advertised.listener"] == "https"
+    assert properties["admin.listeners"] == ""
     container = worker_container(synthesized, environment)
     variables = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert 'file="/opt/connect/config/rest-credentials.properties"' in variables["CONNECT_REST_JAAS"]
     (secret_id, secret), = [(i, s) for i, s in resources(raw, "AWS::SecretsManager::Secret").items()
-                            if "RestCredentials" in i]
-    generator = secret["Properties"]["GenerateSecretString"]
-    assert generator["ExcludePunctuation"] is True and generator["PasswordLength"] >= 32
-    assert json.loads(generator["SecretStringTemplate"]) == {"username": "platform"}
+                            if "RestAccess" in i]
     assert "KmsKeyId" in secret["Properties"]
     secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
-    assert all(secret_id in json.dumps(secrets[n]) for n in ("CONNECT_REST_USERNAME", "CONNECT_REST_PASSWORD"))
-    # The container's health check authenticates from a file, never with the password on its command line.
-    assert "-K /opt/connect/config/rest-curl.conf" in " ".join(container["HealthCheck"]["Command"])
-    # Who may read it: the workers' execution role (to start) and the two functions that call the API. Nobody else.
-    readers = set()
+    # Every part of the access reaches the worker from that secret, each by its JSON key.
+    for variable, key in CONTAINER_SECRETS.items():
+        assert secret_id in json.dumps(secrets[variable]) and f":{key}::" in json.dumps(secrets[variable])
+    # The container's health check authenticates from a file, never with the password on its command line, and
+    # verifies the listener's certificate.
+    check = " ".join(container["HealthCheck"]["Command"])
+    assert "-K /opt/connect/config/rest-curl.conf" in check and "--cacert /opt/connect/config/rest-certificates.pem" \
+        in check and "https://localhost:8083/health" in check
+    # Who may read it: the workers' execution role (to start), the two functions that call the API, and the two that
+    # write it. Nobody else; and only those two may write it.
+    readers, writers = set(), set()
     for policy in resources(raw, "AWS::IAM::ManagedPolicy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"]) and \
-                    secret_id in json.dumps(statement["Resource"]):
-                readers.update(role["Ref"] for role in policy["Properties"]["Roles"])
-    paths = {raw["Resources"][role]["Metadata"]["aws:cdk:path"].split("/Connect/Connect/")[1] for role in readers}
-    assert paths == {"ExecutionRole/Resource", "Reconciler/Role/Resource", "HealthMonitor/Role/Resource"}
+            if secret_id not in json.dumps(statement["Resource"]):
+                continue
+            roles = {role["Ref"] for role in policy["Properties"]["Roles"]}
+            if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"]):
+                readers.update(roles)
+            if "secretsmanager:PutSecretValue" in json.dumps(statement["Action"]):
+                writers.update(roles)
+
+    def paths(roles):
+        return {raw["Resources"][role]["Metadata"]["aws:cdk:path"].split("/Connect/Connect/")[1] for role in roles}
+
+    assert paths(readers) == {"ExecutionRole/Resource", "Reconciler/Role/Resource", "HealthMonitor/Role/Resource",
+                              "RestAccess/Initializer/Role/Resource", "RestAccess/Rotator/Role/Resource"}
+    assert paths(writers) == {"RestAccess/Initializer/Role/Resource", "RestAccess/Rotator/Role/Resource"}
     functions = [f for f in resources(raw, "AWS::Lambda::Function").values()
-                 if f["Properties"].get("Environment", {}).get("Variables", {}).get("CONNECT_URL")]
+                 if f["Properties"].get("Environment", {}).get("Variables", {}).get("CONNECT_REST_SECRET_ARN")]
     assert len(functions) == 2
     for function in functions:
-        assert secret_id in json.dumps(function["Properties"]["Environment"]["Variables"]["CONNECT_REST_SECRET_ARN"])
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert secret_id in json.dumps(variables["CONNECT_REST_SECRET_ARN"])
+        assert variables["CONNECT_URL"].startswith("https://rest.") and variables["CONNECT_URL"].endswith(
+            ".connect.internal:8083")
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_the_rest_access_is_written_before_the_workers_start_and_rotated_by_secrets_manager_alone(
+        synthesized, environment):
+    raw = template(synthesized, environment)
+    (secret_id, _), = [(i, s) for i, s in resources(raw, "AWS::SecretsManager::Secret").items() if "RestAccess" in i]
+    [(initialization_id, initialization)] = resources(raw, "Custom::ConnectRestAccess").items()
+    assert initialization["Properties"]["SecretArn"] == {"Ref": secret_id}
+    [service] = resources(raw, "AWS::ECS::Service").values()
+    assert initialization_id in service["DependsOn"]
+    [schedule] = resources(raw, "AWS::SecretsManager::RotationSchedule").values()
+    assert schedule["Properties"]["SecretId"] == {"Ref": secret_id}
+    assert schedule["Properties"]["RotationRules"] == {"AutomaticallyAfterDays": 30}
+    assert schedule["Properties"]["RotateImmediatelyOnUpdate"] is False
+    rotator = schedule["Properties"]["RotationLambdaARN"]["Fn::GetAtt"][0]
+    [permission] = [p["Properties"] for p in resources(raw, "AWS::Lambda::Permission").values()
+                    if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [rotator, "Arn"]}]
+    assert permission["Principal"] == "secretsmanager.amazonaws.com"
+    assert permission["SourceArn"] == {"Ref": secret_id} and "SourceAccount" in permission
+    variables = raw["Resources"][rotator]["Properties"]["Environment"]["Variables"]
+    assert variables["SECRET_ARN"] == {"Ref": secret_id} and variables["CONNECT_URL"].startswith("https://")
+    # It redeploys the workers when a rotation finishes, and nothing else.
+    statements = [s for policy in resources(raw, "AWS::IAM::ManagedPolicy").values()
+                  if "/RestAccess/Rotator/" in policy["Metadata"]["aws:cdk:path"]
+                  for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+    [update] = [s for s in statements if "ecs:UpdateService" in json.dumps(s["Action"])]
+    assert update["Resource"] == {"Ref": service_id(raw)}
+
+
+def service_id(raw):
+    [found] = resources(raw, "AWS::ECS::Service")
+    return found
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)

@@ -93,7 +93,9 @@ def test_a_function_may_create_interfaces_in_every_security_group_it_joins(synth
             assert len(groups) == 2
             assert sorted(map(json.dumps, named)) == sorted(map(json.dumps, groups)), function["Metadata"]
             checked += 1
-    assert checked == 11  # the bootstrap-brokers function of each of 5 stages, and each Connect's two functions
+    # the bootstrap-brokers function of each of 5 stages, and each Connect's four functions (reconciler, health
+    # monitor, REST access initializer and rotator)
+    assert checked == 17
 
 
 def _as_list(value):

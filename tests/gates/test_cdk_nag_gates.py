@@ -13,7 +13,8 @@ SERVICES = ("loan-approvals", "repayments-processor", "credit-assessment", "card
 # Every acknowledgment in the shipped environments, by rule and construct path (stage replaced by <Stage>).
 # A new one must be added here, where a reviewer sees it; the reasons live next to the code that acknowledges.
 FUNCTIONS = ("<Stage>/Kafka/Cluster/BootstrapBrokersFunction", "<Stage>/Connect/Connect/Reconciler",
-             "<Stage>/Connect/Connect/HealthMonitor")
+             "<Stage>/Connect/Connect/HealthMonitor", "<Stage>/Connect/Connect/RestAccess/Initializer",
+             "<Stage>/Connect/Connect/RestAccess/Rotator")
 EXPECTED_ACKNOWLEDGMENTS = Counter({
     # Every platform function: Describe on "*", its network interfaces (scoped by VPC), no dead-letter queue.
     **{("AwsSolutions-IAM5[Resource::*]", f"{function}/Role/Policy/Resource"): 1 for function in FUNCTIONS},
@@ -25,8 +26,6 @@ EXPECTED_ACKNOWLEDGMENTS = Counter({
         f"<Stage>/Connect/Connect/{function}/Role/Policy/Resource"): 1 for function in ("Reconciler", "HealthMonitor")},
     # Kafka Connect workers: settings in the environment, ECR login.
     ("AwsSolutions-ECS2", "<Stage>/Connect/Connect/TaskDefinition/Resource"): 1,
-    ("AwsSolutions-SMG4", "<Stage>/Connect/Connect/RestCredentials/Resource"): 1,
-    ("NIST.800.53.R5-SecretsManagerRotationEnabled", "<Stage>/Connect/Connect/RestCredentials/Resource"): 1,
     ("AwsSolutions-IAM5[Resource::*]", "<Stage>/Connect/Connect/ExecutionRole/Policy/Resource"): 1,
     **{(f"{pack}-VPCNoUnrestrictedRouteToIGW", f"<Stage>/Network/Network/Vpc/PublicSubnet{i}/DefaultRoute"): 1
        for pack in ("PCI.DSS.321", "NIST.800.53.R5") for i in (1, 2, 3)},

@@ -39,6 +39,8 @@ def test_every_ignore_carries_a_reason(synthesized):
     assert sorted(set(ignores)) == [
         ("Connect", "ConnectHealthMonitorFunction3E14F093", "W3005"),
         ("Connect", "ConnectReconcilerFunctionB2631DB4", "W3005"),
+        ("Connect", "ConnectRestAccessInitializerFunctionF5BF9282", "W3005"),
+        ("Connect", "ConnectRestAccessRotatorFunctionA8AFA416", "W3005"),
         ("Kafka", "ClusterBootstrapBrokersFunctionF2D01D98", "W3005"),
         ("Network", "AWS679f53fac002430cb0da5b7982bd22872D164C4C", "W3005"),
         ("Network", "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E", "W3005"),

@@ -137,6 +137,8 @@ BOOTSTRAP = "/Cluster/BootstrapBrokersFunction"
 RECONCILER = "/Connect/Connect/Reconciler"
 CONSUMER = "/Consumers/loan-approvals"
 REPLICATOR_POLICY = "/Replication/Replicator/ExecutionRole/Policy/Resource"
+ROTATOR_SCOPE = "/Connect/Connect/RestAccess"
+ROTATOR = f"{ROTATOR_SCOPE}/Rotator"
 
 
 def join_a_second_group(t: Planted) -> None:
@@ -212,6 +214,12 @@ PLANTS: dict[str, tuple[str, Callable[[Planted], None]]] = {
                                                mentions("cloudwatch.amazonaws.com"))),
     "schedule-invoke": ("Prod", lambda t: t["Prod-Connect"]["Resources"].pop(logical_id(
         t["Prod-Connect"], "/Connect/Connect/HealthSchedule/AllowEventRuleProdConnectHealthMonitorFunction31677776"))),
+    "secret-rotation-invoke": ("Prod", lambda t: t["Prod-Connect"]["Resources"].pop(logical_id(
+        t["Prod-Connect"], f"{ROTATOR_SCOPE}/InvokedBySecretsManager"))),
+    "secret-rotation-steps": ("Prod", lambda t: drop(t["Prod-Connect"], f"{ROTATOR}/Role/Policy/Resource",
+                                                     mentions("secretsmanager:UpdateSecretVersionStage"))),
+    "secret-rotation-key": ("Prod", lambda t: drop(t["Prod-Connect"], f"{ROTATOR}/Role/Policy/Resource",
+                                                   mentions("kms:GenerateDataKey"))),
     "scaling-role": ("Prod", lambda t: resource(t["Prod-Consumers"], f"{CONSUMER}/TaskCount/Resource")[
         "Properties"].update(RoleARN="arn:aws:iam::333333333333:role/planted-scaling-role")),
 }

@@ -225,8 +225,7 @@ class Cluster:
 
     def reconcile(self, spec: PostgresConnectorSpec) -> float:
         started = time.monotonic()
-        client = connect_rest.ConnectClient(self.workers[0].url, deadline=time.monotonic() + 900,
-                                            credentials=connect_rest.rest_credentials())
+        client = connect_rest.platform_client(self.workers[0].url, deadline=time.monotonic() + 900)
         event = {"RequestType": "Create", "ResourceType": "Custom::KafkaConnector", "LogicalResourceId": spec.name,
                  "RequestId": spec.name, "ResourceProperties": {
                      "ConnectUrl": self.workers[0].url, "ConnectorName": spec.name, "Config": self.config(spec),

@@ -30,7 +30,7 @@ CONNECT_GROUP = "runtime-cdc"
 # Connectors the runtime tests create besides the declared ones: each reads only its own credentials (the reconciler
 # refuses anything else), so the workers hold a pair for each; "reconciler-wrong" holds a wrong password.
 TEST_CONNECTORS = ("reconciler-accounts", "health-first", "health-second", "stream-watch", "lifecycle-kept",
-                   "lifecycle-removed", "rename-before", "rename-after")
+                   "lifecycle-removed", "rename-before", "rename-after", "rotation-check")
 WRONG_PASSWORD_CONNECTOR = "reconciler-wrong"
 # A variable the workers hold but the config provider's allowlist keeps from connectors (it holds the right password).
 NOT_ALLOWED_VARIABLE = "PLATFORM_NOT_ALLOWED_PASSWORD"

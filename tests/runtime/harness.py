@@ -9,8 +9,11 @@
   of the harness's own (connectors keep ``sslmode=verify-full`` and name that CA as ``database.sslrootcert``).
 * Kafka Connect: distributed workers with ``kafka_platform.domain.connect_worker.worker_properties``, plaintext
   instead of MSK IAM (a local broker has no IAM), and the connectors' credentials in their environment; the REST API
-  asks for basic credentials (the platform's JAAS file), which ``FakeSecretsManager`` hands to the Lambda code
-  through boto3, as Secrets Manager does on AWS.
+  listens with TLS and asks for basic credentials (the platform's JAAS file): the access secret's first version is
+  the one the platform's own initializer writes (``lambda/rest_access.py``), with a certificate for ``localhost``,
+  and ``FakeSecretsManager`` hands it to the Lambda code through boto3, as Secrets Manager does on AWS. The tests'
+  own requests (``rest_request``) trust the harness's certificates through ``urllib``'s default opener; the Lambda
+  code trusts only what the secret lists.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -32,17 +36,30 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from kafka_platform.constructs.connect_cluster import IMAGE_DIRECTORY, pinned_versions
-from kafka_platform.domain.connect_worker import REST_USERNAME, ConnectWorkerSettings, render, rest_jaas_config, \
+from kafka_platform.domain.connect_worker import ConnectWorkerSettings, render, rest_jaas_config, rest_tls_properties, \
     worker_properties
 from kafka_platform.domain.msk import effective_server_properties
+from tests.runtime_code.lambda_modules import load as load_lambda
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".runtime-cache"
 DB_USER = "debezium"
 DB_PASSWORD = "debezium-test-password"
 WRONG_PASSWORD = "not-the-password"
-REST_PASSWORD = uuid.uuid4().hex  # letters and digits, as Secrets Manager generates it for the platform
 REST_SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:runtime-connect-rest-AbCdEf"
+#: The REST API's name in the tests: the certificate names it, as it names rest.<name>.connect.internal on AWS.
+REST_HOST = "localhost"
+#: The access secret's first version, written as the platform's initializer writes it.
+REST_ACCESS: dict[str, str] = load_lambda("rest_access").initial("kafka-platform runtime REST CA")
+REST_USERNAME, REST_PASSWORD = REST_ACCESS["username"], REST_ACCESS["password"]
+# The tests' own requests (urllib's default opener) trust the certificates the harness issues, and nothing else.
+_TEST_TRUST = ssl.create_default_context(cadata=REST_ACCESS["certificates"])
+urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=_TEST_TRUST)))
+
+
+def trust_in_tests(certificates: str) -> None:
+    """Let the tests' own requests trust ``certificates`` too (a rotation's renewed certificate)."""
+    _TEST_TRUST.load_verify_locations(cadata=certificates)
 
 
 def rest_request(url: str, *, method: str = "GET", data: bytes | None = None,
@@ -65,8 +82,7 @@ class FakeSecretsManager:
         import threading
 
         #: SecretString by ARN: the REST credentials, and whatever a test puts here (a data product's salt).
-        self.secrets: dict[str, str] = {REST_SECRET_ARN: json.dumps({"username": REST_USERNAME,
-                                                                     "password": REST_PASSWORD})}
+        self.secrets: dict[str, str] = {REST_SECRET_ARN: json.dumps(REST_ACCESS)}
         self.requests: list[str] = []
         requests, secrets = self.requests, self.secrets
 
@@ -117,6 +133,8 @@ def prerequisites() -> dict[str, str]:
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not bins:
         missing.append("PostgreSQL's server (Debian: apt-get install postgresql)")
+    if shutil.which("keytool") is None:
+        missing.append("the JDK's keytool (Debian: apt-get install openjdk-17-jre-headless)")
     if shutil.which("openssl") is None:
         missing.append("openssl (Debian: apt-get install openssl)")
     if os.geteuid() == 0 and shutil.which("runuser") is None:
@@ -399,34 +417,43 @@ class ConnectWorker:
 def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: ConnectWorkerSettings,
                          environment: Mapping[str, str], name: str, wait: bool = True, *, heap: str = "768m",
                          image_jvm: bool = False, platform_settings_only: bool = False,
-                         overrides: Mapping[str, str] | None = None) -> ConnectWorker:
+                         overrides: Mapping[str, str] | None = None,
+                         access: Mapping[str, str] | None = None, port: int | None = None) -> ConnectWorker:
     """A worker with the platform's settings; the tests flush offsets every second (``platform_settings_only``: not
     even that) and run a small fast-starting JVM (``image_jvm``: the image's flags); ``overrides``: worker properties
-    to try instead (make bench-connect's producer variants)."""
-    port = free_port()
+    to try instead (make bench-connect's producer variants); ``access``: the REST access secret's version it starts
+    with (default: the first); ``port``: the REST port (a replaced worker keeps its address, as Cloud Map's name
+    does on AWS)."""
+    access = dict(access or REST_ACCESS)
+    port = port or free_port()
     worker_dir = directory / name
-    worker_dir.mkdir(parents=True)
-    properties = {**worker_properties(settings), "bootstrap.servers": bootstrap,
-                  "listeners": f"http://127.0.0.1:{port}", "rest.advertised.host.name": "127.0.0.1",
-                  "rest.advertised.port": str(port), "plugin.path": str(jars / "plugins"),
+    worker_dir.mkdir(parents=True, exist_ok=True)
+    properties = {**worker_properties(settings),
+                  **rest_tls_properties(str(worker_dir / "rest-keystore.p12"), str(worker_dir / "rest-truststore.p12")),
+                  "bootstrap.servers": bootstrap, "listeners": f"https://127.0.0.1:{port}",
+                  "rest.advertised.host.name": "127.0.0.1", "rest.advertised.port": str(port),
+                  "plugin.path": str(jars / "plugins"),
                   **({} if platform_settings_only else {"offset.flush.interval.ms": "1000"}), **(overrides or {})}
     config = worker_dir / "worker.properties"
     config.write_text(render(properties))
-    # The REST API's basic authentication, as the image's entrypoint writes it.
+    rest_tls_files(worker_dir, config, access)
+    # The REST API's basic authentication, as the image's entrypoint writes it: both users.
     credentials = worker_dir / "rest-credentials.properties"
-    credentials.write_text(f"{REST_USERNAME}={REST_PASSWORD}\n")
+    credentials.write_text(f"{access['username']}={access['password']}\n"
+                           f"{access['standby_username']}={access['standby_password']}\n")
     jaas = worker_dir / "rest-jaas.conf"
     jaas.write_text(rest_jaas_config(str(credentials)))
     command = java_command(jars, "org.apache.kafka.connect.cli.ConnectDistributed", [str(config)], heap=heap,
                            system_properties={"java.security.auth.login.config": str(jaas)},
                            flags=IMAGE_JVM_FLAGS if image_jvm else TEST_JVM_FLAGS)
     process = start_process(name, command, worker_dir, environment)
-    url = f"http://127.0.0.1:{port}"
+    url = f"https://{REST_HOST}:{port}"
 
     def ready() -> bool:
         if process.popen.poll() is not None:
             raise RuntimeError(f"Kafka Connect {name} exited:\n{process.tail()}")
-        with urllib.request.urlopen(rest_request(f"{url}/connector-plugins"), timeout=5) as response:  # noqa: S310
+        request = rest_request(f"{url}/connector-plugins", credentials=(access["username"], access["password"]))
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             plugins = json.loads(response.read())
         return any(p["class"].endswith("PostgresConnector") for p in plugins)
 
@@ -437,6 +464,18 @@ def start_connect_worker(jars: Path, directory: Path, bootstrap: str, settings: 
             process.stop()  # nobody else holds it yet: a worker that never became ready must not outlive the run
             raise
     return ConnectWorker(url, process)
+
+
+def rest_tls_files(worker_dir: Path, properties: Path, access: Mapping[str, str]) -> None:
+    """The listener's stores, made by the image's own script (``connect_image/rest-tls.sh``): a key and a
+    certificate for ``localhost`` and 127.0.0.1 issued by the secret's authority, and a trust store of the
+    authorities it lists; their passwords appended to ``properties``."""
+    environment = {"PATH": os.environ["PATH"], "HOST": "127.0.0.1", "CONNECT_REST_HOST": REST_HOST,
+                   "CONNECT_REST_CA_KEYSTORE": access["ca_keystore"],
+                   "CONNECT_REST_CA_KEYSTORE_PASSWORD": access["ca_keystore_password"],
+                   "CONNECT_REST_CERTIFICATES": access["certificates"]}
+    subprocess.run(["sh", str(IMAGE_DIRECTORY / "rest-tls.sh"), str(worker_dir), str(properties)], env=environment,
+                   check=True, capture_output=True, text=True, timeout=120)
 
 
 @contextlib.contextmanager
@@ -450,7 +489,8 @@ def temporary_directory() -> Iterator[Path]:
 
 
 __all__ = ["DB_PASSWORD", "DB_USER", "ConnectWorker", "FakeSecretsManager", "KafkaNodes", "MissingPrerequisite",
-           "Postgres", "REST_PASSWORD", "REST_SECRET_ARN", "rest_request",
+           "Postgres", "REST_ACCESS", "REST_PASSWORD", "REST_SECRET_ARN", "REST_USERNAME", "rest_request",
+           "rest_tls_files", "trust_in_tests",
            "ROOT", "WRONG_PASSWORD", "effective_server_properties", "prerequisites", "resolve_jars",
            "start_connect_worker", "temporary_directory", "wait_until"]
 

@@ -57,7 +57,8 @@ def consume_json(bootstrap: str, topic: str, *, until, timeout: float = 60.0) ->
             if message is None:
                 continue
             if message.error():
-                if message.error().code() == KafkaError._PARTITION_EOF:
+                # A partition of a topic just created may have no leader yet: librdkafka retries it by itself.
+                if message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
                     continue
                 raise RuntimeError(message.error())
             if message.value() is not None:

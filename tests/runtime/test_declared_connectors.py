@@ -44,15 +44,15 @@ def test_every_declared_connector_is_valid_for_the_plugin(runtime):
 
 
 def test_an_invalid_connector_in_an_environment_file_makes_this_check_fail(runtime, tmp_path):
-    """A setting our synth validation lets through (extra_config is the connector's own business) but the plugin
-    rejects: the check above reports it, so the suite fails."""
+    """A setting our synth validation lets through (an allowed extra_config key, its value the plugin's business) but
+    the plugin rejects: the check above reports it, so the suite fails."""
     data = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
-    data["connect"]["connectors"][0]["extra_config"] = {"snapshot.locking.mode": "sometimes"}
+    data["connect"]["connectors"][0]["extra_config"] = {"decimal.handling.mode": "sometimes"}
     (tmp_path / "dev.yaml").write_text(yaml.safe_dump(data))
     problems = plugin_problems(runtime, [load_environment(tmp_path / "dev.yaml")])
     [(name, errors)] = problems.items()
     assert name == "dev/accounts-cdc"
-    assert any(error.startswith("snapshot.locking.mode: ") for error in errors), errors
+    assert any(error.startswith("decimal.handling.mode: ") for error in errors), errors
 
 
 def test_a_missing_database_is_caught_by_the_plugin_connecting(runtime):

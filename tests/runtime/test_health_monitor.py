@@ -91,16 +91,14 @@ def test_a_failed_task_is_seen_counted_and_restarted(runtime, monkeypatch, deplo
                            stack=deployment.settled())
     assert "health-second" in again["waiting"]  # the next restart waits for its backoff
 
-    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 60,
-                                        credentials=connect_rest.rest_credentials())
+    client = connect_rest.platform_client(runtime.connect_url, deadline=time.monotonic() + 60)
     for name in ("health-second", "health-first"):
         client.delete(name)
 
 
 def _post_connector(runtime, name, config):
     """POST it once the worker is ready (a worker still joining after the previous test answers 404)."""
-    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 120,
-                                        credentials=connect_rest.rest_credentials())
+    client = connect_rest.platform_client(runtime.connect_url, deadline=time.monotonic() + 120)
     client.wait_until_ready()
     client.request("POST", "/connectors", body={"name": name, "config": config})
 
@@ -115,8 +113,7 @@ def test_a_paused_stream_is_seen_growing_while_rows_wait_and_is_put_back(runtime
                    topic_prefix="stream.watch", credentials_env_prefix=env_prefix("stream-watch"),
                    heartbeat_interval=Milliseconds(2000))
     assert spec.watched and "public.debezium_heartbeat" in spec.config()["table.include.list"]
-    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 240,
-                                        credentials=connect_rest.rest_credentials())
+    client = connect_rest.platform_client(runtime.connect_url, deadline=time.monotonic() + 240)
     created = deployment.send("Create", {"ConnectUrl": runtime.connect_url, "ConnectorName": spec.name,
                                          "Config": runtime.spec_config(spec), "DesiredState": "running",
                                          "TimeoutSeconds": 120, "StableSeconds": 2}, logical_id="StreamWatch")

@@ -259,8 +259,7 @@ def test_a_renamed_connector_leaves_exactly_one_connector_on_its_slot(runtime, d
 
 
 def _delete_if_present(runtime, name):
-    client = connect_rest.ConnectClient(runtime.connect_url, deadline=time.monotonic() + 60,
-                                        credentials=connect_rest.rest_credentials())
+    client = connect_rest.platform_client(runtime.connect_url, deadline=time.monotonic() + 60)
     client.delete(name)
 
 

@@ -20,5 +20,5 @@ def load(module: str):
     return importlib.import_module(module)
 
 
-_BY_DEPENDENCY = ("custom_resource", "connect_rest", "bootstrap_brokers", "declared", "connector_drift",
-                  "connector_reconciler", "connect_health")
+_BY_DEPENDENCY = ("custom_resource", "x509", "connect_rest", "rest_access", "bootstrap_brokers", "declaration",
+                  "deployed", "declared", "connector_drift", "connector_reconciler", "connect_health")

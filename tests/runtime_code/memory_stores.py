@@ -1,6 +1,6 @@
 """In-memory stand-ins for what the Connect functions read and keep in AWS: CloudWatch's metrics, the health
 monitor's state (an SSM parameter), their stack in CloudFormation (its status and deployed template: the connectors'
-declarations) and Secrets Manager; and an HTTP answer for a replaced ``urlopen``."""
+declarations), Secrets Manager (a value, or a secret's versions and their rotation stages); and an HTTP answer for a replaced ``urlopen``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,53 @@ class Secrets:
         if self.error:
             raise self.error
         return {"SecretString": self.value}
+
+
+class VersionedSecret:
+    """Secrets Manager's versions of one secret and their stages, as the rotation protocol uses them. ``rotate``
+    is RotateSecret: it labels a new version id AWSPENDING, with no value yet, before invoking the steps."""
+
+    class exceptions:  # noqa: N801 - boto3's shape
+        class ResourceNotFoundException(Exception):
+            pass
+
+    def __init__(self, value: dict | str) -> None:
+        self.versions: dict[str, tuple[str | None, list[str]]] = {
+            "v1": (value if isinstance(value, str) else json.dumps(value), ["AWSCURRENT"])}
+        self.calls: list[str] = []
+
+    def rotate(self, token: str = "v2") -> None:
+        self.versions[token] = (None, ["AWSPENDING"])
+
+    def current(self) -> dict:
+        return json.loads(next(v for v, stages in self.versions.values() if "AWSCURRENT" in stages))
+
+    def describe_secret(self, SecretId):  # noqa: N803
+        self.calls.append("DescribeSecret")
+        return {"VersionIdsToStages": {k: list(stages) for k, (_, stages) in self.versions.items()}}
+
+    def get_secret_value(self, SecretId, VersionId=None, VersionStage="AWSCURRENT"):  # noqa: N803
+        self.calls.append("GetSecretValue")
+        for version, (value, stages) in self.versions.items():
+            if VersionId in (None, version) and VersionStage in stages and value is not None:
+                return {"SecretString": value, "VersionId": version}
+        raise self.exceptions.ResourceNotFoundException(VersionStage)
+
+    def put_secret_value(self, SecretId, SecretString, ClientRequestToken=None, VersionStages=None):  # noqa: N803
+        self.calls.append("PutSecretValue")
+        stages = VersionStages or ["AWSCURRENT"]
+        if "AWSCURRENT" in stages:
+            for version, (value, old) in list(self.versions.items()):
+                if "AWSCURRENT" in old:
+                    self.versions[version] = (value, ["AWSPREVIOUS"])
+        self.versions[ClientRequestToken or f"v{len(self.versions) + 1}"] = (SecretString, list(stages))
+
+    def update_secret_version_stage(self, SecretId, VersionStage, MoveToVersionId, RemoveFromVersionId):  # noqa: N803
+        self.calls.append("UpdateSecretVersionStage")
+        value, _ = self.versions[RemoveFromVersionId]
+        self.versions[RemoveFromVersionId] = (value, ["AWSPREVIOUS"])
+        value, _ = self.versions[MoveToVersionId]
+        self.versions[MoveToVersionId] = (value, [VersionStage])
 
 
 class Answer:

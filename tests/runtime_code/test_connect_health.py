@@ -462,9 +462,10 @@ def test_the_handler_reads_its_stack_and_credentials_from_its_environment(schedu
     store, made = settled("accounts-cdc"), []
     seen = {}
     monkeypatch.setattr(health, "own_stack", lambda: store)
-    monkeypatch.setattr(health, "rest_credentials", lambda: ("platform", "pw"))
+    monkeypatch.setattr(connect_rest, "rest_access", lambda fresh=False: connect_rest.RestAccess("platform", "pw"))
     real = connect_rest.ConnectClient
-    monkeypatch.setattr(health, "ConnectClient", lambda url, **options: made.append(options) or real(url, **options))
+    monkeypatch.setattr(connect_rest, "ConnectClient",
+                        lambda url, **options: made.append(options) or real(url, **options))
 
     def drift(client, declarations, *, correct_drift, prune):
         seen["declarations"] = declarations

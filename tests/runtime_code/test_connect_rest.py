@@ -292,21 +292,21 @@ def test_without_a_client_boto3_s_secrets_manager_client_is_made(monkeypatch):
     made = []
     monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(
         client=lambda name: made.append(name) or Secrets(json.dumps({"username": "u", "password": "p"}))))
-    monkeypatch.setattr(connect_rest, "_CREDENTIALS", {})
+    monkeypatch.setattr(connect_rest, "_ACCESS", {})
     monkeypatch.setenv("CONNECT_REST_SECRET_ARN", ARN)
     assert connect_rest.secret_string(ARN) == '{"username": "u", "password": "p"}'
-    assert connect_rest.rest_credentials() == ("u", "p")
+    assert connect_rest.rest_access() == ("u", "p", None)
     assert made == ["secretsmanager", "secretsmanager"]
 
 
 def test_unreadable_rest_credentials_name_the_secret_and_the_error_type(monkeypatch):
-    monkeypatch.setattr(connect_rest, "_CREDENTIALS", {})
+    monkeypatch.setattr(connect_rest, "_ACCESS", {})
     monkeypatch.setenv("CONNECT_REST_SECRET_ARN", ARN)
     with pytest.raises(connect_rest.ConnectError) as raised:
-        connect_rest.rest_credentials(Secrets(json.dumps({"username": "u"})))
+        connect_rest.rest_access(Secrets(json.dumps({"username": "u"})))
     assert str(raised.value) == f"cannot read the Connect REST credentials from {ARN}: KeyError"
     assert raised.value.__cause__ is None
-    assert connect_rest._CREDENTIALS == {}
+    assert connect_rest._ACCESS == {}
 
 
 def test_every_read_names_its_method_and_path_when_it_fails(server):
@@ -346,13 +346,13 @@ def test_each_request_waits_at_most_what_remains_and_never_less_than_100_ms(monk
     seen = []
 
     monkeypatch.setattr(connect_rest.urllib.request, "urlopen",
-                        lambda request, timeout=None: seen.append(timeout) or Answer(b"[]"))
+                        lambda request, timeout=None, context=None: seen.append(timeout) or Answer(b"[]"))
     rest = connect_rest.ConnectClient("http://connect:8083", deadline=remaining, clock=lambda: 0.0)
     assert rest.connectors() == [] and seen == [pytest.approx(expected)]
 
 
 def test_a_timeout_is_retried_and_named_by_its_own_words(monkeypatch):
-    def hang(request, timeout=None):
+    def hang(request, timeout=None, context=None):
         raise TimeoutError("timed out")
 
     monkeypatch.setattr(connect_rest.urllib.request, "urlopen", hang)

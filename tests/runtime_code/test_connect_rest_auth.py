@@ -20,27 +20,29 @@ def Secrets(value=None, error=None):  # noqa: N802 - the shared fake, with the J
 
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
-    monkeypatch.setattr(connect_rest, "_CREDENTIALS", {})
+    monkeypatch.setattr(connect_rest, "_ACCESS", {})
     monkeypatch.setenv("CONNECT_REST_SECRET_ARN", ARN)
 
 
-def test_credentials_are_read_once_from_the_named_secret():
-    secrets = Secrets({"username": "platform", "password": "Abc123"})
-    assert connect_rest.rest_credentials(secrets) == ("platform", "Abc123")
-    assert connect_rest.rest_credentials(secrets) == ("platform", "Abc123")
+def test_credentials_are_read_once_from_the_named_secret_and_again_when_asked():
+    secrets = Secrets({"username": "platform-a", "password": "Abc123", "certificates": "PEM"})
+    assert connect_rest.rest_access(secrets) == ("platform-a", "Abc123", "PEM")
+    assert connect_rest.rest_access(secrets) == ("platform-a", "Abc123", "PEM")
     assert secrets.calls == [ARN]
+    assert connect_rest.rest_access(secrets, fresh=True) == ("platform-a", "Abc123", "PEM")
+    assert secrets.calls == [ARN, ARN]
 
 
 def test_no_secret_named_means_no_authentication(monkeypatch):
     monkeypatch.delenv("CONNECT_REST_SECRET_ARN")
-    assert connect_rest.rest_credentials(Secrets(error=AssertionError("must not be called"))) is None
+    assert connect_rest.rest_access(Secrets(error=AssertionError("must not be called"))) is None
 
 
 @pytest.mark.parametrize("secrets", [Secrets(error=RuntimeError("AccessDenied password=leaked")),
                                      Secrets({"username": "platform"})])
 def test_an_unreadable_secret_is_a_clear_error_without_its_content(secrets):
     with pytest.raises(connect_rest.ConnectError) as raised:
-        connect_rest.rest_credentials(secrets)
+        connect_rest.rest_access(secrets)
     assert ARN in str(raised.value) and "leaked" not in str(raised.value)
 
 

@@ -470,7 +470,7 @@ def test_the_budget_is_what_lambda_has_left_minus_the_answer_and_the_cleanup(con
         budgets.append(deadline - time.monotonic())
         return real(url, deadline=deadline, **options)
 
-    monkeypatch.setattr(reconciler, "ConnectClient", recording)
+    monkeypatch.setattr(connect_rest, "ConnectClient", recording)
     monkeypatch.setattr(custom_resource, "_put", lambda url, body: None)
     connect.fake.assignment_polls = 0
     reconciler.handler(event("Create", connect.url), LambdaContext(60_000))  # 10 s declared: the declared budget
@@ -495,7 +495,7 @@ def test_an_event_without_its_request_id_or_timeout_still_gets_an_answer(connect
     reconciler.handler(delete, LambdaContext(60_000))
     assert sent[-1]["PhysicalResourceId"] == "absent-unknown"
     real = connect_rest.ConnectClient
-    monkeypatch.setattr(reconciler, "ConnectClient", lambda url, *, deadline, **options: (
+    monkeypatch.setattr(connect_rest, "ConnectClient", lambda url, *, deadline, **options: (
         budgets.append(deadline - time.monotonic()) or real(url, deadline=deadline, **options)))
     connect.fake.assignment_polls = 0
     create = event("Create", connect.url)
@@ -723,8 +723,8 @@ def test_the_handler_prunes_for_a_prune_resource(connect, sent):
 def test_the_handler_authenticates_with_the_rest_credentials(connect, sent, monkeypatch):
     made = []
     real = connect_rest.ConnectClient
-    monkeypatch.setattr(reconciler, "rest_credentials", lambda: ("platform", "pw"))
-    monkeypatch.setattr(reconciler, "ConnectClient", lambda url, **options: made.append(options) or real(url, **options))
+    monkeypatch.setattr(connect_rest, "rest_access", lambda fresh=False: connect_rest.RestAccess("platform", "pw"))
+    monkeypatch.setattr(connect_rest, "ConnectClient", lambda url, **options: made.append(options) or real(url, **options))
     connect.fake.assignment_polls = 0
     reconciler.handler(event("Create", connect.url), None)
     assert made[0]["credentials"] == ("platform", "pw") and sent[-1]["Status"] == "SUCCESS"
@@ -733,7 +733,7 @@ def test_the_handler_authenticates_with_the_rest_credentials(connect, sent, monk
 def test_the_budget_is_measured_in_seconds_of_what_lambda_has_left(connect, sent, monkeypatch):
     budgets = []
     real = connect_rest.ConnectClient
-    monkeypatch.setattr(reconciler, "ConnectClient", lambda url, *, deadline, **options: (
+    monkeypatch.setattr(connect_rest, "ConnectClient", lambda url, *, deadline, **options: (
         budgets.append(deadline - time.monotonic()) or real(url, deadline=deadline, **options)))
     connect.fake.assignment_polls = 0
     long = event("Create", connect.url)

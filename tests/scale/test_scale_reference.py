@@ -178,10 +178,10 @@ def test_more_connectors_than_one_role_can_be_granted_is_refused(tmp_path, monke
 
 def test_more_connectors_than_the_connect_stack_holds_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert _refused(_prod(101), tmp_path) == [
-        "prod.yaml: connect.connectors: 101 connectors and 11 data products need up to 4 resources each in the "
+    assert _refused(_prod(91), tmp_path) == [
+        "prod.yaml: connect.connectors: 91 connectors and 10 data products need up to 4 resources each in the "
         "Connect stack (the connector, its two stream alarms, its database's slot-lag alarm); CloudFormation takes "
-        "500 a stack, so it holds at most 110: move some connectors to another Connect cluster"]
+        "500 a stack, so it holds at most 100: move some connectors to another Connect cluster"]
 
 
 # Last in the module: checkov and cfn-lint run in processes of their own since the fixture, and the tests above
