@@ -114,10 +114,10 @@ class _SecretCache:
 
 
 def reconcile_drift(client: ConnectClient, declarations: Mapping[str, Mapping[str, Any]], *, correct_drift: bool,
-                    prune: bool, read_secret: Callable[[str], str] = secret_string) -> tuple[list[Drift], list[str]]:
+                    prune: bool, read_secret: Callable[[str], str] | None = None) -> tuple[list[Drift], list[str]]:
     """The drift found, and the connectors put back. ``declarations``: by name, ``{"config", "state",
     "salt_secret"}`` as the deployed template declares them."""
-    read = _SecretCache(read_secret)
+    read = _SecretCache(read_secret or secret_string)
     found = find_drift(client.described(), declarations, prune=prune, read_secret=read)
     corrected = []
     for drift in found:

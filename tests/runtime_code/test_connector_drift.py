@@ -327,3 +327,55 @@ def test_a_prune_refused_after_a_deployment_pages(connect, monkeypatch):
     assert result["pruned"] == [] and result["prune_refused"].startswith("the deployed template declares no connector")
     assert [(m["MetricName"], m["Value"]) for m in cloudwatch.metric_data] == [("PruneRefused", 1)]
     assert sorted(connect.fake.connectors) == ["accounts-cdc"]
+
+
+def test_no_store_the_functions_write_holds_a_secret_they_resolve(connect, monkeypatch):
+    """Issue 30 item 8 (an independent check stored a product's real salt in the declaration store and no test
+    failed): what the functions write or answer, as written, holds no salt and no password. The declaration is the
+    deployed template (it carries the placeholder); the monitor's own store is its restart and stream state."""
+    import json
+
+    cloudwatch, state = RecordingCloudWatch(), MemoryState()
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("CORRECT_DRIFT", "true")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "false")
+    monkeypatch.setattr(drift, "secret_string", lambda arn, client=None: SALT if arn == SALT_ARN else "")
+    config = {"connector.class": "x", HASH_KEY + "{salt}": "public.customers.email",
+              "database.password": "${env:DBZ_PRODUCT_CDC_PASSWORD}"}
+    cloudformation = FakeCloudFormation("UPDATE_COMPLETE")
+    cloudformation.declare("ProductCdc", "Custom::KafkaConnector", {
+        "ConnectUrl": connect.url, "ConnectorName": "product-cdc", "Config": config, "DesiredState": "running",
+        "SlotOnDelete": "retain", "HashSaltSecretArn": SALT_ARN})
+    monitored = deployed.DeployedStack(cloudformation.stack_id, cloudformation)
+    for _ in range(2):  # created again with its salt, then found in its declared config
+        result = health.handler({}, None, cloudwatch=cloudwatch, store=state, clock=lambda: 1.0, stack=monitored)
+    assert live(connect, "product-cdc").config[HASH_KEY + SALT] == "public.customers.email"
+    assert result["drifted"] == []
+    for written in (state.state, cloudwatch.requests, result, cloudformation.template):
+        text = json.dumps(written, default=str)
+        assert SALT not in text
+    assert HASH_KEY + "{salt}" in json.dumps(cloudformation.template)
+
+
+def test_every_synthesized_declaration_carries_placeholders_never_a_secret(synthesized):
+    """The declarations the functions act on are the deployed templates': every hashing salt is the placeholder,
+    every password a reference to the worker's own environment variable."""
+    import json
+    import re
+
+    from kafka_platform.domain.data_products import SALT_PLACEHOLDER
+    from tests.support import resources
+
+    seen = 0
+    for stack in synthesized.assembly.stacks():
+        for resource in resources(stack.template, "Custom::KafkaConnector").values():
+            config = resource["Properties"]["Config"]
+            for key, value in config.items():
+                if ".with.salt." in key:
+                    assert key.endswith(SALT_PLACEHOLDER), key
+                    seen += 1
+                if re.search(r"password", key, re.I):
+                    assert re.fullmatch(r"\$\{env:DBZ_[A-Z0-9_]+_PASSWORD\}", value), (key, value)
+            assert "SecretString" not in json.dumps(resource)
+    assert seen >= 1  # the shipped data products hash at least one column
