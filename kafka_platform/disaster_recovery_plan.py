@@ -2,10 +2,12 @@
 read-only checks of the deployed state through boto3 (only with ``--execute``; never at synthesis or in tests, where
 botocore's Stubber answers instead).
 
-What the plan says, and why (aws-facts.md section 14): replication is asynchronous, so a failover loses what the
+What the plan says, and why: replication is asynchronous, so a failover loses what the
 replicator had not copied (at most the replication latency, alarmed above the RPO); consumer offsets are translated
 approximately, so consumers resume near where they were and see duplicates (at-least-once); clients move by
 bootstrap addresses (a CNAME in front of brokers fails TLS host name checks).
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator.html.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""``KafkaClusterAlarms``: MSK's best-practice alarms for a cluster, declared as data (aws-facts.md section 6)."""
+"""``KafkaClusterAlarms``: MSK's best-practice alarms for a cluster, declared as data.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html.
+"""
 
 from __future__ import annotations
 

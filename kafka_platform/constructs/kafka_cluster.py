@@ -383,8 +383,11 @@ class KafkaCluster(KafkaClusterBase):
              "kafka:DescribeClusterV2"])
 
     def allow_replicator(self) -> None:
-        """Let MSK Replicator (in another region of this account) connect to the cluster: exactly what it calls
-        (aws-facts.md section 14). Its data access is its execution role's."""
+        """Let MSK Replicator (in another region of this account) connect to the cluster: exactly what it calls. Its
+        data access is its execution role's.
+
+        Sources: https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator.html.
+        """
         self._add_to_cluster_policy("MSK Replicator", [iam.ServicePrincipal("kafka.amazonaws.com")],
                                     ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers",
                                      "kafka:DescribeClusterV2"])

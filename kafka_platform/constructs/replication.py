@@ -1,5 +1,5 @@
 """``KafkaReplicator``: MSK Replicator from a primary cluster in another region to a standby cluster here, with a
-least-privilege execution role, its logs, and alarms on what a regulator asks about (aws-facts.md sections 8, 14).
+least-privilege execution role, its logs, and alarms on what a regulator asks about.
 
 Defaults, as behaviour:
 
@@ -14,6 +14,8 @@ Defaults, as behaviour:
   ``kafka-cluster:*`` anywhere.
 * **Alarms** to ``alarm_action``: replication latency above the RPO; message lag growing for 15 minutes;
   throughput at 0 while messages wait on the primary; any replicator failure. ``dashboard_widgets`` draws them.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator.html.
 """
 
 from __future__ import annotations

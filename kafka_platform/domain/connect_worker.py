@@ -1,5 +1,8 @@
-"""Kafka Connect distributed-worker settings (aws-facts.md section 9), rendered once for the ECS image and the
-test harness alike: the container receives this text and only adds what is known at task start (its own IP)."""
+"""Kafka Connect distributed-worker settings, rendered once for the ECS image and the
+test harness alike: the container receives this text and only adds what is known at task start (its own IP).
+
+Sources: https://kafka.apache.org/documentation/#connect.
+"""
 
 from __future__ import annotations
 

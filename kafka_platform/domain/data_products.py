@@ -1,4 +1,4 @@
-"""Data products and data teams (aws-facts.md section 15): curated change streams that data teams may read, and
+"""Data products and data teams: curated change streams that data teams may read, and
 nothing else of the cluster.
 
 A **data product** is a second Debezium connector on a source connector's database, with its own replication slot,
@@ -15,6 +15,9 @@ provider cannot supply it), and the reconciler puts the secret's value there as 
 A **data team** reads products through a role of its own: exactly ``kafka-cluster:Connect`` on the cluster,
 ``DescribeTopic`` and ``ReadData`` on its products' topics, and ``DescribeGroup`` and ``AlterGroup`` on the consumer
 groups under its own prefix.
+
+Sources: https://debezium.io/documentation/reference/stable/connectors/postgresql.html;
+  https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html.
 """
 
 from __future__ import annotations

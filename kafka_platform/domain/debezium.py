@@ -1,5 +1,8 @@
-"""Debezium PostgreSQL connectors as data (aws-facts.md section 10): the configuration a declared connector renders
-to, and every rule it must satisfy before it reaches a Connect cluster."""
+"""Debezium PostgreSQL connectors as data: the configuration a declared connector renders
+to, and every rule it must satisfy before it reaches a Connect cluster.
+
+Sources: https://debezium.io/documentation/reference/stable/connectors/postgresql.html.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Disaster recovery across regions with MSK Replicator (aws-facts.md sections 8 and 14): what a standby cluster and
+"""Disaster recovery across regions with MSK Replicator: what a standby cluster and
 its replication need, as data and rules.
 
 A primary environment's file declares ``disaster_recovery``; the platform then composes a second stage in the DR
@@ -16,6 +16,8 @@ replicator cannot be created before the primary accepts it:
 * ``failover``: the primary region is lost (or given up): the DR stage runs the consumer services and Kafka Connect
   against the standby cluster, and the replicator, whose source is gone, is removed. Failing back is a reverse
   replicator and the same phases the other way (``kafka-platform dr`` prints the plan).
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator.html.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How a consumer service scales on Kafka lag: the policy as data, derived and checked (aws-facts.md sections 1-4).
+"""How a consumer service scales on Kafka lag: the policy as data, derived and checked.
 
 The constructs turn a ``StepScalingPolicy`` into CloudWatch alarms and Application Auto Scaling step policies; the
 simulator (``kafka_platform.simulation``) replays the same numbers read back from the synthesized templates, and
@@ -21,6 +21,10 @@ Derivation from R (messages/s one task processes) and the acceptable delay D (se
   caught up) for 8 of 10 minutes;
 * wait 4 minutes between scale-outs (one reaction, above, takes about 3: sooner would act again on a backlog the
   last action is already draining) and 5 minutes between scale-ins.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/consumer-lag.html;
+  https://docs.aws.amazon.com/autoscaling/application/userguide/step-scaling-policy-overview.html;
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-auto-scaling.html.
 """
 
 from __future__ import annotations
@@ -292,11 +296,14 @@ def backlog_per_task_expression(lag_ids: Sequence[str], tasks_id: str, *, repeat
     """The metric math both modes watch: ``SUM(lag) / running tasks``, or the lag itself while no task runs (so a
     service at zero still scales out).
 
-    CloudWatch metric math treats a missing value as 0 (aws-facts.md section 13): MSK publishes no lag during a
+    CloudWatch metric math treats a missing value as 0: MSK publishes no lag during a
     rebalance, and the task count's datapoint can be visible before the lag's, so a bare ``lag / tasks`` would read a
     backlog of 0 exactly when the group is busiest, and count towards scale-in. ``FILL(lag, REPEAT)`` carries the
     last real lag over those gaps instead. (``repeat_lag=False``: the expression before, which the simulator still
-    reads to measure the difference.)"""
+    reads to measure the difference.)
+
+    Sources: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html.
+    """
     def lag(lag_id: str) -> str:
         return f"FILL({lag_id}, REPEAT)" if repeat_lag else lag_id
 

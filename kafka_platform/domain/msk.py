@@ -1,6 +1,9 @@
-"""Amazon MSK (provisioned) facts and the checks built on them (../shared/reference/aws-facts.md section 6).
+"""Amazon MSK (provisioned) facts and the checks built on them.
 
 Each check returns ``None`` when the input is fine, or a message that holds the value and the fix.
+
+Sources: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-cluster.html;
+  https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html.
 """
 
 from __future__ import annotations

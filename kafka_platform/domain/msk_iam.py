@@ -1,7 +1,9 @@
-"""MSK IAM access control: resource ARNs and the actions each kind of client needs (aws-facts.md section 7).
+"""MSK IAM access control: resource ARNs and the actions each kind of client needs.
 
 ARNs are built from the cluster ARN ``arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID``. With a literal cluster ARN
 (an imported cluster) the result is a literal; with a CloudFormation token the caller splits it with Fn::Split.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""MSK's CloudWatch vocabulary (aws-facts.md section 1): one place for names the constructs, the gates and the
-simulator all read."""
+"""MSK's CloudWatch vocabulary: one place for names the constructs, the gates and the
+simulator all read.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/consumer-lag.html.
+"""
 
 NAMESPACE = "AWS/Kafka"
 CLUSTER_NAME = "Cluster Name"

@@ -22,9 +22,8 @@ the backlog a rebalance piles up (the rate times the pause) is worked off by the
 sum would answer every rebalance with more tasks, whose arrival rebalances again.
 
 ``rate`` sums ``MessagesInPerSec`` over the brokers and topics, ``lag`` the group's ``SumOffsetLag`` over its topics;
-both through ``FILL(..., REPEAT)``: MSK publishes no lag during a rebalance, and metric math would read the gap as 0
-(aws-facts.md section 13). Two alarms, each driving an ``ExactCapacity`` step policy whose steps map each even count
-to itself:
+both through ``FILL(..., REPEAT)``: MSK publishes no lag during a rebalance, and metric math would read the gap as 0.
+Two alarms, each driving an ``ExactCapacity`` step policy whose steps map each even count to itself:
 
 * **scale out** the minute ``even`` exceeds the desired task count, to ``even`` at once (1 of 1, cooldown 60 s);
 * **scale in** when ``even`` stays below the desired count for ``SCALE_IN_MINUTES`` minutes, to the largest ``even``
@@ -35,6 +34,8 @@ count is below what was asked, and an ExactCapacity below the desired count canc
 
 Defaults (measured side by side by ``make bench``): headroom 10 %, the backlog worked off within a quarter of the
 delay budget.
+
+Sources: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Kafka topic rules and the topic-level configs they render to (aws-facts.md section 6, tiered storage)."""
+"""Kafka topic rules and the topic-level configs they render to.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/msk-tiered-storage.html.
+"""
 
 from __future__ import annotations
 

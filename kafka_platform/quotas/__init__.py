@@ -1,4 +1,4 @@
-"""The deploy-readiness gate: would AWS accept these templates? (aws-facts.md section 12)
+"""The deploy-readiness gate: would AWS accept these templates?
 
 cdk-nag, cfn-lint and checkov judge security and syntax; none of them knows that IAM refuses a managed policy over
 6,144 characters or that a security group holds 60 rules each way. This gate measures every template of an
@@ -6,6 +6,10 @@ environment as the service will, on resolved values (``kafka_platform.quotas.res
 template would break: the stack, the resource, the measured value, the quota and the fix.
 
 It runs after every synthesis (``app.py``, so ``make synth`` and ``cdk deploy`` stop on a finding) and in the tests.
+
+Sources: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html;
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html;
+  https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html.
 """
 
 from __future__ import annotations

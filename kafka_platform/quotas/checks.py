@@ -1,8 +1,12 @@
-"""The AWS quotas a template must fit (aws-facts.md section 12): what counts across a stack or an environment as a
+"""The AWS quotas a template must fit: what counts across a stack or an environment as a
 function of the environment's stacks (``stack_size``, ``role_policies``, ``security_group_rules``), what one
 resource must fit as data (``RESOURCE_QUOTAS``: a type, a measure, a quota and the fix).
 
 Every measure is taken on resolved values; every quota is the default one an account has without a request.
+
+Sources: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html;
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html;
+  https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html.
 """
 
 from __future__ import annotations

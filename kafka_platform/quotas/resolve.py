@@ -2,7 +2,7 @@
 
 Quotas are measured on what the service receives, not on the template: ``{"Fn::GetAtt": ["Cluster", "Arn"]}`` is 40
 characters in a template and about 110 once deployed. ``Resolver`` turns every intrinsic of an environment's
-templates into a value of realistic length (aws-facts.md section 12):
+templates into a value of realistic length:
 
 * pseudo parameters: the stack's real account and region, partition ``aws``;
 * a resource's physical id or name: what CloudFormation generates (``<stack>-<logical id>-<12 characters>``, at most

@@ -1,4 +1,4 @@
-"""Application Auto Scaling step policies as the simulator applies them (aws-facts.md section 2).
+"""Application Auto Scaling step policies as the simulator applies them.
 
 * Steps are relative to the alarm threshold. Above it (bounds >= 0) the lower bound is inclusive and the upper
   exclusive; below it (bounds <= 0) the lower bound is exclusive and the upper inclusive; a missing bound is
@@ -10,6 +10,8 @@
   during the scale-in cooldown happens at once and ends that cooldown. A policy without a Cooldown gets the API's
   300 s. Not documented, and assumed here: a scale-in during a scale-out cooldown happens.
 * Capacity is clamped to the scalable target's min and max.
+
+Sources: https://docs.aws.amazon.com/autoscaling/application/userguide/step-scaling-policy-overview.html.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""CloudWatch alarm evaluation as the simulator applies it (aws-facts.md sections 2 and 13).
+"""CloudWatch alarm evaluation as the simulator applies it.
 
-An alarm evaluated each minute looks at an **evaluation range** wider than its ``evaluation_periods`` N (section 13:
-"when the newest points are missing it uses older real ones"); ``window`` picks the points it judges:
+An alarm evaluated each minute looks at an **evaluation range** wider than its ``evaluation_periods`` N (CloudWatch's
+documentation: when the newest points are missing it uses older real ones); ``window`` picks the points it judges:
 
 * at least N real points in the range: the N most recent real ones (missing-data treatment not used);
 * fewer: every real point in the range, the rest filled by the treatment.
@@ -14,6 +14,9 @@ the sensitivity table measures 0 against it). ``evaluate`` then applies the trea
 * ``ignore``: missing points are left out; when every point is missing the state does not change.
 
 The alarm is in ALARM when at least ``datapoints_to_alarm`` of the points considered breach.
+
+Sources: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html;
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html.
 """
 
 from __future__ import annotations

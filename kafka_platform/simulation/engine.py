@@ -1,30 +1,37 @@
 """The world a scaling policy acts on: Kafka, ECS and CloudWatch, stepped every 5 seconds.
 
-Each modelling choice, with its source (``aws-facts.md`` section numbers; *inferred* where nobody documents it).
-``make bench`` measures how far each one moves the result (``simulation/sensitivity.py``).
+Each modelling choice, with its source (the documentation of the service it models, listed at the end; *inferred*
+where nobody documents it). ``make bench`` measures how far each one moves the result (``simulation/sensitivity.py``).
 
-* **Consumption per partition** (section 13): Kafka's assignors spread P partitions evenly over C consumers, so the
+* **Consumption per partition** (Kafka's assignment strategies [3]): Kafka's assignors spread P partitions evenly over C consumers, so the
   busiest consumers hold ``ceil(P / C)`` partitions and set the group's pace: at full load the group drains
   ``R * P / ceil(P / C)`` messages per second (R: one task's throughput), not ``C * R``. Consumers beyond the
   partitions hold none. The load is assumed spread evenly over the partitions (*inferred*: keyed topics are skewed,
   which only widens the gap).
-* **Task start-up** (section 4: 30-45 s or more, image pulled every time): each new task is ready after a time drawn
+* **Task start-up** (30-45 s or more, the image pulled every time [4]): each new task is ready after a time drawn
   from ``startup_seconds`` (30-120 s by default); stopping is immediate. A crash kills every task and ECS starts
   replacements (desired count unchanged), each with its own start-up.
-* **Rebalance** (section 4: 10 s or more per membership change; the issue's 5-45 s): every change in the group's
+* **Rebalance** (10 s or more per membership change [3]; 5-45 s here): every change in the group's
   membership pauses consumption for a time drawn between the range's low end and a high end that grows with the
   group, reaching the range's top at ``REBALANCE_FULL_GROUP`` members (*inferred*: every member must rejoin and sync).
-* **Publication** (section 1: once a minute, no documented delay, "assume 1-2 minutes"): MSK samples the lag once a
+* **Publication** (once a minute, no documented delay [1]: 1-2 minutes *inferred*): MSK samples the lag once a
   minute at an instant that does not line up with the decisions (a phase drawn per run); nothing is sampled while the
-  group rebalances (section 1). Each datapoint, lag and Container Insights' ``RunningTaskCount`` alike, becomes
+  group rebalances [1]. Each datapoint, lag and Container Insights' ``RunningTaskCount`` alike, becomes
   visible after its own delay drawn from ``publish_delay_seconds`` (60-150 s), so they can arrive out of order.
-* **Alarms** (sections 2, 13; ``cloudwatch.py``): evaluated once a minute at their own phase over an evaluation range
+* **Alarms** ([2]; ``cloudwatch.py``): evaluated once a minute at their own phase over an evaluation range
   wider than their periods; metric math treats a missing value as 0.
 * **Delay**: the age of the oldest unconsumed message, exact, from cumulative arrivals and consumption (first in,
   first out across the topic: *inferred*, the per-partition order is not modelled).
 
 ``ConsumerModel.lockstep`` gives the previous model (fixed figures, samples and decisions on the minute, capacity
 ``min(C, P) * R``, no evaluation range, missing math values left missing): the sensitivity table's baseline.
+
+[1] https://docs.aws.amazon.com/msk/latest/developerguide/consumer-lag.html
+[2] https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+[3] https://kafka.apache.org/documentation/#consumerconfigs_partition.assignment.strategy (KIP-429 for the
+    cooperative protocol)
+[4] https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
 """
 
 from __future__ import annotations
@@ -230,7 +237,7 @@ class World:
                 if lag is None:
                     return None
             elif self.model.math_missing_as_zero:
-                lag = 0.0  # "Missing values in a time series are treated as 0" (section 13)
+                lag = 0.0  # "Missing values in a time series are treated as 0" [2]
             else:
                 return None
         count = tasks or 0.0  # FILL(tasks, 0) / FILL(tasks, 1)

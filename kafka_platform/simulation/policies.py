@@ -7,7 +7,7 @@
 * ``SingleThreshold``: one absolute lag alarm per direction, +1 task at or above ``add_at``, -1 below
   ``remove_below``, each with its own explicit cooldown; ``compare.tune_single_threshold`` picks the best of a grid
   per profile, as the lender would tune it.
-* ``KedaHpa``: KEDA's Kafka scaler under the Kubernetes HPA (aws-facts.md sections 5 and 13): every 15 s the
+* ``KedaHpa``: KEDA's Kafka scaler under the Kubernetes HPA: every 15 s the
   true lag (capped at ``lag_threshold`` x partitions) gives ``ceil(lag / lag_threshold)`` replicas; no change within
   the 10 % tolerance; scale-up at most ``max(4 pods, 100 %)`` per 15 s; scale-down to the highest recommendation of
   the last 300 s.
@@ -20,6 +20,9 @@
 Target tracking (as AWS documents it, its details inferred): scale out when 3 consecutive one-minute values exceed
 the target, to ``ceil(capacity x value / target)``; scale in when 15 consecutive values are below 90% of it, at
 most 10% (at least one task) at a time; never while a value is missing.
+
+Sources: https://keda.sh/docs/latest/scalers/apache-kafka/;
+  https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/.
 """
 
 from __future__ import annotations

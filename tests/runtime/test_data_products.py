@@ -49,7 +49,7 @@ def customer_events(synthesized, runtime):
             answer = deployment.send("Create", properties, logical_id=logical_id)
             assert answer["Status"] == "SUCCESS", answer
             created.append((logical_id, properties, name))
-        yield
+        yield deployment, created
     finally:
         for logical_id, properties, name in created:
             deployment.send("Delete", properties, logical_id=logical_id, physical_id=name)
@@ -114,3 +114,31 @@ def test_the_salt_reached_connect_but_not_its_logs(runtime, customer_events):
     log = runtime.connect.process.log.read_text(errors="replace")
     assert "column.mask.hash.v2.SHA-256.with.salt.****" in log  # Debezium printed the property, redacted
     assert SALT not in log
+
+
+@pytest.mark.parametrize("tampering", ["config", "stack", "response-url"])
+def test_a_request_the_deployed_template_does_not_make_is_refused_and_changes_nothing(runtime, customer_events,
+                                                                                  monkeypatch, tampering):
+    """Issue 30: an invoker strips the product's masks (or sends CloudFormation's event from another stack, or with
+    a response URL outside CloudFormation's bucket). The reconciler refuses, the connector keeps its declared
+    config, and the refusal is counted at once (RefusedRequests, whose alarm pages on its first datapoint)."""
+    from tests.runtime.cloudformation import Context, event
+
+    deployment, created = customer_events
+    logical_id, properties, name = created[1]
+    before = runtime.connect_json(f"/connectors/{name}/config")
+    assert any(key.startswith("column.") for key in before)
+    unmasked = {**properties, "Config": {k: v for k, v in properties["Config"].items() if not k.startswith("column.")}}
+    request = event("Update", unmasked if tampering == "config" else properties, logical_id=logical_id,
+                    physical_id=name, old_properties=properties)
+    if tampering == "stack":
+        request["StackId"] = request["StackId"].replace("Dev-Connect", "Attacker-Stack")
+    if tampering == "response-url":
+        request["ResponseURL"] = "https://attacker.example/collect"
+    refusals = []
+    monkeypatch.setattr(deployment.reconciler, "_count_refusal", lambda cloudwatch: refusals.append(1))
+    deployment.reconciler.handler(request, Context(), cloudformation=deployment.cloudformation)
+    answer = deployment.responses[-1]
+    assert answer["Status"] == "FAILED", answer
+    assert runtime.connect_json(f"/connectors/{name}/config") == before
+    assert refusals == [1]

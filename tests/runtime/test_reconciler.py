@@ -266,3 +266,32 @@ def _delete_if_present(runtime, name):
 def _slot_inactive(runtime, slot):
     return runtime.postgres.sql("postgres", f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"
                                 ).strip() in ("f", "")
+
+
+def test_an_empty_declaration_prunes_nothing_and_pages(runtime, deployment, monkeypatch):
+    """Issue 30: with pruning on, a template that declares no connector (or a store emptied by hand, at 86b47a0)
+    must not delete every connector: the monitor refuses, says why, and publishes PruneRefused."""
+    # A connector the template does not declare (created by hand, stopped: it reads nothing).
+    body = {"name": "by-hand-kept", "initial_state": "STOPPED", "config": {
+        "connector.class": "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",
+        "source.cluster.alias": "a", "target.cluster.alias": "b"}}
+    with urllib.request.urlopen(harness.rest_request(f"{runtime.connect_url}/connectors", method="POST",
+                                                     data=json.dumps(body).encode()), timeout=60):
+        pass
+    before = sorted(runtime.connect_json("/connectors"))
+    assert "by-hand-kept" in before
+    monkeypatch.setenv("CONNECT_URL", runtime.connect_url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "runtime-cdc")
+    monkeypatch.setenv("CORRECT_DRIFT", "true")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    cloudwatch = RecordingCloudWatch()
+    result = health.handler({}, None, cloudwatch=cloudwatch, store=MemoryState(), clock=time.time,
+                            stack=deployment.settled())
+    assert result["prune_refused"] == ("the deployed template declares no connector, and Connect runs some: nothing "
+                                       "is pruned"), result
+    assert sorted(runtime.connect_json("/connectors")) == before
+    refused = [m for m in cloudwatch.metric_data if m["MetricName"] == "PruneRefused"]
+    assert refused and refused[0]["Value"] == 1
+    with urllib.request.urlopen(harness.rest_request(f"{runtime.connect_url}/connectors/by-hand-kept",
+                                                     method="DELETE"), timeout=60):
+        pass

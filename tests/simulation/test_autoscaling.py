@@ -1,5 +1,8 @@
 """Application Auto Scaling step policies, hand-computed: step bounds, adjustment rounding, cooldowns and the
-scalable target's bounds (aws-facts.md section 2)."""
+scalable target's bounds.
+
+Sources: https://docs.aws.amazon.com/autoscaling/application/userguide/step-scaling-policy-overview.html.
+"""
 
 import pytest
 

@@ -1,4 +1,7 @@
-"""Alarm evaluation, hand-computed: M of N datapoints, and each missing-data treatment (aws-facts.md section 2)."""
+"""Alarm evaluation, hand-computed: M of N datapoints, and each missing-data treatment.
+
+Sources: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html.
+"""
 
 import pytest
 

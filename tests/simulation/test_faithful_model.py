@@ -33,7 +33,10 @@ def run(policy, profile, model, *, partitions=24, min_tasks=0, max_tasks=24):
                                                 (24, 240), (30, 240), (0, 0)])
 def test_the_busiest_consumer_sets_the_groups_pace(consumers, expected):
     """24 partitions at 10 messages/s a task: 20 tasks hold 2 partitions on their busiest members, so they carry
-    what 12 do (aws-facts.md section 13)."""
+    what 12 do.
+
+    Sources: https://kafka.apache.org/documentation/#consumerconfigs_partition.assignment.strategy.
+    """
     assert ConsumerModel(10.0).capacity(consumers, 24) == expected
     assert ConsumerModel(10.0, per_partition=False).capacity(consumers, 24) == 10 * min(consumers, 24)
 
@@ -119,7 +122,8 @@ def _world(lag, tasks, *, zero=True):
 
 
 def test_metric_math_reads_a_rebalances_missing_lag_as_zero_unless_it_repeats_the_last():
-    """aws-facts.md 13: "Missing values in a time series are treated as 0". The backlog per task of a group that is
+    """CloudWatch: "Missing values in a time series are treated as 0" (https://docs.aws.amazon.com/AmazonCloudWatch/
+    latest/monitoring/using-metric-math.html). The backlog per task of a group that is
     rebalancing reads 0 (and counts towards scale-in); FILL(lag, REPEAT), the expression the platform writes,
     carries the last real lag over the gap."""
     world = _world([800.0, None], [4.0, 4.0])

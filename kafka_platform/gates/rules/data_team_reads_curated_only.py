@@ -1,8 +1,10 @@
 """A data team reads data products and nothing else: no raw change stream, no topic carrying a pii column in clear,
-no write, no wildcard topic (aws-facts.md section 15).
+no write, no wildcard topic.
 
 It applies to every policy marked as a data team's (``DATA_TEAM_METADATA_KEY``, which ``DataTeamReadRole`` writes),
 and reads what the policy grants, not what the configuration says: a grant added by hand is judged the same way.
+
+Sources: https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html.
 """
 
 from kafka_platform.domain.data_products import DATA_TEAM_METADATA_KEY
