@@ -273,8 +273,10 @@ def _check_drift(client: ConnectClient, stack: DeployedStack | None, url: str, s
         declared = stack.connectors(url)
         deployed = stack.last_deployed()
         previous = state.get(DECLARED_KEY)
-        refusal = prune_refusal(len(declared), report.connectors, tuple(previous) if previous else None, deployed) \
-            if prune else None
+        # Connect's list of names, not the statuses counted above: a connector whose status is not written yet (just
+        # created, or its status record lost) is still one pruning would delete.
+        refusal = prune_refusal(len(declared), len(client.connectors()), tuple(previous) if previous else None,
+                                deployed) if prune else None
         if refusal is not None:
             LOGGER.error("pruning refused: %s", refusal)
             report.prune_refused = refusal

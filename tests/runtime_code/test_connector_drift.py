@@ -379,3 +379,19 @@ def test_every_synthesized_declaration_carries_placeholders_never_a_secret(synth
                     assert re.fullmatch(r"\$\{env:DBZ_[A-Z0-9_]+_PASSWORD\}", value), (key, value)
             assert "SecretString" not in json.dumps(resource)
     assert seen >= 1  # the shipped data products hash at least one column
+
+
+def test_a_connector_whose_status_is_not_written_yet_still_stops_an_empty_prune(connect, monkeypatch):
+    """Found on the real tier: a connector created a moment ago has no status yet, so counting statuses saw none
+    and an empty template pruned it. The refusal counts Connect's list of names."""
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-prod")
+    monkeypatch.setenv("CORRECT_DRIFT", "true")
+    monkeypatch.setenv("PRUNE_UNDECLARED", "true")
+    connect.fake.connectors["by-hand"] = Connector({"connector.class": "x"})
+    monkeypatch.setattr(connect_rest.ConnectClient, "statuses", lambda self: {})
+    result = health.handler({}, None, cloudwatch=RecordingCloudWatch(), store=MemoryState(), clock=lambda: 1.0,
+                            stack=stack(connect.url, {}))
+    assert result["prune_refused"] == ("the deployed template declares no connector, and Connect runs some: nothing "
+                                       "is pruned")
+    assert "by-hand" in connect.fake.connectors
