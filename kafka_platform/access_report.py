@@ -139,9 +139,22 @@ def render_json(rows: list[Grant]) -> str:
     return json.dumps([asdict(g) for g in rows], indent=2) + "\n"
 
 
-def write_report(assembly: CloudAssembly, out: Path) -> tuple[str, list[Path]]:
-    """The text report, and the CSV and JSON files written into ``out``."""
-    rows = grants(assembly)
+def matching(rows: list[Grant], *, stage: str | None = None, topic: str | None = None,
+             principal: str | None = None) -> list[Grant]:
+    """The rows of one stage (``Prod`` or ``prod``), on one topic (a prefix grant on it included) and of principals
+    whose name contains ``principal``."""
+    def on_topic(grant: Grant) -> bool:
+        return topic is None or grant.topic == topic or (grant.topic.endswith("*") and
+                                                          topic.startswith(grant.topic[:-1]))
+    return [g for g in rows
+            if (stage is None or g.environment.lower() == stage.lower()) and on_topic(g)
+            and (principal is None or principal.lower() in g.principal.lower())]
+
+
+def write_report(assembly: CloudAssembly, out: Path, *, stage: str | None = None, topic: str | None = None,
+                 principal: str | None = None) -> tuple[str, list[Path]]:
+    """The text report, and the CSV and JSON files written into ``out`` (the rows the filters keep)."""
+    rows = matching(grants(assembly), stage=stage, topic=topic, principal=principal)
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "access.csv", out / "access.json"]
     files[0].write_text(render_csv(rows))

@@ -41,7 +41,7 @@ def _simulate(args: argparse.Namespace) -> int:
     settings = run.ModelSettings(**{name: value for name, value in given.items() if value is not None})
     print(run.simulate(args.assembly, service=args.service, stage=args.stage, profile=args.profile,
                        csv=args.profile_csv, throughput=args.throughput, settings=settings, out=Path(args.out),
-                       start=args.start))
+                       start=args.start, plot=not args.no_plot))
     return 0
 
 
@@ -69,7 +69,8 @@ def _access(args: argparse.Namespace) -> int:
     from kafka_platform.assembly import CloudAssembly
 
     assembly = CloudAssembly.open(args.assembly)
-    text, files = write_report(assembly, Path(args.out) if args.out else assembly.directory / "access")
+    text, files = write_report(assembly, Path(args.out) if args.out else assembly.directory / "access",
+                               stage=args.stage, topic=args.topic, principal=args.principal)
     print(text)
     print(f"\nwritten: {', '.join(str(f) for f in files)}")
     return 0
@@ -158,9 +159,82 @@ def _guardrail(args: argparse.Namespace) -> int:
     return 0
 
 
+#: One example per subcommand, for the CLI reference (docs/reference/cli.md, generated).
+EXAMPLES = {
+    "validate": "kafka-platform validate --only prod",
+    "summary": "kafka-platform summary cdk.out",
+    "access": "kafka-platform access cdk.out --stage Prod --topic loan-applications",
+    "plan": "kafka-platform plan prod",
+    "verify": "kafka-platform verify prod",
+    "dr": "kafka-platform dr prod --execute",
+    "guardrail": "kafka-platform guardrail --qualifier hnb659fds > control-plane-scp.json",
+    "reference": "kafka-platform reference --out docs/reference",
+    "simulate": "kafka-platform simulate --stage Prod --service loan-approvals --profile month-end",
+    "bench": "kafka-platform bench --stage Prod --profile month-end --seeds 5",
+    "bench-synth": "kafka-platform bench-synth --cdk 'node node_modules/aws-cdk/bin/cdk' --repeats 1",
+}
+
+
+def _reference(args: argparse.Namespace) -> int:
+    from kafka_platform.config.reference import markdown, schema_text
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in (("configuration.md", markdown()), ("environment.schema.json", schema_text()),
+                       ("cli.md", cli_reference())):
+        (out / name).write_text(text)
+        print(f"wrote {out / name}")
+    return 0
+
+
+def cli_reference() -> str:
+    """The CLI's reference, from the parser itself: each subcommand's usage, options and an example."""
+    root = parser()
+    lines = ["# CLI reference: `kafka-platform`", "",
+             "Generated from `kafka_platform/cli.py` by `make docs`; do not edit. A test fails when it is stale.", "",
+             "Installed with the package (`.venv/bin/kafka-platform` in this repository). Environments are named as "
+             "their files are (`prod`); `simulate` and `bench` take a stage (`Prod`, the environment's `cdk.Stage`). "
+             "Bad input ends with one line per problem and exit status 1; `plan` and `verify` exit 3 when something "
+             "needs attention.", "", "```", _usage(root), "```", ""]
+    commands = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        lines += [f"## `{name}`", "", _help_of(commands, name), "", "```", _usage(sub), "```", ""]
+        if name in EXAMPLES:
+            lines += ["Example:", "", "```sh", EXAMPLES[name], "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _usage(command: argparse.ArgumentParser) -> str:
+    import os
+
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        return command.format_help().rstrip()
+    finally:
+        if previous is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = previous
+
+
+def _help_of(commands: Any, name: str) -> str:
+    return next((action.help or "") for action in commands._choices_actions if action.dest == name)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cdk-kafka-platform")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout that is not installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kafka-platform", description=__doc__.splitlines()[0])
-    commands = root.add_subparsers(dest="command", required=True)
+    root.add_argument("--version", action="version", version=f"kafka-platform {_version()}")
+    commands = root.add_subparsers(dest="command", metavar="<command>")
     validate = commands.add_parser("validate", help="check every environment file; one line per problem")
     validate.add_argument("--directory", default="environments", help="folder of <environment>.yaml files")
     validate.add_argument("--only", default="", help="comma-separated environment names (default: all)")
@@ -173,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     access.add_argument("assembly", nargs="?", default="cdk.out")
     access.add_argument("--out", default=None, help="folder for access.csv and access.json (default: "
                                                     "<assembly>/access)")
+    access.add_argument("--stage", help="only this stage or environment (Prod or prod)")
+    access.add_argument("--topic", help="only grants on this topic (prefix grants that cover it included)")
+    access.add_argument("--principal", help="only principals whose name contains this text")
     access.set_defaults(run=_access)
     plan = commands.add_parser("plan", help="what deploying each environment (and its standby) would change, "
                                             "offline, against the approved templates; exit 3 when something is "
@@ -204,6 +281,10 @@ def parser() -> argparse.ArgumentParser:
                           "(for the organization's administrators to attach to the platform's accounts)")
     guardrail.add_argument("--qualifier", default="hnb659fds", help="the CDK bootstrap qualifier (default hnb659fds)")
     guardrail.set_defaults(run=_guardrail)
+    reference = commands.add_parser("reference", help="write the generated references: configuration (Markdown and "
+                                                      "JSON Schema) and this CLI's")
+    reference.add_argument("--out", default="docs/reference", help="the folder (default docs/reference)")
+    reference.set_defaults(run=_reference)
 
     simulate = commands.add_parser(
         "simulate", help="replay one service's deployed scaling against a load profile, beside the baselines")
@@ -230,6 +311,8 @@ def parser() -> argparse.ArgumentParser:
                                "(default 60-150)")
     simulate.add_argument("--seeds", type=int, help="runs of each policy, each on its own seed (default 20)")
     simulate.add_argument("--out", default="simulation", help="folder for the plot and JSON (default simulation)")
+    simulate.add_argument("--no-plot", action="store_true", help="write the JSON and the table only (the plot needs "
+                                                                 "matplotlib: the simulation extra)")
     simulate.set_defaults(run=_simulate)
 
     bench = commands.add_parser("bench", help="every service against every shipped profile and baseline: a "
@@ -257,7 +340,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    root = parser()
+    args = root.parse_args(argv)
+    if args.command is None:  # a bare kafka-platform: the help, not an error
+        root.print_help()
+        return 0
     try:
         return args.run(args)
     except ConfigurationError as error:

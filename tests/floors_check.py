@@ -5,7 +5,7 @@ holds exactly tests/floors.txt and the wheel.
 ``constructs``: the wheel without extras (aws-cdk-lib and constructs only). The constructs synthesize, and what needs
 an extra says which.
 ``app``: the wheel with ``[app]``. Every shipped environment synthesizes with every gate on (compliance packs and
-the quota gate, as app.py runs them), and so do the README's examples, each in a process of its own.
+the quota gate, as app.py runs them), and so do the library guide's examples, each in a process of its own.
 """
 
 from __future__ import annotations
@@ -119,11 +119,11 @@ def app() -> None:
     if findings:
         sys.exit("floors: gates failed on the floors:\n" + "\n".join(findings))
     print(f"floors: every shipped environment with every gate on: {', '.join(sorted(stages))}")
-    readme = (ROOT / "README.md").read_text()
-    for name in re.findall(r"<!-- example:([\w-]+) -->", readme):
-        source = re.search(rf"<!-- example:{name} -->\n```python\n(.*?)```", readme, re.S)
+    guide = (ROOT / "docs" / "using-the-library.md").read_text()
+    for name in ("shared-cluster", "consumer-service", "data-team"):  # the CDK apps (not the container's code)
+        source = re.search(rf"<!-- example:{name} -->\n```python\n(.*?)```", guide, re.S)
         assert source is not None
-        run(source.group(1), f"README example {name}, gates on")
+        run(source.group(1), f"library guide example {name}, gates on")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The wheel is a product: a separate project installs it and runs the README's example against the shared cluster."""
+"""The wheel is a product: a separate project installs it and runs the library guide's examples against the shared
+cluster."""
 
 import json
 import re
@@ -87,10 +88,10 @@ def test_the_guide_states_the_container_contract_the_service_sets():
     assert {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPICS", "KAFKA_CONSUMER_GROUP", "KAFKA_SECURITY_PROTOCOL"} <= read
 
 
-def readme_example(name: str = "shared-cluster") -> str:
-    text = (ROOT / "README.md").read_text()
+def guide_example(name: str = "shared-cluster") -> str:
+    text = (ROOT / "docs" / "using-the-library.md").read_text()
     block = re.search(rf"<!-- example:{name} -->\n```python\n(.*?)```\n<!-- /example:{name} -->", text, re.S)
-    assert block, f"README lost its {name} example"
+    assert block, f"the library guide lost its {name} example"
     return block.group(1)
 
 
@@ -141,16 +142,16 @@ def synthesis(python: Path, source: str, project: Path) -> Job:
 
 @pytest.fixture(scope="module")
 def team(installed, tmp_path_factory) -> dict[str, Job]:
-    """Every process a team would run on the wheel, started together: the README's examples (gates on; that the
+    """Every process a team would run on the wheel, started together: the library guide's examples (gates on; that the
     gates fail a team's app on a finding is tests/gates/test_platform_pack.py's), mypy --strict on a typed app (clean,
     and with mistakes) and pyright --verifytypes."""
     folder = tmp_path_factory.mktemp("team-apps")
     jobs = {}
     for name in EXAMPLES:
-        source = readme_example(name)
-        assert "register_gates(app, " in source, "every README example runs with the bank's gates on"
+        source = guide_example(name)
+        assert "register_gates(app, " in source, "every library guide example runs with the bank's gates on"
         jobs[name] = synthesis(installed, source, folder / name)
-    examples = "\n".join(readme_example(name) for name in EXAMPLES)
+    examples = "\n".join(guide_example(name) for name in EXAMPLES)
     jobs["mypy"] = mypy(installed, folder / "mypy", {"clean.py": TYPED_APP + "\n" + examples,
                                                      "mistakes.py": TYPED_APP + MISTAKES})
     (folder / "pyright").mkdir()

@@ -70,7 +70,7 @@ def load_environment(path: Path | str) -> Environment:
         shown = show(data)
         shown = shown if len(shown) <= 80 else f"a {type(data).__name__} ({len(shown):,} characters)"
         raise ConfigurationError([Problem(source, "", f"holds {shown}, not a mapping; start with name: "
-                                                      f"{path.stem} and the keys of the README's example")])
+                                                      f"{path.stem} and the keys of docs/reference/configuration.md")])
     try:
         environment = Environment.model_validate(data)
     except ValidationError as error:

@@ -437,7 +437,7 @@ def _data_teams(env: Environment) -> Found:
             yield f"{where}.principals", (
                 f"account {', '.join(outside)} is not this environment's ({env.account}): its clients reach the "
                 "cluster only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a "
-                "deployment of its own once the cluster exists (see the README's 'Data teams')")
+                "deployment of its own once the cluster exists (see docs/guides/add-a-data-team.md)")
 
 
 # The standby's own fields, as the rules of the primary's name them, and where they are in the file.
@@ -460,7 +460,7 @@ def _disaster_recovery(env: Environment) -> Found:
     if dr.phase is None:
         yield "disaster_recovery.phase", ("is missing; start with prepare (the primary admits MSK Replicator, the "
                                           "standby cluster is built), then replicate, and failover only when the "
-                                          "primary region is lost (README, 'Disaster recovery')")
+                                          "primary region is lost (docs/operations/disaster-recovery.md)")
     # The primary's cluster, as MSK Replicator needs it (a field its own rules found wrong is reported once).
     primary_wrong = {field for field, _ in _kafka(env)}
     for field, p in replicator_cluster_problems(

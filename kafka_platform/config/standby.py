@@ -3,7 +3,7 @@ the same bank defaults and gates, in the DR region, with its own network and bro
 
 Before failover the standby holds the cluster and its topics only (replicated into by MSK Replicator); in phase
 ``failover`` it runs the consumer services and Kafka Connect too. Images from the primary region's ECR are taken from
-the DR region's registry of the same account (ECR cross-region replication is a prerequisite, in the README).
+the DR region's registry of the same account (ECR cross-region replication is a prerequisite: docs/operations/disaster-recovery.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""How many connectors a Connect cluster of a given size holds: the sizing rule the README gives, from what
-``make bench-connect`` measured (``bench/connect/results.json``: two workers with the image's JVM, G1, heap half the
+"""How many connectors a Connect cluster of a given size holds: the sizing rule docs/guides/add-a-connector.md gives, from what
+``make bench-connect`` measured (``docs/benchmarks/connect/results.json``: two workers with the image's JVM, G1, heap half the
 task's memory, on the real runtime tier).
 
 * **Live heap** (after a full GC) of a worker that runs ``c`` Debezium PostgreSQL connectors:
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-# Measured by make bench-connect (bench/connect/results.json); see the module docstring.
+# Measured by make bench-connect (docs/benchmarks/connect/results.json); see the module docstring.
 LIVE_HEAP_BASE_MIB = 48
 LIVE_HEAP_PER_CONNECTOR_MIB = 10.0
 HEAP_HEADROOM = 2

@@ -112,7 +112,7 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         # A dead worker's connectors wait this long before moving. On Fargate a replaced task joins as a new worker
         # and never takes them back, so the wait only stops their streams: 30 s rides out a missed heartbeat or a
         # long GC pause: make bench-connect measured a lost worker's streams running again after 42-46 s (135 s with
-        # the 120 s used before, and longer still with Kafka's default of 300 s; see the README).
+        # the 120 s used before, and longer still with Kafka's default of 300 s; see docs/benchmarks/connect.md).
         "scheduled.rebalance.max.delay.ms": str(settings.scheduled_rebalance_max_delay_ms),
         "plugin.path": "/opt/connect/plugins",
         "producer.compression.type": "zstd",

@@ -89,8 +89,10 @@ def load_profile(name: str | None, csv: str | None, service: SimulatedService,
 
 
 def simulate(directory: Path | str, *, service: str, stage: str | None, profile: str | None, csv: str | None,
-             throughput: float | None, settings: ModelSettings, out: Path, start: str | None = None) -> str:
-    """Replay one service's deployed scaling and the baselines; write the plot and JSON to ``out``."""
+             throughput: float | None, settings: ModelSettings, out: Path, start: str | None = None,
+             plot: bool = True) -> str:
+    """Replay one service's deployed scaling and the baselines; write the JSON (and the plot, unless ``plot`` is
+    false or matplotlib is not installed: the table says so) to ``out``."""
     if problems := settings.problems():
         raise ConfigurationError(problems)
     found = find_services(CloudAssembly.open(directory), stage=stage, name=service, throughput=throughput)
@@ -101,9 +103,15 @@ def simulate(directory: Path | str, *, service: str, stage: str | None, profile:
     comparison = compare(target, load_profile(profile, csv, target, start_time(start)), settings.model(target),
                          seeds=settings.seeds)
     stem = report.file_stem(comparison)
-    report.plot(comparison, out / f"{stem}.png")
     report.write_json(out / f"{stem}.json", report.to_json([comparison], minutes=True))
-    return "\n".join([report.detail_table(comparison), "", f"wrote {out / stem}.png and {out / stem}.json"])
+    written = f"wrote {out / stem}.json"
+    if plot:
+        try:
+            report.plot(comparison, out / f"{stem}.png")
+            written = f"wrote {out / stem}.png and {out / stem}.json"
+        except ConfigurationError:
+            written += " (no plot: matplotlib is not installed; pip install 'cdk-kafka-platform[simulation]')"
+    return "\n".join([report.detail_table(comparison), "", written])
 
 
 def _compare(job: tuple[SimulatedService, str, ConsumerModel, int]) -> Comparison:

@@ -1,6 +1,6 @@
 """How much each modelling assumption moves the result: the deployed policy and the oracle, run on the faithful model
 and on the model with one assumption changed, side by side on the same seeds (``make bench`` writes the table to
-``bench/sensitivity.md``; the README quotes it).
+``bench/sensitivity.md``; docs/benchmarks/scaling.md quotes it).
 
 Each variant changes one thing: in ``ConsumerModel`` (``engine.py`` says where each default comes from; ``lockstep``
 changes them all back to the model the simulator had before: fixed timings on the minute, capacity ``min(C, P) * R``,

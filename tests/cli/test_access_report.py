@@ -88,3 +88,20 @@ def test_a_grant_added_by_hand_to_any_role_shows_up_as_other(tmp_path):
     assert {(g.topic, g.access, g.kind) for g in found} == {("cdc.accounts.*", "read", "other"),
                                                             ("cdc.accounts.*", "write", "other")}
     assert all(isinstance(g, Grant) and g.environment == "" and "555555555555" in g.assumed_by for g in found)
+
+
+def test_the_report_filters_by_stage_topic_and_principal(synthesized, tmp_path, capsys):
+    from kafka_platform.cli import main
+
+    assert main(["access", str(synthesized.assembly.directory), "--out", str(tmp_path), "--stage", "prod",
+                 "--topic", "loan-applications"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Prod:\n") and "Staging:" not in out and "Dev:" not in out
+    assert "loan-applications" in out and "repayments" not in out
+    rows = (tmp_path / "access.csv").read_text().splitlines()[1:]
+    assert rows and all(",loan-applications," in row or ",*" in row for row in rows)
+    assert main(["access", str(synthesized.assembly.directory), "--out", str(tmp_path), "--principal",
+                 "fraud-data-science"]) == 0
+    out = capsys.readouterr().out
+    assert "data-team fraud-data-science" in out or "fraud-data-science" in out
+    assert "service loan-approvals" not in out

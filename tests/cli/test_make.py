@@ -68,3 +68,32 @@ def test_make_deploy_plans_then_deploys_each_stage_then_its_standby(tmp_path):
     assert deploys == [f"cdk deploy --app {tmp_path / 'cdk.out'} --require-approval broadening --no-notices {stage}/*"
                        for stage in ("Staging", "StagingDr")]
     assert out.index("Needs attention: no") < out.index("deploy: Staging/*")
+
+
+def _make(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-s", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_make_help_lists_every_target():
+    import re
+
+    makefile = (ROOT / "Makefile").read_text()
+    phony = set(re.search(r"^\.PHONY: (.+)$", makefile, re.M).group(1).split()) - {"deploy-needs-environments"}
+    listed = set(re.findall(r"^  make (\S+)", _make("help").stdout, re.M))
+    assert listed == phony
+
+
+def test_an_unknown_make_variable_is_refused_with_the_one_meant():
+    result = _make("synth", "ENVIRONMENT=staging")
+    assert result.returncode != 0 and "unknown variable ENVIRONMENT" in result.stderr
+    assert "did you mean ENVIRONMENTS?" in result.stderr
+
+
+def test_make_clean_never_deletes_a_tracked_file():
+    import re
+
+    dry = _make("-n", "clean").stdout
+    removed = [path for line in dry.splitlines() if line.startswith("rm ") for path in line.split()[2:]]
+    tracked = subprocess.run(["git", "ls-files", "--", *removed], cwd=ROOT, capture_output=True, text=True).stdout
+    assert removed and tracked == "", tracked
+    assert not re.search(r"\bdocs\b|\benvironments\b|\btests\b", " ".join(removed))

@@ -645,8 +645,8 @@ CASES = [
             "through a NAT gateway); use 1 or more. Workloads still reach only the VPC endpoints unless "
             "internet_egress_reason is set"),
     BadFile("top-level-list", "- " + "x" * 200 + "\n- y\n",
-            f"{F}: holds a list (209 characters), not a mapping; start with name: prod and the keys of the README's "
-            "example"),
+            f"{F}: holds a list (209 characters), not a mapping; start with name: prod and the keys of "
+            "docs/reference/configuration.md"),
     BadFile("zone-that-does-not-exist", setting("availability_zones", ["eu-west-2a", "eu-west-2b", "eu-west-2d"]),
             f"{F}: availability_zones[2]: \"eu-west-2d\" is not an availability zone of eu-west-2; use eu-west-2a, "
             "eu-west-2b or eu-west-2c"),
@@ -723,7 +723,7 @@ DATA_ACCESS_FILES = [
                                                                      ("disaster_recovery", DELETE)),
             f"{F}: {T}.principals: account 444444444444 is not this environment's (333333333333): its clients reach "
             "the cluster only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a "
-            "deployment of its own once the cluster exists (see the README's 'Data teams')"),
+            "deployment of its own once the cluster exists (see docs/guides/add-a-data-team.md)"),
 ]
 CASES += DATA_ACCESS_FILES
 
@@ -738,8 +738,8 @@ def _without_teams(data: dict[str, Any]) -> None:
 DISASTER_RECOVERY_FILES = [
     BadFile("dr-missing-phase", setting(f"{D}.phase", DELETE),
             f"{F}: {D}.phase: is missing; start with prepare (the primary admits MSK Replicator, the standby cluster "
-            "is built), then replicate, and failover only when the primary region is lost (README, 'Disaster "
-            "recovery')"),
+            "is built), then replicate, and failover only when the primary region is lost "
+            "(docs/operations/disaster-recovery.md)"),
     BadFile("dr-region-unknown", setting(f"{D}.region", "eu-west-9"),
             f"{F}: {D}.region: \"eu-west-9\" is not an AWS region; did you mean eu-west-3?"),
     BadFile("dr-too-few-brokers", setting(f"{D}.broker_count", 2),

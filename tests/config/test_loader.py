@@ -70,8 +70,8 @@ def test_broken_yaml_names_the_line(folder):
 def test_a_file_that_is_not_a_mapping_is_refused(folder):
     (folder / "dev.yaml").write_text("- just\n- a list\n")
     assert problems(folder / "dev.yaml") == [
-        "environments/dev.yaml: holds [\"just\", \"a list\"], not a mapping; start with name: dev and the keys of the "
-        "README's example"]
+        "environments/dev.yaml: holds [\"just\", \"a list\"], not a mapping; start with name: dev and the keys of "
+        "docs/reference/configuration.md"]
 
 
 def test_a_missing_file_is_named(folder):
@@ -288,12 +288,12 @@ def test_a_short_non_mapping_is_shown_and_a_long_one_described(folder):
     assert len(show(exactly)) == 80
     (folder / "dev.yaml").write_text(f"- {'a' * 76}\n")
     assert problems(folder / "dev.yaml") == [
-        f'environments/dev.yaml: holds {show(exactly)}, not a mapping; start with name: dev and the keys of the '
-        "README's example"]
+        f'environments/dev.yaml: holds {show(exactly)}, not a mapping; start with name: dev and the keys of '
+        "docs/reference/configuration.md"]
     (folder / "dev.yaml").write_text(f"- {'a' * 77}\n")
     assert problems(folder / "dev.yaml") == [
-        "environments/dev.yaml: holds a list (81 characters), not a mapping; start with name: dev and the keys of the "
-        "README's example"]
+        "environments/dev.yaml: holds a list (81 characters), not a mapping; start with name: dev and the keys of "
+        "docs/reference/configuration.md"]
 
 
 def test_a_file_outside_the_working_directory_is_named_by_its_path(tmp_path, monkeypatch):

@@ -322,7 +322,7 @@ def test_a_team_in_another_account_needs_multi_vpc_connectivity():
     assert with_products([PRODUCT], [outside]) == [("data_teams[fraud].principals", (
         "account 444444444444, 555555555555 is not this environment's (111111111111): its clients reach the cluster "
         "only through multi-VPC private connectivity; set kafka.multi_vpc_connectivity: true, in a deployment of its "
-        "own once the cluster exists (see the README's 'Data teams')"))]
+        "own once the cluster exists (see docs/guides/add-a-data-team.md)"))]
     assert with_products([PRODUCT], [outside], multi_vpc_connectivity=True) == []
 
 
@@ -349,7 +349,7 @@ def test_a_sound_standby_has_no_problem():
 
 def test_the_phase_must_be_given_and_each_phase_needs_multi_vpc_connectivity():
     missing = ("is missing; start with prepare (the primary admits MSK Replicator, the standby cluster is built), then "
-               "replicate, and failover only when the primary region is lost (README, 'Disaster recovery')")
+               "replicate, and failover only when the primary region is lost (docs/operations/disaster-recovery.md)")
     assert dr_problems(phase=None) == [("disaster_recovery.phase", missing)]
     assert dr_problems(phase=None, kafka={"multi_vpc_connectivity": False}) == [("disaster_recovery.phase", missing)]
     for phase in ("prepare", "replicate", "failover"):

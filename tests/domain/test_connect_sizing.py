@@ -9,7 +9,7 @@ import pytest
 from kafka_platform.domain import connect_sizing
 from kafka_platform.domain.connect_sizing import connectors_per_worker, heap_needed_mib, sizing_problem
 
-RESULTS = Path(__file__).resolve().parents[2] / "bench" / "connect" / "results.json"
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks" / "connect" / "results.json"
 
 
 def test_the_live_heap_line_bounds_every_measured_worker():

@@ -21,7 +21,7 @@ stream delivered within 5 minutes (the README gives that run).
   kill. With the platform's ``scheduled.rebalance.max.delay.ms`` (120 s) at every N, and with other delays
   (``--delays``; Kafka's default 300 s) at the smallest N (the delay, not N, dominates it).
 
-Writes ``bench/connect/results.json``, ``results.md`` (the table) and ``connect.png`` (latency and heap against N).
+Writes ``docs/benchmarks/connect/results.json``, ``results.md`` (the table) and ``connect.png`` (latency and heap against N).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from tests.runtime import harness
 from tests.runtime_code.lambda_modules import load
 
 ROOT = harness.ROOT
-OUT = ROOT / "bench" / "connect"
+OUT = ROOT / "docs" / "benchmarks" / "connect"
 RATE_PER_DATABASE = 0.5  # rows a second in every database: a microservice's light but steady write load
 STABLE_SECONDS = 15  # the template's StableSeconds for every connector
 RECONCILER_CONCURRENCY = 4  # the reconciler's reserved concurrency (DebeziumConnectCluster)

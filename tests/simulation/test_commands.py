@@ -138,3 +138,29 @@ def test_bench_refuses_an_unknown_profile(assembly, tmp_path, capsys):
     assert capsys.readouterr().err.strip() == ("kafka-platform bench: --profile: \"black-friday\" is not a shipped "
                                                "profile; use month-end, campaign, daily-cycle, consumer-crash, "
                                                "noisy-month-end")
+
+
+def test_simulate_runs_without_matplotlib_and_says_the_plot_was_skipped(assembly, tmp_path, capsys, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    assert main(["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "loan-approvals",
+                 "--seeds", "2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "(no plot: matplotlib is not installed; pip install 'cdk-kafka-platform[simulation]')" in out
+    assert (tmp_path / "prod-loan-approvals-month-end.json").exists()
+    assert not (tmp_path / "prod-loan-approvals-month-end.png").exists()
+
+
+def test_simulate_no_plot_writes_the_json_only(assembly, tmp_path, capsys):
+    assert main(["simulate", "--assembly", assembly, "--stage", "Prod", "--service", "loan-approvals",
+                 "--seeds", "2", "--out", str(tmp_path), "--no-plot"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("prod-loan-approvals-month-end.json")
+    assert not (tmp_path / "prod-loan-approvals-month-end.png").exists()
