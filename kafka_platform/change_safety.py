@@ -18,8 +18,11 @@ import functools
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from typing import Any, Callable, Iterator, Mapping
+
+from kafka_platform.domain import kafka_versions
 
 # What holds data, or guards it: losing one of these loses data or the means to read it.
 STATEFUL_TYPES = frozenset({"AWS::MSK::Cluster", "AWS::MSK::Topic", "AWS::MSK::Replicator", "AWS::KMS::Key",
@@ -168,55 +171,41 @@ def risky_changes(approved: Templates, proposed: Templates) -> list[RiskyChange]
 
 
 # ---- updates the service refuses -------------------------------------------------------------------------------
-_VERSION = re.compile(r"^(?P<numbers>\d+(?:\.(?:\d+|x))*)(?P<suffix>(?:\.[a-z]+)*)$")
-
-
-def _version(value: Any) -> tuple[tuple[int, ...], str] | None:
-    """An MSK Kafka version (``3.9.x``, ``3.9.x.kraft``, ``2.8.2.tiered``, ``4.0.x.kraft``) as comparable numbers
-    and its suffix."""
-    match = _VERSION.match(str(value))
-    if match is None:
-        return None
-    numbers = tuple(int(part) for part in match["numbers"].split(".") if part != "x")
-    return numbers, match["suffix"].lstrip(".")
-
-
 def metadata_mode(version: Any) -> str | None:
-    """``kraft`` or ``zookeeper``: MSK names KRaft versions ``<x.y>.x.kraft``; Kafka 4 runs only on KRaft (KIP-500)."""
-    parsed = _version(version)
-    if parsed is None:
-        return None
-    numbers, suffix = parsed
-    return "kraft" if suffix == "kraft" or numbers[:1] >= (4,) else "zookeeper"
+    """``kraft`` or ``zookeeper`` (``kafka_versions.parse``)."""
+    parsed = kafka_versions.parse(str(version))
+    return None if parsed is None else ("kraft" if parsed.kraft else "zookeeper")
 
 
-def _decreased(before: Any, after: Any) -> str | None:
+def _cluster_facts(properties: Mapping[str, Any]) -> kafka_versions.ClusterFacts:
+    brokers = properties.get("BrokerNodeGroupInfo", {})
+    subnets = brokers.get("ClientSubnets")
+    return kafka_versions.ClusterFacts(instance_type=brokers.get("InstanceType"),
+                                       zones=len(subnets) if isinstance(subnets, list) else None,
+                                       tiered_storage=properties.get("StorageMode") == "TIERED")
+
+
+def _decreased(before: Any, after: Any, properties: Mapping[str, Any], today: date) -> str | None:
     try:
         return f"{before} to {after}" if float(after) < float(before) else None
     except (TypeError, ValueError):
         return None
 
 
-def _downgraded(before: Any, after: Any) -> str | None:
-    old, new = _version(before), _version(after)
-    if old is None or new is None or metadata_mode(before) != metadata_mode(after):
-        return None
-    return f"{before} to {after}" if new[0] < old[0] else None
-
-
-def _mode_changed(before: Any, after: Any) -> str | None:
-    old, new = metadata_mode(before), metadata_mode(after)
-    return f"{before} ({old}) to {after} ({new})" if old and new and old != new else None
+def _version_refused(before: Any, after: Any, properties: Mapping[str, Any], today: date) -> str | None:
+    problems = kafka_versions.upgrade_problems(str(before), str(after), today=today,
+                                               cluster=_cluster_facts(properties))
+    return "; ".join(problems) or None
 
 
 @dataclass(frozen=True)
 class RefusedUpdate:
     """An in-place update of ``resource_type``'s property at ``path`` that the service rejects when ``refused``
-    (before, after) says so."""
+    (before, after, the resource's new properties, today) says so."""
 
     resource_type: str
     path: tuple[str, ...]
-    refused: Callable[[Any, Any], str | None]
+    refused: Callable[[Any, Any, Mapping[str, Any], date], str | None]
     why: str
     source: str
 
@@ -233,13 +222,10 @@ REFUSED_UPDATES: tuple[RefusedUpdate, ...] = (
     RefusedUpdate("AWS::MSK::Cluster", ("BrokerNodeGroupInfo", "StorageInfo", "EBSStorageInfo", "VolumeSize"),
                   _decreased, "MSK cannot decrease a broker's storage; keep the size (or move to a new cluster)",
                   "https://docs.aws.amazon.com/msk/latest/developerguide/msk-update-storage.html"),
-    RefusedUpdate("AWS::MSK::Cluster", ("KafkaVersion",), _downgraded,
-                  "MSK upgrades Kafka versions and never downgrades them",
+    RefusedUpdate("AWS::MSK::Cluster", ("KafkaVersion",), _version_refused,
+                  "MSK upgrades in place to a newer version of the same mode, and from ZooKeeper to KRaft only "
+                  "3.9.x to 3.9.x.kraft (domain/kafka_versions.py holds each fact with its source)",
                   "https://docs.aws.amazon.com/msk/latest/developerguide/version-upgrades.html"),
-    RefusedUpdate("AWS::MSK::Cluster", ("KafkaVersion",), _mode_changed,
-                  "\"KRaft mode is only available for new clusters. You cannot switch metadata modes once the cluster "
-                  "is created\": a new cluster (a new name) and a migration, or keep the mode",
-                  "https://docs.aws.amazon.com/msk/latest/developerguide/metadata-management.html"),
 )
 
 
@@ -250,7 +236,7 @@ def _at(properties: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def refused_updates(approved: Templates, proposed: Templates) -> list[RiskyChange]:
+def refused_updates(approved: Templates, proposed: Templates, today: date | None = None) -> list[RiskyChange]:
     """Every in-place update of ``proposed`` that the service would refuse (``REFUSED_UPDATES``); a resource that is
     replaced is not updated in place."""
     replaced = replacements(approved, proposed)
@@ -268,8 +254,61 @@ def refused_updates(approved: Templates, proposed: Templates) -> list[RiskyChang
                 new_value = _at(new.get("Properties", {}), rule.path)
                 if old_value is None or new_value is None or old_value == new_value:
                     continue
-                if (how := rule.refused(old_value, new_value)) is not None:
+                if (how := rule.refused(old_value, new_value, new.get("Properties", {}),
+                                        today or date.today())) is not None:
                     changes.append(RiskyChange(
                         stack, logical_id, resource["Type"], resource.get("Metadata", {}).get("aws:cdk:path", ""),
                         "refused", f"{'/'.join(rule.path)} {how}: {rule.why} ({rule.source})"))
     return changes
+
+
+# ---- Kafka versions: new clusters, kept clusters, upgrades ------------------------------------------------------
+@dataclass(frozen=True)
+class VersionChange:
+    stack: str
+    logical_id: str
+    cluster_name: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class VersionReview:
+    """What the approved and proposed templates say about their clusters' Kafka versions: clusters that would be
+    created in ZooKeeper mode (refused), what the operators of the others must know (warnings), and the offered
+    upgrades (each planned by ``kafka_versions.upgrade_steps``)."""
+
+    refused: list[RiskyChange]
+    warnings: list[str]
+    upgrades: list[VersionChange]
+
+
+def review_kafka_versions(approved: Templates, proposed: Templates, today: date | None = None) -> VersionReview:
+    today = today or date.today()
+    replaced = replacements(approved, proposed)
+    refused, warnings, upgrades = [], [], []
+    for stack, template in proposed.items():
+        before = approved.get(stack, {}).get("Resources", {})
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource.get("Type") != "AWS::MSK::Cluster":
+                continue
+            properties = resource.get("Properties", {})
+            version, name = str(properties.get("KafkaVersion")), str(properties.get("ClusterName", logical_id))
+            old = before.get(logical_id)
+            new_cluster = old is None or old.get("Type") != resource["Type"] or (stack, logical_id) in replaced
+            if new_cluster:
+                if metadata_mode(version) == "zookeeper":
+                    refused.append(RiskyChange(
+                        stack, logical_id, resource["Type"], resource.get("Metadata", {}).get("aws:cdk:path", ""),
+                        "refused", f"{name} would be created with KafkaVersion {version}, in ZooKeeper mode: "
+                        "kafka.zookeeper_mode_reason keeps a cluster the approved templates hold, and they hold no "
+                        f"such cluster here; use {kafka_versions.RECOMMENDED} "
+                        "(https://docs.aws.amazon.com/msk/latest/developerguide/metadata-management.html)"))
+                continue
+            old_version = str(old.get("Properties", {}).get("KafkaVersion"))
+            if old_version != version and not kafka_versions.upgrade_problems(
+                    old_version, version, today=today, cluster=_cluster_facts(properties)):
+                upgrades.append(VersionChange(stack, logical_id, name, old_version, version))
+            if (warning := kafka_versions.support_warning(version, today=today)) is not None:
+                warnings.append(f"{stack}/{logical_id}: cluster {name}: {warning}")
+    return VersionReview(refused, warnings, upgrades)

@@ -90,7 +90,9 @@ def _plan(args: argparse.Namespace) -> int:
         environments = load_environments(args.directory, only=[name])
         standbys = [s for e in environments if (s := standby_environment(e)) is not None]
         plan = plan_environment(stacks, Path(args.approved), name,
-                                acknowledged_replacements([*environments, *standbys]))
+                                acknowledged_replacements([*environments, *standbys]),
+                                clients=[*(f"consumer service {c.name}" for e in environments for c in e.consumers),
+                                         *(f"Connect cluster {e.connect.name}" for e in environments if e.connect)])
         print(render(plan))
         attention = attention or plan.needs_attention
     return 3 if attention else 0

@@ -18,11 +18,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from kafka_platform.assembly import CloudAssembly, SynthesizedStack
-from kafka_platform.change_safety import RiskyChange, refused_updates, replacements, risky_changes
+from kafka_platform.change_safety import (RiskyChange, VersionChange, refused_updates, replacements,
+                                          review_kafka_versions, risky_changes)
+from kafka_platform.domain import kafka_versions
 from kafka_platform.errors import ConfigurationError, Problem
 
 #: Where the approved templates live in this repository (the CLI names the same folder).
@@ -73,6 +76,11 @@ class Plan:
     #: Stateful replacements and removals nobody acknowledged, with the stack's construct id for the entry.
     unacknowledged: list[tuple[RiskyChange, str]]
     acknowledged: list[RiskyChange]
+    #: What the operators must know about the clusters' Kafka versions (ZooKeeper mode, end of support).
+    warnings: list[str] = field(default_factory=list)
+    #: Offered Kafka version upgrades, and the order to carry them out in.
+    upgrades: list[VersionChange] = field(default_factory=list)
+    upgrade_steps: list[str] = field(default_factory=list)
 
     @property
     def needs_attention(self) -> bool:
@@ -80,9 +88,11 @@ class Plan:
 
 
 def plan_environment(stacks: Sequence[SynthesizedStack], approved_directory: Path, environment: str,
-                     acknowledged: Iterable[tuple[str, str]] = ()) -> Plan:
+                     acknowledged: Iterable[tuple[str, str]] = (), clients: Iterable[str] = (),
+                     today: date | None = None) -> Plan:
     """The plan for ``stacks`` (an environment's, its standby's included) against their approved templates.
-    ``acknowledged``: ``(stack name, logical id)`` of the replacements the environment files acknowledge."""
+    ``acknowledged``: ``(stack name, logical id)`` of the replacements the environment files acknowledge;
+    ``clients``: the Kafka clients an upgrade's steps name (services, Connect)."""
     proposed = {s.stack_name: normalise(s.template) for s in stacks}
     approved = approved_templates(approved_directory, proposed)
     replaced = replacements(approved, proposed)
@@ -101,9 +111,16 @@ def plan_environment(stacks: Sequence[SynthesizedStack], approved_directory: Pat
     wanted = set(acknowledged)
     risky = risky_changes(approved, proposed)
     construct_ids = {s.stack_name: s.name.split("/", 1)[-1] for s in stacks}
-    return Plan(environment, plans, refused_updates(approved, proposed),
+    versions = review_kafka_versions(approved, proposed, today)
+    steps: list[str] = []
+    if versions.upgrades:
+        first = versions.upgrades[0]
+        standby = any(s.stage.endswith("Dr") and any(u.stack == s.stack_name for u in versions.upgrades)
+                      for s in stacks)
+        steps = kafka_versions.upgrade_steps(first.before, first.after, standby=standby, clients=clients)
+    return Plan(environment, plans, refused_updates(approved, proposed, today) + versions.refused,
                 [(c, construct_ids[c.stack]) for c in risky if (c.stack, c.logical_id) not in wanted],
-                [c for c in risky if (c.stack, c.logical_id) in wanted])
+                [c for c in risky if (c.stack, c.logical_id) in wanted], versions.warnings, versions.upgrades, steps)
 
 
 def render(plan: Plan) -> str:
@@ -131,6 +148,13 @@ def render(plan: Plan) -> str:
     if plan.acknowledged:
         lines += ["", "Acknowledged replacements (as the environment file says):"]
         lines += [f"  {change}" for change in plan.acknowledged]
+    if plan.upgrades:
+        lines += ["", "Kafka version upgrades (MSK offers them; carry them out in this order):"]
+        lines += [f"  {u.stack}: cluster {u.cluster_name}: {u.before} to {u.after}" for u in plan.upgrades]
+        lines += [f"  {n}. {step}" for n, step in enumerate(plan.upgrade_steps, 1)]
+    if plan.warnings:
+        lines += ["", "Warnings (the deployment is not refused):"]
+        lines += [f"  {warning}" for warning in plan.warnings]
     lines += ["", "Needs attention: " + ("yes" if plan.needs_attention else "no")]
     return "\n".join(lines)
 

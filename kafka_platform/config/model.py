@@ -98,7 +98,10 @@ class Topic(Strict):
 
 class Kafka(Strict):
     cluster_name: str = Field(description="The MSK cluster's name (create-only: changing it replaces the cluster).")
-    kafka_version: str = Field(description="The MSK Kafka version, such as 3.9.x.")
+    kafka_version: str = Field(description="The MSK Kafka version, such as 4.1.x.kraft; a new cluster must be KRaft.")
+    zookeeper_mode_reason: str | None = Field(
+        default=None, description="For a cluster that already runs in ZooKeeper mode (MSK cannot switch it): why "
+                    "it stays. Without it a ZooKeeper-mode kafka_version is refused.")
     broker_instance_type: str = Field(description="kafka.m7g.large and so on.")
     broker_count: int = Field(ge=1, description="Brokers in total, a multiple of the availability zones.")
     broker_volume_size_gib: int = Field(ge=1, le=16384, description="Each broker's starting EBS volume, in GiB.")

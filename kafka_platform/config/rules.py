@@ -10,10 +10,11 @@ import difflib
 import ipaddress
 import math
 import re
+from datetime import date
 from typing import Callable, Iterator
 
 from kafka_platform.config.model import MIN_STREAM_LAG_ALARM_SECONDS, Environment
-from kafka_platform.domain import aws, connect_sizing, fargate, msk, stack_layout
+from kafka_platform.domain import aws, connect_sizing, fargate, kafka_versions, msk, stack_layout
 from kafka_platform.domain.connect_worker import ConnectWorkerSettings, group_id_problem, worker_grant_chars
 from kafka_platform.domain.consumers import consumer_problems
 from kafka_platform.config.standby import standby_environment
@@ -193,13 +194,18 @@ def _kafka(env: Environment) -> Found:
     kafka = env.kafka
     if (p := msk.cluster_name_problem(kafka.cluster_name)) is not None:
         yield "kafka.cluster_name", p
-    if (p := msk.kafka_version_problem(kafka.kafka_version)) is not None:
-        yield "kafka.kafka_version", p
+    version_problem = (msk.kafka_version_problem(kafka.kafka_version) or kafka_versions.version_problem(
+        kafka.kafka_version, today=date.today(), zookeeper_mode_reason=kafka.zookeeper_mode_reason))
+    if version_problem is not None:
+        yield "kafka.kafka_version", version_problem
+    elif kafka.zookeeper_mode_reason and kafka_versions.BY_NAME[kafka.kafka_version].kraft:
+        yield "kafka.zookeeper_mode_reason", (f"is set, but {show(kafka.kafka_version)} runs in KRaft mode: delete "
+                                              "zookeeper_mode_reason")
     if (p := msk.instance_type_problem(kafka.broker_instance_type)) is not None:
         yield "kafka.broker_instance_type", p
     if (p := msk.broker_count_problem(kafka.broker_count, len(env.availability_zones))) is not None:
         yield "kafka.broker_count", p
-    if kafka.tiered_storage and msk.kafka_version_problem(kafka.kafka_version) is None:
+    if kafka.tiered_storage and version_problem is None:
         if (p := msk.tiered_storage_problem(kafka.kafka_version, kafka.broker_instance_type)) is not None:
             yield "kafka.tiered_storage", p
     if kafka.provisioned_throughput_mibps is not None:

@@ -19,6 +19,7 @@ Construct ids are public API: renaming ``Resource`` or the cluster's own id repl
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Mapping, Sequence, Unpack
 
 from aws_cdk import Aws, CustomResource, Duration, Fn, RemovalPolicy, Stack, Token
@@ -37,7 +38,7 @@ from kafka_platform.constructs.encryption import LogsKey, admit_log_delivery, en
 from kafka_platform.constructs.platform_function import PlatformFunction
 from kafka_platform.constructs.subnets import selection_arguments
 from kafka_platform.domain import msk as msk_facts
-from kafka_platform.domain import msk_iam, msk_metrics
+from kafka_platform.domain import kafka_versions, msk_iam, msk_metrics
 from kafka_platform.domain.msk_iam import ClusterArnParts
 from kafka_platform.errors import raise_problems
 
@@ -201,14 +202,15 @@ class KafkaCluster(KafkaClusterBase):
                  encryption_key: kms.IKey | None = None, logs_key: kms.IKey | None = None,
                  broker_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
                  aws_api_security_group: ec2.ISecurityGroup | None = None,
-                 multi_vpc_connectivity: bool = False) -> None:
+                 multi_vpc_connectivity: bool = False, zookeeper_mode_reason: str | None = None) -> None:
         """An MSK provisioned cluster; every default is in the module docstring.
 
         :param scope: the parent construct.
         :param construct_id: its id, public API: changing it replaces what it holds.
         :param vpc: the VPC of the brokers.
         :param cluster_name: the cluster's name (1-64 letters, digits and hyphens); changing it replaces the cluster.
-        :param kafka_version: the Kafka version MSK runs (``3.8.x``, ...).
+        :param kafka_version: the Kafka version MSK runs, KRaft (``4.1.x.kraft``, ...); a ZooKeeper-mode version, past
+            its end of support, or for Express brokers only, is refused (``domain.kafka_versions``).
         :param vpc_subnets: the brokers' subnets, one per availability zone (2 or 3); default: the private subnets.
         :param broker_instance_type: the broker size; default ``kafka.m7g.large``.
         :param broker_count: brokers, a multiple of the zones; default: one per zone.
@@ -231,6 +233,8 @@ class KafkaCluster(KafkaClusterBase):
             function; default: none.
         :param multi_vpc_connectivity: MSK's multi-VPC private connectivity (IAM), needed before other accounts or MSK
             Replicator may connect; turn it on in a deployment of its own. Default off.
+        :param zookeeper_mode_reason: for a cluster that already runs a ZooKeeper-mode version: why it stays (``kafka-
+            platform plan`` refuses it on a cluster the approved templates do not hold). Default: none.
         """
         super().__init__(scope, construct_id)
         subnet_ids = vpc.select_subnets(**selection_arguments(vpc_subnets)).subnet_ids
@@ -242,7 +246,8 @@ class KafkaCluster(KafkaClusterBase):
             storage_auto_expansion_max_gib=storage_auto_expansion_max_gib,
             storage_auto_expansion_target_percent=storage_auto_expansion_target_percent,
             provisioned_throughput_mibps=provisioned_throughput_mibps, tiered_storage=tiered_storage,
-            server_properties=server_overrides, enhanced_monitoring=enhanced_monitoring))
+            server_properties=server_overrides, enhanced_monitoring=enhanced_monitoring,
+            zookeeper_mode_reason=zookeeper_mode_reason))
 
         self.cluster_name = cluster_name
         self.kafka_version = kafka_version
@@ -466,16 +471,18 @@ def _props_problems(*, cluster_name: str, kafka_version: str, broker_instance_ty
                     zone_count: int, broker_volume_size_gib: int, storage_auto_expansion_max_gib: int | None,
                     storage_auto_expansion_target_percent: int, provisioned_throughput_mibps: int | None,
                     tiered_storage: bool, server_properties: Mapping[str, str],
-                    enhanced_monitoring: str) -> list[tuple[str, str]]:
+                    enhanced_monitoring: str, zookeeper_mode_reason: str | None = None) -> list[tuple[str, str]]:
     """The domain checks, keyed by prop name; the configuration loader runs the same ones keyed by file field."""
     problems = []
+    version_problem = msk_facts.kafka_version_problem(kafka_version) or kafka_versions.version_problem(
+        kafka_version, today=date.today(), zookeeper_mode_reason=zookeeper_mode_reason)
     for field, problem in (("cluster_name", msk_facts.cluster_name_problem(cluster_name)),
-                           ("kafka_version", msk_facts.kafka_version_problem(kafka_version)),
+                           ("kafka_version", version_problem),
                            ("broker_instance_type", msk_facts.instance_type_problem(broker_instance_type)),
                            ("broker_count", msk_facts.broker_count_problem(broker_count, zone_count))):
         if problem:
             problems.append((field, problem))
-    if tiered_storage and msk_facts.kafka_version_problem(kafka_version) is None:
+    if tiered_storage and version_problem is None:
         if (p := msk_facts.tiered_storage_problem(kafka_version, broker_instance_type)) is not None:
             problems.append(("tiered_storage", p))
     if provisioned_throughput_mibps is not None:

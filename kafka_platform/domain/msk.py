@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from kafka_platform.domain import kafka_versions
 from kafka_platform.errors import show
 
-# MSK's version strings. "3.7.x.kraft" style versions run without ZooKeeper; all of these support IAM.
-KNOWN_KAFKA_VERSIONS: tuple[str, ...] = (
-    "3.5.1", "3.6.0", "3.7.x", "3.7.x.kraft", "3.8.x", "3.8.x.kraft", "3.9.x", "3.9.x.kraft", "4.0.x.kraft", "4.1.x.kraft",
-)
-TIERED_STORAGE_MIN_VERSION = (3, 6)
+# MSK's version strings and their facts live in kafka_versions (one table, with its sources).
+KNOWN_KAFKA_VERSIONS = kafka_versions.KNOWN_KAFKA_VERSIONS
+TIERED_STORAGE_MIN_VERSION = kafka_versions.TIERED_STORAGE_MIN
+RECOMMENDED_KAFKA_VERSION = kafka_versions.RECOMMENDED
 
 ENHANCED_MONITORING_LEVELS = ("DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION")
 
@@ -74,9 +74,7 @@ def version_tuple(kafka_version: str) -> tuple[int, int]:
 
 
 def kafka_version_problem(kafka_version: str) -> str | None:
-    if kafka_version in KNOWN_KAFKA_VERSIONS:
-        return None
-    return f"{show(kafka_version)} is not an MSK Kafka version; use one of {', '.join(KNOWN_KAFKA_VERSIONS)}"
+    return kafka_versions.unknown_problem(kafka_version)
 
 
 def instance_type_problem(instance_type: str) -> str | None:

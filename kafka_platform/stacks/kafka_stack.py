@@ -39,7 +39,8 @@ class KafkaStack(PlatformStack):
             prometheus_node_exporter=kafka.prometheus_node_exporter,
             scram_authentication=kafka.scram_authentication, logs_key=logs_key,
             broker_log_retention=retention_days(kafka.broker_log_retention_days), removal_policy=retain,
-            aws_api_security_group=network.aws_api.clients, multi_vpc_connectivity=kafka.multi_vpc_connectivity)
+            aws_api_security_group=network.aws_api.clients, multi_vpc_connectivity=kafka.multi_vpc_connectivity,
+            zookeeper_mode_reason=kafka.zookeeper_mode_reason)
         # Data teams of other accounts create a VPC connection to the cluster; their data access is their role's.
         outside = sorted({a for team in config.data_teams for a in team.spec().accounts() if a != config.account})
         if outside:

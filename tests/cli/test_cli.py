@@ -42,7 +42,7 @@ def test_summary_names_each_environment_cluster_and_topics(synthesized, capsys):
     assert "ProdDr: account 333333333333, eu-west-1: 5 stacks" in out
     assert ("replicator bank-streaming-prod-to-dr: 10 topics (identical names, from earliest), 5 consumer groups' "
             "offsets, zstd") in out
-    assert ("cluster bank-streaming-prod: Kafka 3.9.x, 6 x kafka.m7g.xlarge over 3 zones, 2000 GiB per broker, "
+    assert ("cluster bank-streaming-prod: Kafka 4.1.x.kraft, 6 x kafka.m7g.xlarge over 3 zones, 2000 GiB per broker, "
             "storage TIERED, auth IAM, in transit TLS") in out
     assert "ledger-events 24p x3 tiered" in out and "customer-profiles 12p x3 compacted" in out
     assert ("consumer loan-approvals (loan-approvals on loan-applications): 2-24 tasks, needed tasks: incoming rate "

@@ -97,3 +97,45 @@ def test_the_default_approved_folder_is_the_repositorys(monkeypatch):
     from kafka_platform.plan import APPROVED as default
 
     assert (ROOT / default) == APPROVED and Path(default).parts[0] == "tests"
+
+
+def test_an_upgrade_is_planned_standby_first_with_the_clients_to_check(synthesized, tmp_path, capsys):
+    """Approved templates on 3.9.x.kraft, the assembly on 4.1.x.kraft: an upgrade MSK offers (KRaft to KRaft,
+    newer), crossing to Kafka 4, with a standby: its order is printed and nothing needs attention."""
+    approved = tmp_path / "approved"
+    shutil.copytree(APPROVED, approved)
+    for stage in ("Prod", "ProdDr"):
+        [path] = approved.glob(f"*[[]{stage}-Kafka[]].json")
+        template = json.loads(path.read_text())
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::MSK::Cluster":
+                resource["Properties"]["KafkaVersion"] = "3.9.x.kraft"
+        path.write_text(json.dumps(template))
+    assert main(["plan", "prod", "--assembly", str(synthesized.assembly.directory), "--approved", str(approved),
+                 "--directory", str(ENVIRONMENTS_DIR)]) == 0
+    out = capsys.readouterr().out
+    section = out[out.index("Kafka version upgrades"):]
+    assert "  Prod-Kafka: cluster bank-streaming-prod: 3.9.x.kraft to 4.1.x.kraft\n" in section
+    assert "  ProdDr-Kafka: cluster bank-streaming-prod-dr: 3.9.x.kraft to 4.1.x.kraft\n" in section
+    steps = [line for line in section.splitlines() if line[:4].strip().rstrip(".").isdigit()]
+    assert "KIP-896" in steps[0] and "consumer service loan-approvals" in steps[0] and "Connect cluster" in steps[0]
+    assert "deploy the standby's Kafka stack first" in steps[1]
+    assert steps.index(next(s for s in steps if "deploy the primary's Kafka stack" in s)) > 1
+    assert out.rstrip().endswith("Needs attention: no")
+
+
+def test_a_version_msk_does_not_offer_needs_attention(synthesized, tmp_path, capsys):
+    approved = tmp_path / "approved"
+    shutil.copytree(APPROVED, approved)
+    [path] = approved.glob("*[[]Prod-Kafka[]].json")
+    template = json.loads(path.read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::MSK::Cluster":
+            resource["Properties"]["KafkaVersion"] = "3.9.x"
+    path.write_text(json.dumps(template))
+    assert main(["plan", "prod", "--assembly", str(synthesized.assembly.directory), "--approved", str(approved),
+                 "--directory", str(ENVIRONMENTS_DIR)]) == 3
+    out = capsys.readouterr().out
+    assert "KafkaVersion 3.9.x (ZooKeeper) to 4.1.x.kraft (KRaft): a ZooKeeper cluster reaches 4.1.x.kraft through " \
+           "3.9.x.kraft" in out
+    assert "Kafka version upgrades" not in out

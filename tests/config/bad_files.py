@@ -109,7 +109,7 @@ CASES = [
             "broker_instance_type, broker_log_retention_days, broker_volume_size_gib, cluster_name, "
             "enhanced_monitoring, kafka_version, multi_vpc_connectivity, prometheus_jmx_exporter, prometheus_node_exporter, "
             "provisioned_throughput_mibps, removal_policy, scram_authentication, server_properties, "
-            "storage_auto_expansion, tiered_storage, topics"),
+            "storage_auto_expansion, tiered_storage, topics, zookeeper_mode_reason"),
     BadFile("account-unquoted", setting("account", 333333333333),
             f"{F}: account: 333333333333 is not text; quote it: \"333333333333\""),
     BadFile("account-short", setting("account", "33333333333"),
@@ -188,7 +188,21 @@ CASES = [
             "region, such as eu-west-1"),
     BadFile("kafka-version-unknown", setting("kafka.kafka_version", "2.8.1"),
             f"{F}: kafka.kafka_version: \"2.8.1\" is not an MSK Kafka version; use one of 3.5.1, 3.6.0, 3.7.x, "
-            "3.7.x.kraft, 3.8.x, 3.8.x.kraft, 3.9.x, 3.9.x.kraft, 4.0.x.kraft, 4.1.x.kraft"),
+            "3.7.x.kraft, 3.8.x, 3.8.x.kraft, 3.9.x, 3.9.x.kraft, 4.0.x.kraft, 4.1.x.kraft, 4.2.x.kraft"),
+    BadFile("kafka-version-zookeeper-mode", setting("kafka.kafka_version", "3.9.x"),
+            f"{F}: kafka.kafka_version: \"3.9.x\" creates the cluster in ZooKeeper mode, which Kafka 4 no longer has "
+            "(3.9 is its last line) and which MSK leaves only by an in-place migration from 3.9.x: use 4.1.x.kraft. A "
+            "cluster that already runs in ZooKeeper mode keeps its version by saying why in "
+            "zookeeper_mode_reason"),
+    BadFile("kafka-version-past-end-of-support", setting("kafka.kafka_version", "3.7.x.kraft"),
+            f"{F}: kafka.kafka_version: \"3.7.x.kraft\" reached MSK's end of support on 2026-09-01: MSK upgrades such "
+            "clusters at any time without notice, and creates none: use 4.1.x.kraft"),
+    BadFile("kafka-version-express-only", setting("kafka.kafka_version", "4.2.x.kraft"),
+            f"{F}: kafka.kafka_version: \"4.2.x.kraft\" runs on MSK Express brokers only; this platform provisions "
+            "Standard brokers: use 4.1.x.kraft"),
+    BadFile("zookeeper-reason-on-kraft", setting("kafka.zookeeper_mode_reason", "it was created in 2025"),
+            f"{F}: kafka.zookeeper_mode_reason: is set, but \"4.1.x.kraft\" runs in KRaft mode: delete "
+            "zookeeper_mode_reason"),
     BadFile("kafka-version-unquoted-number", setting("kafka.kafka_version", 3.6),
             f"{F}: kafka.kafka_version: 3.6 is not text; quote it: \"3.6\""),
     BadFile("instance-type-unknown", setting("kafka.broker_instance_type", "kafka.m6.large"),
@@ -198,9 +212,6 @@ CASES = [
                                                    ("disaster_recovery", DELETE)),
             f"{F}: kafka.tiered_storage: true is not supported on kafka.t3.small brokers; use kafka.m5.large or "
             "larger, or set tiered_storage: false"),
-    BadFile("tiered-storage-on-old-kafka", setting("kafka.kafka_version", "3.5.1"),
-            f"{F}: kafka.tiered_storage: true is not supported with kafka_version \"3.5.1\"; tiered storage needs "
-            "Kafka 3.6.0 or later: raise kafka_version or set tiered_storage: false"),
     BadFile("throughput-on-small-brokers", setting("kafka.provisioned_throughput_mibps", 500),
             f"{F}: kafka.provisioned_throughput_mibps: 500 cannot be provisioned on kafka.m7g.xlarge; provisioned "
             "storage throughput needs kafka.m5.4xlarge, kafka.m7g.2xlarge or larger: remove it or choose a larger "

@@ -14,7 +14,7 @@ network:
   vpc_cidr: 10.10.0.0/16
 kafka:
   cluster_name: bank-dev
-  kafka_version: 3.9.x
+  kafka_version: 4.1.x.kraft
   broker_instance_type: kafka.m7g.large
   broker_count: 3
   broker_volume_size_gib: 100

@@ -11,7 +11,7 @@ MINIMAL = {
     "name": "dev", "account": "111111111111", "region": "eu-west-2",
     "availability_zones": ["eu-west-2a", "eu-west-2b", "eu-west-2c"],
     "network": {"vpc_cidr": "10.10.0.0/16"},
-    "kafka": {"cluster_name": "bank-dev", "kafka_version": "3.9.x", "broker_instance_type": "kafka.m7g.large",
+    "kafka": {"cluster_name": "bank-dev", "kafka_version": "4.1.x.kraft", "broker_instance_type": "kafka.m7g.large",
               "broker_count": 3, "broker_volume_size_gib": 100},
 }
 EXISTING = {"vpc_id": "vpc-0abc1234", "vpc_cidr": "10.20.0.0/16",

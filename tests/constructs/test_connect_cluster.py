@@ -306,7 +306,7 @@ def test_connectors_are_reconciled_after_the_workers_run(synthesized):
 def connect_cluster(**props):
     stack = new_stack()
     vpc = new_vpc(stack)
-    cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="3.9.x")
+    cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="4.1.x.kraft")
     alarms = AlarmTopic(stack, "Alarms", display_name="t")
     return stack, DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=vpc, name="test-cdc",
                                          alarm_action=alarms.alarm_action, ecs_cluster=None, **props)
@@ -378,7 +378,7 @@ def test_a_bad_cluster_name_is_refused():
     with pytest.raises(ConfigurationError) as raised:
         stack = new_stack()
         vpc = new_vpc(stack)
-        cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="3.9.x")
+        cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="4.1.x.kraft")
         DebeziumConnectCluster(stack, "Connect", cluster=cluster, vpc=vpc, name="CDC",
                                alarm_action=AlarmTopic(stack, "A", display_name="t").alarm_action)
     assert str(raised.value) == ("Test/Connect: name: \"CDC\" is not a Connect cluster name; use 3-49 lower-case "

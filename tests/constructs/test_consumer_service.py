@@ -403,7 +403,7 @@ def test_needed_tasks_needs_per_topic_metrics_a_throughput_and_few_enough_metric
 def service(**props):
     stack = new_stack()
     vpc = new_vpc(stack)
-    cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="3.9.x")
+    cluster = KafkaCluster(stack, "Kafka", vpc=vpc, cluster_name="test-cluster", kafka_version="4.1.x.kraft")
     topic = ConsumedTopic("repayments", 12)
     defaults = dict(cluster=cluster, topics=[topic], consumer_group="repayment-processing",
                     image=ecs.ContainerImage.from_registry("public.ecr.aws/bank/repayments:1.0.0"),

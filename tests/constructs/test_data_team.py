@@ -16,7 +16,7 @@ PRODUCT = "products.customer-events.public.customers"
 
 
 def cluster(stack, **options):
-    return KafkaCluster(stack, "Cluster", vpc=new_vpc(stack), cluster_name="bank", kafka_version="3.9.x",
+    return KafkaCluster(stack, "Cluster", vpc=new_vpc(stack), cluster_name="bank", kafka_version="4.1.x.kraft",
                         broker_count=3, **options)
 
 

@@ -83,8 +83,8 @@ def test_the_cluster_uses_the_latest_revision_of_its_configuration(synthesized, 
 
 def test_the_configuration_name_carries_the_kafka_version_so_an_upgrade_creates_a_new_one(synthesized):
     configuration = only(synthesized.raw("prod", "Kafka"), "AWS::MSK::Configuration")["Properties"]
-    assert configuration["Name"] == "bank-streaming-prod-3-9-x"
-    assert configuration["KafkaVersionsList"] == ["3.9.x"]
+    assert configuration["Name"] == "bank-streaming-prod-4-1-x-kraft"
+    assert configuration["KafkaVersionsList"] == ["4.1.x.kraft"]
 
 
 @pytest.mark.parametrize("environment,policy", [("dev", "Delete"), ("staging", "Retain"), ("prod", "Retain")])
@@ -192,7 +192,7 @@ def test_the_bootstrap_function_may_only_read_this_cluster_bootstrap_brokers(syn
 def make_cluster(**props):
     stack = new_stack()
     vpc = new_vpc(stack)
-    defaults = {"cluster_name": "test-cluster", "kafka_version": "3.9.x"}
+    defaults = {"cluster_name": "test-cluster", "kafka_version": "4.1.x.kraft"}
     return stack, KafkaCluster(stack, "Cluster", vpc=vpc, **{**defaults, **props})
 
 
@@ -219,9 +219,13 @@ def _synth(stack):
     ({"tiered_storage": True, "broker_instance_type": "kafka.t3.small"},
      "Test/Cluster: tiered_storage: true is not supported on kafka.t3.small brokers; use kafka.m5.large or larger, "
      "or set tiered_storage: false"),
-    ({"tiered_storage": True, "kafka_version": "3.5.1"},
-     "Test/Cluster: tiered_storage: true is not supported with kafka_version \"3.5.1\"; tiered storage needs Kafka "
-     "3.6.0 or later: raise kafka_version or set tiered_storage: false"),
+    ({"kafka_version": "3.9.x"},
+     "Test/Cluster: kafka_version: \"3.9.x\" creates the cluster in ZooKeeper mode, which Kafka 4 no longer has (3.9 "
+     "is its last line) and which MSK leaves only by an in-place migration from 3.9.x: use 4.1.x.kraft. A cluster "
+     "that already runs in ZooKeeper mode keeps its version by saying why in zookeeper_mode_reason"),
+    ({"kafka_version": "3.5.1", "tiered_storage": True},
+     "Test/Cluster: kafka_version: \"3.5.1\" reached MSK's end of support on 2025-10-23: MSK upgrades such clusters "
+     "at any time without notice, and creates none: use 4.1.x.kraft"),
     ({"server_properties": {"min.insync.replicas": "1"}},
      "Test/Cluster: server_properties[min.insync.replicas]: \"1\" would acknowledge writes held by a single broker; "
      "the bank requires 2 or more"),

@@ -45,7 +45,7 @@ def unencrypted_logs(stack):
 
 
 def msk_without_customer_key(stack):
-    msk.CfnCluster(stack, "Cluster", cluster_name="planted", kafka_version="3.9.x", number_of_broker_nodes=3,
+    msk.CfnCluster(stack, "Cluster", cluster_name="planted", kafka_version="4.1.x.kraft", number_of_broker_nodes=3,
                    broker_node_group_info=msk.CfnCluster.BrokerNodeGroupInfoProperty(
                        client_subnets=["subnet-1", "subnet-2", "subnet-3"], instance_type="kafka.m7g.large"))
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from kafka_platform.change_safety import create_only_properties, refused_updates, risky_changes
+from kafka_platform.change_safety import create_only_properties, refused_updates, review_kafka_versions, risky_changes
 from kafka_platform.config.standby import standby_environment
 from kafka_platform.plan import APPROVED, acknowledged_replacements, approved_templates, normalise
 from tests.conftest import ROOT
@@ -45,6 +46,7 @@ def test_no_stage_replaces_or_removes_a_stateful_resource_unacknowledged_or_make
         changes = risky_changes(before, now)
         assert [str(c) for c in changes if (c.stack, c.logical_id) not in acknowledged] == [], stage
         assert [str(c) for c in refused_updates(before, now)] == [], stage
+        assert [str(c) for c in review_kafka_versions(before, now).refused] == [], stage
 
 
 def test_the_schemas_know_what_replaces_a_cluster_and_a_topic():
@@ -178,10 +180,11 @@ def test_fewer_partitions_are_refused(prod):
     (("NumberOfBrokerNodes",), 3, "NumberOfBrokerNodes 6 to 3: MSK removes brokers only once they hold no partitions"),
     (("BrokerNodeGroupInfo", "StorageInfo", "EBSStorageInfo", "VolumeSize"), 1000,
      "VolumeSize 2000 to 1000: MSK cannot decrease a broker's storage"),
-    (("KafkaVersion",), "3.8.x", "KafkaVersion 3.9.x to 3.8.x: MSK upgrades Kafka versions and never downgrades them"),
-    (("KafkaVersion",), "3.9.x.kraft", "KafkaVersion 3.9.x (zookeeper) to 3.9.x.kraft (kraft): \"KRaft mode is only "
-                                       "available for new clusters"),
-    (("KafkaVersion",), "4.0.x.kraft", "KafkaVersion 3.9.x (zookeeper) to 4.0.x.kraft (kraft)"),
+    (("KafkaVersion",), "4.0.x.kraft", "KafkaVersion 4.1.x.kraft (KRaft) to 4.0.x.kraft (KRaft): a downgrade, which "
+                                       "MSK never does; keep 4.1.x.kraft"),
+    (("KafkaVersion",), "3.9.x", "KafkaVersion 4.1.x.kraft (KRaft) to 3.9.x (ZooKeeper): a return to ZooKeeper mode"),
+    (("KafkaVersion",), "4.2.x.kraft", "KafkaVersion 4.1.x.kraft (KRaft) to 4.2.x.kraft (KRaft): 4.2.x.kraft runs on "
+                                       "MSK Express brokers only"),
 ])
 def test_a_cluster_update_msk_refuses(prod, path, value, expected):
     before, after = prod
@@ -189,17 +192,74 @@ def test_a_cluster_update_msk_refuses(prod, path, value, expected):
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value
-    [refusal] = refused_updates(before, after)
+    [refusal] = refused_updates(before, after, TODAY)
     assert refusal.resource_type == "AWS::MSK::Cluster" and expected in refusal.because
 
 
-@pytest.mark.parametrize("before, after", [("3.8.x", "3.9.x"), ("3.7.x.kraft", "3.9.x.kraft"),
-                                           ("3.9.x.kraft", "4.0.x.kraft"), ("2.8.2.tiered", "3.6.0")])
-def test_an_upgrade_in_the_same_mode_is_not_refused(prod, before, after):
+TODAY = date(2026, 12, 7)
+
+
+def _versions(prod, before: str, after: str, **properties):
     old, new = prod
-    _kafka(old)[_cluster_id(old)]["Properties"]["KafkaVersion"] = before
-    _kafka(new)[_cluster_id(new)]["Properties"]["KafkaVersion"] = after
-    assert refused_updates(old, new) == []
+    for template, version in ((old, before), (new, after)):
+        cluster = _kafka(template)[_cluster_id(template)]["Properties"]
+        cluster["KafkaVersion"] = version
+        cluster["BrokerNodeGroupInfo"].update(properties)
+    return old, new
+
+
+@pytest.mark.parametrize("before, after", [("3.8.x", "3.9.x"), ("3.8.x.kraft", "3.9.x.kraft"),
+                                           ("3.9.x.kraft", "4.1.x.kraft"), ("4.0.x.kraft", "4.1.x.kraft"),
+                                           ("3.9.x", "3.9.x.kraft")])
+def test_an_upgrade_msk_offers_is_not_refused_and_is_planned(prod, before, after):
+    old, new = _versions(prod, before, after)
+    assert refused_updates(old, new, TODAY) == []
+    review = review_kafka_versions(old, new, TODAY)
+    assert review.refused == []
+    assert [(u.stack, u.before, u.after) for u in review.upgrades] == [("Prod-Kafka", before, after)]
+
+
+@pytest.mark.parametrize("before, after, properties, expected", [
+    ("3.8.x", "3.9.x.kraft", {}, "MSK migrates to KRaft in place only from 3.9.x; upgrade to 3.9.x first"),
+    ("3.9.x", "4.1.x.kraft", {}, "a ZooKeeper cluster reaches 4.1.x.kraft through 3.9.x.kraft (the in-place "
+                                 "migration), then an upgrade; deploy 3.9.x.kraft first"),
+    ("3.9.x", "3.9.x.kraft", {"InstanceType": "kafka.t3.small"}, "MSK does not migrate kafka.t3.small brokers"),
+    ("3.9.x", "3.9.x.kraft", {"ClientSubnets": ["subnet-a", "subnet-b"]},
+     "MSK migrates Standard brokers to KRaft only across 3 availability zones; this cluster has 2"),
+    ("3.8.x.kraft", "3.9.x", {}, "a return to ZooKeeper mode"),
+    ("3.6.0", "3.7.x", {}, "3.7.x reached MSK's end of support on 2026-09-01"),
+])
+def test_a_version_change_msk_does_not_offer_is_refused(prod, before, after, properties, expected):
+    old, new = _versions(prod, before, after, **properties)
+    [refusal] = refused_updates(old, new, TODAY)
+    assert expected in refusal.because, refusal.because
+    assert review_kafka_versions(old, new, TODAY).upgrades == []
+
+
+def test_a_new_cluster_in_zookeeper_mode_is_refused_even_with_a_reason(prod):
+    """zookeeper_mode_reason passes the configuration; only the approved templates prove the cluster exists."""
+    old, new = _versions(prod, "4.1.x.kraft", "3.9.x")
+    del old["Prod-Kafka"]["Resources"][_cluster_id(old)]
+    [refusal] = review_kafka_versions(old, new, TODAY).refused
+    assert refusal.kind == "refused" and "bank-streaming-prod would be created with KafkaVersion 3.9.x, in ZooKeeper " \
+        "mode" in refusal.because and "use 4.1.x.kraft" in refusal.because
+    _kafka(new)[_cluster_id(new)]["Properties"]["KafkaVersion"] = "4.1.x.kraft"
+    assert review_kafka_versions(old, new, TODAY).refused == []
+
+
+def test_an_approved_zookeeper_cluster_stays_with_a_warning_naming_its_support(prod):
+    old, new = _versions(prod, "3.9.x", "3.9.x")
+    review = review_kafka_versions(old, new, TODAY)
+    assert review.refused == [] and refused_updates(old, new, TODAY) == []
+    assert review.warnings == [f"Prod-Kafka/{_cluster_id(new)}: cluster bank-streaming-prod: 3.9.x runs in ZooKeeper "
+                               "mode, which Kafka 4 no longer has (MSK has published no end-of-support date yet): "
+                               "migrate it in place to 3.9.x.kraft"]
+    old, new = _versions(prod, "3.6.0", "3.6.0")
+    [warning] = review_kafka_versions(old, new, TODAY).warnings
+    assert "3.6.0 runs in ZooKeeper mode, which Kafka 4 no longer has (MSK ended its support on 2026-06-01 and may " \
+           "upgrade it at any time): upgrade it to 3.9.x, then migrate it in place to 3.9.x.kraft" in warning
+    old, new = _versions(prod, "4.1.x.kraft", "4.1.x.kraft")
+    assert review_kafka_versions(old, new, TODAY).warnings == []
 
 
 def test_replacing_the_staging_standbys_network_replaces_its_cluster():
