@@ -42,6 +42,7 @@ __all__ = [
     "PlatformNetwork",
     "PlatformStage",
     "PostgresConnectorSpec",
+    "RunbookLinks",
     "ScalingStep",
     "ScheduledCapacity",
     "SeriesOptions",
@@ -83,6 +84,7 @@ _EXPORTS = {
     "PlatformNetwork": "kafka_platform.constructs.network",
     "PlatformStage": "kafka_platform.stacks.stage",
     "PostgresConnectorSpec": "kafka_platform.domain.debezium",
+    "RunbookLinks": "kafka_platform.constructs.runbook_links",
     "ScalingStep": "kafka_platform.domain.lag_scaling",
     "ScheduledCapacity": "kafka_platform.domain.schedules",
     "SeriesOptions": "kafka_platform.constructs.metric_options",
@@ -119,6 +121,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.constructs.network import ExistingVpcAttributes as ExistingVpcAttributes
     from kafka_platform.constructs.network import PlatformNetwork as PlatformNetwork
     from kafka_platform.constructs.platform_dashboard import PlatformDashboard as PlatformDashboard
+    from kafka_platform.constructs.runbook_links import RunbookLinks as RunbookLinks
     from kafka_platform.domain.data_products import DataProductSpec as DataProductSpec
     from kafka_platform.domain.debezium import PostgresConnectorSpec as PostgresConnectorSpec
     from kafka_platform.domain.lag_scaling import ScalingStep as ScalingStep

@@ -402,8 +402,7 @@ class DebeziumConnectCluster(Construct):
             alarm_name=f"{self.cluster.cluster_name}-connect-{self.name}-slot-lag-{instance}",
             alarm_description=f"A replication slot on {instance} holds back {self.slot_lag_alarm_bytes // 2**30} GiB "
                               "of WAL or more for 15 minutes: a connector is not advancing it, or a deleted "
-                              "connector's slot was retained. Runbook: docs/operations/runbooks/slot-lag.md "
-                              "(kafka-platform repository).")
+                              "connector's slot was retained.")
         notify(self.alarm_action, alarm)
         self.slot_lag_alarms[instance] = alarm
         return alarm

@@ -82,3 +82,13 @@ def layout_problems(consumers: Sequence[T]) -> list[tuple[str, str]]:
                 "such as the team's name with a suffix (a service that already runs is replaced when it moves, so "
                 "move the newest ones)")))
     return problems
+
+
+def dashboard_name(environment: str) -> str:
+    """The environment's dashboard (the Observability stack's), named in every alarm's description."""
+    return f"kafka-platform-{environment}"
+
+
+def replication_dashboard_name(environment: str) -> str:
+    """A standby's replication dashboard (its Replication stack's), named in the replicator's alarms."""
+    return f"{environment}-replication"

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from kafka_platform.config.model import Environment
 from kafka_platform.constructs.platform_dashboard import PlatformDashboard
+from kafka_platform.domain import stack_layout
 from kafka_platform.stacks.common import PlatformStack
 from kafka_platform.stacks.connect_stack import ConnectStack
 from kafka_platform.stacks.consumers_stack import ConsumersStack
@@ -17,7 +18,7 @@ class ObservabilityStack(PlatformStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Environment,
                  consumers: Sequence[ConsumersStack], connect: ConnectStack | None) -> None:
         super().__init__(scope, construct_id, config=config, what="Dashboard")
-        self.dashboard: PlatformDashboard = PlatformDashboard(self, "Dashboard", dashboard_name=f"kafka-platform-{config.name}",
+        self.dashboard: PlatformDashboard = PlatformDashboard(self, "Dashboard", dashboard_name=stack_layout.dashboard_name(config.name),
                                            services=[s for stack in consumers for s in stack.services.values()])
         if connect is not None:
             self.dashboard.add_connect_cluster(connect.connect)

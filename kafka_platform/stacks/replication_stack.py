@@ -16,6 +16,7 @@ from kafka_platform.constructs.deploy_time_lookup import deploy_time_lookups
 from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.network import PlatformNetwork
 from kafka_platform.constructs.replication import KafkaReplicator
+from kafka_platform.domain import stack_layout
 from kafka_platform.domain.disaster_recovery import parameter_name
 from kafka_platform.stacks.common import PlatformStack, removal_policy
 from kafka_platform.stacks.kafka_stack import KafkaStack
@@ -63,5 +64,5 @@ class ReplicationStack(PlatformStack):
             starting_position=dr.starting_position, logs_key=logs_key,
             log_retention=retention_days(primary.kafka.broker_log_retention_days),
             removal_policy=retain)
-        self.dashboard: cloudwatch.Dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{config.name}-replication",
+        self.dashboard: cloudwatch.Dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=stack_layout.replication_dashboard_name(config.name),
                                               widgets=[self.replicator.dashboard_widgets()])

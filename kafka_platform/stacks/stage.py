@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from aws_cdk import Environment as CdkEnvironment
-from aws_cdk import Stage, Tags
+from aws_cdk import Aspects, Stage, Tags
 from constructs import Construct
 
 from kafka_platform.config.model import Environment
 from kafka_platform.constructs.consumer_service import KafkaConsumerService
 from kafka_platform.constructs.encryption import KEY_ADMINISTRATORS_CONTEXT
+from kafka_platform.constructs.runbook_links import RunbookLinks
 from kafka_platform.domain import stack_layout
 from kafka_platform.stacks.alerting_stack import AlertingStack
 from kafka_platform.stacks.connect_stack import ConnectStack
@@ -62,6 +63,9 @@ class PlatformStage(Stage):
                                                                               kafka=self.kafka)
         self.observability: ObservabilityStack = ObservabilityStack(self, "Observability", config=config,
                                                 consumers=list(self.consumer_stacks.values()), connect=self.connect)
+        # Every alarm ends with its runbook and the dashboard to open (an alarm of no known kind fails synthesis).
+        Aspects.of(self).add(RunbookLinks(dashboard=stack_layout.dashboard_name(config.name),
+                                          replication_dashboard=stack_layout.replication_dashboard_name(config.name)))
 
     @property
     def consumer_services(self) -> dict[str, KafkaConsumerService]:
