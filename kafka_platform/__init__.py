@@ -46,6 +46,7 @@ __all__ = [
     "ScalingStep",
     "ScheduledCapacity",
     "SeriesOptions",
+    "SharedPlatform",
     "acknowledge",
     "compose",
     "declared_topology",
@@ -88,6 +89,7 @@ _EXPORTS = {
     "ScalingStep": "kafka_platform.domain.lag_scaling",
     "ScheduledCapacity": "kafka_platform.domain.schedules",
     "SeriesOptions": "kafka_platform.constructs.metric_options",
+    "SharedPlatform": "kafka_platform.constructs.shared_platform",
     "acknowledge": "kafka_platform.gates.acknowledge",
     "compose": "kafka_platform.platform_app",
     "declared_topology": "kafka_platform.platform_app",
@@ -122,6 +124,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from kafka_platform.constructs.network import PlatformNetwork as PlatformNetwork
     from kafka_platform.constructs.platform_dashboard import PlatformDashboard as PlatformDashboard
     from kafka_platform.constructs.runbook_links import RunbookLinks as RunbookLinks
+    from kafka_platform.constructs.shared_platform import SharedPlatform as SharedPlatform
     from kafka_platform.domain.data_products import DataProductSpec as DataProductSpec
     from kafka_platform.domain.debezium import PostgresConnectorSpec as PostgresConnectorSpec
     from kafka_platform.domain.lag_scaling import ScalingStep as ScalingStep

@@ -6,6 +6,7 @@ description of it. No jsii here.
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -52,6 +53,21 @@ class CloudAssembly:
                 for artifact in self._manifest(self.directory)["artifacts"].values()
                 if artifact["type"] == "cdk:cloud-assembly"]
 
+    def stage_named(self, given: str, hint: str = "") -> str:
+        """The stage ``given`` names, however it is written: the environment's name (``prod``, ``prod-dr``), the
+        stage's (``Prod``, ``ProdDr``) or a CDK pattern (``Prod/*``); anything else is refused with the stage meant."""
+        stages = self.stages()
+        key = _stage_key(given)
+        for stage in stages:
+            if _stage_key(stage) == key:
+                return stage
+        close = difflib.get_close_matches(key, [_stage_key(s) for s in stages], n=1, cutoff=0.6)
+        meant = next((s for s in stages if close and _stage_key(s) == close[0]), None)
+        meant_hint = f"did you mean {meant}? " if meant else ""
+        raise ConfigurationError([Problem(str(self.directory), "", f"has no stage {given!r}; {meant_hint}it has "
+                                          f"{', '.join(sorted(stages)) or 'none'} (an environment is named by its "
+                                          f"file, prod, or its stage, Prod){'; ' + hint if hint else ''}")])
+
     def stacks(self, stage: str | None = None) -> list[SynthesizedStack]:
         return list(self._stacks(stage))
 
@@ -86,3 +102,8 @@ class CloudAssembly:
     @staticmethod
     def _manifest(directory: Path) -> dict[str, Any]:
         return json.loads((directory / "manifest.json").read_text())
+
+
+def _stage_key(name: str) -> str:
+    """``Prod/*``, ``prod``, ``Prod``; ``prod-dr``, ``ProdDr``: one spelling."""
+    return name.removesuffix("/*").replace("-", "").replace("_", "").lower()

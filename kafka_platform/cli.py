@@ -6,6 +6,7 @@ Bad input ends with one line per problem and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
@@ -33,9 +34,18 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stage_argument(args: argparse.Namespace) -> None:
+    """``--stage`` as the assembly names it, from any spelling (``prod``, ``Prod``, ``Prod/*``)."""
+    from kafka_platform.assembly import CloudAssembly
+
+    if args.stage:
+        args.stage = CloudAssembly.open(args.assembly).stage_named(args.stage)
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from kafka_platform.simulation import run
 
+    _stage_argument(args)
     given = {"startup_seconds": args.startup_seconds, "rebalance_seconds": args.rebalance_seconds,
              "publish_delay_seconds": args.publish_delay_seconds, "seeds": args.seeds}
     settings = run.ModelSettings(**{name: value for name, value in given.items() if value is not None})
@@ -48,6 +58,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from kafka_platform.simulation import run
 
+    _stage_argument(args)
     settings = run.ModelSettings(**({} if args.seeds is None else {"seeds": args.seeds}))
     if problems := settings.problems():
         raise ConfigurationError(problems)
@@ -69,6 +80,7 @@ def _access(args: argparse.Namespace) -> int:
     from kafka_platform.assembly import CloudAssembly
 
     assembly = CloudAssembly.open(args.assembly)
+    _stage_argument(args)
     text, files = write_report(assembly, Path(args.out) if args.out else assembly.directory / "access",
                                stage=args.stage, topic=args.topic, principal=args.principal)
     print(text)
@@ -87,9 +99,10 @@ def _plan(args: argparse.Namespace) -> int:
     attention = False
     for name in names:
         stacks = environment_stacks(assembly, name)
-        environments = load_environments(args.directory, only=[name])
+        stage = stacks[0].stage.removesuffix("Dr") if stacks else name
+        environments = [e for e in load_environments(args.directory) if e.stage_name == stage]
         standbys = [s for e in environments if (s := standby_environment(e)) is not None]
-        plan = plan_environment(stacks, Path(args.approved), name,
+        plan = plan_environment(stacks, Path(args.approved), environments[0].name if environments else name,
                                 acknowledged_replacements([*environments, *standbys]),
                                 clients=[*(f"consumer service {c.name}" for e in environments for c in e.consumers),
                                          *(f"Connect cluster {e.connect.name}" for e in environments if e.connect)])
@@ -171,10 +184,21 @@ EXAMPLES = {
     "dr": "kafka-platform dr prod --execute",
     "guardrail": "kafka-platform guardrail --qualifier hnb659fds > control-plane-scp.json",
     "reference": "kafka-platform reference --out docs/reference",
+    "cdk-json": "kafka-platform cdk-json --app 'python app.py'",
     "simulate": "kafka-platform simulate --stage Prod --service loan-approvals --profile month-end",
     "bench": "kafka-platform bench --stage Prod --profile month-end --seeds 5",
     "bench-synth": "kafka-platform bench-synth --cdk 'node node_modules/aws-cdk/bin/cdk' --repeats 1",
 }
+
+
+def _cdk_json(args: argparse.Namespace) -> int:
+    """A team app's cdk.json: the feature flags the library is tested under (this repository's own cdk.json context,
+    shipped in the wheel as kafka_platform/cdk_context.json)."""
+    from importlib import resources
+
+    context = json.loads((resources.files("kafka_platform") / "cdk_context.json").read_text())
+    print(json.dumps({"app": args.app, "output": "cdk.out", "context": context}, indent=2))
+    return 0
 
 
 def _reference(args: argparse.Namespace) -> int:
@@ -283,6 +307,10 @@ def parser() -> argparse.ArgumentParser:
                           "(for the organization's administrators to attach to the platform's accounts)")
     guardrail.add_argument("--qualifier", default="hnb659fds", help="the CDK bootstrap qualifier (default hnb659fds)")
     guardrail.set_defaults(run=_guardrail)
+    cdk_json = commands.add_parser("cdk-json", help="print a cdk.json for a team's app, with the feature flags the "
+                                                    "library is tested under")
+    cdk_json.add_argument("--app", default="python app.py", help="the app command (default: python app.py)")
+    cdk_json.set_defaults(run=_cdk_json)
     reference = commands.add_parser("reference", help="write the generated references: configuration (Markdown and "
                                                       "JSON Schema) and this CLI's")
     reference.add_argument("--out", default="docs/reference", help="the folder (default docs/reference)")

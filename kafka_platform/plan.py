@@ -161,12 +161,10 @@ def render(plan: Plan) -> str:
 
 def environment_stacks(assembly: CloudAssembly, environment: str) -> list[SynthesizedStack]:
     """The stacks of environment ``prod`` (stage ``Prod``) and of its standby (``ProdDr``)."""
-    stage = "".join(part[:1].upper() + part[1:] for part in environment.split("-"))
-    stages = assembly.stages()
-    if stage not in stages:
-        raise ConfigurationError([Problem(str(assembly.directory), "", f"has no stage {stage} for environment "
-                                          f"{environment!r}; it has {', '.join(sorted(stages))} (run make synth "
-                                          f"ENVIRONMENTS={environment})")])
+    stage = assembly.stage_named(environment, hint=f"run make synth ENVIRONMENTS={environment}")
+    if stage.endswith("Dr"):
+        raise ConfigurationError([Problem(str(assembly.directory), "", f"{environment!r} is a standby; plan its "
+                                          f"primary ({stage.removesuffix('Dr').lower()}), which includes it")])
     return [s for s in assembly.stacks() if s.stage in (stage, f"{stage}Dr")]
 
 

@@ -66,6 +66,12 @@ def test_the_wheel_carries_its_license_and_the_guide_as_its_description(wheel):
     assert not [link for link in re.findall(r"\]\(([^)]+)\)", description) if not link.startswith(("http", "#"))]
 
 
+def test_the_shipped_cdk_context_is_the_repositorys():
+    """kafka-platform cdk-json prints the flags the library is tested under: this repository's cdk.json context."""
+    assert json.loads((ROOT / "kafka_platform" / "cdk_context.json").read_text()) == json.loads(
+        (ROOT / "cdk.json").read_text())["context"]
+
+
 def test_every_package_data_pattern_matches_a_file():
     import tomllib
 
@@ -133,11 +139,17 @@ class Job:
 
 
 def synthesis(python: Path, source: str, project: Path) -> Job:
+    """The app synthesized as the CDK CLI would run it from the cdk.json ``kafka-platform cdk-json`` prints: with its
+    context (the CLI passes it in CDK_CONTEXT_JSON)."""
     project.mkdir()
     (project / "app.py").write_text("from kafka_platform.node_runtime import use_wheel_node\nuse_wheel_node()\n"
                                     + source)
+    printed = subprocess.run([str(python.parent / "kafka-platform"), "cdk-json"], capture_output=True, text=True,
+                             check=True, timeout=120).stdout
+    (project / "cdk.json").write_text(printed)
     return Job([str(python), "app.py"], project, env={"CDK_OUTDIR": str(project / "cdk.out"), "PATH": "/usr/bin:/bin",
-                                                      "HOME": str(project)})
+                                                      "HOME": str(project),
+                                                      "CDK_CONTEXT_JSON": json.dumps(json.loads(printed)["context"])})
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +227,25 @@ def test_a_separate_project_adds_a_lag_scaled_consumer_in_one_statement(installe
     assert alarms["bank-streaming-prod-collections-workers-scale-out"]["Threshold"] == 3000
     assert alarms["bank-streaming-prod-collections-workers-delay"]["AlarmActions"] == [
         "arn:aws:sns:eu-west-2:333333333333:collections-oncall"]
+    assert alarms["bank-streaming-prod-collections-workers-delay"]["AlarmDescription"].endswith(
+        "/operations/runbooks/consumer-delay.md Dashboard: collections")
+    # The shared platform is read at deployment from the parameters it publishes: no lookup, no literal ids, and no
+    # rule added to the platform's security groups (the tasks join its client and endpoint groups).
+    parameters = {p["Default"] for p in template["Parameters"].values()
+                  if p["Type"] == "AWS::SSM::Parameter::Value<String>" and p["Default"].startswith("/kafka-platform/")}
+    assert parameters == {f"/kafka-platform/prod/shared/{a}" for a in (
+        "vpc-id", "vpc-cidr", "private-subnet-ids", "private-route-table-ids", "aws-api-security-group-id",
+        "cluster-arn", "bootstrap-brokers", "client-security-group-id")}
+    assert not [r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+                and "SsmParameterValue" in json.dumps(r["Properties"]["GroupId"])]
+    service = next(r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::Service")["Properties"]
+    groups = json.dumps(service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"])
+    assert "clientsecuritygroupid" in groups.lower() and "awsapisecuritygroupid" in groups.lower()
+    # The private ECR image named by its URI is pullable by the execution role, from that repository only.
+    pulls = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+             for s in r["Properties"]["PolicyDocument"]["Statement"] if "ecr:BatchGetImage" in s["Action"]]
+    # A literal partition: the example ran under the shipped context (@aws-cdk/core:enablePartitionLiterals).
+    assert [s["Resource"] for s in pulls] == ["arn:aws:ecr:eu-west-2:333333333333:repository/collections/workers"]
     # The team replays its own service's scaling before its first month-end (an app without stages).
     result = subprocess.run([str(installed), "-m", "kafka_platform.cli", "simulate", "--assembly", str(out),
                              "--service", "CollectionsWorkers", "--out", str(tmp_path / "simulation")],

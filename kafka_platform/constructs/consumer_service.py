@@ -47,10 +47,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence, Unpack
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Size, TimeZone
+from aws_cdk import Duration, RemovalPolicy, Size, Stack, TimeZone, Token
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -265,6 +266,16 @@ class KafkaConsumerService(Construct):
                                             max_buffer_size=Size.mebibytes(25)))
         raise_problems(self.node.path, [("image", p)] if (p := unpinned_image_problem(self.container.image_name))
                        else [])
+        # An image named by its private ECR URI (ContainerImage.from_registry) gets its pull permission here, as
+        # ContainerImage.from_ecr_repository's does: the execution role pulls it. Another account's repository also
+        # needs that account's repository policy to admit this role.
+        if not Token.is_unresolved(self.container.image_name) and (
+                found := fargate.ECR_IMAGE.match(self.container.image_name)) is not None:
+            ecr.Repository.from_repository_attributes(
+                self, "ImageRepository", repository_name=found["repository"],
+                repository_arn=f"arn:{Stack.of(self).partition}:ecr:{found['region']}:{found['account']}:repository/"
+                               f"{found['repository']}",
+            ).grant_pull(self.execution_role)
         _register_consumer_group(cluster, consumer_group, self.node.path)
         acknowledge(self.execution_role.policy.node.default_child, "AwsSolutions-IAM5[Resource::*]",
                     "ecr:GetAuthorizationToken has no resource-level permissions (it returns a registry login); "

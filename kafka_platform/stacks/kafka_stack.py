@@ -15,6 +15,7 @@ from kafka_platform.constructs.encryption import LogsKey, retention_days
 from kafka_platform.constructs.kafka_cluster import KafkaCluster
 from kafka_platform.constructs.kafka_topic import KafkaTopic
 from kafka_platform.constructs.network import PlatformNetwork
+from kafka_platform.constructs.shared_platform import SharedAttributes
 from kafka_platform.domain.disaster_recovery import PRIMARY_PREPARED, parameter_name
 from kafka_platform.stacks.common import PlatformStack, removal_policy
 
@@ -41,6 +42,11 @@ class KafkaStack(PlatformStack):
             broker_log_retention=retention_days(kafka.broker_log_retention_days), removal_policy=retain,
             aws_api_security_group=network.aws_api.clients, multi_vpc_connectivity=kafka.multi_vpc_connectivity,
             zookeeper_mode_reason=kafka.zookeeper_mode_reason)
+        # What teams' apps need to reach the cluster, read by them at deployment (SharedPlatform).
+        SharedAttributes(self, "Shared", environment=config.name, what=kafka.cluster_name, values={
+            "cluster-arn": self.cluster.cluster_arn, "bootstrap-brokers": self.cluster.bootstrap_brokers,
+            "security-group-id": self.cluster.security_group.security_group_id,
+            "client-security-group-id": self.cluster.client_security_group.security_group_id})
         # Data teams of other accounts create a VPC connection to the cluster; their data access is their role's.
         outside = sorted({a for team in config.data_teams for a in team.spec().accounts() if a != config.account})
         if outside:

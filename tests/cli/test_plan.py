@@ -79,7 +79,7 @@ def test_an_environment_the_assembly_lacks_is_named(synthesized, capsys):
     assert main(["plan", "qa", "--assembly", str(synthesized.assembly.directory), "--approved", str(APPROVED),
                  "--directory", str(ENVIRONMENTS_DIR)]) == 1
     err = capsys.readouterr().err
-    assert "has no stage Qa for environment 'qa'; it has Dev, Prod, ProdDr, Staging, StagingDr" in err
+    assert "has no stage 'qa'; it has Dev, Prod, ProdDr, Staging, StagingDr" in err
     assert "make synth ENVIRONMENTS=qa" in err
 
 
@@ -139,3 +139,22 @@ def test_a_version_msk_does_not_offer_needs_attention(synthesized, tmp_path, cap
     assert "KafkaVersion 3.9.x (ZooKeeper) to 4.1.x.kraft (KRaft): a ZooKeeper cluster reaches 4.1.x.kraft through " \
            "3.9.x.kraft" in out
     assert "Kafka version upgrades" not in out
+
+
+@pytest.mark.parametrize("spelling", ["Prod", "Prod/*"])
+def test_an_environment_may_be_named_by_its_stage(synthesized, spelling, capsys):
+    assert main(["plan", spelling, "--assembly", str(synthesized.assembly.directory), "--approved", str(APPROVED),
+                 "--directory", str(ENVIRONMENTS_DIR)]) == 0
+    assert "Plan for " in capsys.readouterr().out
+
+
+def test_a_misspelt_environment_is_refused_with_the_one_meant(synthesized, capsys):
+    assert main(["plan", "prdo", "--assembly", str(synthesized.assembly.directory), "--approved", str(APPROVED),
+                 "--directory", str(ENVIRONMENTS_DIR)]) == 1
+    assert "has no stage 'prdo'; did you mean Prod?" in capsys.readouterr().err
+
+
+def test_a_standby_is_planned_with_its_primary(synthesized, capsys):
+    assert main(["plan", "prod-dr", "--assembly", str(synthesized.assembly.directory), "--approved", str(APPROVED),
+                 "--directory", str(ENVIRONMENTS_DIR)]) == 1
+    assert "'prod-dr' is a standby; plan its primary (prod), which includes it" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import json
 from pathlib import Path
 
@@ -48,10 +50,7 @@ def test_every_subcommand_has_an_example_that_parses():
     commands = {name for name in parser()._subparsers._group_actions[0].choices}  # type: ignore[union-attr]
     assert set(EXAMPLES) == commands
     for example in EXAMPLES.values():
-        words = example.split(" ")[1:]
-        if "--cdk" in words:  # quoted argument: parse it as the shell would
-            import shlex
-            words = shlex.split(example)[1:]
+        words = shlex.split(example)[1:]  # as the shell would: quoted arguments stay whole
         words = [w for w in words if w != ">" and not w.endswith(".json")]
         parser().parse_args(words)
 
