@@ -31,6 +31,8 @@ class SharedAttributes(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, environment: str, values: Mapping[str, str],
                  what: str) -> None:
         """
+        :param scope: the parent construct.
+        :param construct_id: its id.
         :param environment: the environment's name (``prod``).
         :param values: ``{attribute: value}``; each attribute one of ``domain.shared_attributes``.
         :param what: what the values describe, for each parameter's description.
@@ -52,6 +54,8 @@ class SharedPlatform(Construct):
                  availability_zones: Sequence[str], broker_count: int | None = None,
                  tiered_storage: bool | None = None) -> None:
         """
+        :param scope: the parent construct.
+        :param construct_id: its id.
         :param environment: the platform environment (``prod``), as its file is named.
         :param cluster_name: the cluster's name (``bank-streaming-prod``); grants name it, so it is needed at synth.
         :param availability_zones: the platform's zones, in its order (``eu-west-2a``, ...); the published subnet and
