@@ -136,12 +136,28 @@ def read_aws(command: str, read: Callable[[Callable[[str, str], Any]], T]) -> T:
                       "a read-only role with that call is needed") from None
 
 
+def _status(args: argparse.Namespace) -> int:
+    from kafka_platform.assembly import CloudAssembly
+    from kafka_platform.status import read_status, render
+
+    assembly = CloudAssembly.open(args.assembly)
+    stage = assembly.stage_named(args.environment, hint=f"run make synth ENVIRONMENTS={args.environment}")
+    if args.service and args.service not in {s.name for s in __import__(
+            "kafka_platform.deployed_scaling", fromlist=["read_services"]).read_services(assembly, stage)}:
+        raise ConfigurationError([Problem(str(assembly.directory), "", f"stage {stage} has no consumer service "
+                                          f"{args.service!r}; kafka-platform summary lists them")])
+    status = read_aws("status", lambda client: read_status(assembly, stage, client, service=args.service))
+    print(render(status))
+    return 3 if status.needs_attention else 0
+
+
 def _dr(args: argparse.Namespace) -> int:
     from kafka_platform.assembly import CloudAssembly
     from kafka_platform.disaster_recovery_plan import check_deployed, failover_plan, read_layout, render_checks
 
-    stage = "".join(part[:1].upper() + part[1:] for part in args.environment.split("-"))
-    layout = read_layout(CloudAssembly.open(args.assembly), stage)
+    assembly = CloudAssembly.open(args.assembly)
+    stage = assembly.stage_named(args.environment)
+    layout = read_layout(assembly, stage)
     print(failover_plan(layout, args.environment))
     if not args.execute:
         print("\n(plan only: add --execute to read the deployed state, read-only, with your AWS credentials)")
@@ -182,6 +198,7 @@ EXAMPLES = {
     "plan": "kafka-platform plan prod",
     "verify": "kafka-platform verify prod",
     "dr": "kafka-platform dr prod --execute",
+    "status": "kafka-platform status prod loan-approvals",
     "guardrail": "kafka-platform guardrail --qualifier hnb659fds > control-plane-scp.json",
     "reference": "kafka-platform reference --out docs/reference",
     "cdk-json": "kafka-platform cdk-json --app 'python app.py'",
@@ -301,6 +318,13 @@ def parser() -> argparse.ArgumentParser:
     dr.add_argument("--execute", action="store_true", help="read the clusters', replicator's and alarms' state "
                                                            "through boto3 (read-only; needs AWS credentials)")
     dr.set_defaults(run=_dr)
+    status = commands.add_parser("status", help="read-only, from AWS: each service's tasks against the bounds in "
+                                                "force, its delay, last and scheduled scaling; Connect's health; the "
+                                                "alarms in ALARM (exit 3 when any)")
+    status.add_argument("environment", help="the environment (prod, or its stage, Prod)")
+    status.add_argument("service", nargs="?", help="one consumer service (default: all)")
+    status.add_argument("--assembly", default="cdk.out", help="the synthesized cloud assembly (default cdk.out)")
+    status.set_defaults(run=_status)
 
     guardrail = commands.add_parser(
         "guardrail", help="the service control policy that keeps the connectors' control plane CloudFormation's "
