@@ -6,8 +6,10 @@ Defaults, as behaviour:
 * **Image** built from ``connect_image/`` (Dockerfile and pom.xml in the package) with the versions of
   ``connect_image/versions.json``, which the runtime tests read too; or ``image`` to bring your own.
 * **Workers**: group ``name``; internal topics replicated 3 times, config topic with one partition; exactly-once
-  source support; each worker advertises its own task IP; Kafka's EnvVarConfigProvider, so connectors read database
-  credentials as ``${env:...}`` from ECS secrets (adding a connector therefore rolls the workers once).
+  source support; each worker advertises its own task IP; connectors read database credentials as ``${env:...}``
+  through the platform's CredentialsConfigProvider, which reads each from Secrets Manager whenever the connector
+  starts (the task definition names the secret and field: adding a connector therefore rolls the workers once; a
+  rotated password reaches its connectors by a restart of each, not of the workers).
 * **REST API** only inside the VPC, reachable only from the reconciler, the health monitor, the rotator and the
   workers themselves (followers forward to the leader), at ``https://rest.<name>.connect.internal:8083`` (Cloud
   Map): TLS with a certificate the platform issues and its clients pin, basic credentials (two users, so that
@@ -70,8 +72,8 @@ from kafka_platform.constructs.props import describe, duration_problem, sequence
 from kafka_platform.constructs.platform_function import PlatformFunction, lambda_module
 from kafka_platform.constructs.references import container_secret, grant_secret_read
 from kafka_platform.domain import msk_iam
-from kafka_platform.domain.connect_worker import CONFIG_DIRECTORY, REST_CERTIFICATES_FILE, REST_PORT, \
-    WORKERS_METADATA_KEY, ConnectWorkerSettings, group_id_problem, render, rest_host, rest_jaas_config, \
+from kafka_platform.domain.connect_worker import CONFIG_DIRECTORY, CREDENTIAL_SOURCE_SUFFIX, \
+    REST_CERTIFICATES_FILE, REST_PORT, WORKERS_METADATA_KEY, ConnectWorkerSettings, group_id_problem, render, rest_host, rest_jaas_config, \
     worker_properties
 from kafka_platform.domain.data_products import DATA_PRODUCT_METADATA_KEY, DataProductSpec, product_problems
 from kafka_platform.domain.debezium import (CONNECTOR_RESOURCE_TYPE, PostgresConnectorSpec, connector_problems,
@@ -280,7 +282,7 @@ class DebeziumConnectCluster(Construct):
         acknowledge(self.task_definition.node.default_child, "AwsSolutions-ECS2",
                     "The environment holds the worker settings rendered at synth (no secret: the platform's "
                     "NoSecretInEnvironment rule checks them), the bootstrap brokers and the heap size; connector "
-                    "credentials arrive as ECS secrets from Secrets Manager.")
+                    "credentials are read from Secrets Manager when a connector starts (the environment names where).")
         # A read-only root: the worker writes only its rendered settings and REST credentials (WRITABLE_PATHS[0]) and
         # temporary files (the JVM's, Connect's), each on a task volume of its own that lives as long as the task.
         for index, path in enumerate(WRITABLE_PATHS):
@@ -338,6 +340,7 @@ class DebeziumConnectCluster(Construct):
             self.security_group.connections.allow_from(client.security_group, ec2.Port.tcp(REST_PORT),
                                                        f"{client.node.id} to the REST API")
         self.alarms: dict[str, cloudwatch.Alarm] = self._alarms(alarm_action)
+        self._credential_secrets: set[str] = set()
         #: One per database instance the connectors read (RDS's OldestReplicationSlotLag), by instance id.
         self.slot_lag_alarms: dict[str, cloudwatch.Alarm] = {}
         self.data_products: list[DataProductConnector] = []
@@ -346,8 +349,10 @@ class DebeziumConnectCluster(Construct):
     def add_postgres_connector(self, construct_id: str, *, spec: PostgresConnectorSpec,
                                credentials_secret: secretsmanager.ISecret,
                                hash_salt: secretsmanager.ISecret | None = None) -> "DebeziumPostgresConnector":
-        """Declare a Debezium PostgreSQL source; its credentials (``username`` and ``password`` of the secret) reach
-        the workers as ECS secrets named ``spec.user_variable`` and ``spec.password_variable``. ``hash_salt`` is the
+        """Declare a Debezium PostgreSQL source; its credentials (``username`` and ``password`` of the secret) are
+        read from Secrets Manager by the workers each time the connector starts (``spec.user_variable`` and
+        ``spec.password_variable`` name them in its config), and it is restarted when the secret's current version
+        changes. ``hash_salt`` is the
         secret whose value the reconciler puts where the config names ``SALT_PLACEHOLDER`` (a data product's)."""
         raise_problems(f"{self.node.path}/{construct_id}", [
             *connector_problems(spec, broker_count=self.cluster.broker_count),
@@ -362,6 +367,26 @@ class DebeziumConnectCluster(Construct):
         if self._prune:
             self._prune_resource().node.add_dependency(connector.resource)
         return connector
+
+    def read_credentials(self, secret: secretsmanager.ISecret) -> None:
+        """Let the workers read ``secret`` when a connector starts (their task role, and its key through Secrets
+        Manager), and restart the connectors that read it whenever its current version changes: the health monitor,
+        on Secrets Manager's ``Secret Label Updated`` event (the rule is made once, for this account and region)."""
+        if secret.secret_arn in self._credential_secrets:
+            return
+        self._credential_secrets.add(secret.secret_arn)
+        grant_secret_read(secret, self.task_role)
+        if self.node.try_find_child("RestartOnNewCredentials") is None:
+            stack = Stack.of(self)
+            events.Rule(self, "RestartOnNewCredentials",
+                        description=f"Restarts the connectors of Kafka Connect {self.name} that read a secret whose "
+                                    "current version changed (a rotation, a new value)",
+                        event_pattern=events.EventPattern(
+                            source=["aws.secretsmanager"], detail_type=["Secret Label Updated"],
+                            resources=events.Match.prefix(
+                                f"arn:{stack.partition}:secretsmanager:{stack.region}:{stack.account}:secret:"),
+                            detail={"labelUpdated": ["AWSCURRENT"]}),
+                        targets=[targets.LambdaFunction(self.health_monitor.function, retry_attempts=2)])
 
     def add_data_product(self, construct_id: str, *, spec: DataProductSpec,
                          credentials_secret: secretsmanager.ISecret) -> "DataProductConnector":
@@ -640,10 +665,14 @@ class DebeziumPostgresConnector(Construct):
         super().__init__(scope, construct_id)
         self.spec = spec
         salt = {} if hash_salt is None else {"HashSaltSecretArn": hash_salt.secret_arn}
-        connect.container.add_secret(spec.user_variable, container_secret(connect.task_definition,
-                                                                          credentials_secret, "username"))
-        connect.container.add_secret(spec.password_variable, container_secret(connect.task_definition,
-                                                                              credentials_secret, "password"))
+        # The workers read the credentials from Secrets Manager whenever the connector starts (their task role may
+        # read this secret and decrypt it through Secrets Manager), not once as ECS secrets at task start: a rotated
+        # password reaches the connector at its next restart, and the health monitor restarts it when the rotation
+        # succeeds (connect.restart_on_rotation).
+        for variable, field in ((spec.user_variable, "username"), (spec.password_variable, "password")):
+            connect.container.add_environment(f"{variable}{CREDENTIAL_SOURCE_SUFFIX}",
+                                              f"{credentials_secret.secret_arn}#{field}")
+        connect.read_credentials(credentials_secret)
         config = spec.config()
         # Always deleted with its declaration (never retained): removing or renaming a connector must reach the
         # reconciler's Delete, which honours slot_on_delete. A stack being deleted keeps its connectors and slots

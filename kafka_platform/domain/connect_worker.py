@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
+from kafka_platform.domain import secrets
 from kafka_platform.domain.debezium import CREDENTIALS_PREFIX, PostgresConnectorSpec
 from kafka_platform.domain.msk_iam import resolved_arn_chars
 from kafka_platform.errors import show
@@ -32,6 +33,9 @@ REST_KEYSTORE_FILE = f"{CONFIG_DIRECTORY}/rest-keystore.p12"
 REST_TRUSTSTORE_FILE = f"{CONFIG_DIRECTORY}/rest-truststore.p12"
 REST_CERTIFICATES_FILE = f"{CONFIG_DIRECTORY}/rest-certificates.pem"
 _GROUP_ID = re.compile(r"^[a-z][a-z0-9-]{2,48}$")
+CREDENTIALS_PROVIDER = "bank.kafkaplatform.connect.CredentialsConfigProvider"
+#: ``<NAME>_FROM_SECRET=<secret ARN>#<JSON field>``: where the provider reads ``${env:<NAME>}`` from.
+CREDENTIAL_SOURCE_SUFFIX = secrets.CREDENTIAL_SOURCE_SUFFIX
 
 # MSK IAM for the worker and for each client the worker creates on its connectors' behalf.
 _MSK_IAM = {
@@ -53,6 +57,8 @@ class ConnectWorkerSettings:
     scheduled_rebalance_max_delay_ms: int = 30_000
     offset_partitions: int = 25
     status_partitions: int = 5
+    #: Another Secrets Manager endpoint for the credentials provider (the runtime tier's stand-in); default: AWS's.
+    secrets_endpoint: str | None = None
 
     @property
     def config_topic(self) -> str:
@@ -101,9 +107,12 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         # Source tasks write transactionally with their offsets: no duplicate change events after a worker restart.
         "exactly.once.source.support": "enabled",
-        # Database passwords reach connectors as ${env:NAME}, from ECS secrets injected into the worker.
+        # Database credentials reach connectors as ${env:NAME}: the platform's provider reads NAME's secret field
+        # (NAME_FROM_SECRET=<ARN>#<field>, from the task definition) from Secrets Manager each time a connector's
+        # config is resolved, so a rotated password reaches a connector at its next restart, with no worker rolled
+        # (connect_image/src/.../CredentialsConfigProvider.java).
         "config.providers": "env",
-        "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        "config.providers.env.class": CREDENTIALS_PROVIDER,
         # Only the connectors' credentials: no connector config may read any other variable of the worker.
         "config.providers.env.param.allowlist.pattern": f"{CREDENTIALS_PREFIX}.*",
         "rest.extension.classes": REST_AUTH_EXTENSION,
@@ -118,6 +127,8 @@ def worker_properties(settings: ConnectWorkerSettings) -> dict[str, str]:
         "producer.compression.type": "zstd",
         "topic.creation.enable": "true",
     }
+    if settings.secrets_endpoint:
+        properties["config.providers.env.param.endpoint"] = settings.secrets_endpoint
     if settings.security == "msk_iam":
         for prefix in ("", "producer.", "consumer.", "admin."):
             properties.update({f"{prefix}{key}": value for key, value in _MSK_IAM.items()})

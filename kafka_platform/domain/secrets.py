@@ -23,6 +23,10 @@ _SECRET_VALUES = (
     (re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"), "a JSON web token"),
 )
 _PROVIDER_REFERENCE = re.compile(r"^\$\{[A-Za-z][A-Za-z0-9]*:[^}]+\}$")
+#: ``<NAME>_FROM_SECRET``: the Connect workers' credentials provider reads ``${env:<NAME>}`` from the secret and
+#: field its value names (``domain.connect_worker``).
+CREDENTIAL_SOURCE_SUFFIX = "_FROM_SECRET"
+_SECRET_SOURCE = re.compile(r"arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+#[\w.-]+")
 
 
 def is_provider_reference(value: str) -> bool:
@@ -55,6 +59,8 @@ def secret_problem(name: str, value: object) -> str | None:
         return None
     if _names_an_arn(name) and (text is None or re.fullmatch(r"arn:[\w-]+:[\w-]+:[^\s]*", text)):
         return None  # CONNECT_REST_SECRET_ARN: where a secret is (an ARN, or a reference to one), not the secret
+    if name.endswith(CREDENTIAL_SOURCE_SUFFIX) and text is not None and _SECRET_SOURCE.fullmatch(text):
+        return None  # DBZ_X_PASSWORD_FROM_SECRET=<secret ARN>#password: where the worker reads it, not the secret
     if secret_name(name):
         return f"{name} looks like a secret by its name"
     if text is not None:

@@ -43,6 +43,9 @@ RESET_AFTER_SECONDS = 600
 CHECK_BUDGET_SECONDS = 45
 # The input of the EventBridge rule that fires when the Connect stack finishes a deployment (the construct sets it).
 DEPLOYMENT_TRIGGER = "deployment"
+#: Secrets Manager's own event when a staging label moves to a new version: AWSCURRENT after a rotation's last step
+#: or a new value (https://docs.aws.amazon.com/secretsmanager/latest/userguide/event-detail-secret-label-updated-secretsmanager.html).
+SECRET_LABEL_UPDATED = "Secret Label Updated"
 # Where the state keeps each stream's last committed position (connector names start with a letter).
 STREAMS_KEY = "_streams"
 # ... and the count of declared connectors with the stack's deployment time, at the last run (pruning fails closed).
@@ -226,6 +229,9 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
     url = os.environ["CONNECT_URL"]
     client = platform_client(url, deadline=time.monotonic() + CHECK_BUDGET_SECONDS)
     prune = os.environ.get("PRUNE_UNDECLARED", "false") == "true"
+    if isinstance(event, Mapping) and event.get("detail-type") == SECRET_LABEL_UPDATED:
+        return {"restarted_for_credentials": restart_for_new_credentials(client, stack or own_stack(), url, event,
+                                                                         cloudwatch, cluster)}
     if isinstance(event, Mapping) and event.get("trigger") == DEPLOYMENT_TRIGGER:
         # The Connect stack finished a deployment: prune (only), as the deployment's own custom resource does when
         # a declaration changed; the scheduled run keeps the restart state and the metrics.
@@ -259,6 +265,42 @@ def handler(event: Any, context: Any, *, cloudwatch: Any = None, store: StateSto
     return {"metrics": report.metrics(), "restarted": report.restarted, "waiting": report.waiting,
             "drifted": report.drifted, "corrected": report.corrected, "streams": report.streams,
             "prune_refused": report.prune_refused}
+
+
+def connectors_of_secret(declared: Mapping[str, Any], sources: Mapping[str, str], secret_arn: str) -> list[str]:
+    """The declared connectors whose configuration reads a credential from ``secret_arn`` (``${env:<variable>}``,
+    the variable's source that secret)."""
+    variables = {variable for variable, arn in sources.items() if arn == secret_arn}
+    return sorted(name for name, declaration in declared.items()
+                  if any(f"${{env:{variable}}}" in str(value) for value in declaration.config.values()
+                         for variable in variables))
+
+
+def restart_for_new_credentials(client: ConnectClient, stack: DeployedStack, url: str, event: Mapping[str, Any],
+                                cloudwatch: Any, cluster: str) -> list[str]:
+    """A secret's current version changed (a rotation finished, or a new value was put): restart, once, exactly the
+    connectors that read it, so each resolves the new value; the others are not touched. A connector that had
+    failed with the old credentials starts again too."""
+    detail = event.get("detail") or {}
+    resources = event.get("resources") or []
+    if detail.get("labelUpdated") != "AWSCURRENT" or len(resources) != 1:
+        return []
+    names = connectors_of_secret(stack.connectors(url), stack.credential_sources(), str(resources[0]))
+    running = set(client.connectors())
+    restarted = []
+    for name in names:
+        if name in running:
+            client.restart_all(name)
+            restarted.append(name)
+    LOGGER.info("secret %s has a new current version: restarted %s", resources[0], restarted or "nothing")
+    if cloudwatch is None:
+        import boto3
+
+        cloudwatch = boto3.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{
+        "MetricName": "CredentialRestarts", "Value": len(restarted), "Unit": "Count",
+        "Dimensions": [{"Name": "ConnectCluster", "Value": cluster}]}])
+    return restarted
 
 
 def _check_drift(client: ConnectClient, stack: DeployedStack | None, url: str, state: dict[str, Any],

@@ -219,6 +219,10 @@ class ConnectClient:
     def restart_connector(self, name: str) -> None:
         self.request("POST", f"/connectors/{_quote(name)}/restart?includeTasks=true&onlyFailed=true")
 
+    def restart_all(self, name: str) -> None:
+        """The connector and every task, running or not: each resolves its configuration again (its credentials)."""
+        self.request("POST", f"/connectors/{_quote(name)}/restart?includeTasks=true&onlyFailed=false")
+
     def restart_task(self, name: str, task: int) -> None:
         self.request("POST", f"/connectors/{_quote(name)}/tasks/{task}/restart")
 

@@ -23,6 +23,9 @@ from typing import Any, Mapping
 from declaration import declaration_digest
 
 CONNECTOR_TYPE = "Custom::KafkaConnector"
+#: ``<variable>_FROM_SECRET``: the workers' credentials provider reads ``${env:<variable>}`` from that secret
+#: (``domain.connect_worker.CREDENTIAL_SOURCE_SUFFIX``; the Lambda bundle holds only this folder).
+SOURCE_SUFFIX = "_FROM_SECRET"
 PRUNE_TYPE = "Custom::KafkaConnectorPrune"
 #: The stack is settled: what its template declares is what is deployed.
 SETTLED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
@@ -105,6 +108,20 @@ class DeployedStack:
             if isinstance(salt, dict) and "Ref" in salt:
                 salt = self.physical_id(salt["Ref"])
             found[name] = Declaration(logical_id, config, state, slot, None if salt is None else str(salt), digest)
+        return found
+
+    def credential_sources(self) -> dict[str, str]:
+        """``{variable: secret ARN}``: where the workers' credentials provider reads each ``${env:variable}`` from
+        (the task definition's ``<variable>_FROM_SECRET=<ARN>#<field>``)."""
+        found: dict[str, str] = {}
+        for resource in self.template().get("Resources", {}).values():
+            if resource.get("Type") != "AWS::ECS::TaskDefinition":
+                continue
+            for container in resource.get("Properties", {}).get("ContainerDefinitions", []):
+                for entry in container.get("Environment", []):
+                    name, value = entry.get("Name"), entry.get("Value")
+                    if isinstance(name, str) and name.endswith(SOURCE_SUFFIX) and isinstance(value, str):
+                        found[name.removesuffix(SOURCE_SUFFIX)] = value.rsplit("#", 1)[0]
         return found
 
     def physical_id(self, logical_id: str) -> str:

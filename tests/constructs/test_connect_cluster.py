@@ -1,6 +1,7 @@
 """The Debezium Kafka Connect cluster of every environment, its connectors and its guarantees."""
 
 import json
+from collections import defaultdict
 import re
 from types import SimpleNamespace
 
@@ -61,8 +62,9 @@ def test_a_data_products_salt_is_generated_and_only_the_reconciler_and_monitor_r
     assert product["Properties"]["HashSaltSecretArn"] == {"Ref": salt_id}
     # The product reads its source's database with the source's secret, under its own variables.
     container = worker_container(synthesized, "prod")
-    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
-    assert secrets["DBZ_PRODUCT_CUSTOMER_EVENTS_PASSWORD"] == secrets["DBZ_CUSTOMERS_CDC_PASSWORD"]
+    sources = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert sources["DBZ_PRODUCT_CUSTOMER_EVENTS_PASSWORD_FROM_SECRET"] == sources[
+        "DBZ_CUSTOMERS_CDC_PASSWORD_FROM_SECRET"]
 
 
 def test_many_connectors_in_prod_one_in_dev(environments):
@@ -88,16 +90,42 @@ def test_no_template_contains_a_database_password(synthesized, environment):
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
-def test_credentials_reach_the_workers_as_ecs_secrets_not_environment_values(synthesized, environments,
-                                                                             environment):
+def test_credentials_are_read_when_a_connector_starts_from_the_secret_the_task_definition_names(
+        synthesized, environments, environment):
+    """Not ECS secrets (read once, at task start: a rotated password would need every worker rolled): the task
+    definition names each credential's secret and field, and the workers' task role reads them (and decrypts them
+    through Secrets Manager) when a connector starts; the execution role reads none of them."""
+    raw = template(synthesized, environment)
     container = worker_container(synthesized, environment)
-    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
-    names = {e["Name"] for e in container["Environment"]}
+    secrets = {s["Name"] for s in container["Secrets"]}
+    sources = {e["Name"]: e["Value"] for e in container["Environment"]}
+    task_role, execution_role = (only(raw, "AWS::ECS::TaskDefinition")["Properties"][key]["Fn::GetAtt"][0]
+                                 for key in ("TaskRoleArn", "ExecutionRoleArn"))
+    readers = defaultdict(set)
+    for policy in resources(raw, "AWS::IAM::ManagedPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" in statement["Action"]:
+                for role in policy["Properties"]["Roles"]:
+                    for arn in (statement["Resource"] if isinstance(statement["Resource"], list)
+                                else [statement["Resource"]]):
+                        readers[json.dumps(arn)].add(role["Ref"])
     for connector in environments[environment].connect.connectors:
-        prefix = env_prefix(connector.name)
-        assert secrets[f"{prefix}_USER"] == f"{connector.database.credentials_secret_arn}:username::"
-        assert secrets[f"{prefix}_PASSWORD"] == f"{connector.database.credentials_secret_arn}:password::"
-        assert f"{prefix}_PASSWORD" not in names
+        prefix, arn = env_prefix(connector.name), connector.database.credentials_secret_arn
+        assert sources[f"{prefix}_USER_FROM_SECRET"] == f"{arn}#username"
+        assert sources[f"{prefix}_PASSWORD_FROM_SECRET"] == f"{arn}#password"
+        assert not {f"{prefix}_USER", f"{prefix}_PASSWORD"} & (secrets | set(sources))  # no value anywhere
+        assert task_role in readers[json.dumps(arn)] and execution_role not in readers[json.dumps(arn)]
+
+
+def test_a_new_current_version_of_any_secret_here_reaches_the_health_monitor(synthesized):
+    raw = template(synthesized, "prod")
+    [rule] = [r for i, r in resources(raw, "AWS::Events::Rule").items() if "RestartOnNewCredentials" in i]
+    pattern = rule["Properties"]["EventPattern"]
+    assert (pattern["source"], pattern["detail-type"], pattern["detail"]) == (
+        ["aws.secretsmanager"], ["Secret Label Updated"], {"labelUpdated": ["AWSCURRENT"]})
+    assert "secretsmanager:eu-west-2:333333333333:secret:" in json.dumps(pattern["resources"])
+    [target] = rule["Properties"]["Targets"]
+    assert "HealthMonitor" in json.dumps(target["Arn"]) and "Input" not in target  # the event itself
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
@@ -124,7 +152,7 @@ def test_workers_are_configured_as_the_bank_requires(synthesized, environments, 
         assert properties[f"{kind}.storage.replication.factor"] == "3"
     assert properties["config.storage.topic"] == f"_connect-{name}-configs"
     assert properties["exactly.once.source.support"] == "enabled"
-    assert properties["config.providers.env.class"] == "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+    assert properties["config.providers.env.class"] == "bank.kafkaplatform.connect.CredentialsConfigProvider"
     for prefix in ("", "producer.", "consumer.", "admin."):
         assert properties[f"{prefix}sasl.mechanism"] == "AWS_MSK_IAM"
         assert properties[f"{prefix}security.protocol"] == "SASL_SSL"
@@ -264,7 +292,8 @@ def test_prune_runs_after_every_deployment_of_the_stack_whatever_changed(synthes
     prod = template(synthesized, "prod")
     monitor_id = next(k for k, r in resources(prod, "AWS::Lambda::Function").items()
                       if "HealthMonitor" in r["Metadata"]["aws:cdk:path"])
-    [rule] = [r["Properties"] for r in resources(prod, "AWS::Events::Rule").values() if "EventPattern" in r["Properties"]]
+    [rule] = [r["Properties"] for r in resources(prod, "AWS::Events::Rule").values()
+              if "aws.cloudformation" in r["Properties"].get("EventPattern", {}).get("source", [])]
     assert rule["EventPattern"] == {
         "source": ["aws.cloudformation"], "detail-type": ["CloudFormation Stack Status Change"],
         "detail": {"stack-id": [{"Ref": "AWS::StackId"}],
@@ -389,13 +418,16 @@ def test_a_bad_cluster_name_is_refused():
 # ---- the security review's findings (H1, M1, M2) -----------------------------------------------------------------
 def test_the_workers_config_provider_reads_only_connector_credentials(synthesized):
     properties = worker_properties(synthesized, "prod")
+    assert properties["config.providers.env.class"] == "bank.kafkaplatform.connect.CredentialsConfigProvider"
     assert properties["config.providers.env.param.allowlist.pattern"] == "DBZ_.*"
     container = only(template(synthesized, "prod"), "AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"][0]
     pattern = re.compile(properties["config.providers.env.param.allowlist.pattern"])
-    readable = {s["Name"] for s in container["Secrets"] if pattern.fullmatch(s["Name"])}
     # Connectors may read the database credentials, and nothing else the worker holds: not the REST API's password.
-    assert {s["Name"] for s in container["Secrets"]} - readable == set(CONTAINER_SECRETS)
-    assert readable and all(name.startswith("DBZ_") for name in readable)
+    assert not [s["Name"] for s in container["Secrets"] if pattern.fullmatch(s["Name"])]
+    assert {s["Name"] for s in container["Secrets"]} == set(CONTAINER_SECRETS)
+    readable = {e["Name"].removesuffix("_FROM_SECRET") for e in container["Environment"]
+                if e["Name"].endswith("_FROM_SECRET")}
+    assert readable and all(pattern.fullmatch(name) for name in readable)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)

@@ -9,7 +9,7 @@ from kafka_platform.domain.debezium import PostgresConnectorSpec
 
 WORKER = {
     "config.providers": "env",
-    "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+    "config.providers.env.class": "bank.kafkaplatform.connect.CredentialsConfigProvider",
     "config.providers.env.param.allowlist.pattern": "DBZ_.*",  # the connectors' credentials, nothing else
     "config.storage.replication.factor": "3",
     "config.storage.topic": "_connect-bank-cdc-configs",

@@ -170,7 +170,9 @@ def resolve_jars(mvn: str) -> Path:
     """The Connect image's jars plus a broker, for the versions of versions.json; resolved once and cached."""
     versions = pinned_versions()
     pom = IMAGE_DIRECTORY / "pom.xml"
-    key = hashlib.sha256(pom.read_bytes() + json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
+    sources = sorted((IMAGE_DIRECTORY / "src").rglob("*.java"))
+    key = hashlib.sha256(pom.read_bytes() + json.dumps(versions, sort_keys=True).encode()
+                         + b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
     target = CACHE / f"jars-{key}"
     if (target / "complete").exists():
         return target
@@ -181,6 +183,8 @@ def resolve_jars(mvn: str) -> Path:
     # The dependency plugin skips an unpack whose marker a previous build left in target/: start clean.
     shutil.rmtree(build / "target", ignore_errors=True)
     shutil.copy(pom, build / "pom.xml")
+    shutil.rmtree(build / "src", ignore_errors=True)
+    shutil.copytree(IMAGE_DIRECTORY / "src", build / "src")
     command = [mvn, "-q", "-B", "-f", str(build / "pom.xml"), "-Pbroker", "package", f"-Doutput.dir={target}",
                f"-Dmaven.repo.local={CACHE / 'm2'}", f"-Dkafka.version={versions['kafka']}",
                f"-Ddebezium.version={versions['debezium']}",

@@ -605,3 +605,63 @@ def test_a_cloudwatch_client_is_made_when_only_the_store_is_given(scheduled, mon
     monkeypatch.delenv("RESTART_STATE_PARAMETER", raising=False)  # the given store is used: no parameter is named
     health.handler({}, None, store=MemoryState(), clock=lambda: 1.0)
     assert made == ["cloudwatch"] and cloudwatch.metric_data
+
+
+# ---- a secret's new current version: exactly its connectors restart ---------------------------------------------
+SECRET = "arn:aws:secretsmanager:eu-west-2:111111111111:secret:payments-db-AbCdEf"
+OTHER = "arn:aws:secretsmanager:eu-west-2:111111111111:secret:accounts-db-AbCdEf"
+
+
+def _stack_with_sources(connect):
+    """The deployed template as the construct writes it: each connector's config names its variables, and the task
+    definition names each variable's secret and field."""
+    cloudformation = FakeCloudFormation()
+    environment = []
+    for name, secret in (("accounts-cdc", OTHER), ("payments-cdc", SECRET), ("cards-cdc", SECRET)):
+        prefix = "DBZ_" + name.upper().replace("-", "_")
+        cloudformation.declare(name, "Custom::KafkaConnector", {
+            "ConnectUrl": connect.url, "ConnectorName": name,
+            "Config": {"database.user": f"${{env:{prefix}_USER}}", "database.password": f"${{env:{prefix}_PASSWORD}}"}})
+        environment += [{"Name": f"{prefix}_USER_FROM_SECRET", "Value": f"{secret}#username"},
+                        {"Name": f"{prefix}_PASSWORD_FROM_SECRET", "Value": f"{secret}#password"}]
+    cloudformation.template["Resources"]["TaskDefinition"] = {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+        "ContainerDefinitions": [{"Environment": [{"Name": "CONNECT_HEAP", "Value": "1g"}, *environment]}]}}
+    return deployed.DeployedStack(cloudformation.stack_id, cloudformation)
+
+
+def _label_event(secret, label="AWSCURRENT"):
+    return {"version": "0", "detail-type": "Secret Label Updated", "source": "aws.secretsmanager",
+            "resources": [secret], "detail": {"name": "payments-db", "labelUpdated": label, "versionId": "v2"}}
+
+
+def test_the_stack_says_which_secret_each_credential_comes_from(connect):
+    stack = _stack_with_sources(connect)
+    assert stack.credential_sources()["DBZ_PAYMENTS_CDC_PASSWORD"] == SECRET
+    assert "CONNECT_HEAP" not in stack.credential_sources()
+    assert deployed.SOURCE_SUFFIX == __import__("kafka_platform.domain.connect_worker",
+                                                fromlist=["x"]).CREDENTIAL_SOURCE_SUFFIX
+
+
+def test_a_new_current_version_restarts_exactly_the_connectors_that_read_the_secret(connect, monkeypatch):
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-dev")
+    cloudwatch = RecordingCloudWatch()
+    answer = health.handler(_label_event(SECRET), None, cloudwatch=cloudwatch, stack=_stack_with_sources(connect))
+    assert answer == {"restarted_for_credentials": ["cards-cdc", "payments-cdc"]}
+    restarts = [path for method, path in connect.fake.writes() if method == "POST"]
+    assert sorted(restarts) == ["/connectors/cards-cdc/restart?includeTasks=true&onlyFailed=false",
+                                "/connectors/payments-cdc/restart?includeTasks=true&onlyFailed=false"]
+    assert ("CredentialRestarts", 2) in [(m["MetricName"], m["Value"]) for r in cloudwatch.requests
+                                         for m in r["MetricData"]]
+
+
+@pytest.mark.parametrize("event", [_label_event(SECRET, "AWSPENDING"), _label_event(SECRET, "AWSPREVIOUS"),
+                                   {"detail-type": "Secret Label Updated", "resources": [],
+                                    "detail": {"labelUpdated": "AWSCURRENT"}},
+                                   _label_event("arn:aws:secretsmanager:eu-west-2:111111111111:secret:other-AbCdEf")])
+def test_other_labels_and_other_secrets_restart_nothing(connect, monkeypatch, event):
+    monkeypatch.setenv("CONNECT_URL", connect.url)
+    monkeypatch.setenv("CONNECT_CLUSTER", "bank-cdc-dev")
+    answer = health.handler(event, None, cloudwatch=RecordingCloudWatch(), stack=_stack_with_sources(connect))
+    assert answer == {"restarted_for_credentials": []}
+    assert connect.fake.writes() == []
