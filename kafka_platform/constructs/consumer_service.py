@@ -396,6 +396,12 @@ class KafkaConsumerService(Construct):
         return with_options(self.node.path, "metric_desired_tasks", self._insights_metric("DesiredTaskCount"),
                             options, MetricOptions)
 
+    def metric_pending_tasks(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Container Insights' pending task count: tasks asked for that have not started (placement, image pull,
+        secrets)."""
+        return with_options(self.node.path, "metric_pending_tasks", self._insights_metric("PendingTaskCount"),
+                            options, MetricOptions)
+
     def _insights_metric(self, name: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(namespace="ECS/ContainerInsights", metric_name=name, statistic="Average",
                                  period=Duration.minutes(1), dimensions_map={

@@ -20,5 +20,7 @@ class ObservabilityStack(PlatformStack):
         super().__init__(scope, construct_id, config=config, what="Dashboard")
         self.dashboard: PlatformDashboard = PlatformDashboard(self, "Dashboard", dashboard_name=stack_layout.dashboard_name(config.name),
                                            services=[s for stack in consumers for s in stack.services.values()])
+        self.dashboard.add_kafka_cluster(cluster_name=config.kafka.cluster_name, broker_count=config.kafka.broker_count)
         if connect is not None:
             self.dashboard.add_connect_cluster(connect.connect)
+        self.dashboard.add_log_links()
