@@ -31,7 +31,7 @@ class ConsumerAlarms(Construct):
             threshold=service.max_delay.to_seconds(), evaluation_periods=periods, datapoints_to_alarm=datapoints,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.MISSING, alarm_name=f"{service.alarm_name_prefix}-delay",
-            alarm_description=f"{service.consumer_group} is more than {int(service.max_delay.to_seconds())} seconds "
+            alarm_description=f"{service.display_name} is more than {int(service.max_delay.to_seconds())} seconds "
                               "behind (EstimatedMaxTimeLag): the business is waiting")
         periods, datapoints = MISSING_LAG_EVALUATION
         # FILL over a series with no datapoint at all yields the fill value (inferred from CloudWatch's docs); if it
@@ -45,6 +45,6 @@ class ConsumerAlarms(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_name=f"{service.alarm_name_prefix}-lag-missing",
-            alarm_description=f"{service.consumer_group} runs tasks but MSK publishes no lag for it: a stuck "
+            alarm_description=f"{service.display_name} runs tasks but MSK publishes no lag for it: a stuck "
                               "consumer, a group that keeps rebalancing, or a group that never committed")
         notify(alarm_action, self.delay_alarm, self.missing_lag_alarm)

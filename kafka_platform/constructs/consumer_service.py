@@ -353,6 +353,14 @@ class KafkaConsumerService(Construct):
 
     # ---- metrics -----------------------------------------------------------------------------------------------
     @property
+    def display_name(self) -> str:
+        """How a responder reads the service: its name, and its consumer group where that differs
+        (``repayments-processor (group repayments-processing)``): the alarms' descriptions and the dashboard's rows
+        use it, the alarms' names keep the group (renaming an alarm replaces it, and whoever routes on it)."""
+        name = self.node.id
+        return name if name == self.consumer_group else f"{name} (group {self.consumer_group})"
+
+    @property
     def alarm_name_prefix(self) -> str:
         """Alarm names: ``<cluster>-<consumer group>-<what>``, unique per account and region."""
         return f"{self.cluster.cluster_name}-{self.consumer_group}"

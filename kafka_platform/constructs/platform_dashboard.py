@@ -86,11 +86,11 @@ class PlatformDashboard(Construct):
         else:
             thresholds = []  # needed_tasks: the tasks panel shows what it asks for
         needed = service.needed_tasks_scaling
-        group, cluster = service.consumer_group, service.cluster
+        group, cluster, title = service.consumer_group, service.cluster, service.display_name
         worst = [cluster.metric_max_offset_lag(group, topic, label=f"worst partition, {topic}")
                  for topic in service.topic_names]
         lag = cloudwatch.GraphWidget(
-            title=f"{group}: backlog per task (left) and lag (right), messages",
+            title=f"{title}: backlog per task (left) and lag (right), messages",
             left=[service.metric_backlog_per_task()], left_annotations=thresholds,
             right=[service.metric_sum_offset_lag(), *worst], width=6, height=6)
         floors = [cloudwatch.HorizontalAnnotation(value=action.min_tasks, label=f"min from {action.name}",
@@ -102,14 +102,14 @@ class PlatformDashboard(Construct):
                        + " OR ".join(f"Topic=\"{topic}\"" for topic in service.topic_names) + "', 'Average', 60))",
             label="incoming (messages/s)", period=Duration.minutes(1))
         tasks = cloudwatch.GraphWidget(
-            title=f"{group}: tasks", left=[service.metric_running_tasks(), service.metric_desired_tasks(),
+            title=f"{title}: tasks", left=[service.metric_running_tasks(), service.metric_desired_tasks(),
                                            service.metric_pending_tasks(),
                                            *([needed.even_tasks] if needed else [])],
             left_annotations=[cloudwatch.HorizontalAnnotation(value=service.max_tasks, label="max"),
                               cloudwatch.HorizontalAnnotation(value=service.min_tasks, label="min"), *floors],
             right=[incoming], width=6, height=6)
         delay = cloudwatch.GraphWidget(
-            title=f"{group}: delay (seconds)", left=[service.metric_estimated_max_time_lag()],
+            title=f"{title}: delay (seconds)", left=[service.metric_estimated_max_time_lag()],
             left_annotations=[cloudwatch.HorizontalAnnotation(value=service.max_delay.to_seconds(),
                                                               label="acceptable delay", color=SCALE_OUT_COLOUR)],
             right=[service.service.metric_cpu_utilization(period=Duration.minutes(1), label="CPU %"),
@@ -119,9 +119,9 @@ class PlatformDashboard(Construct):
         scaling = service.step_scaling or needed
         if scaling is not None:
             alarms = [scaling.scale_out_alarm, scaling.scale_in_alarm, *alarms]
-        activity = cloudwatch.AlarmStatusWidget(title=f"{group}: scaling and alarms", alarms=alarms, width=6, height=6)
+        activity = cloudwatch.AlarmStatusWidget(title=f"{title}: scaling and alarms", alarms=alarms, width=6, height=6)
         self.dashboard.add_widgets(lag, tasks, delay, activity)
-        self._logs.append((f"{service.node.id} ({group})", service.log_group))
+        self._logs.append((title, service.log_group))
 
     def add_kafka_cluster(self, *, cluster_name: str, broker_count: int) -> None:
         """The brokers' health: every cluster alarm's state (named as ``KafkaClusterAlarms`` names them, so that no

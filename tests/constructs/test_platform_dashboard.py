@@ -15,15 +15,33 @@ def body(synthesized, environment):
     return "".join(p if isinstance(p, str) else "TOKEN" for p in parts)
 
 
+def shown(consumer) -> str:
+    """A service as a responder reads it: its name, and its group where that differs."""
+    if consumer.name == consumer.consumer_group:
+        return consumer.name
+    return f"{consumer.name} (group {consumer.consumer_group})"
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
 def test_each_service_gets_a_row_of_four_widgets(synthesized, environments, environment):
     widgets = json.loads(body(synthesized, environment))["widgets"]
     titles = [w["properties"].get("title", "") for w in widgets]
     for consumer in environments[environment].consumers:
-        group = consumer.consumer_group
-        assert sum(t.startswith(f"{group}:") for t in titles) == 4, group
-        assert f"{group}: tasks" in titles and f"{group}: delay (seconds)" in titles
-        assert f"{group}: scaling and alarms" in titles
+        name = shown(consumer)
+        assert sum(t.startswith(f"{name}:") for t in titles) == 4, name
+        assert f"{name}: tasks" in titles and f"{name}: delay (seconds)" in titles
+        assert f"{name}: scaling and alarms" in titles
+
+
+def test_a_service_whose_group_differs_is_named_by_both_on_the_dashboard_and_in_its_alarms(synthesized):
+    """repayments-processor reads the group repayments-processing: a responder sees both names everywhere (the
+    alarms' names keep the group: renaming an alarm replaces it)."""
+    titles = [w["properties"].get("title", "") for w in json.loads(body(synthesized, "prod"))["widgets"]]
+    assert "repayments-processor (group repayments-processing): tasks" in titles
+    alarms = {r["Properties"]["AlarmName"]: r["Properties"]["AlarmDescription"]
+              for r in resources(synthesized.raw("prod", "Consumers"), "AWS::CloudWatch::Alarm").values()}
+    assert alarms["bank-streaming-prod-repayments-processing-delay"].startswith(
+        "repayments-processor (group repayments-processing) is more than 300 seconds behind")
 
 
 BACKLOG_TITLE = "{}: backlog per task (left) and lag (right), messages"
@@ -63,9 +81,11 @@ def test_target_tracking_services_show_backlog_per_task_against_the_target(synth
 
 def test_delay_is_drawn_against_the_acceptable_delay_and_tasks_against_their_bounds(synthesized):
     widgets = {w["properties"].get("title"): w for w in json.loads(body(synthesized, "prod"))["widgets"]}
-    delay = widgets["repayments-processing: delay (seconds)"]["properties"]["annotations"]["horizontal"]
+    delay = widgets["repayments-processor (group repayments-processing): delay (seconds)"]["properties"][
+        "annotations"]["horizontal"]
     assert delay[0]["value"] == 300
-    tasks = widgets["repayments-processing: tasks"]["properties"]["annotations"]["horizontal"]
+    tasks = widgets["repayments-processor (group repayments-processing): tasks"]["properties"]["annotations"][
+        "horizontal"]
     # The bounds, and what each scheduled action sets them to (the month-end floor, and its end).
     assert {a["label"]: a["value"] for a in tasks} == {"max": 48, "min": 4, "min from month-end-prewarm": 48,
                                                        "min from month-end-over": 4}
@@ -141,7 +161,7 @@ def test_the_last_row_links_every_services_and_connects_logs(synthesized, enviro
             log_groups[resource["Metadata"]["aws:cdk:path"]] = f"Prod-{stack}-{logical_id}"
     for consumer in environments["prod"].consumers:
         prefix = next(v for k, v in log_groups.items() if k.endswith(f"/{consumer.name}/Logs/Resource"))
-        assert f"[{consumer.name} ({consumer.consumer_group})](" in text and f"logGroupNameFilter$3D{prefix})" in text
+        assert f"[{shown(consumer)}](" in text and f"logGroupNameFilter$3D{prefix})" in text
     prefix = next(v for k, v in log_groups.items() if k.endswith("/Connect/Connect/Logs/Resource"))
     assert f"[Kafka Connect bank-cdc-prod](" in text and f"$3D{prefix})" in text
     consumers = synthesized.raw("prod", "Consumers")
