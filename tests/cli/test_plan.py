@@ -99,18 +99,24 @@ def test_the_default_approved_folder_is_the_repositorys(monkeypatch):
     assert (ROOT / default) == APPROVED and Path(default).parts[0] == "tests"
 
 
-def test_an_upgrade_is_planned_standby_first_with_the_clients_to_check(synthesized, tmp_path, capsys):
-    """Approved templates on 3.9.x.kraft, the assembly on 4.1.x.kraft: an upgrade MSK offers (KRaft to KRaft,
-    newer), crossing to Kafka 4, with a standby: its order is printed and nothing needs attention."""
+def approved_at(tmp_path, version, stages):
+    """A copy of the approved templates whose clusters of ``stages`` run ``version``."""
     approved = tmp_path / "approved"
     shutil.copytree(APPROVED, approved)
-    for stage in ("Prod", "ProdDr"):
+    for stage in stages:
         [path] = approved.glob(f"*[[]{stage}-Kafka[]].json")
         template = json.loads(path.read_text())
         for resource in template["Resources"].values():
             if resource["Type"] == "AWS::MSK::Cluster":
-                resource["Properties"]["KafkaVersion"] = "3.9.x.kraft"
+                resource["Properties"]["KafkaVersion"] = version
         path.write_text(json.dumps(template))
+    return approved
+
+
+def test_an_upgrade_is_planned_standby_first_with_the_clients_to_check(synthesized, tmp_path, capsys):
+    """Approved templates on 3.9.x.kraft, the assembly on 4.1.x.kraft: an upgrade MSK offers (KRaft to KRaft,
+    newer), crossing to Kafka 4, with a standby: its order is printed and nothing needs attention."""
+    approved = approved_at(tmp_path, "3.9.x.kraft", ("Prod", "ProdDr"))
     assert main(["plan", "prod", "--assembly", str(synthesized.assembly.directory), "--approved", str(approved),
                  "--directory", str(ENVIRONMENTS_DIR)]) == 0
     out = capsys.readouterr().out
@@ -125,14 +131,7 @@ def test_an_upgrade_is_planned_standby_first_with_the_clients_to_check(synthesiz
 
 
 def test_a_version_msk_does_not_offer_needs_attention(synthesized, tmp_path, capsys):
-    approved = tmp_path / "approved"
-    shutil.copytree(APPROVED, approved)
-    [path] = approved.glob("*[[]Prod-Kafka[]].json")
-    template = json.loads(path.read_text())
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::MSK::Cluster":
-            resource["Properties"]["KafkaVersion"] = "3.9.x"
-    path.write_text(json.dumps(template))
+    approved = approved_at(tmp_path, "3.9.x", ("Prod",))
     assert main(["plan", "prod", "--assembly", str(synthesized.assembly.directory), "--approved", str(approved),
                  "--directory", str(ENVIRONMENTS_DIR)]) == 3
     out = capsys.readouterr().out
