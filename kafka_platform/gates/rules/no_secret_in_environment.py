@@ -31,6 +31,7 @@ RULE = Rule(
     resource_types=("AWS::ECS::TaskDefinition", "AWS::Lambda::Function", CONNECTOR_RESOURCE_TYPE),
     info="A task environment variable, function environment variable or connector setting looks like a secret "
          "written in clear.",
-    explanation="Pass secrets as ECS secrets from Secrets Manager, and to connectors as ${env:NAME} references to "
+    explanation="Pass secrets as ECS secrets from Secrets Manager (or name where a connector's is: NAME_FROM_SECRET), "
+                "and to connectors as ${env:NAME} references to "
                 "them; values in a template are visible to everyone who can read the stack.",
     check=check)
