@@ -283,9 +283,11 @@ class VersionReview:
     upgrades: list[VersionChange]
 
 
-def review_kafka_versions(approved: Templates, proposed: Templates, today: date | None = None) -> VersionReview:
+def review_kafka_versions(approved: Templates, proposed: Templates, today: date | None = None, *,
+                          replaced: Mapping[tuple[str, str], str] | None = None) -> VersionReview:
+    """``replaced``: ``replacements(approved, proposed)`` when the caller has it already."""
     today = today or date.today()
-    replaced = replacements(approved, proposed)
+    replaced = replacements(approved, proposed) if replaced is None else replaced
     refused, warnings, upgrades = [], [], []
     for stack, template in proposed.items():
         before = approved.get(stack, {}).get("Resources", {})

@@ -111,7 +111,7 @@ def plan_environment(stacks: Sequence[SynthesizedStack], approved_directory: Pat
     wanted = set(acknowledged)
     risky = risky_changes(approved, proposed)
     construct_ids = {s.stack_name: s.name.split("/", 1)[-1] for s in stacks}
-    versions = review_kafka_versions(approved, proposed, today)
+    versions = review_kafka_versions(approved, proposed, today, replaced=replaced)
     steps: list[str] = []
     if versions.upgrades:
         first = versions.upgrades[0]

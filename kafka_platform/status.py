@@ -21,6 +21,7 @@ from kafka_platform.assembly import CloudAssembly, SynthesizedStack
 from kafka_platform.deployed_scaling import DeployedService, read_services
 from kafka_platform.domain.connect_worker import WORKERS_METADATA_KEY
 from kafka_platform.domain.consumers import SCALABLE_TARGET_METADATA_KEY
+from kafka_platform.errors import ConfigurationError, Problem
 
 Client = Callable[[str, str], Any]
 #: The health monitor's counts, as it publishes them every minute (``lambda/connect_health.py``).
@@ -68,6 +69,9 @@ def read_status(assembly: CloudAssembly, stage: str, client: Client, *, service:
         raise ValueError(f"the assembly has no stage {stage}")
     region = next(iter(stacks.values())).region
     services = [s for s in read_services(assembly, stage) if service is None or s.name == service]
+    if service is not None and not services:
+        raise ConfigurationError([Problem(str(assembly.directory), "", f"stage {stage} has no consumer service "
+                                          f"{service!r}; kafka-platform summary lists them")])
     cloudformation, autoscaling = client("cloudformation", region), client("application-autoscaling", region)
     ecs, cloudwatch = client("ecs", region), client("cloudwatch", region)
     physical: dict[str, dict[str, str]] = {}
